@@ -1,0 +1,90 @@
+// The vocabulary shared by the op layer and the backends: operation codes, strided layouts and
+// argument packs for backend primitives. Thin on purpose (C++17, plain data): CUDA sources include it.
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+
+namespace ember {
+
+/// The most dimensions a tensor may have.
+inline constexpr int kMaxRank = 8;
+
+enum class UnaryOp : std::uint8_t {
+  negative, abs, sign, square,                              // every numeric dtype
+  sqrt, rsqrt, exp, log, log1p, sin, cos, tanh, sigmoid,    // floating dtypes
+  relu, leaky_relu, elu, softplus,                          // floating dtypes; alpha in `param`
+  logical_not,                                              // bool
+};
+
+enum class BinaryOp : std::uint8_t {
+  add, subtract, multiply, divide, floordiv, floormod, pow, maximum, minimum,  // numeric -> same
+  equal, not_equal, less, less_equal, greater, greater_equal,                 // any -> bool
+  logical_and, logical_or,                                                    // bool -> bool
+};
+
+constexpr bool is_comparison(BinaryOp op) {
+  return op == BinaryOp::equal || op == BinaryOp::not_equal || op == BinaryOp::less ||
+         op == BinaryOp::less_equal || op == BinaryOp::greater || op == BinaryOp::greater_equal;
+}
+
+enum class ReduceOp : std::uint8_t { sum, mean, max, min, prod, any, all };
+enum class ArgReduceOp : std::uint8_t { argmax, argmin };
+
+/// A value carried by the host into a kernel: one of the two fields is meaningful, chosen by the
+/// dtype of the tensor it combines with (floating types read `f`, the others `i`).
+struct ScalarValue {
+  double f = 0;
+  std::int64_t i = 0;
+};
+
+/// Shape and element strides of one operand of a strided kernel. A stride of 0 broadcasts.
+struct StridedLayout {
+  int rank = 0;
+  std::int64_t shape[kMaxRank] = {};
+  std::int64_t strides[kMaxRank] = {};
+};
+
+/// One input of an elementwise kernel: a device array viewed through `layout` (whose shape is the
+/// output's), or, when `is_scalar`, a host value broadcast everywhere.
+struct ElementwiseInput {
+  const void* data = nullptr;
+  StridedLayout layout;
+  bool is_scalar = false;
+  ScalarValue scalar;
+  bool contiguous = false;  // layout equals the output's row-major layout
+};
+
+/// C = op(A) · op(B) for `batch` matrices, row-major, with element strides between matrices
+/// (a batch stride of 0 reuses one matrix for the whole batch).
+struct GemmArgs {
+  DType dtype = DType::float32;
+  bool transpose_a = false, transpose_b = false;
+  std::int64_t m = 0, n = 0, k = 0;   // C is m x n; op(A) is m x k; op(B) is k x n
+  std::int64_t batch = 1;
+  const void* a = nullptr;
+  std::int64_t lda = 0, stride_a = 0;
+  const void* b = nullptr;
+  std::int64_t ldb = 0, stride_b = 0;
+  void* c = nullptr;
+  std::int64_t ldc = 0, stride_c = 0;
+  bool allow_tf32 = true;             // float32 only; honoured by backends with tensor cores
+};
+
+enum class RandomDistribution : std::uint8_t { uniform, uniform_int, normal, truncated_normal };
+
+/// Fills `n` elements of `out` from the Philox stream (key, call): element i depends only on
+/// (key, call, i), so every device produces the same bits.
+struct RandomArgs {
+  RandomDistribution distribution = RandomDistribution::uniform;
+  DType dtype = DType::float32;
+  std::int64_t n = 0;
+  void* out = nullptr;
+  std::uint64_t key = 0;
+  std::uint64_t call = 0;
+  double a = 0, b = 1;       // uniform: [a, b); normal: mean a, stddev b
+  std::int64_t lo = 0, hi = 1;  // uniform_int: [lo, hi)
+};
+
+}  // namespace ember

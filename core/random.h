@@ -1,0 +1,39 @@
+// Random tensors from a counter-based generator (Philox 4x32-10): each value depends only on
+// (seed, call number, element index), so the same seed and sequence of calls give bit-identical
+// values on the CPU and on every GPU.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "core/tensor.h"
+
+namespace ember::random {
+
+/// Restarts the global generator from `seed`, like tf.random.set_seed. Without a call, the seed
+/// comes from std::random_device (different every run), as in TensorFlow.
+void set_seed(std::uint64_t seed);
+
+struct NormalOptions {
+  double mean = 0.0;
+  double stddev = 1.0;
+  DType dtype = float32;
+};
+struct UniformOptions {
+  double minval = 0.0;
+  /// Upper bound (excluded); 1 for floats when absent, required for integer dtypes.
+  std::optional<double> maxval = std::nullopt;
+  DType dtype = float32;
+};
+
+/// Normal values (Box-Muller).
+Tensor normal(const Shape& shape, NormalOptions options = {});
+/// Normal values, re-drawn while more than two standard deviations from the mean (TensorFlow's
+/// truncated_normal).
+Tensor truncated_normal(const Shape& shape, NormalOptions options = {});
+/// Uniform values in [minval, maxval); integer dtypes need maxval.
+Tensor uniform(const Shape& shape, UniformOptions options = {});
+/// The rows (first axis) of x in a random order.
+Tensor shuffle(const Tensor& x);
+
+}  // namespace ember::random

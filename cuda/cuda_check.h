@@ -1,0 +1,36 @@
+// Turning CUDA runtime and cuBLAS status codes into ember::Error (internal, thin: .cu files include
+// it). The throwing functions live in cuda_check.cpp, so this header needs no C++20 library.
+#pragma once
+
+#include <cublas_api.h>
+#include <cuda_runtime_api.h>
+
+namespace ember::cuda {
+
+/// Throws ember::Error naming the failed expression, the CUDA error and the source location.
+[[noreturn]] void throw_cuda_error(cudaError_t status, const char* expression, const char* file,
+                                   int line);
+/// Throws ember::Error naming the failed expression, the cuBLAS status and the source location.
+[[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* expression,
+                                     const char* file, int line);
+
+}  // namespace ember::cuda
+
+#define EMBER_CUDA_CHECK(expr)                                                        \
+  do {                                                                                \
+    const cudaError_t ember_cuda_status_ = (expr);                                    \
+    if (ember_cuda_status_ != cudaSuccess) {                                          \
+      ::ember::cuda::throw_cuda_error(ember_cuda_status_, #expr, __FILE__, __LINE__); \
+    }                                                                                 \
+  } while (0)
+
+/// Right after a kernel launch: a bad configuration is reported here, not at the next sync.
+#define EMBER_CUDA_CHECK_LAUNCH() EMBER_CUDA_CHECK(cudaGetLastError())
+
+#define EMBER_CUBLAS_CHECK(expr)                                                          \
+  do {                                                                                    \
+    const cublasStatus_t ember_cublas_status_ = (expr);                                   \
+    if (ember_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                                  \
+      ::ember::cuda::throw_cublas_error(ember_cublas_status_, #expr, __FILE__, __LINE__); \
+    }                                                                                     \
+  } while (0)

@@ -1,0 +1,63 @@
+// Launchers of the CUDA kernels (cuda/*.cu), called by CudaBackend (internal, thin: C++17, plain
+// pointers, sizes and the structs of core/kernel_types.h). Each launcher enqueues its kernels on
+// ctx.stream, checks every launch and returns at once: nothing here waits for the GPU. Arguments
+// were validated by the op layer; empty work launches nothing.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/kernel_types.h"
+
+namespace ember::cuda {
+
+/// Where the kernels of one backend run.
+struct StreamContext {
+  cudaStream_t stream = nullptr;
+  cudaMemPool_t pool = nullptr;  // temporary buffers (reduction partials) come from here
+  int multiprocessors = 1;       // sizes the grids of grid-stride loops and split reductions
+};
+
+// elementwise.cu
+void launch_fill(DType dtype, void* out, std::int64_t n, ScalarValue value,
+                 const StreamContext& ctx);
+void launch_cast(DType from, const void* x, DType to, void* y, std::int64_t n,
+                 const StreamContext& ctx);
+void launch_unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double param,
+                  const StreamContext& ctx);
+
+// binary.cu
+void launch_binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const ElementwiseInput& b,
+                   void* out, const StridedLayout& shape, const StreamContext& ctx);
+void launch_where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
+                  const ElementwiseInput& y, void* out, const StridedLayout& shape,
+                  const StreamContext& ctx);
+
+// reduce.cu
+void launch_reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer,
+                   std::int64_t r, std::int64_t inner, std::int64_t mean_divisor,
+                   const StreamContext& ctx);
+void launch_arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y,
+                       std::int64_t outer, std::int64_t r, std::int64_t inner,
+                       const StreamContext& ctx);
+
+// softmax.cu
+void launch_softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer,
+                    std::int64_t n, std::int64_t inner, const StreamContext& ctx);
+
+// copy.cu
+void launch_strided_copy(std::size_t element_size, const void* src, const StridedLayout& src_layout,
+                         void* dst, const StridedLayout& dst_layout, const StreamContext& ctx);
+void launch_gather(std::size_t element_size, const void* x, std::int64_t outer,
+                   std::int64_t axis_size, std::int64_t inner, DType index_dtype,
+                   const void* indices, std::int64_t count, void* out, const StreamContext& ctx);
+
+// random.cu
+void launch_random(const RandomArgs& args, const StreamContext& ctx);
+
+// gemm_tiled.cu: every dtype; cuBLAS serves float32/float64 with k > 0, this serves the rest.
+void launch_gemm_tiled(const GemmArgs& args, const StreamContext& ctx);
+
+}  // namespace ember::cuda

@@ -1,0 +1,13 @@
+// ember: a C++20 deep-learning framework with the programming model of TensorFlow 2 / Keras.
+// This umbrella header includes the public API.
+#pragma once
+
+#include "core/config.h"
+#include "core/constant.h"
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/ops.h"
+#include "core/shape.h"
+#include "core/tensor.h"
+#include "io/npy.h"

@@ -1,0 +1,173 @@
+#include "io/npy.h"
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "core/error.h"
+#include "core/tensor_impl.h"
+#include "io/atomic_file.h"
+
+namespace ember::io {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+
+const char* descr(DType t) {
+  switch (t) {
+    case DType::float32: return "<f4";
+    case DType::float64: return "<f8";
+    case DType::int32: return "<i4";
+    case DType::int64: return "<i8";
+    case DType::uint8: return "|u1";
+    case DType::bool_: return "|b1";
+  }
+  return "";
+}
+
+DType dtype_from_descr(const std::string& d, const std::string& path) {
+  if (d == "<f4") return DType::float32;
+  if (d == "<f8") return DType::float64;
+  if (d == "<i4") return DType::int32;
+  if (d == "<i8") return DType::int64;
+  if (d == "|u1" || d == "<u1") return DType::uint8;
+  if (d == "|b1") return DType::bool_;
+  throw IoError(cat(path, ": unsupported .npy dtype '", d,
+                    "' (expected <f4, <f8, <i4, <i8, |u1 or |b1, little-endian)"));
+}
+
+// The value that follows 'key': in NumPy's header dict, as raw text up to the next ',' at depth 0.
+std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
+  const std::size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos) throw IoError(cat(path, ": .npy header has no '", key, "': ", header));
+  std::size_t p = header.find(':', k);
+  if (p == std::string::npos) throw IoError(cat(path, ": malformed .npy header: ", header));
+  ++p;
+  while (p < header.size() && header[p] == ' ') ++p;
+  int depth = 0;
+  std::size_t end = p;
+  for (; end < header.size(); ++end) {
+    const char c = header[end];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if ((c == ',' || c == '}') && depth == 0) break;
+  }
+  if (depth != 0 || end == header.size()) {
+    throw IoError(cat(path, ": malformed .npy header: ", header));
+  }
+  return header.substr(p, end - p);
+}
+
+std::vector<std::int64_t> parse_shape(const std::string& text, const std::string& path) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') {
+    throw IoError(cat(path, ": malformed .npy shape ", text));
+  }
+  std::vector<std::int64_t> dims;
+  std::string number;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      number += c;
+    } else if (c == ',' || c == ')') {
+      if (!number.empty()) dims.push_back(std::stoll(number));
+      number.clear();
+    } else if (c != ' ' && c != 'L') {
+      throw IoError(cat(path, ": malformed .npy shape ", text));
+    }
+  }
+  if (dims.size() > static_cast<std::size_t>(kMaxRank)) {
+    throw IoError(cat(path, ": .npy array has rank ", dims.size(), ", above ember's maximum ", kMaxRank));
+  }
+  return dims;
+}
+
+}  // namespace
+
+void save_npy(const std::string& path, const Tensor& t) {
+  detail::check_defined(t, "save_npy");
+  std::string dims;
+  for (std::int64_t d : t.shape()) dims += std::to_string(d) + ", ";
+  if (t.rank() != 1 && !dims.empty()) dims.resize(dims.size() - 2);
+  else if (t.rank() == 1) dims.resize(dims.size() - 1);
+  std::string header = std::string("{'descr': '") + descr(t.dtype()) +
+                       "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  // Pad so the data starts on a 64-byte boundary; the header ends with '\n'.
+  const bool v2 = header.size() + 11 > 65535;
+  const std::size_t prefix = v2 ? 12 : 10;
+  const std::size_t total = (prefix + header.size() + 1 + 63) / 64 * 64;
+  header += std::string(total - prefix - header.size() - 1, ' ') + "\n";
+
+  const Tensor host = t.to(Device::cpu());
+  const std::size_t bytes = static_cast<std::size_t>(t.size()) * dtype_size(t.dtype());
+  write_atomically(path, [&](std::ostream& out) {
+    out.write(kMagic, 6);
+    const char version[2] = {static_cast<char>(v2 ? 2 : 1), 0};
+    out.write(version, 2);
+    const std::uint32_t length = static_cast<std::uint32_t>(header.size());
+    const unsigned char le[4] = {static_cast<unsigned char>(length), static_cast<unsigned char>(length >> 8),
+                                 static_cast<unsigned char>(length >> 16), static_cast<unsigned char>(length >> 24)};
+    out.write(reinterpret_cast<const char*>(le), v2 ? 4 : 2);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(static_cast<const char*>(host.raw_data()), static_cast<std::streamsize>(bytes));
+  });
+}
+
+Tensor load_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw IoError(cat(path, ": cannot open for reading"));
+  const auto file_size = static_cast<std::int64_t>(in.tellg());
+  in.seekg(0);
+  char magic[6] = {};
+  unsigned char version[2] = {};
+  in.read(magic, 6);
+  in.read(reinterpret_cast<char*>(version), 2);
+  if (!in || std::memcmp(magic, kMagic, 6) != 0) {
+    throw IoError(cat(path, ": not a .npy file (bad magic; expected \\x93NUMPY)"));
+  }
+  if (version[0] < 1 || version[0] > 3) {
+    throw IoError(cat(path, ": unsupported .npy version ", int(version[0]), ".", int(version[1]),
+                      " (expected 1.0, 2.0 or 3.0)"));
+  }
+  unsigned char le[4] = {};
+  const int length_bytes = version[0] == 1 ? 2 : 4;
+  in.read(reinterpret_cast<char*>(le), length_bytes);
+  const std::uint32_t header_length =
+      le[0] | (le[1] << 8) | (length_bytes == 4 ? (le[2] << 16) | (std::uint32_t(le[3]) << 24) : 0);
+  if (!in || 6 + 2 + length_bytes + static_cast<std::int64_t>(header_length) > file_size) {
+    throw IoError(cat(path, ": truncated .npy header (the file has ", file_size, " bytes)"));
+  }
+  std::string header(header_length, '\0');
+  in.read(header.data(), header_length);
+
+  std::string d = header_field(header, "descr", path);
+  if (d.size() < 2 || (d.front() != '\'' && d.front() != '"')) {
+    throw IoError(cat(path, ": malformed .npy descr ", d));
+  }
+  d = d.substr(1, d.size() - 2);
+  const DType dtype = dtype_from_descr(d, path);
+  const std::string fortran = header_field(header, "fortran_order", path);
+  if (fortran.find("False") == std::string::npos) {
+    throw IoError(cat(path, ": Fortran-ordered .npy arrays are not supported; save with ",
+                      "np.ascontiguousarray first"));
+  }
+  const Shape shape(parse_shape(header_field(header, "shape", path), path));
+  const std::int64_t data_offset = 6 + 2 + length_bytes + header_length;
+  const std::int64_t expected = shape.num_elements() * static_cast<std::int64_t>(dtype_size(dtype));
+  if (file_size - data_offset != expected) {
+    throw IoError(cat(path, ": ", file_size - data_offset < expected ? "truncated" : "oversized",
+                      " .npy data: shape ", shape, " of ", dtype_name(dtype), " needs ", expected,
+                      " bytes, the file holds ", file_size - data_offset));
+  }
+  std::vector<char> data(static_cast<std::size_t>(expected));
+  in.read(data.data(), expected);
+  if (!in) throw IoError(cat(path, ": read failed"));
+  if (dtype == DType::bool_) {
+    for (char& c : data) {
+      if (c != 0 && c != 1) throw IoError(cat(path, ": bool array holds a byte other than 0 or 1"));
+    }
+  }
+  return detail::from_host(data.data(), shape, dtype, default_device());
+}
+
+}  // namespace ember::io

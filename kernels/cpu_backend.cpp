@@ -1,0 +1,77 @@
+#include "kernels/cpu_backend.h"
+
+#include <cstring>
+
+#include "kernels/cpu_allocator.h"
+#include "kernels/cpu_kernels.h"
+
+namespace ember::cpu {
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  Device device() const override { return Device::cpu(); }
+
+  void* allocate(std::size_t bytes) override { return allocator_.allocate(bytes); }
+  void deallocate(void* ptr, std::size_t bytes) override { allocator_.deallocate(ptr, bytes); }
+  std::int64_t allocated_bytes() const override { return allocator_.live_bytes(); }
+  void copy_from_host(void* dst, const void* src, std::size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void copy_to_host(void* dst, const void* src, std::size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void copy(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void synchronize() override {}
+
+  void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) override {
+    cpu::fill(dtype, out, n, value);
+  }
+  void cast(DType from, const void* x, DType to, void* y, std::int64_t n) override {
+    cpu::cast(from, x, to, y, n);
+  }
+  void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n,
+             double param) override {
+    cpu::unary(op, dtype, x, y, n, param);
+  }
+  void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const ElementwiseInput& b,
+              void* out, const StridedLayout& shape) override {
+    cpu::binary(op, dtype, a, b, out, shape);
+  }
+  void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
+             const ElementwiseInput& y, void* out, const StridedLayout& shape) override {
+    cpu::where(dtype, cond, x, y, out, shape);
+  }
+  void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t r,
+              std::int64_t inner, std::int64_t mean_divisor) override {
+    cpu::reduce(op, dtype, x, y, outer, r, inner, mean_divisor);
+  }
+  void arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y, std::int64_t outer,
+                  std::int64_t r, std::int64_t inner) override {
+    cpu::arg_reduce(op, dtype, x, y, outer, r, inner);
+  }
+  void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,
+               std::int64_t inner) override {
+    cpu::softmax(log, dtype, x, y, outer, n, inner);
+  }
+  void gemm(const GemmArgs& args) override { cpu::gemm(args); }
+  void strided_copy(std::size_t element_size, const void* src, const StridedLayout& src_layout,
+                    void* dst, const StridedLayout& dst_layout) override {
+    cpu::strided_copy(element_size, src, src_layout, dst, dst_layout);
+  }
+  void gather(std::size_t element_size, const void* x, std::int64_t outer, std::int64_t axis_size,
+              std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+              void* out) override {
+    cpu::gather(element_size, x, outer, axis_size, inner, index_dtype, indices, count, out);
+  }
+  void random(const RandomArgs& args) override { cpu::random(args); }
+
+ private:
+  HostAllocator allocator_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace ember::cpu

@@ -1,0 +1,41 @@
+// The CPU kernels behind CpuBackend, one family per file (internal).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/kernel_types.h"
+
+namespace ember::cpu {
+
+// cpu_elementwise.cpp
+void fill(DType dtype, void* out, std::int64_t n, ScalarValue value);
+void cast(DType from, const void* x, DType to, void* y, std::int64_t n);
+void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double param);
+void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const ElementwiseInput& b,
+            void* out, const StridedLayout& shape);
+void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
+           const ElementwiseInput& y, void* out, const StridedLayout& shape);
+
+// cpu_reduce.cpp
+void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t r,
+            std::int64_t inner, std::int64_t mean_divisor);
+void arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y, std::int64_t outer,
+                std::int64_t r, std::int64_t inner);
+void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,
+             std::int64_t inner);
+
+// cpu_gemm.cpp
+void gemm(const GemmArgs& args);
+
+// cpu_copy.cpp
+void strided_copy(std::size_t element_size, const void* src, const StridedLayout& src_layout,
+                  void* dst, const StridedLayout& dst_layout);
+void gather(std::size_t element_size, const void* x, std::int64_t outer, std::int64_t axis_size,
+            std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+            void* out);
+
+// cpu_random.cpp
+void random(const RandomArgs& args);
+
+}  // namespace ember::cpu

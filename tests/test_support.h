@@ -1,0 +1,96 @@
+// Shared helpers for ember's tests: device parametrisation and float64 reference data.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ember.h"
+
+namespace ember::testing {
+
+/// Every device a device-generic test runs on. CUDA is always listed, so a machine without a
+/// GPU reports those cases as skipped instead of silently dropping them.
+inline std::vector<Device> all_devices() { return {Device::cpu(), Device::cuda(0)}; }
+
+inline std::string device_name(const ::testing::TestParamInfo<Device>& info) {
+  return info.param.is_cpu() ? "cpu" : "cuda" + std::to_string(info.param.index);
+}
+
+/// Base fixture: skips on a missing GPU and makes the parameter the default device.
+class OnDevice : public ::testing::TestWithParam<Device> {
+ protected:
+  void SetUp() override {
+    if (GetParam().is_cuda() && !cuda_available()) {
+      GTEST_SKIP() << "no CUDA GPU on this machine (" << GetParam() << " tests skipped)";
+    }
+    scope_ = std::make_unique<DeviceScope>(GetParam());
+  }
+  void TearDown() override { scope_.reset(); }
+  Device device() const { return GetParam(); }
+
+ private:
+  std::unique_ptr<DeviceScope> scope_;
+};
+
+#define EMBER_SKIP_WITHOUT_GPU() \
+  if (!::ember::cuda_available()) GTEST_SKIP() << "no CUDA GPU on this machine"
+
+/// Deterministic test data from the standard library (independent of ember's generator).
+inline std::vector<double> random_values(std::size_t n, double lo = -1.0, double hi = 1.0,
+                                         unsigned seed = 1) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  std::vector<double> v(n);
+  for (double& x : v) x = dist(rng);
+  return v;
+}
+
+inline std::vector<float> to_float(const std::vector<double>& v) {
+  return std::vector<float>(v.begin(), v.end());
+}
+
+/// Values of any floating tensor, widened to double.
+inline std::vector<double> values_of(const Tensor& t) {
+  if (t.dtype() == float64) return t.to_vector<double>();
+  const auto f = cast(t, float64).to_vector<double>();
+  return f;
+}
+
+/// Asserts |actual - expected| <= tol * max(1, |expected|) elementwise (NaNs must match).
+inline void expect_close(const std::vector<double>& actual, const std::vector<double>& expected,
+                         double tol, const std::string& what = "") {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    if (std::isnan(expected[i])) {
+      EXPECT_TRUE(std::isnan(actual[i])) << what << " element " << i;
+      continue;
+    }
+    if (std::isinf(expected[i])) {
+      EXPECT_EQ(actual[i], expected[i]) << what << " element " << i;
+      continue;
+    }
+    const double scale = std::max(1.0, std::fabs(expected[i]));
+    EXPECT_NEAR(actual[i], expected[i], tol * scale) << what << " element " << i;
+  }
+}
+
+/// Runs `f` and checks that it throws E whose message contains every fragment.
+template <class E, class F>
+void expect_error(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an exception";
+  } catch (const E& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments) {
+      EXPECT_NE(message.find(fragment), std::string::npos)
+          << "message \"" << message << "\" lacks \"" << fragment << "\"";
+    }
+  }
+}
+
+}  // namespace ember::testing
