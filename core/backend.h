@@ -72,6 +72,12 @@ class Backend {
                       std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                       const void* indices, std::int64_t count, void* out) = 0;
 
+  /// The transpose of gather: out[o, indices[k], i] += updates[o, k, i] for every k, with out
+  /// viewed as [outer, axis_size, inner]; floating dtypes; out-of-range indices are skipped.
+  virtual void scatter_add(DType dtype, const void* updates, std::int64_t outer,
+                           std::int64_t axis_size, std::int64_t inner, DType index_dtype,
+                           const void* indices, std::int64_t count, void* out) = 0;
+
   // --- random -------------------------------------------------------------------------------
   virtual void random(const RandomArgs& args) = 0;
 };

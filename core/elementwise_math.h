@@ -43,6 +43,53 @@ EMBER_HOST_DEVICE double floor_(double x) { return ::floor(x); }
 EMBER_HOST_DEVICE float fmod_(float a, float b) { return ::fmodf(a, b); }
 EMBER_HOST_DEVICE double fmod_(double a, double b) { return ::fmod(a, b); }
 
+// --- float32 exp and tanh for CPU loops -------------------------------------------------------
+// glibc's expf/tanhf are scalar calls that stop the compiler from vectorising a loop; these are
+// branch-free (selects only), so loops over them vectorise. Accuracy is within a few ulp. The GPU
+// keeps CUDA's own functions.
+
+/// e^x for float: Cephes' expf (range reduction by ln 2, degree-6 polynomial, exponent by bits).
+inline float exp_vectorizable(float x) {
+  const float clamped = x > 88.3762626647949f ? 88.3762626647949f : (x < -88.0f ? -88.0f : x);
+  // Round clamped·log2(e) to the nearest integer with the 1.5·2^23 trick (no call, vectorises).
+  const float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (clamped - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * r * r + r + 1.0f;
+  // 2^n from its bits (n is within [-127, 128] after the clamp).
+  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
+  float scale;
+  __builtin_memcpy(&scale, &bits, sizeof scale);
+  const float result = y * scale;
+  return x < -87.33654f ? 0.0f : (x != x ? x : result);
+}
+
+/// tanh for float: Eigen's rational approximation (TensorFlow's CPU kernels use the same one).
+inline float tanh_vectorizable(float x) {
+  const float c = 7.90531110763549805f;  // beyond this, tanh is 1 in float
+  const float xc = x > c ? c : (x < -c ? -c : x);
+  const float x2 = xc * xc;
+  float p = -2.76076847742355e-16f;
+  p = p * x2 + 2.00018790482477e-13f;
+  p = p * x2 + -8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  p = p * xc;
+  float q = 1.19825839466702e-06f;
+  q = q * x2 + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  const float t = p / q;
+  return (x < 0.0004f && x > -0.0004f) ? x : t;  // tiny x: tanh(x) = x in float
+}
+
 /// y = op(x); `param` is leaky_relu's and elu's alpha.
 template <UnaryOp Op, class T>
 EMBER_HOST_DEVICE T unary(T x, T param) {
@@ -68,6 +115,17 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
   } else if constexpr (std::is_floating_point_v<T>) {
     if constexpr (Op == UnaryOp::sqrt) return sqrt_(x);
     if constexpr (Op == UnaryOp::rsqrt) return T(1) / sqrt_(x);
+#ifndef __CUDA_ARCH__
+    if constexpr (std::is_same_v<T, float>) {
+      if constexpr (Op == UnaryOp::exp) return exp_vectorizable(x);
+      if constexpr (Op == UnaryOp::tanh) return tanh_vectorizable(x);
+      if constexpr (Op == UnaryOp::sigmoid) {
+        // 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below, both without overflow.
+        const float e = exp_vectorizable(x >= 0.0f ? -x : x);
+        return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+      }
+    }
+#endif
     if constexpr (Op == UnaryOp::exp) return exp_(x);
     if constexpr (Op == UnaryOp::log) return log_(x);
     if constexpr (Op == UnaryOp::log1p) return log1p_(x);

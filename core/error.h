@@ -46,6 +46,9 @@ std::string cat(const Parts&... parts) {
   return out.str();
 }
 
+/// Prints "ember: WARNING: <message>" to standard error (what TensorFlow logs as a warning).
+void warn(const std::string& message);
+
 /// A broken internal invariant (a bug in ember, not in the caller's input).
 [[noreturn]] void internal_error(const char* file, int line, const std::string& what);
 

@@ -36,6 +36,22 @@ bool is_contiguous(const StridedLayout& layout);
 /// An ElementwiseInput reading tensor `t` broadcast to `out_shape`.
 ElementwiseInput elementwise_input(const Tensor& t, const Shape& out_shape);
 
+/// Where an index expression (m[1, 2:5, ::-1]) lands in a row-major tensor: the first element's
+/// offset, the strided layout of the selected region, and the result's shape.
+struct IndexRegion {
+  std::int64_t offset = 0;
+  StridedLayout layout;
+  Shape shape;
+};
+IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries);
+
+/// The gradient of x.index(entries): `g` placed in the selected region of zeros of `shape`.
+/// Differentiable (its gradient is an index again).
+Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Index>& entries);
+/// The gradient of gather(x, indices, axis): `g` summed into zeros of x's `shape` at the
+/// gathered positions (repeated indices add up). Differentiable (its gradient is a gather).
+Tensor gather_backward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape);
+
 /// A new tensor of `shape` on `device` with every element equal to `value`.
 Tensor full(const Shape& shape, DType dtype, const Device& device, ScalarValue value);
 

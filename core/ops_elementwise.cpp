@@ -2,6 +2,7 @@
 
 #include "core/constant.h"
 #include "core/error.h"
+#include "core/gradients.h"
 #include "core/op_support.h"
 
 namespace ember {
@@ -91,12 +92,19 @@ Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
   const bool logical = op == BinaryOp::logical_and || op == BinaryOp::logical_or;
   const DType out_dtype = is_comparison(op) || logical ? DType::bool_ : dtype;
   Tensor out = detail::empty(out_shape, out_dtype, ref.device());
-  if (out.size() == 0) return out;
-  StridedLayout iteration = detail::contiguous_layout(out_shape);
-  detail::coalesce(iteration, {&ia.layout, &ib.layout});
-  ia.contiguous = !ia.is_scalar && detail::is_contiguous(ia.layout);
-  ib.contiguous = !ib.is_scalar && detail::is_contiguous(ib.layout);
-  backend_of(out).binary(op, dtype, ia, ib, mutable_data(out), iteration);
+  if (out.size() > 0) {
+    StridedLayout iteration = detail::contiguous_layout(out_shape);
+    detail::coalesce(iteration, {&ia.layout, &ib.layout});
+    ia.contiguous = !ia.is_scalar && detail::is_contiguous(ia.layout);
+    ib.contiguous = !ib.is_scalar && detail::is_contiguous(ib.layout);
+    backend_of(out).binary(op, dtype, ia, ib, mutable_data(out), iteration);
+  }
+  if (op != BinaryOp::floordiv && !is_comparison(op) && !logical) {  // floordiv: no gradient
+    std::vector<const Tensor*> inputs;
+    if (!a.is_scalar()) inputs.push_back(&a.tensor());
+    if (!b.is_scalar()) inputs.push_back(&b.tensor());
+    autodiff::maybe_record(name, inputs, out, [&] { return grad::binary_backward(op, a, b, out); });
+  }
   return out;
 }
 
@@ -121,6 +129,9 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, double param = 0) {
   Tensor out = detail::empty(x.shape(), x.dtype(), x.device());
   if (out.size() > 0) {
     backend_of(out).unary(op, x.dtype(), x.raw_data(), mutable_data(out), x.size(), param);
+  }
+  if (op != UnaryOp::logical_not) {
+    autodiff::maybe_record(name, {&x}, out, [&] { return grad::unary_backward(op, x, out, param); });
   }
   return out;
 }
@@ -187,13 +198,18 @@ Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
   ElementwiseInput ix = operand_input(x, dtype, out_shape, "where");
   ElementwiseInput iy = operand_input(y, dtype, out_shape, "where");
   Tensor out = detail::empty(out_shape, dtype, cond.device());
-  if (out.size() == 0) return out;
-  StridedLayout iteration = detail::contiguous_layout(out_shape);
-  detail::coalesce(iteration, {&ic.layout, &ix.layout, &iy.layout});
-  ic.contiguous = detail::is_contiguous(ic.layout);
-  ix.contiguous = !ix.is_scalar && detail::is_contiguous(ix.layout);
-  iy.contiguous = !iy.is_scalar && detail::is_contiguous(iy.layout);
-  backend_of(out).where(dtype, ic, ix, iy, mutable_data(out), iteration);
+  if (out.size() > 0) {
+    StridedLayout iteration = detail::contiguous_layout(out_shape);
+    detail::coalesce(iteration, {&ic.layout, &ix.layout, &iy.layout});
+    ic.contiguous = detail::is_contiguous(ic.layout);
+    ix.contiguous = !ix.is_scalar && detail::is_contiguous(ix.layout);
+    iy.contiguous = !iy.is_scalar && detail::is_contiguous(iy.layout);
+    backend_of(out).where(dtype, ic, ix, iy, mutable_data(out), iteration);
+  }
+  std::vector<const Tensor*> inputs;
+  if (!x.is_scalar()) inputs.push_back(&x.tensor());
+  if (!y.is_scalar()) inputs.push_back(&y.tensor());
+  autodiff::maybe_record("where", inputs, out, [&] { return grad::where_backward(cond, x, y); });
   return out;
 }
 
@@ -213,6 +229,9 @@ Tensor cast(const Tensor& x, DType dtype) {
   Tensor out = detail::empty(x.shape(), dtype, x.device());
   if (out.size() > 0) {
     backend_of(out).cast(x.dtype(), x.raw_data(), dtype, mutable_data(out), x.size());
+  }
+  if (is_floating(x.dtype())) {  // casts from integers or bool carry no gradient
+    autodiff::maybe_record("cast", {&x}, out, [&] { return grad::cast_backward(x.dtype()); });
   }
   return out;
 }

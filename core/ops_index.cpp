@@ -1,4 +1,5 @@
 // Tensor::index and friends: NumPy/TensorFlow basic indexing (integers, slices, newaxis).
+#include "core/autodiff.h"
 #include "core/error.h"
 #include "core/op_support.h"
 #include "core/ops_linalg.h"
@@ -31,19 +32,20 @@ ResolvedSlice resolve(const Slice& s, std::int64_t n) {
 
 }  // namespace
 
-Tensor Tensor::index(const std::vector<Index>& entries) const {
-  detail::check_defined(*this, "index");
+namespace detail {
+
+IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries) {
   int consumed = 0;
   for (const Index& e : entries) {
     if (!std::holds_alternative<NewAxis>(e.value())) ++consumed;
   }
-  if (consumed > rank()) {
-    throw IndexError(cat("index: ", consumed, " indices given for a tensor of rank ", rank(),
-                         " (shape ", shape(), ")"));
+  if (consumed > shape.rank()) {
+    throw IndexError(cat("index: ", consumed, " indices given for a tensor of rank ", shape.rank(),
+                         " (shape ", shape, ")"));
   }
-  const auto strides = contiguous_strides(shape());
-  StridedLayout src;
-  std::int64_t offset = 0;
+  const auto strides = contiguous_strides(shape);
+  IndexRegion region;
+  StridedLayout& src = region.layout;
   int axis = 0;
   auto add_dim = [&](std::int64_t size, std::int64_t stride) {
     if (src.rank == kMaxRank) throw IndexError(cat("index: result rank exceeds ", kMaxRank));
@@ -53,31 +55,44 @@ Tensor Tensor::index(const std::vector<Index>& entries) const {
   };
   for (const Index& e : entries) {
     if (const auto* i = std::get_if<std::int64_t>(&e.value())) {
-      const std::int64_t n = shape().dims()[axis];
+      const std::int64_t n = shape.dims()[axis];
       if (*i < -n || *i >= n) {
         throw IndexError(cat("index: index ", *i, " is out of range for axis ", axis, " of size ",
-                             n, " (shape ", shape(), ")"));
+                             n, " (shape ", shape, ")"));
       }
-      offset += (*i < 0 ? *i + n : *i) * strides[axis];
+      region.offset += (*i < 0 ? *i + n : *i) * strides[axis];
       ++axis;
     } else if (const auto* s = std::get_if<Slice>(&e.value())) {
-      const ResolvedSlice r = resolve(*s, shape().dims()[axis]);
-      offset += (r.count > 0 ? r.start : 0) * strides[axis];
+      const ResolvedSlice r = resolve(*s, shape.dims()[axis]);
+      region.offset += (r.count > 0 ? r.start : 0) * strides[axis];
       add_dim(r.count, r.step * strides[axis]);
       ++axis;
     } else {
       add_dim(1, 0);
     }
   }
-  for (; axis < rank(); ++axis) add_dim(shape().dims()[axis], strides[axis]);
+  for (; axis < shape.rank(); ++axis) add_dim(shape.dims()[axis], strides[axis]);
+  region.shape = Shape(std::vector<std::int64_t>(src.shape, src.shape + src.rank));
+  return region;
+}
 
-  const Shape result(std::vector<std::int64_t>(src.shape, src.shape + src.rank));
-  const std::size_t element = dtype_size(dtype());
-  if (detail::is_contiguous(src)) {
-    return detail::view(*this, result, static_cast<std::size_t>(offset) * element);
+}  // namespace detail
+
+Tensor Tensor::index(const std::vector<Index>& entries) const {
+  detail::check_defined(*this, "index");
+  const detail::IndexRegion region = detail::resolve_index(shape(), entries);
+  Tensor out;
+  if (detail::is_contiguous(region.layout)) {
+    out = detail::view(*this, region.shape, static_cast<std::size_t>(region.offset) * dtype_size(dtype()));
+  } else {
+    out = detail::empty(region.shape, dtype(), device());
+    detail::copy_region(*this, region.offset, region.layout, out, 0, detail::contiguous_layout(region.shape));
   }
-  Tensor out = detail::empty(result, dtype(), device());
-  detail::copy_region(*this, offset, src, out, 0, detail::contiguous_layout(result));
+  autodiff::maybe_record("index", {this}, out, [shape = shape(), entries] {
+    return [shape, entries](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
+      return {detail::index_backward(g, shape, entries)};
+    };
+  });
   return out;
 }
 

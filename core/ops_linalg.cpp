@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/gradients.h"
 #include "core/op_support.h"
 #include "core/ops_creation.h"
 #include "core/ops_shape.h"
@@ -86,6 +87,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
     args.allow_tf32 = config::tf32_enabled();
     detail::backend_of(out).gemm(args);
   }
+  autodiff::maybe_record("matmul", {&a_full, &b_full}, out,
+                         [&] { return grad::matmul_backward(a_full, b_full, ta, tb); });
   if (a_vector || b_vector) {
     std::vector<std::int64_t> dims = batch.dims();
     if (!a_vector) dims.push_back(m);

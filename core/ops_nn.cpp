@@ -1,5 +1,6 @@
 #include "core/ops_nn.h"
 
+#include "core/gradients.h"
 #include "core/op_support.h"
 
 namespace ember {
@@ -18,6 +19,7 @@ Tensor softmax_impl(bool log, const Tensor& x, std::int64_t axis, const char* na
     detail::backend_of(out).softmax(log, x.dtype(), x.raw_data(), detail::mutable_data(out), outer,
                                     x.shape(a), inner);
   }
+  autodiff::maybe_record(name, {&x}, out, [&] { return grad::softmax_backward(log, out, a); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/gradients.h"
 #include "core/op_support.h"
 
 namespace ember {
@@ -81,7 +82,9 @@ Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
     current = next;
     i = j + 1;
   }
-  return detail::view(current, Shape(result_dims));
+  Tensor out = detail::view(current, Shape(result_dims));
+  autodiff::maybe_record(name, {&x}, out, [&] { return grad::reduce_backward(op, x, out, reduced); });
+  return out;
 }
 
 Tensor arg_reduce(ArgReduceOp op, const Tensor& x, std::int64_t axis) {

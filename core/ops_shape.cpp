@@ -4,6 +4,7 @@
 
 #include "core/constant.h"
 #include "core/error.h"
+#include "core/gradients.h"
 #include "core/op_support.h"
 #include "core/ops_creation.h"
 #include "core/ops_elementwise.h"
@@ -57,7 +58,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   if (static_cast<int>(dims.size()) > kMaxRank) {
     throw ShapeError(cat("reshape: rank ", dims.size(), " exceeds the maximum rank ", kMaxRank));
   }
-  return detail::view(x, Shape(dims));
+  Tensor out = detail::view(x, Shape(dims));
+  autodiff::maybe_record("reshape", {&x}, out, [&] { return grad::reshape_backward(x.shape()); });
+  return out;
 }
 
 Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm_in) {
@@ -82,6 +85,7 @@ Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm_
   std::vector<std::int64_t> dims(src.shape, src.shape + rank);
   Tensor out = detail::empty(Shape(dims), x.dtype(), x.device());
   detail::copy_region(x, 0, src, out, 0, detail::contiguous_layout(out.shape()));
+  autodiff::maybe_record("transpose", {&x}, out, [&] { return grad::transpose_backward(perm); });
   return out;
 }
 
@@ -140,13 +144,18 @@ Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
   Tensor out = detail::empty(Shape(dims), first.dtype(), first.device());
   const auto out_strides = contiguous_strides(out.shape());
   std::int64_t position = 0;
+  std::vector<const Tensor*> inputs;
+  std::vector<std::int64_t> sizes;
   for (const Tensor& v : values) {
+    inputs.push_back(&v);
+    sizes.push_back(v.shape(a));
     StridedLayout dst = detail::contiguous_layout(v.shape());
     for (int d = 0; d < v.rank(); ++d) dst.strides[d] = out_strides[d];
     detail::copy_region(v, 0, detail::contiguous_layout(v.shape()), out,
                         position * out_strides[a], dst);
     position += v.shape(a);
   }
+  autodiff::maybe_record("concat", inputs, out, [&] { return grad::concat_backward(sizes, a); });
   return out;
 }
 
@@ -219,6 +228,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   Tensor out = detail::empty(target, x.dtype(), x.device());
   detail::copy_region(x, 0, detail::broadcast_layout(x.shape(), target), out, 0,
                       detail::contiguous_layout(target));
+  autodiff::maybe_record("broadcast_to", {&x}, out, [&] { return grad::broadcast_to_backward(x.shape()); });
   return out;
 }
 
@@ -266,6 +276,7 @@ Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& padd
     offset += paddings[i][0] * strides[i];
   }
   detail::copy_region(x, 0, detail::contiguous_layout(x.shape()), out, offset, dst);
+  autodiff::maybe_record("pad", {&x}, out, [&] { return grad::pad_backward(x.shape(), paddings); });
   return out;
 }
 
@@ -295,13 +306,16 @@ Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
     throw ShapeError(cat("gather: the result would have rank ", dims.size(), " > ", kMaxRank));
   }
   Tensor out = detail::empty(Shape(dims), x.dtype(), x.device());
-  if (out.size() == 0) return out;
-  std::int64_t outer = 1, inner = 1;
-  for (int i = 0; i < a; ++i) outer *= x.shape(i);
-  for (int i = a + 1; i < x.rank(); ++i) inner *= x.shape(i);
-  detail::backend_of(out).gather(dtype_size(x.dtype()), x.raw_data(), outer, axis_size, inner,
-                                 indices.dtype(), indices.raw_data(), indices.size(),
-                                 detail::mutable_data(out));
+  if (out.size() > 0) {
+    std::int64_t outer = 1, inner = 1;
+    for (int i = 0; i < a; ++i) outer *= x.shape(i);
+    for (int i = a + 1; i < x.rank(); ++i) inner *= x.shape(i);
+    detail::backend_of(out).gather(dtype_size(x.dtype()), x.raw_data(), outer, axis_size, inner,
+                                   indices.dtype(), indices.raw_data(), indices.size(),
+                                   detail::mutable_data(out));
+  }
+  autodiff::maybe_record("gather", {&x, &indices}, out,
+                         [&] { return grad::gather_backward(indices, a, x.shape()); });
   return out;
 }
 
@@ -333,7 +347,9 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value
 
 Tensor identity(const Tensor& x) {
   check_defined(x, "identity");
-  return detail::view(x, x.shape());
+  Tensor out = detail::view(x, x.shape());
+  autodiff::maybe_record("identity", {&x}, out, [] { return grad::identity_backward(); });
+  return out;
 }
 
 }  // namespace ember

@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <atomic>
 #include <cstring>
 #include <ostream>
 
@@ -25,10 +26,22 @@ Tensor empty(const Shape& shape, DType dtype, const Device& device) {
   return Tensor(std::move(impl));
 }
 
+std::uint64_t next_tensor_id() {
+  static std::atomic<std::uint64_t> counter{1};
+  return counter.fetch_add(1, std::memory_order_relaxed);
+}
+
 Tensor view(const Tensor& base, const Shape& shape, std::size_t byte_offset) {
   auto impl = std::make_shared<TensorImpl>(*base.impl());
   impl->offset += byte_offset;
   impl->shape = shape;
+  impl->id = next_tensor_id();
+  return Tensor(std::move(impl));
+}
+
+Tensor view_with_id(const Tensor& base, std::uint64_t id) {
+  auto impl = std::make_shared<TensorImpl>(*base.impl());
+  impl->id = id;
   return Tensor(std::move(impl));
 }
 

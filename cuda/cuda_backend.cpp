@@ -223,6 +223,13 @@ class CudaBackend final : public Backend {
     activate();
     launch_gather(element_size, x, outer, axis_size, inner, index_dtype, indices, count, out, ctx_);
   }
+  void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int64_t axis_size,
+                   std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+                   void* out) override {
+    activate();
+    launch_scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out,
+                       ctx_);
+  }
   void random(const RandomArgs& args) override {
     activate();
     launch_random(args, ctx_);

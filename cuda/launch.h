@@ -54,6 +54,12 @@ void launch_gather(std::size_t element_size, const void* x, std::int64_t outer,
                    std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                    const void* indices, std::int64_t count, void* out, const StreamContext& ctx);
 
+// scatter.cu: floating dtypes; atomics, so repeated indices add in no fixed order.
+void launch_scatter_add(DType dtype, const void* updates, std::int64_t outer,
+                        std::int64_t axis_size, std::int64_t inner, DType index_dtype,
+                        const void* indices, std::int64_t count, void* out,
+                        const StreamContext& ctx);
+
 // random.cu
 void launch_random(const RandomArgs& args, const StreamContext& ctx);
 

@@ -64,6 +64,11 @@ class CpuBackend final : public Backend {
               void* out) override {
     cpu::gather(element_size, x, outer, axis_size, inner, index_dtype, indices, count, out);
   }
+  void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int64_t axis_size,
+                   std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+                   void* out) override {
+    cpu::scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out);
+  }
   void random(const RandomArgs& args) override { cpu::random(args); }
 
  private:

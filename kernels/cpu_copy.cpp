@@ -82,3 +82,51 @@ void gather(std::size_t element_size, const void* x, std::int64_t outer, std::in
 }
 
 }  // namespace ember::cpu
+
+namespace ember::cpu {
+namespace {
+
+// Columns (o, i) are independent, so threads split them; each walks k in order, which keeps the
+// sums deterministic.
+template <class T, class Index>
+void scatter_add_typed(const T* updates, std::int64_t outer, std::int64_t axis_size,
+                       std::int64_t inner, const Index* indices, std::int64_t count, T* out) {
+  parallel_for(outer * inner, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(count, 1)),
+               [&](std::int64_t begin, std::int64_t end) {
+                 for (std::int64_t t = begin; t < end; ++t) {
+                   const std::int64_t o = t / inner, i = t % inner;
+                   for (std::int64_t k = 0; k < count; ++k) {
+                     const auto index = static_cast<std::int64_t>(indices[k]);
+                     if (index < 0 || index >= axis_size) continue;
+                     out[(o * axis_size + index) * inner + i] += updates[(o * count + k) * inner + i];
+                   }
+                 }
+               });
+}
+
+template <class T>
+void scatter_add_values(const void* updates, std::int64_t outer, std::int64_t axis_size,
+                        std::int64_t inner, DType index_dtype, const void* indices,
+                        std::int64_t count, void* out) {
+  if (index_dtype == DType::int32) {
+    scatter_add_typed(static_cast<const T*>(updates), outer, axis_size, inner,
+                      static_cast<const std::int32_t*>(indices), count, static_cast<T*>(out));
+  } else {
+    scatter_add_typed(static_cast<const T*>(updates), outer, axis_size, inner,
+                      static_cast<const std::int64_t*>(indices), count, static_cast<T*>(out));
+  }
+}
+
+}  // namespace
+
+void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int64_t axis_size,
+                 std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+                 void* out) {
+  if (dtype == DType::float32) {
+    scatter_add_values<float>(updates, outer, axis_size, inner, index_dtype, indices, count, out);
+  } else {
+    scatter_add_values<double>(updates, outer, axis_size, inner, index_dtype, indices, count, out);
+  }
+}
+
+}  // namespace ember::cpu

@@ -35,6 +35,10 @@ void gather(std::size_t element_size, const void* x, std::int64_t outer, std::in
             std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
             void* out);
 
+void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int64_t axis_size,
+                 std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
+                 void* out);
+
 // cpu_random.cpp
 void random(const RandomArgs& args);
 

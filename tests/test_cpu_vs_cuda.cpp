@@ -155,5 +155,59 @@ TEST_F(CpuVsCuda, RandomNumbersAreBitIdentical) {
   }
 }
 
+// The gradient of every differentiable op, on both devices in float32.
+TEST_F(CpuVsCuda, Gradients) {
+  using Function = std::function<Tensor(const std::vector<Tensor>&)>;
+  const Tensor a = random_input({3, 1, 5}, -2, 2, 21), b = random_input({4, 5}, -2, 2, 22);
+  const Tensor pos = random_input({3, 1, 5}, 0.5, 2, 23), m = random_input({5, 6}, -1, 1, 24);
+  const std::vector<std::pair<std::string, Function>> ops = {
+      {"add", [](auto& v) { return v[0] + v[1]; }}, {"subtract", [](auto& v) { return v[0] - v[1]; }},
+      {"multiply", [](auto& v) { return v[0] * v[1]; }}, {"divide", [](auto& v) { return v[1] / v[2]; }},
+      {"pow", [](auto& v) { return pow(v[2], v[1]); }}, {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
+      {"minimum", [](auto& v) { return minimum(v[0], v[1]); }}, {"floormod", [](auto& v) { return floormod(v[0], v[2]); }},
+      {"unary", [](auto& v) {
+         return -v[0] + abs(v[1]) + sign(v[0]) + square(v[0]) + sqrt(v[2]) + rsqrt(v[2]) + exp(v[0]) +
+                log(v[2]) + log1p(v[2]) + sin(v[0]) + cos(v[0]) + tanh(v[0]) + sigmoid(v[0]) + relu(v[0]) +
+                leaky_relu(v[0]) + elu(v[0]) + softplus(v[0]);
+       }},
+      {"where_clip", [](auto& v) { return where(v[0] > v[1], v[0], v[1] * 2) + clip_by_value(v[1], -1, 1); }},
+      {"reductions", [](auto& v) {
+         return reduce_sum(v[1], 0) + reduce_mean(v[1], 1, true) + reduce_max(v[1], 0) + reduce_min(v[1]) +
+                reduce_prod(v[2], {0, 1});
+       }},
+      {"softmax", [](auto& v) { return softmax(v[1], 0) + log_softmax(v[1]); }},
+      {"matmul", [](auto& v) { return matmul(v[1], v[3]) + matmul(v[0], v[3]); }},
+      {"shape", [](auto& v) {
+         return reduce_sum(transpose(v[1])) + reduce_sum(concat({v[1], v[1] * 2}, 0)) +
+                reduce_sum(tile(v[1], {2, 1})) + reduce_sum(pad(v[1], {{1, 0}, {0, 1}})) +
+                reduce_sum(gather(v[1], {3, 0, 3}, 0)) + reduce_sum(v[1].index(Slice{.step = -2}, 1)) +
+                reduce_sum(broadcast_to(v[0], {2, 3, 4, 5})) + reduce_sum(reshape(v[1], {2, 10}), 1)[0];
+       }},
+  };
+  for (const auto& [name, f] : ops) {
+    const std::vector<Tensor> inputs = {a, b, pos, m};
+    const Tensor weights = random_input(f(inputs).shape(), -1, 1, 25);
+    auto gradients_on = [&](const Device& device) {
+      DeviceScope scope(device);
+      std::vector<Tensor> xs;
+      for (const Tensor& t : inputs) xs.push_back(t.to(device));
+      GradientTape tape;
+      for (const Tensor& x : xs) tape.watch(x);
+      const Tensor loss = reduce_sum(f(xs) * weights.to(device));
+      return tape.gradient(loss, std::vector<GradientSource>(xs.begin(), xs.end()));
+    };
+    config::set_tf32_enabled(false);
+    const auto expected = gradients_on(Device::cpu());
+    const auto actual = gradients_on(Device::cuda(0));
+    config::set_tf32_enabled(true);
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(expected[i].has_value(), actual[i].has_value()) << name << " input " << i;
+      if (!expected[i]) continue;
+      testing::expect_close(values_of(actual[i]->to(Device::cpu())), values_of(*expected[i]), 1e-4,
+                            name + " gradient " + std::to_string(i));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ember

@@ -1,6 +1,5 @@
-// Lesson 2: constants, types, conversion to host arrays, indexing, gather, reshape, transpose.
-// Each block mirrors the lesson's Python; the comment above it is the TensorFlow line.
-// (The lesson's tf.Variable snippets run in samples/lesson04_gradients with the autodiff issue.)
+// Lesson 2: constants, types, conversion to host arrays, variables, indexing, gather, reshape,
+// transpose. Each block mirrors the lesson's Python; the comment above it is the TensorFlow line.
 #include <iostream>
 
 #include "ember.h"
@@ -37,12 +36,38 @@ int main() {
   for (std::size_t i = 0; i < n2.size(); ++i) std::cout << (i ? ", " : "") << n2[i];
   std::cout << "]\n";
 
-  // print(v2.shape)
-  const Tensor v2 = constant({1.f, 2.f, 3.f, 4.f});
+  // v1 = tf.Variable(-4)   v2 = tf.Variable([1,2,3,4], dtype=tf.float32)   v3 = tf.Variable(a)
+  Variable v1(-4);
+  Variable v2({1, 2, 3, 4}, {.dtype = float32});
+  Variable v3(a);
+  std::cout << "\nv1 = " << v1 << "\nv2 = " << v2 << "\nv3 = " << v3 << "\n";
+
+  // v1.assign(5)  v2.assign([5,6,7,8])  v1.assign_add(1)  v1.assign_sub(1)
+  v1.assign(5);
+  v2.assign({5, 6, 7, 8});
+  v1.assign_add(1);
+  v1.assign_sub(1);
+  std::cout << "after assigns: v1 = " << v1.item<std::int32_t>() << ", v2 = " << v2.value() << "\n";
+  try {
+    v1.assign_add(constant({1, 1, 1, 1}));  // shapes must match
+  } catch (const Error& e) {
+    std::cout << "v1.assign_add([1,1,1,1]) -> ember::Error: " << e.what() << "\n";
+  }
+
+  // v4 = tf.Variable(v1)   (a clone; `Variable same = v1` would be the same variable, as in Python)
+  Variable v4 = v1.clone();
+  v4.assign(100);
+  std::cout << "v4 = v1.clone(); v4.assign(100): v1 = " << v1.item<std::int32_t>()
+            << ", v4 = " << v4.item<std::int32_t>() << "\n";
+
+  // print(v2.shape)   print(v2[1:3])
   std::cout << "\nv2.shape = " << v2.shape() << "\n";
-  // print(v2[1:3])     val0 = v2[0]
   std::cout << "v2[1:3] = " << v2.slice(1, 3) << "\n";
-  std::cout << "v2[0] = " << v2[0] << "\n";
+  // val0 = v2[0]; val0.assign(10): writes into v2, while val0 keeps the value it was read with
+  VariableSlice val0 = v2[0];
+  val0.assign(10.f);
+  std::cout << "after v2[0].assign(10): v2 = " << v2.value() << "\n";
+  std::cout << "val0 = " << val0 << "\n";
 
   // x = tf.constant(range(10)) + 5      x2 = tf.gather(x, [0, 4])
   const Tensor x = range(10) + 5;

@@ -1,0 +1,172 @@
+#include "core/variable.h"
+
+#include <ostream>
+
+#include "core/autodiff.h"
+#include "core/error.h"
+#include "core/op_support.h"
+#include "core/ops_elementwise.h"
+#include "core/ops_shape.h"
+#include "core/tensor_impl.h"
+
+namespace ember {
+
+struct Variable::State {
+  Tensor value;
+  std::string name;
+  bool trainable = true;
+  std::uint64_t id = detail::next_tensor_id();
+};
+
+namespace {
+
+// The value an assign writes: same shape and dtype as the variable, on its device.
+Tensor checked_value(const Operand& v, const Tensor& current, const char* op) {
+  Tensor t = v.is_scalar() ? detail::full({}, current.dtype(), current.device(),
+                                          v.scalar().as(current.dtype(), op))
+                           : v.tensor();
+  detail::check_defined(t, op);
+  if (t.dtype() != current.dtype()) {
+    throw DTypeError(cat(op, ": the value has dtype ", dtype_name(t.dtype()),
+                         " but the variable is ", dtype_name(current.dtype()), "; cast it first"));
+  }
+  return t.to(current.device());
+}
+
+}  // namespace
+
+Variable::Variable(const Tensor& initial_value, VariableOptions options)
+    : state_(std::make_shared<State>()) {
+  detail::check_defined(initial_value, "Variable");
+  const autodiff::PauseAll not_differentiable;  // the initial value is not part of any gradient
+  // Tensors are immutable, so the variable may start from the very same storage (with an
+  // identity of its own).
+  const Tensor v = options.dtype ? cast(initial_value, *options.dtype) : initial_value;
+  state_->value = detail::view(v, v.shape());
+  state_->name = options.name;
+  state_->trainable = options.trainable;
+}
+
+Variable::Variable(Scalar initial_value, VariableOptions options)
+    : Variable(constant(initial_value, options.dtype), options) {}
+
+void Variable::check_defined(const char* op) const {
+  if (!state_) throw Error(cat(op, ": the variable is undefined (default-constructed)"));
+}
+
+Tensor Variable::value() const {
+  check_defined("Variable::value");
+  return state_->value;
+}
+
+Tensor Variable::read() const {
+  check_defined("Variable::read");
+  if (!autodiff::any_recording()) return state_->value;
+  autodiff::on_variable_read(*this);
+  return detail::view_with_id(state_->value, state_->id);
+}
+
+const std::string& Variable::name() const {
+  check_defined("Variable::name");
+  return state_->name;
+}
+
+bool Variable::trainable() const {
+  check_defined("Variable::trainable");
+  return state_->trainable;
+}
+
+std::uint64_t Variable::id() const {
+  check_defined("Variable::id");
+  return state_->id;
+}
+
+Variable& Variable::assign(const Operand& value) {
+  check_defined("Variable::assign");
+  const autodiff::PauseAll not_differentiable;
+  const Tensor v = checked_value(value, state_->value, "Variable::assign");
+  if (v.shape() != state_->value.shape()) {
+    throw ShapeError(cat("Variable::assign: the value has shape ", v.shape(), " but variable '",
+                         state_->name, "' has shape ", state_->value.shape()));
+  }
+  state_->value = detail::view(v, v.shape());
+  return *this;
+}
+
+Variable& Variable::assign_add(const Operand& delta) {
+  check_defined("Variable::assign_add");
+  const autodiff::PauseAll not_differentiable;
+  const Tensor next = add(state_->value, checked_value(delta, state_->value, "Variable::assign_add"));
+  if (next.shape() != state_->value.shape()) {
+    throw ShapeError(cat("Variable::assign_add: the value would change variable '", state_->name,
+                         "' from shape ", state_->value.shape(), " to ", next.shape()));
+  }
+  state_->value = next;
+  return *this;
+}
+
+Variable& Variable::assign_sub(const Operand& delta) {
+  check_defined("Variable::assign_sub");
+  const autodiff::PauseAll not_differentiable;
+  const Tensor next =
+      subtract(state_->value, checked_value(delta, state_->value, "Variable::assign_sub"));
+  if (next.shape() != state_->value.shape()) {
+    throw ShapeError(cat("Variable::assign_sub: the value would change variable '", state_->name,
+                         "' from shape ", state_->value.shape(), " to ", next.shape()));
+  }
+  state_->value = next;
+  return *this;
+}
+
+VariableSlice Variable::operator[](std::int64_t i) const { return index(std::vector<Index>{i}); }
+
+VariableSlice Variable::slice(std::int64_t start, std::int64_t stop, std::int64_t step) const {
+  return index(std::vector<Index>{Slice{start, stop, step}});
+}
+
+VariableSlice Variable::index(const std::vector<Index>& entries) const {
+  check_defined("Variable::index");
+  return VariableSlice(*this, entries);
+}
+
+Variable Variable::clone(std::optional<VariableOptions> options) const {
+  check_defined("Variable::clone");
+  VariableOptions o = options.value_or(VariableOptions{state_->name, state_->trainable, std::nullopt});
+  return Variable(state_->value, o);
+}
+
+std::string Variable::to_string() const {
+  if (!state_) return "<ember.Variable (undefined)>";
+  const Tensor& v = state_->value;
+  return cat("<ember.Variable '", state_->name, "' shape=", v.shape(), " dtype=",
+             dtype_name(v.dtype()), ", numpy=", v.values_string(), ">");
+}
+
+VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)
+    : variable_(std::move(variable)), entries_(std::move(entries)) {
+  snapshot_ = variable_.read().index(entries_);
+}
+
+Variable& VariableSlice::assign(const Operand& value) {
+  const autodiff::PauseAll not_differentiable;
+  const Tensor current = variable_.value();
+  const Tensor v = checked_value(value, current, "VariableSlice::assign");
+  const detail::IndexRegion region = detail::resolve_index(current.shape(), entries_);
+  const Shape target = broadcast_shapes(v.shape(), region.shape, "VariableSlice::assign");
+  if (target != region.shape) {
+    throw ShapeError(cat("VariableSlice::assign: a value of shape ", v.shape(),
+                         " does not fit the slice of shape ", region.shape));
+  }
+  // Copy the variable's value, then overwrite the region: tensors read earlier keep theirs.
+  Tensor next = detail::empty(current.shape(), current.dtype(), current.device());
+  detail::copy_region(current, 0, detail::contiguous_layout(current.shape()), next, 0,
+                      detail::contiguous_layout(current.shape()));
+  StridedLayout src = detail::broadcast_layout(v.shape(), region.shape);
+  detail::copy_region(v, 0, src, next, region.offset, region.layout);
+  return variable_.assign(next);
+}
+
+std::ostream& operator<<(std::ostream& out, const Variable& v) { return out << v.to_string(); }
+std::ostream& operator<<(std::ostream& out, const VariableSlice& s) { return out << s.value(); }
+
+}  // namespace ember

@@ -1,0 +1,146 @@
+// Variable: mutable, named, trainable state, like tf.Variable. A Variable is a handle: copies
+// refer to the same variable (as Python names do); `clone()` makes a new one with the same value
+// (tf.Variable(v1)). Reading a variable gives its current value as a Tensor, and a Tensor read
+// before an assign keeps its old value.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/constant.h"
+#include "core/operand.h"
+#include "core/tensor.h"
+
+namespace ember {
+
+struct VariableOptions {
+  std::string name = "Variable";
+  /// Trainable variables are watched automatically by a GradientTape that reads them.
+  bool trainable = true;
+  /// Converts the initial value (like tf.Variable(..., dtype=...)).
+  std::optional<DType> dtype = std::nullopt;
+};
+
+class VariableSlice;
+
+class Variable {
+ public:
+  /// An undefined variable; assign a constructed one to it.
+  Variable() = default;
+  explicit Variable(const Tensor& initial_value, VariableOptions options = {});
+  explicit Variable(Scalar initial_value, VariableOptions options = {});
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  explicit Variable(std::initializer_list<T> values, VariableOptions options = {})
+      : Variable(constant(values, options.dtype), options) {}
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  explicit Variable(std::initializer_list<std::initializer_list<T>> values,
+                    VariableOptions options = {})
+      : Variable(constant(values, options.dtype), options) {}
+
+  bool defined() const { return state_ != nullptr; }
+  /// The current value. Inside a recording GradientTape, use the variable itself (or read())
+  /// so the tape sees the read.
+  Tensor value() const;
+  /// The current value as an op input: recorded by active tapes as a read of this variable.
+  Tensor read() const;
+  operator Tensor() const { return read(); }  // NOLINT: a Variable works wherever a Tensor does
+
+  const std::string& name() const;
+  bool trainable() const;
+  Shape shape() const { return value().shape(); }
+  std::int64_t shape(int axis) const { return value().shape(axis); }
+  int rank() const { return value().rank(); }
+  std::int64_t size() const { return value().size(); }
+  DType dtype() const { return value().dtype(); }
+  Device device() const { return value().device(); }
+  /// The identity a GradientTape tracks: the same for every read of this variable.
+  std::uint64_t id() const;
+
+  /// Replaces the value; shape and dtype must match (ShapeError / DTypeError otherwise).
+  Variable& assign(const Operand& value);
+  Variable& assign_add(const Operand& delta);
+  Variable& assign_sub(const Operand& delta);
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Variable& assign(std::initializer_list<T> values) {
+    return assign(constant(values, dtype()));
+  }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Variable& assign_add(std::initializer_list<T> values) {
+    return assign_add(constant(values, dtype()));
+  }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Variable& assign_sub(std::initializer_list<T> values) {
+    return assign_sub(constant(values, dtype()));
+  }
+
+  /// `v[i]`, `v[a:b]`, `v[...]` as a slice that can be assigned: `v[0].assign(10)` writes into v.
+  VariableSlice operator[](std::int64_t i) const;
+  VariableSlice slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
+  template <class... I>
+    requires(std::is_constructible_v<Index, const I&> && ...)
+  VariableSlice index(const I&... entries) const;
+  VariableSlice index(const std::vector<Index>& entries) const;
+
+  /// A new variable holding a copy of this one's value (tf.Variable(v1)).
+  Variable clone(std::optional<VariableOptions> options = std::nullopt) const;
+
+  template <class T>
+  std::vector<T> to_vector() const {
+    return value().to_vector<T>();
+  }
+  template <class T>
+  T item() const {
+    return value().item<T>();
+  }
+  /// `<ember.Variable 'name' shape=(4,) dtype=float32, numpy=[1. 2. 3. 4.]>`
+  std::string to_string() const;
+
+ private:
+  struct State;
+  void check_defined(const char* op) const;
+  std::shared_ptr<State> state_;
+};
+
+/// A slice of a variable, taken by Variable::operator[] / slice / index. Reading it gives the
+/// values at the time it was taken; assign() writes into the variable.
+class VariableSlice {
+ public:
+  VariableSlice(Variable variable, std::vector<Index> entries);
+  operator Tensor() const { return snapshot_; }  // NOLINT
+  const Tensor& value() const { return snapshot_; }
+  Shape shape() const { return snapshot_.shape(); }
+  /// Writes `value` (broadcast to the slice's shape, of the variable's dtype) into the variable.
+  Variable& assign(const Operand& value);
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Variable& assign(std::initializer_list<T> values) {
+    return assign(constant(values, variable_.dtype()));
+  }
+
+ private:
+  Variable variable_;
+  std::vector<Index> entries_;
+  Tensor snapshot_;
+};
+
+template <class... I>
+  requires(std::is_constructible_v<Index, const I&> && ...)
+VariableSlice Variable::index(const I&... entries) const {
+  return index(std::vector<Index>{Index(entries)...});
+}
+
+std::ostream& operator<<(std::ostream& out, const Variable& v);
+std::ostream& operator<<(std::ostream& out, const VariableSlice& s);
+
+}  // namespace ember

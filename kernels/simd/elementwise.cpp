@@ -1,0 +1,168 @@
+// Elementwise CPU kernels: fill, cast, unary, binary (broadcasting) and where. This file is
+// compiled once per instruction set; EMBER_CPU_ISA_ENTRY names the entry point of each build
+// (see kernels/elementwise_kernels.h).
+#include <array>
+
+#include "core/elementwise_math.h"
+#include "kernels/elementwise_kernels.h"
+#include "kernels/parallel.h"
+#include "kernels/strided_iteration.h"
+
+#ifndef EMBER_CPU_ISA_ENTRY
+#error "compile kernels/simd/elementwise.cpp with -DEMBER_CPU_ISA_ENTRY=<entry point name>"
+#endif
+
+namespace ember::cpu {
+namespace {
+
+template <class T>
+T scalar_as(const ScalarValue& v) {
+  if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v.f);
+  else return static_cast<T>(v.i);
+}
+
+template <class T, class Out, BinaryOp Op>
+void binary_typed(const ElementwiseInput& a, const ElementwiseInput& b, Out* out,
+                  const StridedLayout& shape) {
+  const T* pa = static_cast<const T*>(a.data);
+  const T* pb = static_cast<const T*>(b.data);
+  const T sa = scalar_as<T>(a.scalar), sb = scalar_as<T>(b.scalar);
+  std::int64_t n = 1;
+  for (int d = 0; d < shape.rank; ++d) n *= shape.shape[d];
+  // The three common cases get plain loops the compiler vectorises.
+  if ((a.contiguous || a.is_scalar) && (b.contiguous || b.is_scalar)) {
+    parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+      if (a.contiguous && b.contiguous) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(pa[i], pb[i]);
+      } else if (a.contiguous) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(pa[i], sb);
+      } else if (b.contiguous) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(sa, pb[i]);
+      } else {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(sa, sb);
+      }
+    });
+    return;
+  }
+  // General broadcasting: a scalar operand reads one value through zero strides.
+  StridedLayout zero;
+  const std::array<const StridedLayout*, 2> layouts{a.is_scalar ? &zero : &a.layout,
+                                                    b.is_scalar ? &zero : &b.layout};
+  const T* base_a = a.is_scalar ? &sa : pa;
+  const T* base_b = b.is_scalar ? &sb : pb;
+  zero.rank = shape.rank;
+  parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+    for_each_run(shape, layouts, begin, end,
+                 [&](std::int64_t o, const std::array<std::int64_t, 2>& off, std::int64_t count,
+                     const std::array<std::int64_t, 2>& step) {
+                   const T* x = base_a + off[0];
+                   const T* y = base_b + off[1];
+                   for (std::int64_t j = 0; j < count; ++j) {
+                     out[o + j] = math::binary<Op>(x[j * step[0]], y[j * step[1]]);
+                   }
+                 });
+  });
+}
+
+template <class T, UnaryOp Op>
+void unary_typed(const T* x, T* y, std::int64_t n, T param) {
+  std::int64_t grain = kParallelGrain;
+  if constexpr (std::is_floating_point_v<T>) {
+    if (Op != UnaryOp::negative && Op != UnaryOp::abs && Op != UnaryOp::square &&
+        Op != UnaryOp::relu && Op != UnaryOp::sign) {
+      grain = 4096;  // transcendental functions: worth threads sooner
+    }
+  }
+  parallel_for(n, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) y[i] = math::unary<Op>(x[i], param);
+  });
+}
+
+void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) {
+  dispatch_dtype(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    T* p = static_cast<T*>(out);
+    const T v = scalar_as<T>(value);
+    parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) p[i] = v;
+    });
+  });
+}
+
+void cast(DType from, const void* x, DType to, void* y, std::int64_t n) {
+  dispatch_dtype(from, [&](auto from_zero) {
+    using From = decltype(from_zero);
+    dispatch_dtype(to, [&](auto to_zero) {
+      using To = decltype(to_zero);
+      const From* src = static_cast<const From*>(x);
+      To* dst = static_cast<To*>(y);
+      parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) dst[i] = math::convert<To>(src[i]);
+      });
+    });
+  });
+}
+
+void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double param) {
+  dispatch_dtype(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    math::dispatch_unary(op, [&](auto tag) {
+      constexpr UnaryOp kOp = decltype(tag)::value;
+      if constexpr (math::unary_supported<kOp, T>()) {
+        unary_typed<T, kOp>(static_cast<const T*>(x), static_cast<T*>(y), n, static_cast<T>(param));
+      }
+    });
+  });
+}
+
+void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const ElementwiseInput& b,
+            void* out, const StridedLayout& shape) {
+  dispatch_dtype(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    math::dispatch_binary(op, [&](auto tag) {
+      constexpr BinaryOp kOp = decltype(tag)::value;
+      if constexpr (math::binary_supported<kOp, T>()) {
+        using Out = decltype(math::binary<kOp>(T{}, T{}));
+        binary_typed<T, Out, kOp>(a, b, static_cast<Out*>(out), shape);
+      }
+    });
+  });
+}
+
+void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
+           const ElementwiseInput& y, void* out, const StridedLayout& shape) {
+  dispatch_dtype(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T sx = scalar_as<T>(x.scalar), sy = scalar_as<T>(y.scalar);
+    StridedLayout scalar_layout;
+    scalar_layout.rank = shape.rank;
+    const std::array<const StridedLayout*, 3> layouts{
+        &cond.layout, x.is_scalar ? &scalar_layout : &x.layout,
+        y.is_scalar ? &scalar_layout : &y.layout};
+    const bool* c = static_cast<const bool*>(cond.data);
+    const T* px = x.is_scalar ? &sx : static_cast<const T*>(x.data);
+    const T* py = y.is_scalar ? &sy : static_cast<const T*>(y.data);
+    T* o = static_cast<T*>(out);
+    std::int64_t n = 1;
+    for (int d = 0; d < shape.rank; ++d) n *= shape.shape[d];
+    parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+      for_each_run(shape, layouts, begin, end,
+                   [&](std::int64_t i, const std::array<std::int64_t, 3>& off, std::int64_t count,
+                       const std::array<std::int64_t, 3>& step) {
+                     for (std::int64_t j = 0; j < count; ++j) {
+                       o[i + j] = c[off[0] + j * step[0]] ? px[off[1] + j * step[1]]
+                                                           : py[off[2] + j * step[2]];
+                     }
+                   });
+    });
+  });
+}
+
+}  // namespace
+
+const ElementwiseKernels& EMBER_CPU_ISA_ENTRY() {
+  static const ElementwiseKernels kernels{EMBER_CPU_ISA_NAME, fill, cast, unary, binary, where};
+  return kernels;
+}
+
+}  // namespace ember::cpu

@@ -1,0 +1,309 @@
+// GradientTape semantics: every behaviour lesson 4 shows (including its pitfalls), options,
+// nesting, tie rules, and memory. Expected values are closed forms or TensorFlow 2.21's output
+// for the same program.
+#include "tests/test_support.h"
+
+namespace ember {
+namespace {
+
+using testing::expect_close;
+using testing::expect_error;
+using testing::values_of;
+
+class Tape : public testing::OnDevice {};
+
+TEST_P(Tape, SquareAtMinusTwo) {
+  Variable x(-2.0);
+  GradientTape tape;
+  const Tensor y = pow(x, 2);
+  const auto df = tape.gradient(y, x);
+  ASSERT_TRUE(df);
+  EXPECT_EQ(df->item<float>(), -4.f);
+}
+
+TEST_P(Tape, LessonOneGraph) {
+  Variable x({{2.0f}}), y({{-4.0f}});
+  GradientTape tape;
+  const Tensor f = pow(x + y, 2.0f) + 2.0f * x * y;
+  const auto df = tape.gradient(f, {x, y});
+  EXPECT_EQ(df[0]->to_vector<float>(), std::vector<float>{-12});
+  EXPECT_EQ(df[1]->to_vector<float>(), std::vector<float>{0});
+  EXPECT_EQ(df[0]->shape(), Shape({1, 1}));
+}
+
+TEST_P(Tape, LinearLayerGradientsMatchLoops) {
+  random::set_seed(1);
+  Variable w(random::normal({3, 2}));
+  Variable b(zeros({2}));
+  Variable x({-2.0f, 1.0f, 3.0f});
+  GradientTape tape;
+  const Tensor y = matmul(x, w) + b;
+  const Tensor loss = reduce_mean(square(y));
+  const auto grads = tape.gradient(loss, {w, b});
+  ASSERT_EQ(grads[0]->shape(), Shape({3, 2}));
+  ASSERT_EQ(grads[1]->shape(), Shape({2}));
+  // loss = mean_j (sum_i x_i w_ij + b_j)^2: d/dw_ij = x_i y_j, d/db_j = y_j.
+  const auto wv = values_of(w.value()), xv = values_of(x.value());
+  std::vector<double> yv(2, 0.0), dw, db;
+  for (int j = 0; j < 2; ++j)
+    for (int i = 0; i < 3; ++i) yv[j] += xv[i] * wv[i * 2 + j];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 2; ++j) dw.push_back(xv[i] * yv[j]);
+  for (int j = 0; j < 2; ++j) db.push_back(yv[j]);
+  expect_close(values_of(*grads[0]), dw, 1e-5, "dw");
+  expect_close(values_of(*grads[1]), db, 1e-5, "db");
+}
+
+TEST_P(Tape, ConstantsGetNone) {
+  Variable x(0.0);
+  const Tensor b = constant(1.5);
+  GradientTape tape;
+  const Tensor f = pow(x + b, 2) + 2 * b;
+  const auto df = tape.gradient(f, {x, b});
+  EXPECT_EQ(df[0]->item<float>(), 3.f);
+  EXPECT_FALSE(df[1].has_value());
+  std::ostringstream out;
+  out << df[1];
+  EXPECT_EQ(out.str(), "None");
+}
+
+TEST_P(Tape, UntrainableAndIntegerVariablesGetNone) {
+  Variable frozen(2.0, {.trainable = false});
+  Variable counter(3);
+  GradientTape tape({.persistent = true});
+  const Tensor y = frozen * 3;
+  const Tensor z = counter * 2;
+  EXPECT_FALSE(tape.gradient(y, frozen).has_value());
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(tape.gradient(z, counter).has_value());
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(warning.find("WARNING"), std::string::npos);
+  EXPECT_NE(warning.find("int32"), std::string::npos);
+  EXPECT_NE(warning.find("Variable"), std::string::npos);
+  // tf.Variable(1) + 5 is a constant tensor: no gradient either.
+  const Tensor c = Variable(1) + 5;
+  EXPECT_EQ(c.item<std::int32_t>(), 6);
+}
+
+TEST_P(Tape, WatchOnlyWhatIsAskedFor) {
+  Variable x(0.0), b(1.5);
+  GradientTape tape({.watch_accessed_variables = false});
+  tape.watch(x);
+  const Tensor f = pow(x + b, 2);
+  const auto df = tape.gradient(f, {x, b});
+  EXPECT_EQ(df[0]->item<float>(), 3.f);
+  EXPECT_FALSE(df[1].has_value());
+  EXPECT_EQ(tape.watched_variables().size(), 0u);  // the tape was consumed
+}
+
+TEST_P(Tape, GradientsOfIntermediateTensors) {
+  Variable x(1.0);
+  GradientTape tape({.watch_accessed_variables = false});
+  tape.watch(x);
+  const Tensor y = 2 * x;
+  const Tensor f = y * y;
+  const auto df = tape.gradient(f, {x, y});
+  EXPECT_EQ(df[0]->item<float>(), 8.f);  // d(4x^2)/dx at 1
+  EXPECT_EQ(df[1]->item<float>(), 4.f);  // d(y^2)/dy at 2
+}
+
+TEST_P(Tape, NonPersistentTapesComputeOnce) {
+  Variable x(1.0);
+  GradientTape tape;
+  const Tensor y = 2 * x;
+  const Tensor f = y * y;
+  EXPECT_TRUE(tape.gradient(f, x).has_value());
+  expect_error<Error>([&] { tape.gradient(f, y); }, {"already computed", "persistent"});
+}
+
+TEST_P(Tape, PersistentTapesComputeAgain) {
+  Variable a(3.0);
+  GradientTape tape({.persistent = true});
+  const Tensor y = 2 * a;
+  const Tensor f = y * y;
+  EXPECT_EQ(tape.gradient(f, a)->item<float>(), 24.f);
+  EXPECT_EQ(tape.gradient(f, y)->item<float>(), 12.f);
+  EXPECT_EQ(tape.gradient(y, a)->item<float>(), 2.f);
+}
+
+TEST_P(Tape, NonScalarTargetsAreSummed) {
+  Variable x(1.0);
+  GradientTape tape;
+  const Tensor y = constant({2.0f, 3.0f}) * pow(x, 2);
+  EXPECT_EQ(tape.gradient(y, x)->item<float>(), 10.f);
+  Variable v({1.0f, 2.0f});
+  GradientTape tape2;
+  const Tensor s = reduce_sum(constant({2.0f, 3.0f}) * pow(v, 2));
+  EXPECT_EQ(tape2.gradient(s, v)->to_vector<float>(), (std::vector<float>{4, 12}));
+}
+
+TEST_P(Tape, BranchesFollowTheValues) {
+  Variable x(1.0);
+  GradientTape tape;
+  Tensor y;
+  if (x < 2.0f) {
+    y = reduce_sum(constant({2.0f, 3.0f}) * pow(x, 2));
+  } else {
+    y = pow(x, 2);
+  }
+  EXPECT_EQ(tape.gradient(y, x)->item<float>(), 10.f);
+}
+
+TEST_P(Tape, ValuesComputedBeforeTheTapeAreCutOff) {
+  Variable x(1.0);
+  const Tensor y = 2 * x;
+  GradientTape tape;
+  const Tensor z = pow(y, 2);
+  EXPECT_FALSE(tape.gradient(z, x).has_value());
+  GradientTape inside;
+  const Tensor y2 = 2 * x;
+  const Tensor z2 = pow(y2, 2);
+  EXPECT_EQ(inside.gradient(z2, x)->item<float>(), 8.f);
+}
+
+TEST_P(Tape, AssignAddKeepsTheVariableConnected) {
+  // The lesson's loop: `x = x + 1` turns x into a constant (None afterwards); assign_add keeps x a
+  // variable, and each tape sees its reads.
+  Variable x(1.0);
+  for (int i = 0; i < 3; ++i) {
+    GradientTape tape;
+    const Tensor y = 2 * x;
+    EXPECT_EQ(tape.gradient(y, x)->item<float>(), 2.f);
+    x.assign_add(1.0f);
+  }
+  EXPECT_EQ(x.item<float>(), 4.f);
+  Tensor rebound = x + 1;  // the pitfall: a tensor, not the variable
+  GradientTape tape;
+  const Tensor y = 2 * rebound;
+  EXPECT_FALSE(tape.gradient(y, rebound).has_value());
+  // TensorFlow 2.21: reads before and after an assign inside the tape both count (6.0), and
+  // the result of assign_add is the variable itself (gradient 1.0).
+  Variable v(1.0);
+  GradientTape t1;
+  const Tensor a = 2 * v;
+  v.assign_add(1.0f);
+  const Tensor b = a * v;
+  EXPECT_EQ(t1.gradient(b, v)->item<float>(), 6.f);
+  Variable u(1.0);
+  GradientTape t2;
+  const Tensor r = u.assign_add(1.0f);
+  EXPECT_EQ(t2.gradient(r, u)->item<float>(), 1.f);
+}
+
+TEST_P(Tape, WorkOutsideEmberGetsNone) {
+  Variable x(1.0);
+  GradientTape tape;
+  const float host = x.item<float>();
+  const Tensor y = 2 * x + constant(host * host);  // the square was taken on the host
+  EXPECT_EQ(tape.gradient(y, x)->item<float>(), 2.f);
+  GradientTape tape2;
+  const Tensor only_host = constant(x.item<float>() * 3);
+  EXPECT_FALSE(tape2.gradient(only_host, x).has_value());
+}
+
+TEST_P(Tape, StopRecordingAndStopGradient) {
+  Variable x(3.0);
+  GradientTape tape({.persistent = true});
+  Tensor paused;
+  {
+    auto pause = tape.stop_recording();
+    paused = x * x;
+  }
+  const Tensor recorded = x * x;
+  EXPECT_FALSE(tape.gradient(paused, x).has_value());
+  EXPECT_EQ(tape.gradient(recorded, x)->item<float>(), 6.f);
+  const Tensor cut = stop_gradient(x * x) + x;
+  EXPECT_EQ(tape.gradient(cut, x)->item<float>(), 1.f);
+}
+
+TEST_P(Tape, ResetForgetsWhatWasRecorded) {
+  Variable x(2.0);
+  GradientTape tape;
+  const Tensor y = pow(x, 2);
+  tape.reset();
+  const Tensor z = pow(x, 3);
+  EXPECT_FALSE(GradientTape().gradient(y, x).has_value());
+  EXPECT_EQ(tape.gradient(z, x)->item<float>(), 12.f);
+}
+
+TEST_P(Tape, NestedTapesGiveSecondDerivatives) {
+  for (float value : {-1.5f, 0.5f, 2.0f}) {
+    Variable x(value);
+    GradientTape outer;
+    std::optional<Tensor> first;
+    {
+      GradientTape inner;
+      const Tensor y = pow(x, 3);
+      first = inner.gradient(y, x);
+    }
+    const auto second = outer.gradient(*first, x);
+    EXPECT_FLOAT_EQ(first->item<float>(), 3 * value * value);
+    EXPECT_FLOAT_EQ(second->item<float>(), 6 * value);  // d²(x³)/dx² = 6x
+  }
+}
+
+TEST_P(Tape, TieRulesMatchTensorFlow) {
+  Variable a({1.0f, 2.0f}), b({1.0f, 3.0f});
+  GradientTape tape({.persistent = true});
+  const Tensor m = maximum(a, b), n = minimum(a, b);
+  const auto gm = tape.gradient(m, {a, b});
+  const auto gn = tape.gradient(n, {a, b});
+  EXPECT_EQ(gm[0]->to_vector<float>(), (std::vector<float>{1, 0}));  // ties go to the first
+  EXPECT_EQ(gm[1]->to_vector<float>(), (std::vector<float>{0, 1}));
+  EXPECT_EQ(gn[0]->to_vector<float>(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(gn[1]->to_vector<float>(), (std::vector<float>{0, 0}));
+  Variable c({3.0f, 1.0f, 3.0f});
+  GradientTape t2;
+  EXPECT_EQ(t2.gradient(reduce_max(c), c)->to_vector<float>(), (std::vector<float>{0.5f, 0, 0.5f}));
+  Variable d({0.0f, -1.0f, 2.0f});
+  GradientTape t3({.persistent = true});
+  const Tensor r = relu(d), s = abs(d);
+  EXPECT_EQ(t3.gradient(r, d)->to_vector<float>(), (std::vector<float>{0, 0, 1}));
+  EXPECT_EQ(t3.gradient(s, d)->to_vector<float>(), (std::vector<float>{0, -1, 1}));
+  Variable v({1.0f, 2.0f, 3.0f});
+  GradientTape t4;
+  EXPECT_EQ(t4.gradient(clip_by_value(v, 1.0f, 2.0f), v)->to_vector<float>(), (std::vector<float>{1, 1, 0}));
+  Variable f({2.0f, 0.0f, 3.0f});
+  GradientTape t5({.persistent = true});
+  EXPECT_EQ(t5.gradient(reduce_prod(f), f)->to_vector<float>(), (std::vector<float>{0, 6, 0}));
+  EXPECT_FALSE(t5.gradient(floordiv(f, 2.0f), f).has_value());
+  EXPECT_EQ(t5.gradient(floormod(f, 2.0f), f)->to_vector<float>(), (std::vector<float>{1, 1, 1}));
+  Variable e({0.0f, 2.0f}), p({2.0f, 3.0f});
+  GradientTape t6;
+  const auto gp = t6.gradient(pow(e, p), {e, p});
+  EXPECT_EQ(gp[0]->to_vector<float>(), (std::vector<float>{0, 12}));
+  expect_close(values_of(*gp[1]), {0, 8 * std::log(2.0)}, 1e-6, "d pow / d exponent");
+}
+
+TEST_P(Tape, ComparisonsAndArgmaxCarryNoGradient) {
+  Variable x({1.0f, 5.0f, 2.0f});
+  GradientTape tape({.persistent = true});
+  EXPECT_FALSE(tape.gradient(cast(x > 2.0f, float32), x).has_value());
+  EXPECT_FALSE(tape.gradient(cast(argmax(x), float32), x).has_value());
+  EXPECT_FALSE(tape.gradient(cast(cast(x, int32), float32), x).has_value());
+}
+
+// A training loop must not grow: tapes free what they saved.
+TEST_P(Tape, NoMemoryGrowthOverManySteps) {
+  Variable w(zeros({16}));
+  const Tensor x = random::uniform({16}, {.minval = 0.5, .maxval = 1.5});
+  const Tensor target = random::uniform({16});
+  const std::int64_t steps = device().is_cpu() ? 100000 : 20000;
+  std::int64_t after_warmup = 0, at_end = 0;
+  for (std::int64_t step = 0; step < steps; ++step) {
+    GradientTape tape;
+    const Tensor loss = reduce_sum(square(w * x - target));
+    const auto g = tape.gradient(loss, w);
+    w.assign_sub(*g * 0.3f);
+    if (step == 100) after_warmup = allocated_bytes(device());
+    if (step == steps - 1) at_end = allocated_bytes(device());
+  }
+  EXPECT_EQ(at_end, after_warmup);
+  expect_close(values_of(w * x), values_of(target), 1e-5, "converged");
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, Tape, ::testing::ValuesIn(testing::all_devices()),
+                         testing::device_name);
+
+}  // namespace
+}  // namespace ember
