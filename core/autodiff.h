@@ -71,7 +71,15 @@ void record(const char* op, const std::vector<const Tensor*>& inputs, const Tens
 /// Whether some recording tape tracks one of `inputs`.
 bool tracks_any(const std::vector<const Tensor*>& inputs);
 
-/// The one-line form ops use: builds the backward function only when a tape needs it.
+/// The one-line form ops use: builds the input list and the backward function only when a tape
+/// needs them (without an active tape this is one check of a thread-local list).
+template <class MakeBackward>
+void maybe_record(const char* op, std::initializer_list<const Tensor*> inputs,
+                  const Tensor& output, MakeBackward&& make_backward) {
+  if (!any_recording() || !is_floating(output.dtype())) return;
+  const std::vector<const Tensor*> list(inputs);
+  if (tracks_any(list)) record(op, list, output, make_backward());
+}
 template <class MakeBackward>
 void maybe_record(const char* op, const std::vector<const Tensor*>& inputs,
                   const Tensor& output, MakeBackward&& make_backward) {

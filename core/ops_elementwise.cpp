@@ -99,7 +99,8 @@ Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
     ib.contiguous = !ib.is_scalar && detail::is_contiguous(ib.layout);
     backend_of(out).binary(op, dtype, ia, ib, mutable_data(out), iteration);
   }
-  if (op != BinaryOp::floordiv && !is_comparison(op) && !logical) {  // floordiv: no gradient
+  // floordiv, comparisons and logic have no gradient.
+  if (autodiff::any_recording() && op != BinaryOp::floordiv && !is_comparison(op) && !logical) {
     std::vector<const Tensor*> inputs;
     if (!a.is_scalar()) inputs.push_back(&a.tensor());
     if (!b.is_scalar()) inputs.push_back(&b.tensor());
@@ -206,10 +207,12 @@ Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
     iy.contiguous = !iy.is_scalar && detail::is_contiguous(iy.layout);
     backend_of(out).where(dtype, ic, ix, iy, mutable_data(out), iteration);
   }
-  std::vector<const Tensor*> inputs;
-  if (!x.is_scalar()) inputs.push_back(&x.tensor());
-  if (!y.is_scalar()) inputs.push_back(&y.tensor());
-  autodiff::maybe_record("where", inputs, out, [&] { return grad::where_backward(cond, x, y); });
+  if (autodiff::any_recording()) {
+    std::vector<const Tensor*> inputs;
+    if (!x.is_scalar()) inputs.push_back(&x.tensor());
+    if (!y.is_scalar()) inputs.push_back(&y.tensor());
+    autodiff::maybe_record("where", inputs, out, [&] { return grad::where_backward(cond, x, y); });
+  }
   return out;
 }
 
