@@ -13,3 +13,4 @@
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "io/npy.h"
+#include "optim/optimizers.h"

@@ -78,6 +78,10 @@ class Backend {
                            std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                            const void* indices, std::int64_t count, void* out) = 0;
 
+  // --- optimizers ---------------------------------------------------------------------------
+  /// Updates a variable and its slots in place with one fused pass (core/optimizer_math.h).
+  virtual void optimizer_update(const OptimizerUpdateArgs& args) = 0;
+
   // --- random -------------------------------------------------------------------------------
   virtual void random(const RandomArgs& args) = 0;
 };

@@ -72,6 +72,30 @@ struct GemmArgs {
   bool allow_tf32 = true;             // float32 only; honoured by backends with tensor cores
 };
 
+/// The fused update rules of the optimizers (optim/): one kernel per rule updates a variable and
+/// its slots in place (core/optimizer_math.h holds the per-element formulas).
+enum class OptimizerRule : std::uint8_t {
+  sgd, sgd_momentum, sgd_nesterov, adagrad, adadelta, rmsprop, rmsprop_centered, adam,
+  adam_amsgrad, nadam, adamax,
+};
+
+/// One variable's update. `param`, `slots` and `grad` hold n elements of `dtype` (float32 or
+/// float64). The coefficients are computed on the host per step (core/optimizer_math.h says
+/// which is which). Elements whose gradient is NaN or infinite are left untouched (variable and
+/// slots) and counted into *nonfinite_count, a device counter.
+struct OptimizerUpdateArgs {
+  OptimizerRule rule = OptimizerRule::sgd;
+  DType dtype = DType::float32;
+  std::int64_t n = 0;
+  void* param = nullptr;
+  const void* grad = nullptr;
+  void* slots[3] = {nullptr, nullptr, nullptr};
+  double learning_rate = 0;
+  double decay = 0;          // decoupled weight decay: param -= param * decay first (wd * lr)
+  double coefficients[6] = {0, 0, 0, 0, 0, 0};
+  std::int64_t* nonfinite_count = nullptr;
+};
+
 enum class RandomDistribution : std::uint8_t { uniform, uniform_int, normal, truncated_normal };
 
 /// Fills `n` elements of `out` from the Philox stream (key, call): element i depends only on

@@ -109,6 +109,17 @@ ElementwiseInput elementwise_input(const Tensor& t, const Shape& out_shape) {
   return in;
 }
 
+void* exclusive_data(Tensor& t) {
+  const auto& impl = t.impl();
+  if (impl.use_count() > 1 || impl->storage.use_count() > 1) {
+    Tensor copy = empty(t.shape(), t.dtype(), t.device());
+    const std::size_t bytes = static_cast<std::size_t>(t.size()) * dtype_size(t.dtype());
+    if (bytes > 0) backend_of(copy).copy(mutable_data(copy), t.raw_data(), bytes);
+    t = copy;
+  }
+  return mutable_data(t);
+}
+
 Tensor full(const Shape& shape, DType dtype, const Device& device, ScalarValue value) {
   Tensor t = empty(shape, dtype, device);
   if (t.size() > 0) backend_of(t).fill(dtype, mutable_data(t), t.size(), value);

@@ -52,6 +52,10 @@ Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Ind
 /// gathered positions (repeated indices add up). Differentiable (its gradient is a gather).
 Tensor gather_backward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape);
 
+/// Writable data of `t`, after replacing `t` by a copy when its storage is shared with any other
+/// handle or view (copy-on-write, so values others hold never change).
+void* exclusive_data(Tensor& t);
+
 /// A new tensor of `shape` on `device` with every element equal to `value`.
 Tensor full(const Shape& shape, DType dtype, const Device& device, ScalarValue value);
 

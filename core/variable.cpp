@@ -166,6 +166,13 @@ Variable& VariableSlice::assign(const Operand& value) {
   return variable_.assign(next);
 }
 
+namespace detail {
+void* exclusive_data(Variable& v) {
+  v.check_defined("exclusive_data");
+  return exclusive_data(v.state_->value);
+}
+}  // namespace detail
+
 std::ostream& operator<<(std::ostream& out, const Variable& v) { return out << v.to_string(); }
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s) { return out << s.value(); }
 

@@ -28,6 +28,10 @@ struct VariableOptions {
 };
 
 class VariableSlice;
+class Variable;
+namespace detail {
+void* exclusive_data(Variable& v);
+}
 
 class Variable {
  public:
@@ -108,6 +112,7 @@ class Variable {
 
  private:
   struct State;
+  friend void* detail::exclusive_data(Variable& v);
   void check_defined(const char* op) const;
   std::shared_ptr<State> state_;
 };
@@ -142,5 +147,11 @@ VariableSlice Variable::index(const I&... entries) const {
 
 std::ostream& operator<<(std::ostream& out, const Variable& v);
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s);
+
+namespace detail {
+/// Writable data of the variable's value for an in-place update (optimizers), copying the value
+/// first when anything else shares its storage, so earlier reads keep their values.
+void* exclusive_data(Variable& v);
+}  // namespace detail
 
 }  // namespace ember

@@ -230,6 +230,10 @@ class CudaBackend final : public Backend {
     launch_scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out,
                        ctx_);
   }
+  void optimizer_update(const OptimizerUpdateArgs& args) override {
+    activate();
+    launch_optimizer_update(args, ctx_);
+  }
   void random(const RandomArgs& args) override {
     activate();
     launch_random(args, ctx_);

@@ -60,6 +60,9 @@ void launch_scatter_add(DType dtype, const void* updates, std::int64_t outer,
                         const void* indices, std::int64_t count, void* out,
                         const StreamContext& ctx);
 
+// optimizer.cu
+void launch_optimizer_update(const OptimizerUpdateArgs& args, const StreamContext& ctx);
+
 // random.cu
 void launch_random(const RandomArgs& args, const StreamContext& ctx);
 

@@ -70,6 +70,7 @@ class CpuBackend final : public Backend {
     cpu::scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out);
   }
   void random(const RandomArgs& args) override { cpu::random(args); }
+  void optimizer_update(const OptimizerUpdateArgs& args) override { cpu::optimizer_update(args); }
 
  private:
   HostAllocator allocator_;

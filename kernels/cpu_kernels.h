@@ -17,6 +17,8 @@ void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const Elementwi
 void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
            const ElementwiseInput& y, void* out, const StridedLayout& shape);
 
+void optimizer_update(const OptimizerUpdateArgs& args);
+
 // cpu_reduce.cpp
 void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t r,
             std::int64_t inner, std::int64_t mean_divisor);

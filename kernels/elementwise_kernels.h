@@ -19,6 +19,7 @@ struct ElementwiseKernels {
                  void* out, const StridedLayout& shape);
   void (*where)(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
                 const ElementwiseInput& y, void* out, const StridedLayout& shape);
+  void (*optimizer_update)(const OptimizerUpdateArgs& args);
 };
 
 // One per build of kernels/simd/elementwise.cpp (the AVX ones exist on x86-64 builds only).

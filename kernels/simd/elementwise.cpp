@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/elementwise_math.h"
+#include "core/optimizer_math.h"
 #include "kernels/elementwise_kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/strided_iteration.h"
@@ -158,10 +159,46 @@ void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
   });
 }
 
+// One pass over a variable, its gradient and its slots: the fused optimizer update. Elements
+// with a non-finite gradient are skipped and counted.
+template <OptimizerRule Rule, class T>
+void optimizer_update_typed(const OptimizerUpdateArgs& a) {
+  T* p = static_cast<T*>(a.param);
+  const T* g = static_cast<const T*>(a.grad);
+  T* s0 = static_cast<T*>(a.slots[0]);
+  T* s1 = static_cast<T*>(a.slots[1]);
+  T* s2 = static_cast<T*>(a.slots[2]);
+  T c[6];
+  for (int i = 0; i < 6; ++i) c[i] = static_cast<T>(a.coefficients[i]);
+  const T lr = static_cast<T>(a.learning_rate), decay = static_cast<T>(a.decay);
+  std::int64_t skipped = 0;
+#pragma omp parallel for schedule(static) reduction(+ : skipped) if (a.n > kParallelGrain)
+  for (std::int64_t i = 0; i < a.n; ++i) {
+    const T gi = g[i];
+    if (!(gi - gi == T(0))) {  // NaN or infinite: leave this element alone
+      ++skipped;
+      continue;
+    }
+    T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
+    math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
+                                  s2 ? s2 + i : &absent[2], c, lr, decay);
+  }
+  if (skipped != 0) *a.nonfinite_count += skipped;
+}
+
+void optimizer_update(const OptimizerUpdateArgs& args) {
+  math::dispatch_optimizer_rule(args.rule, [&](auto tag) {
+    constexpr OptimizerRule kRule = decltype(tag)::value;
+    if (args.dtype == DType::float32) optimizer_update_typed<kRule, float>(args);
+    else optimizer_update_typed<kRule, double>(args);
+  });
+}
+
 }  // namespace
 
 const ElementwiseKernels& EMBER_CPU_ISA_ENTRY() {
-  static const ElementwiseKernels kernels{EMBER_CPU_ISA_NAME, fill, cast, unary, binary, where};
+  static const ElementwiseKernels kernels{EMBER_CPU_ISA_NAME, fill, cast, unary, binary, where,
+                                          optimizer_update};
   return kernels;
 }
 

@@ -1,0 +1,56 @@
+// Adagrad and Adadelta (keras.optimizers.Adagrad, keras.optimizers.Adadelta).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace ember::optim {
+
+struct AdagradOptions {
+  LearningRate learning_rate = 0.001;
+  double initial_accumulator_value = 0.1;
+  double epsilon = 1e-7;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "Adagrad";
+};
+
+/// a += g²; v −= lr·g / sqrt(a + ε).
+class Adagrad : public Optimizer {
+ public:
+  explicit Adagrad(AdagradOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double initial_accumulator_value_, epsilon_;
+};
+
+struct AdadeltaOptions {
+  LearningRate learning_rate = 0.001;
+  double rho = 0.95;
+  double epsilon = 1e-7;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "Adadelta";
+};
+
+/// a = ρa + (1−ρ)g²; Δ = −sqrt(d + ε)·g / sqrt(a + ε); d = ρd + (1−ρ)Δ²; v += lr·Δ.
+class Adadelta : public Optimizer {
+ public:
+  explicit Adadelta(AdadeltaOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double rho_, epsilon_;
+};
+
+}  // namespace ember::optim

@@ -1,0 +1,96 @@
+#include "optim/adam.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/ops.h"
+
+namespace ember::optim {
+namespace {
+
+void check_betas(const std::string& name, double beta_1, double beta_2) {
+  if (!(beta_1 >= 0 && beta_1 < 1) || !(beta_2 >= 0 && beta_2 < 1)) {
+    throw Error(cat(name, ": beta_1 and beta_2 must be in [0, 1), got ", beta_1, " and ", beta_2));
+  }
+}
+
+}  // namespace
+
+Adam::Adam(AdamOptions o) : Adam("Adam", o) {}
+
+Adam::Adam(std::string default_name, const AdamOptions& o)
+    : Optimizer(std::move(default_name), o.learning_rate,
+                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon),
+      amsgrad_(o.amsgrad) {
+  check_betas(name(), o.beta_1, o.beta_2);
+}
+
+Optimizer::Slots Adam::slots() const {
+  return {{"momentum", "velocity", amsgrad_ ? "velocity_hat" : nullptr}, {0, 0, 0}};
+}
+
+Optimizer::Step Adam::begin_step(std::int64_t step, double lr) {
+  const double t = static_cast<double>(step);
+  const double alpha = lr * std::sqrt(1 - std::pow(beta_2_, t)) / (1 - std::pow(beta_1_, t));
+  return {amsgrad_ ? OptimizerRule::adam_amsgrad : OptimizerRule::adam,
+          {beta_1_, beta_2_, epsilon_, alpha}};
+}
+
+AdamW::AdamW(AdamWOptions o)
+    : Adam("AdamW", AdamOptions{o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad,
+                                o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm,
+                                o.name}) {}
+
+Nadam::Nadam(NadamOptions o)
+    : Optimizer("Nadam", o.learning_rate,
+                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon) {
+  check_betas(name(), o.beta_1, o.beta_2);
+}
+
+Optimizer::Slots Nadam::slots() const { return {{"momentum", "velocity", nullptr}, {0, 0, 0}}; }
+
+Optimizer::Step Nadam::begin_step(std::int64_t step, double lr) {
+  (void)lr;
+  const double t = static_cast<double>(step);
+  const double u_t = beta_1_ * (1.0 - 0.5 * std::pow(0.96, t));
+  const double u_next = beta_1_ * (1.0 - 0.5 * std::pow(0.96, t + 1));
+  u_product_ *= u_t;  // Keras advances the product once per step, before the variables
+  const double u_product_next = u_product_ * u_next;
+  return {OptimizerRule::nadam,
+          {beta_1_, beta_2_, epsilon_, u_next / (1.0 - u_product_next), (1.0 - u_t) / (1.0 - u_product_),
+           1.0 / (1.0 - std::pow(beta_2_, t))}};
+}
+
+void Nadam::save_extra(OptimizerState& state) const {
+  state.emplace("u_product", constant(u_product_, float64).to(Device::cpu()));
+}
+
+void Nadam::load_extra(const OptimizerState& state) {
+  const auto it = state.find("u_product");
+  if (it == state.end()) throw Error(cat(name(), ".set_state: the state has no 'u_product'"));
+  u_product_ = cast(it->second, float64).item<double>();
+}
+
+Adamax::Adamax(AdamaxOptions o)
+    : Optimizer("Adamax", o.learning_rate,
+                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon) {
+  check_betas(name(), o.beta_1, o.beta_2);
+}
+
+Optimizer::Slots Adamax::slots() const { return {{"momentum", "norm", nullptr}, {0, 0, 0}}; }
+
+Optimizer::Step Adamax::begin_step(std::int64_t step, double) {
+  const double t = static_cast<double>(step);
+  return {OptimizerRule::adamax, {beta_1_, beta_2_, epsilon_, 1.0 - std::pow(beta_1_, t)}};
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,109 @@
+// Adam and its family: AdamW, Nadam, Adamax (keras.optimizers).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace ember::optim {
+
+struct AdamOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  bool amsgrad = false;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "Adam";
+};
+
+/// m += (g − m)(1−β1); s += (g² − s)(1−β2); (amsgrad: ŝ = max(ŝ, s)); v −= α·m/(sqrt(s) + ε)
+/// with α = lr·sqrt(1−β2^t)/(1−β1^t).
+class Adam : public Optimizer {
+ public:
+  explicit Adam(AdamOptions options = {});
+
+ protected:
+  Adam(std::string default_name, const AdamOptions& options);
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double beta_1_, beta_2_, epsilon_;
+  bool amsgrad_;
+};
+
+struct AdamWOptions {
+  LearningRate learning_rate = 0.001;
+  double weight_decay = 0.004;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  bool amsgrad = false;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "AdamW";
+};
+
+/// Adam with decoupled weight decay (v −= v·wd·lr before each update), Keras' default wd 0.004.
+class AdamW : public Adam {
+ public:
+  explicit AdamW(AdamWOptions options = {});
+};
+
+struct NadamOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "Nadam";
+};
+
+/// Adam with Nesterov momentum and Keras' momentum schedule u_t = β1(1 − ½·0.96^t).
+class Nadam : public Optimizer {
+ public:
+  explicit Nadam(NadamOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+  void save_extra(OptimizerState& state) const override;
+  void load_extra(const OptimizerState& state) override;
+
+ private:
+  double beta_1_, beta_2_, epsilon_;
+  double u_product_ = 1.0;  // Π u_i over the steps taken
+};
+
+struct AdamaxOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "Adamax";
+};
+
+/// m += (g − m)(1−β1); u = max(β2·u, |g|); v −= lr·m / ((1−β1^t)(u + ε)).
+class Adamax : public Optimizer {
+ public:
+  explicit Adamax(AdamaxOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double beta_1_, beta_2_, epsilon_;
+};
+
+}  // namespace ember::optim

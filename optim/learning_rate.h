@@ -1,0 +1,92 @@
+// Learning rates: a number, a schedule of the step (Keras' ExponentialDecay,
+// PiecewiseConstantDecay, CosineDecay with warmup), or any callable of the step (a one-cycle
+// policy, say).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace ember::optim {
+
+/// A learning rate as a function of the optimizer's step (its iteration count before the update).
+class LearningRateSchedule {
+ public:
+  virtual ~LearningRateSchedule() = default;
+  virtual double operator()(std::int64_t step) const = 0;
+};
+
+struct ExponentialDecayOptions {
+  double initial_learning_rate = 0.01;
+  std::int64_t decay_steps = 1;
+  double decay_rate = 0.96;
+  bool staircase = false;
+};
+/// initial · decay_rate^(step / decay_steps), the exponent floored when `staircase`.
+class ExponentialDecay final : public LearningRateSchedule {
+ public:
+  explicit ExponentialDecay(ExponentialDecayOptions options);
+  double operator()(std::int64_t step) const override;
+
+ private:
+  ExponentialDecayOptions o_;
+};
+
+/// values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i],
+/// values.back() after the last boundary (values has one more entry than boundaries).
+class PiecewiseConstantDecay final : public LearningRateSchedule {
+ public:
+  PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values);
+  double operator()(std::int64_t step) const override;
+
+ private:
+  std::vector<std::int64_t> boundaries_;
+  std::vector<double> values_;
+};
+
+struct CosineDecayOptions {
+  double initial_learning_rate = 0.01;
+  std::int64_t decay_steps = 1;
+  /// The floor, as a fraction of the rate decayed from.
+  double alpha = 0.0;
+  /// With a warmup: the rate rises linearly from initial_learning_rate to warmup_target over
+  /// warmup_steps, then decays from warmup_target.
+  std::optional<double> warmup_target = std::nullopt;
+  std::int64_t warmup_steps = 0;
+};
+/// Cosine decay to alpha·rate over decay_steps, after an optional linear warmup (Keras' rule).
+class CosineDecay final : public LearningRateSchedule {
+ public:
+  explicit CosineDecay(CosineDecayOptions options);
+  double operator()(std::int64_t step) const override;
+
+ private:
+  CosineDecayOptions o_;
+};
+
+/// What an optimizer's `learning_rate` option accepts: `0.01`, a schedule object, or a callable
+/// `double(std::int64_t step)`.
+class LearningRate {
+ public:
+  LearningRate(double value);  // NOLINT: implicit, `.learning_rate = 0.02`
+  template <class Schedule>
+    requires std::is_base_of_v<LearningRateSchedule, Schedule>
+  LearningRate(Schedule schedule)  // NOLINT
+      : schedule_(std::make_shared<Schedule>(std::move(schedule))) {}
+  LearningRate(std::function<double(std::int64_t)> function);  // NOLINT
+
+  /// The rate at `step`.
+  double at(std::int64_t step) const;
+  bool is_constant() const { return !schedule_ && !function_; }
+
+ private:
+  double value_ = 0;
+  std::shared_ptr<const LearningRateSchedule> schedule_;
+  std::function<double(std::int64_t)> function_;
+};
+
+}  // namespace ember::optim

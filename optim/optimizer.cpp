@@ -1,0 +1,262 @@
+#include "optim/optimizer.h"
+
+#include <cmath>
+
+#include "core/autodiff.h"
+#include "core/backend.h"
+#include "core/error.h"
+#include "core/gradient_tape.h"
+#include "core/op_support.h"
+#include "core/ops.h"
+
+namespace ember::optim {
+
+Optimizer::Optimizer(std::string default_name, LearningRate learning_rate, CommonOptions common)
+    : name_(common.name.empty() ? std::move(default_name) : common.name),
+      learning_rate_(std::move(learning_rate)),
+      common_(std::move(common)) {
+  auto check = [&](const std::optional<double>& value, const char* what) {
+    if (value && !(*value >= 0)) throw Error(cat(name_, ": ", what, " must be >= 0, got ", *value));
+  };
+  check(common_.weight_decay, "weight_decay");
+  check(common_.clipnorm, "clipnorm");
+  check(common_.clipvalue, "clipvalue");
+  check(common_.global_clipnorm, "global_clipnorm");
+  const int clips = common_.clipnorm.has_value() + common_.clipvalue.has_value() +
+                    common_.global_clipnorm.has_value();
+  if (clips > 1) {
+    throw Error(cat(name_, ": set only one of clipnorm, clipvalue and global_clipnorm (as in Keras)"));
+  }
+}
+
+void Optimizer::set_learning_rate(double value) {
+  if (!learning_rate_.is_constant()) {
+    throw Error(cat(name_, ": this optimizer was created with a learning-rate schedule, so its ",
+                    "learning rate cannot be set; create it with a number instead"));
+  }
+  learning_rate_ = LearningRate(value);
+}
+
+Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
+  const auto found = entry_index_.find(v.id());
+  if (found != entry_index_.end()) return entries_[found->second];
+  if (!is_floating(v.dtype())) {
+    throw DTypeError(cat(name_, ": variable '", v.name(), "' has dtype ", dtype_name(v.dtype()),
+                         "; optimizers update float32 and float64 variables"));
+  }
+  const Slots layout = slots();
+  Entry entry{v, {}};
+  const std::size_t index = entries_.size();
+  for (int s = 0; s < 3; ++s) {
+    if (layout.names[s] == nullptr) continue;
+    const std::string key = cat(index, ":", v.name(), "/", layout.names[s]);
+    const auto restored = pending_.find(key);
+    if (restored != pending_.end()) {
+      if (restored->second.shape() != v.shape() || restored->second.dtype() != v.dtype()) {
+        throw ShapeError(cat(name_, ": restored slot '", key, "' has shape ", restored->second.shape(),
+                             " and dtype ", dtype_name(restored->second.dtype()), ", but the variable has ",
+                             v.shape(), " and ", dtype_name(v.dtype())));
+      }
+      entry.slots[s] = restored->second.to(v.device());
+      pending_.erase(restored);
+    } else {
+      entry.slots[s] = detail::full(v.shape(), v.dtype(), v.device(), ScalarValue{layout.initial[s], 0});
+    }
+  }
+  entry_index_.emplace(v.id(), index);
+  entries_.push_back(std::move(entry));
+  return entries_.back();
+}
+
+void Optimizer::build(const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) entry_for(v);
+}
+
+Tensor& Optimizer::nonfinite_counter(const Device& device) {
+  for (auto& [d, counter] : nonfinite_counters_) {
+    if (d == device) return counter;
+  }
+  nonfinite_counters_.emplace_back(device, detail::full({}, DType::int64, device, ScalarValue{}));
+  return nonfinite_counters_.back().second;
+}
+
+std::int64_t Optimizer::nonfinite_gradients() const {
+  std::int64_t total = 0;
+  for (const auto& [device, counter] : nonfinite_counters_) total += counter.item<std::int64_t>();
+  return total;
+}
+
+// Keras' clipping, with ember ops (so it stays on the gradients' device).
+std::vector<Tensor> Optimizer::clip(const std::vector<Tensor>& grads) const {
+  std::vector<Tensor> out;
+  if (common_.clipnorm && *common_.clipnorm > 0) {
+    const double c = *common_.clipnorm;
+    for (const Tensor& g : grads) out.push_back(g * c / maximum(sqrt(reduce_sum(square(g))), c));
+  } else if (common_.global_clipnorm && *common_.global_clipnorm > 0) {
+    const double c = *common_.global_clipnorm;
+    Tensor sum_of_squares;
+    for (const Tensor& g : grads) {
+      const Tensor s = cast(reduce_sum(square(g)), DType::float64).to(grads.front().device());
+      sum_of_squares = sum_of_squares.defined() ? sum_of_squares + s : s;
+    }
+    const Tensor norm = sqrt(sum_of_squares);
+    // c·min(1/norm, 1/c), plus (norm − norm) so a NaN or infinite norm poisons the scale.
+    const Tensor scale = minimum(1.0 / norm, 1.0 / c) * c + (norm - norm);
+    for (const Tensor& g : grads) out.push_back(g * cast(scale.to(g.device()), g.dtype()));
+  } else if (common_.clipvalue && *common_.clipvalue > 0) {
+    const double v = *common_.clipvalue;
+    for (const Tensor& g : grads) out.push_back(clip_by_value(g, -v, v));
+  } else {
+    return grads;
+  }
+  return out;
+}
+
+void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
+                                const std::vector<Variable>& vars) {
+  if (grads.size() != vars.size()) {
+    throw Error(cat(name_, ".apply_gradients: ", grads.size(), " gradients for ", vars.size(),
+                    " variables; pass one gradient (or none) per variable"));
+  }
+  // Check everything before changing anything.
+  std::vector<Tensor> present;
+  std::vector<Variable> updated;
+  std::string missing;
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    const Variable& v = vars[i];
+    if (!v.defined()) throw Error(cat(name_, ".apply_gradients: variable ", i, " is undefined"));
+    if (!grads[i]) {
+      missing += (missing.empty() ? "'" : ", '") + v.name() + "'";
+      continue;
+    }
+    const Tensor& g = *grads[i];
+    detail::check_defined(g, "apply_gradients");
+    if (g.shape() != v.shape()) {
+      throw ShapeError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
+                           "' has shape ", g.shape(), " but the variable has shape ", v.shape()));
+    }
+    if (g.dtype() != v.dtype()) {
+      throw DTypeError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
+                           "' is ", dtype_name(g.dtype()), " but the variable is ", dtype_name(v.dtype())));
+    }
+    if (g.device() != v.device()) {
+      throw DeviceError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
+                            "' is on ", g.device(), " but the variable is on ", v.device()));
+    }
+    present.push_back(g);
+    updated.push_back(v);
+  }
+  if (present.empty()) throw Error(cat(name_, ".apply_gradients: no gradients provided for any variable"));
+  if (!missing.empty()) {
+    warn(cat(name_, ".apply_gradients: gradients do not exist for variables ", missing,
+             "; they are left unchanged"));
+  }
+  const double lr = learning_rate_.at(iterations_);
+  if (!(lr >= 0) || !std::isfinite(lr)) {
+    throw Error(cat(name_, ": the learning rate at step ", iterations_, " is ", lr,
+                    "; it must be a finite number >= 0"));
+  }
+  for (const Variable& v : updated) entry_for(v);
+
+  const autodiff::PauseAll not_differentiable;  // optimizer updates are never recorded
+  const std::vector<Tensor> clipped = clip(present);
+  const Step step = begin_step(iterations_ + 1, lr);
+  const double decay = common_.weight_decay ? *common_.weight_decay * lr : 0.0;
+  for (std::size_t i = 0; i < updated.size(); ++i) {
+    Variable& v = updated[i];
+    Entry& entry = entries_[entry_index_.at(v.id())];
+    OptimizerUpdateArgs args;
+    args.rule = step.rule;
+    args.dtype = v.dtype();
+    args.n = v.size();
+    args.param = detail::exclusive_data(v);
+    args.grad = clipped[i].raw_data();
+    for (int s = 0; s < 3; ++s) {
+      args.slots[s] = entry.slots[s].defined() ? detail::exclusive_data(entry.slots[s]) : nullptr;
+    }
+    args.learning_rate = lr;
+    args.decay = decay;
+    for (int c = 0; c < 6; ++c) args.coefficients[c] = step.coefficients[c];
+    Tensor& counter = nonfinite_counter(v.device());
+    args.nonfinite_count = static_cast<std::int64_t*>(detail::exclusive_data(counter));
+    const bool on_cpu = v.device().is_cpu();
+    const std::int64_t before = on_cpu ? *args.nonfinite_count : 0;
+    detail::backend_for(v.device()).optimizer_update(args);
+    if (on_cpu && *args.nonfinite_count != before) {
+      warn(cat(name_, ": ", *args.nonfinite_count - before, " non-finite gradient value(s) for variable '",
+               v.name(), "' were skipped; those elements and their slots keep their values"));
+    }
+  }
+  ++iterations_;
+}
+
+void Optimizer::apply_gradients(
+    const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars) {
+  std::vector<std::optional<Tensor>> grads;
+  std::vector<Variable> vars;
+  for (const auto& [g, v] : grads_and_vars) {
+    grads.push_back(g);
+    vars.push_back(v);
+  }
+  apply_gradients(grads, vars);
+}
+
+Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn, const std::vector<Variable>& vars) {
+  GradientTape tape;
+  const Tensor loss = loss_fn();
+  apply_gradients(tape.gradient(loss, vars), vars);
+  return loss;
+}
+
+OptimizerState Optimizer::get_state() const {
+  OptimizerState state;
+  state.emplace("iterations", detail::full({}, DType::int64, Device::cpu(), ScalarValue{0, iterations_}));
+  const Slots layout = slots();
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    for (int s = 0; s < 3; ++s) {
+      if (layout.names[s] == nullptr) continue;
+      // A copy, so later in-place updates cannot reach it.
+      Tensor slot = entries_[i].slots[s];
+      Tensor copy = identity(slot);
+      (void)detail::exclusive_data(copy);
+      state.emplace(cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]), copy);
+    }
+  }
+  for (const auto& [key, value] : pending_) state.emplace(key, value);
+  save_extra(state);
+  return state;
+}
+
+void Optimizer::set_state(const OptimizerState& state) {
+  const auto it = state.find("iterations");
+  if (it == state.end()) throw Error(cat(name_, ".set_state: the state has no 'iterations'"));
+  const std::int64_t iterations = cast(it->second, DType::int64).item<std::int64_t>();
+  load_extra(state);
+  const Slots layout = slots();
+  OptimizerState slots_by_key;
+  for (const auto& [key, value] : state) {
+    if (key == "iterations" || key.find(':') == std::string::npos) continue;
+    slots_by_key.emplace(key, value);
+  }
+  // Slots of variables already built are replaced now; the others wait for their variable.
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    for (int s = 0; s < 3; ++s) {
+      if (layout.names[s] == nullptr) continue;
+      const std::string key = cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]);
+      const auto found = slots_by_key.find(key);
+      if (found == slots_by_key.end()) {
+        throw Error(cat(name_, ".set_state: the state has no slot '", key, "'"));
+      }
+      if (found->second.shape() != entries_[i].variable.shape()) {
+        throw ShapeError(cat(name_, ".set_state: slot '", key, "' has shape ", found->second.shape(),
+                             " but the variable has shape ", entries_[i].variable.shape()));
+      }
+      entries_[i].slots[s] = found->second.to(entries_[i].variable.device());
+      slots_by_key.erase(found);
+    }
+  }
+  pending_ = std::move(slots_by_key);
+  iterations_ = iterations;
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,108 @@
+// Optimizer: the base of SGD, Adam and the rest. It applies gradients to variables with the
+// update rules and defaults of keras.optimizers (Keras 3): gradients are clipped (clipnorm,
+// global_clipnorm, clipvalue), decoupled weight decay is applied (v -= v·wd·lr), then one fused
+// backend pass per variable updates the variable and its slots in place.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/kernel_types.h"
+#include "core/tensor.h"
+#include "core/variable.h"
+#include "optim/learning_rate.h"
+
+namespace ember::optim {
+
+/// Every slot and counter of an optimizer by name: "iterations", "<i>:<variable>/<slot>" for
+/// the i-th variable it updates, plus rule-specific scalars (Nadam's "u_product").
+using OptimizerState = std::map<std::string, Tensor>;
+
+/// The options all Keras optimizers share.
+struct CommonOptions {
+  std::optional<double> weight_decay;
+  std::optional<double> clipnorm;
+  std::optional<double> clipvalue;
+  std::optional<double> global_clipnorm;
+  std::string name;
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  /// Applies grads[i] to vars[i]. Variables whose gradient is none are skipped (with a warning
+  /// naming them); it is an error when none has a gradient. Gradients must match their variable's
+  /// shape, dtype and device. Non-finite gradient values leave their elements untouched (see
+  /// nonfinite_gradients()).
+  void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
+                       const std::vector<Variable>& vars);
+  void apply_gradients(const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars);
+  /// Computes loss() under a GradientTape, applies its gradients to `vars`, returns the loss.
+  Tensor minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& vars);
+  /// Creates the slots of `vars` now (otherwise the first apply does).
+  void build(const std::vector<Variable>& vars);
+
+  /// Updates done so far.
+  std::int64_t iterations() const { return iterations_; }
+  /// The learning rate of the next update.
+  double learning_rate() const { return learning_rate_.at(iterations_); }
+  /// Replaces a constant learning rate (an error for schedules, as in Keras).
+  void set_learning_rate(double value);
+  const std::string& name() const { return name_; }
+  /// Gradient values that were NaN or infinite and so skipped, over all updates. Reading it
+  /// waits for pending GPU work; on the CPU each skip also prints a warning at once.
+  std::int64_t nonfinite_gradients() const;
+
+  OptimizerState get_state() const;
+  /// Restores a state from get_state(); variables not built yet take their slots when first seen,
+  /// so a fresh optimizer continues the exact trajectory.
+  void set_state(const OptimizerState& state);
+
+ protected:
+  Optimizer(std::string default_name, LearningRate learning_rate, CommonOptions common);
+
+  /// The slots a variable gets (names; nullptr where the rule has none) and their start values.
+  struct Slots {
+    std::array<const char*, 3> names{nullptr, nullptr, nullptr};
+    std::array<double, 3> initial{0, 0, 0};
+  };
+  virtual Slots slots() const = 0;
+  /// The fused rule and its coefficients (core/optimizer_math.h) for update number `step`
+  /// (1-based) at learning rate `lr`; called once per apply, before any variable is updated.
+  struct Step {
+    OptimizerRule rule;
+    std::array<double, 6> coefficients{0, 0, 0, 0, 0, 0};
+  };
+  virtual Step begin_step(std::int64_t step, double lr) = 0;
+  /// Extra per-optimizer state (scalars), saved and restored with the slots.
+  virtual void save_extra(OptimizerState&) const {}
+  virtual void load_extra(const OptimizerState&) {}
+
+ private:
+  struct Entry {
+    Variable variable;
+    std::array<Tensor, 3> slots;
+  };
+  Entry& entry_for(const Variable& v);
+  std::vector<Tensor> clip(const std::vector<Tensor>& grads) const;
+  Tensor& nonfinite_counter(const Device& device);
+
+  std::string name_;
+  LearningRate learning_rate_;
+  CommonOptions common_;
+  std::int64_t iterations_ = 0;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::uint64_t, std::size_t> entry_index_;  // variable id -> entries_
+  OptimizerState pending_;  // restored slots of variables not seen yet
+  std::vector<std::pair<Device, Tensor>> nonfinite_counters_;
+};
+
+}  // namespace ember::optim

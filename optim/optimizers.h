@@ -1,0 +1,21 @@
+// All optimizers, and the lookup by Keras name ("sgd", "adam", ...).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "optim/adagrad.h"
+#include "optim/adam.h"
+#include "optim/learning_rate.h"
+#include "optim/optimizer.h"
+#include "optim/rmsprop.h"
+#include "optim/sgd.h"
+
+namespace ember::optim {
+
+/// A new optimizer with Keras' defaults from its name (case-insensitive): "sgd", "adam",
+/// "adamw", "adagrad", "adadelta", "rmsprop", "nadam", "adamax". Unknown names are an error that
+/// lists the known ones.
+std::shared_ptr<Optimizer> get(const std::string& name);
+
+}  // namespace ember::optim

@@ -1,0 +1,36 @@
+// RMSprop, plain, with momentum, or centered (keras.optimizers.RMSprop).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace ember::optim {
+
+struct RMSpropOptions {
+  LearningRate learning_rate = 0.001;
+  double rho = 0.9;
+  double momentum = 0.0;
+  double epsilon = 1e-7;
+  bool centered = false;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "RMSprop";
+};
+
+/// s = ρs + (1−ρ)g²; (centered: ḡ = ρḡ + (1−ρ)g, d = s − ḡ² + ε; else d = s + ε);
+/// Δ = lr·g/sqrt(d); with momentum μ: m = μm + Δ, v −= m; else v −= Δ.
+class RMSprop : public Optimizer {
+ public:
+  explicit RMSprop(RMSpropOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double rho_, momentum_, epsilon_;
+  bool centered_;
+};
+
+}  // namespace ember::optim

@@ -1,0 +1,28 @@
+#include "optim/sgd.h"
+
+#include "core/error.h"
+
+namespace ember::optim {
+
+SGD::SGD(SGDOptions o)
+    : Optimizer("SGD", o.learning_rate,
+                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+      momentum_(o.momentum),
+      nesterov_(o.nesterov) {
+  if (!(o.momentum >= 0 && o.momentum <= 1)) {
+    throw Error(cat(name(), ": momentum must be in [0, 1], got ", o.momentum));
+  }
+}
+
+Optimizer::Slots SGD::slots() const {
+  Slots s;
+  if (momentum_ != 0) s.names[0] = "momentum";
+  return s;
+}
+
+Optimizer::Step SGD::begin_step(std::int64_t, double) {
+  if (momentum_ == 0) return {OptimizerRule::sgd};
+  return {nesterov_ ? OptimizerRule::sgd_nesterov : OptimizerRule::sgd_momentum, {momentum_}};
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,33 @@
+// SGD with optional momentum and Nesterov momentum (keras.optimizers.SGD).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace ember::optim {
+
+struct SGDOptions {
+  LearningRate learning_rate = 0.01;
+  double momentum = 0.0;  // in [0, 1]
+  bool nesterov = false;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<double> clipnorm = std::nullopt;
+  std::optional<double> clipvalue = std::nullopt;
+  std::optional<double> global_clipnorm = std::nullopt;
+  std::string name = "SGD";
+};
+
+/// m = momentum·m − lr·g; v += m (Nesterov: v += momentum·m − lr·g); without momentum v −= lr·g.
+class SGD : public Optimizer {
+ public:
+  explicit SGD(SGDOptions options = {});
+
+ protected:
+  Slots slots() const override;
+  Step begin_step(std::int64_t step, double lr) override;
+
+ private:
+  double momentum_;
+  bool nesterov_;
+};
+
+}  // namespace ember::optim
