@@ -2,6 +2,17 @@
 
 find_package(OpenMP COMPONENTS CXX)
 
+# nlohmann-json (layer and model configs): Debian's CMake package, or the headers of the offline kit.
+find_package(nlohmann_json 3 QUIET)
+if(NOT TARGET nlohmann_json::nlohmann_json)
+  find_path(EMBER_NLOHMANN_INCLUDE_DIR nlohmann/json.hpp)
+  if(NOT EMBER_NLOHMANN_INCLUDE_DIR)
+    message(FATAL_ERROR "nlohmann-json not found (apt-get install nlohmann-json3-dev, or the offline kit)")
+  endif()
+  add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
+  set_target_properties(nlohmann_json::nlohmann_json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${EMBER_NLOHMANN_INCLUDE_DIR})
+endif()
+
 # --- oneDNN -------------------------------------------------------------------------------------
 set(EMBER_WITH_ONEDNN OFF)
 set(EMBER_ONEDNN_STATUS "disabled")

@@ -36,6 +36,8 @@ EMBER_HOST_DEVICE float cos_(float x) { return ::cosf(x); }
 EMBER_HOST_DEVICE double cos_(double x) { return ::cos(x); }
 EMBER_HOST_DEVICE float tanh_(float x) { return ::tanhf(x); }
 EMBER_HOST_DEVICE double tanh_(double x) { return ::tanh(x); }
+EMBER_HOST_DEVICE float erf_(float x) { return ::erff(x); }
+EMBER_HOST_DEVICE double erf_(double x) { return ::erf(x); }
 EMBER_HOST_DEVICE float pow_(float a, float b) { return ::powf(a, b); }
 EMBER_HOST_DEVICE double pow_(double a, double b) { return ::pow(a, b); }
 EMBER_HOST_DEVICE float floor_(float x) { return ::floorf(x); }
@@ -140,6 +142,7 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
     }
     if constexpr (Op == UnaryOp::leaky_relu) return x > T(0) ? x : param * x;
     if constexpr (Op == UnaryOp::elu) return x > T(0) ? x : param * expm1_(x);
+    if constexpr (Op == UnaryOp::erf) return erf_(x);
     if constexpr (Op == UnaryOp::softplus) {
       // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact in both tails.
       const T m = x > T(0) ? x : T(0);
@@ -289,6 +292,7 @@ void dispatch_unary(UnaryOp op, F&& f) {
     case UnaryOp::leaky_relu: f(UnaryTag<UnaryOp::leaky_relu>{}); break;
     case UnaryOp::elu: f(UnaryTag<UnaryOp::elu>{}); break;
     case UnaryOp::softplus: f(UnaryTag<UnaryOp::softplus>{}); break;
+    case UnaryOp::erf: f(UnaryTag<UnaryOp::erf>{}); break;
     case UnaryOp::logical_not: f(UnaryTag<UnaryOp::logical_not>{}); break;
   }
 }

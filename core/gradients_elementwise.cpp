@@ -111,6 +111,7 @@ BackwardFunction unary_backward(UnaryOp op, const Tensor& x, const Tensor& out, 
       case UnaryOp::leaky_relu: return {where(x > 0, g, g * param)};
       case UnaryOp::elu: return {where(x > 0, g, g * (out + param))};
       case UnaryOp::softplus: return {g * sigmoid(x)};
+      case UnaryOp::erf: return {g * exp(negative(square(x))) * 1.1283791670955126};  // 2/sqrt(pi)
       case UnaryOp::logical_not: break;
     }
     internal_error(__FILE__, __LINE__, "unary op without a gradient was recorded");

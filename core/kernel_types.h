@@ -14,7 +14,7 @@ inline constexpr int kMaxRank = 8;
 enum class UnaryOp : std::uint8_t {
   negative, abs, sign, square,                              // every numeric dtype
   sqrt, rsqrt, exp, log, log1p, sin, cos, tanh, sigmoid,    // floating dtypes
-  relu, leaky_relu, elu, softplus,                          // floating dtypes; alpha in `param`
+  relu, leaky_relu, elu, softplus, erf,                     // floating dtypes; alpha in `param`
   logical_not,                                              // bool
 };
 

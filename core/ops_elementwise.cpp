@@ -179,6 +179,7 @@ Tensor leaky_relu(const Tensor& x, double alpha) {
 }
 Tensor elu(const Tensor& x, double alpha) { return unary(UnaryOp::elu, "elu", x, alpha); }
 Tensor softplus(const Tensor& x) { return unary(UnaryOp::softplus, "softplus", x); }
+Tensor erf(const Tensor& x) { return unary(UnaryOp::erf, "erf", x); }
 
 Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
   detail::check_defined(cond, "where");

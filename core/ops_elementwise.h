@@ -62,6 +62,8 @@ Tensor leaky_relu(const Tensor& x, double alpha = 0.2);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 /// log(1 + exp(x)), computed without overflow.
 Tensor softplus(const Tensor& x);
+/// The error function, 2/sqrt(pi) · integral of exp(-t²) from 0 to x.
+Tensor erf(const Tensor& x);
 
 // --- selection -----------------------------------------------------------------------------
 /// cond ? x : y elementwise, all three broadcast together; cond must be bool.

@@ -321,7 +321,8 @@ Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
 
 Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis) {
   check_defined(x, "gather");
-  const Tensor idx = constant(indices, DType::int64).to(x.device());
+  const Tensor idx = detail::from_host(indices.data(), Shape{static_cast<std::int64_t>(indices.size())},
+                                       DType::int64, x.device());
   return gather(x, idx, axis);
 }
 

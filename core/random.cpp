@@ -14,7 +14,7 @@ namespace {
 
 // The global generator: a Philox key and the number of calls made with it. Each random op takes
 // the next call number; elements within a call are addressed by index.
-struct Generator {
+struct GlobalGenerator {
   std::mutex mutex;
   std::uint64_t key = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   std::uint64_t calls = 0;
@@ -25,17 +25,18 @@ struct Generator {
   }
 };
 
-Generator& generator() {
-  static Generator g;
+GlobalGenerator& generator() {
+  static GlobalGenerator g;
   return g;
 }
 
-Tensor generate(const char* name, const Shape& shape, DType dtype, RandomArgs args) {
+Tensor generate(const char* name, const Shape& shape, DType dtype, RandomArgs args,
+                std::pair<std::uint64_t, std::uint64_t> key_and_call) {
   if (shape.num_elements() > std::int64_t{0xffffffff}) {
     throw ShapeError(cat(name, ": at most 2^32 - 1 values per call, asked for ", shape));
   }
   Tensor out = detail::empty(shape, dtype, default_device());
-  std::tie(args.key, args.call) = generator().next();
+  std::tie(args.key, args.call) = key_and_call;
   args.dtype = dtype;
   args.n = out.size();
   args.out = detail::mutable_data(out);
@@ -53,31 +54,24 @@ void check_normal(const char* name, const NormalOptions& o) {
 }  // namespace
 
 void set_seed(std::uint64_t seed) {
-  Generator& g = generator();
+  GlobalGenerator& g = generator();
   std::lock_guard<std::mutex> lock(g.mutex);
   g.key = seed;
   g.calls = 0;
 }
 
-Tensor normal(const Shape& shape, NormalOptions o) {
-  check_normal("random::normal", o);
+namespace {
+
+RandomArgs normal_args(const char* name, const NormalOptions& o, bool truncated) {
+  check_normal(name, o);
   RandomArgs args;
-  args.distribution = RandomDistribution::normal;
+  args.distribution = truncated ? RandomDistribution::truncated_normal : RandomDistribution::normal;
   args.a = o.mean;
   args.b = o.stddev;
-  return generate("random::normal", shape, o.dtype, args);
+  return args;
 }
 
-Tensor truncated_normal(const Shape& shape, NormalOptions o) {
-  check_normal("random::truncated_normal", o);
-  RandomArgs args;
-  args.distribution = RandomDistribution::truncated_normal;
-  args.a = o.mean;
-  args.b = o.stddev;
-  return generate("random::truncated_normal", shape, o.dtype, args);
-}
-
-Tensor uniform(const Shape& shape, UniformOptions o) {
+RandomArgs uniform_args(const UniformOptions& o) {
   RandomArgs args;
   if (is_floating(o.dtype)) {
     args.distribution = RandomDistribution::uniform;
@@ -100,7 +94,57 @@ Tensor uniform(const Shape& shape, UniformOptions o) {
     throw DTypeError(cat("random::uniform: expected float32, float64, int32 or int64, got ",
                          dtype_name(o.dtype)));
   }
-  return generate("random::uniform", shape, o.dtype, args);
+  return args;
+}
+
+}  // namespace
+
+Tensor normal(const Shape& shape, NormalOptions o) {
+  return generate("random::normal", shape, o.dtype, normal_args("random::normal", o, false),
+                  generator().next());
+}
+
+Tensor truncated_normal(const Shape& shape, NormalOptions o) {
+  return generate("random::truncated_normal", shape, o.dtype,
+                  normal_args("random::truncated_normal", o, true), generator().next());
+}
+
+Tensor uniform(const Shape& shape, UniformOptions o) {
+  return generate("random::uniform", shape, o.dtype, uniform_args(o), generator().next());
+}
+
+struct Generator::State {
+  std::mutex mutex;
+  std::uint64_t seed = 0;
+  std::uint64_t calls = 0;
+};
+
+Generator::Generator(std::uint64_t seed) : state_(std::make_shared<State>()) { state_->seed = seed; }
+
+std::uint64_t Generator::seed() const { return state_->seed; }
+
+namespace {
+// A generator's key: its seed mixed so it never collides with the global stream of the same seed.
+std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t seed, std::uint64_t& calls) {
+  std::lock_guard<std::mutex> lock(mutex);
+  return {seed ^ 0x9E3779B97F4A7C15ull, calls++};
+}
+}  // namespace
+
+Tensor Generator::normal(const Shape& shape, NormalOptions o) {
+  return generate("Generator::normal", shape, o.dtype, normal_args("Generator::normal", o, false),
+                  next_of(state_->mutex, state_->seed, state_->calls));
+}
+
+Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
+  return generate("Generator::truncated_normal", shape, o.dtype,
+                  normal_args("Generator::truncated_normal", o, true),
+                  next_of(state_->mutex, state_->seed, state_->calls));
+}
+
+Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
+  return generate("Generator::uniform", shape, o.dtype, uniform_args(o),
+                  next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor shuffle(const Tensor& x) {

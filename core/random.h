@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "core/tensor.h"
@@ -24,6 +25,22 @@ struct UniformOptions {
   /// Upper bound (excluded); 1 for floats when absent, required for integer dtypes.
   std::optional<double> maxval = std::nullopt;
   DType dtype = float32;
+};
+
+/// A generator of its own (tf.random.Generator): a seed and a count of calls, independent of
+/// the global one, so a layer (Dropout) or an initializer can draw reproducibly. Copies share
+/// the state.
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed);
+  Tensor normal(const Shape& shape, NormalOptions options = {});
+  Tensor truncated_normal(const Shape& shape, NormalOptions options = {});
+  Tensor uniform(const Shape& shape, UniformOptions options = {});
+  std::uint64_t seed() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
 };
 
 /// Normal values (Box-Muller).

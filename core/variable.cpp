@@ -76,6 +76,11 @@ bool Variable::trainable() const {
   return state_->trainable;
 }
 
+void Variable::set_trainable(bool trainable) {
+  check_defined("Variable::set_trainable");
+  state_->trainable = trainable;
+}
+
 std::uint64_t Variable::id() const {
   check_defined("Variable::id");
   return state_->id;

@@ -59,6 +59,8 @@ class Variable {
 
   const std::string& name() const;
   bool trainable() const;
+  /// Keras variables can be frozen and unfrozen (keras.Variable.trainable is settable).
+  void set_trainable(bool trainable);
   Shape shape() const { return value().shape(); }
   std::int64_t shape(int axis) const { return value().shape(axis); }
   int rank() const { return value().rank(); }

@@ -65,7 +65,7 @@ TEST_F(CpuVsCuda, ElementwiseOps) {
       {"cos", [](auto& v) { return cos(v[0]); }}, {"tanh", [](auto& v) { return tanh(v[0]); }},
       {"sigmoid", [](auto& v) { return sigmoid(v[0]); }}, {"relu", [](auto& v) { return relu(v[0]); }},
       {"leaky_relu", [](auto& v) { return leaky_relu(v[0]); }}, {"elu", [](auto& v) { return elu(v[0]); }},
-      {"softplus", [](auto& v) { return softplus(v[0]); }},
+      {"softplus", [](auto& v) { return softplus(v[0]); }}, {"erf", [](auto& v) { return erf(v[0]); }},
       {"less", [](auto& v) { return v[0] < v[1]; }}, {"equal", [](auto& v) { return equal(v[0], v[0]); }},
       {"where", [](auto& v) { return where(v[0] > v[1], v[0], v[3]); }},
       {"clip", [](auto& v) { return clip_by_value(v[0], -0.5f, 0.5f); }},
@@ -168,7 +168,7 @@ TEST_F(CpuVsCuda, Gradients) {
       {"unary", [](auto& v) {
          return -v[0] + abs(v[1]) + sign(v[0]) + square(v[0]) + sqrt(v[2]) + rsqrt(v[2]) + exp(v[0]) +
                 log(v[2]) + log1p(v[2]) + sin(v[0]) + cos(v[0]) + tanh(v[0]) + sigmoid(v[0]) + relu(v[0]) +
-                leaky_relu(v[0]) + elu(v[0]) + softplus(v[0]);
+                leaky_relu(v[0]) + elu(v[0]) + softplus(v[0]) + erf(v[0]);
        }},
       {"where_clip", [](auto& v) { return where(v[0] > v[1], v[0], v[1] * 2) + clip_by_value(v[1], -1, 1); }},
       {"reductions", [](auto& v) {

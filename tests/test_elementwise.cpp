@@ -129,6 +129,7 @@ TEST_P(Elementwise, UnaryOpsMatchTheFormulas) {
       {"leaky_relu", [](auto& x) { return leaky_relu(x); }, [](double x) { return x > 0 ? x : 0.2 * x; }, -3, 3},
       {"elu", [](auto& x) { return elu(x); }, [](double x) { return x > 0 ? x : std::exp(x) - 1; }, -3, 3},
       {"softplus", [](auto& x) { return softplus(x); }, [](double x) { return std::log1p(std::exp(x)); }, -30, 30},
+      {"erf", [](auto& x) { return erf(x); }, [](double x) { return std::erf(x); }, -3, 3},
   };
   for (const auto& c : cases) {
     for (DType dtype : {float32, float64}) {

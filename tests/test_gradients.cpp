@@ -54,6 +54,7 @@ TEST_F(Gradients, UnaryOps) {
       {"leaky_relu", [](auto& v) { return leaky_relu(v[0], 0.3); }},
       {"elu", [](auto& v) { return elu(v[0], 0.7); }},
       {"softplus", [](auto& v) { return softplus(v[0]); }},
+      {"erf", [](auto& v) { return erf(v[0]); }},
   };
   // Away from the kinks of abs/relu/sign at 0.
   const Tensor x = constant({{-1.7, -0.6, -0.2}, {0.3, 0.8, 1.9}}, float64);

@@ -136,6 +136,20 @@ TEST_P(Random, ShuffleIsAPermutationOfRows) {
   expect_error<ShapeError>([] { random::shuffle(constant(1)); }, {"shuffle", "scalar"});
 }
 
+TEST_P(Random, GeneratorsAreIndependentAndReproducible) {
+  random::Generator a(42), b(42), c(43);
+  const auto first = a.uniform({50}).to_vector<float>();
+  EXPECT_EQ(b.uniform({50}).to_vector<float>(), first);  // same seed, same first draw
+  EXPECT_NE(a.uniform({50}).to_vector<float>(), first);  // the next draw differs
+  EXPECT_NE(c.uniform({50}).to_vector<float>(), first);
+  random::set_seed(42);
+  EXPECT_NE(random::uniform({50}).to_vector<float>(), first);  // not the global stream
+  const Moments m = moments(a.normal({100000}, {.mean = 1, .stddev = 3}));
+  EXPECT_NEAR(m.mean, 1.0, 0.05);
+  EXPECT_NEAR(m.stddev, 3.0, 0.05);
+  EXPECT_LE(moments(a.truncated_normal({10000})).max, 2.0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, Random, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

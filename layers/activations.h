@@ -1,0 +1,40 @@
+// Activation functions by Keras name (keras.activations): relu, sigmoid, tanh, softmax, linear,
+// elu, selu, gelu, swish (silu), softplus, leaky_relu, exponential.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace ember::activations {
+
+Tensor linear(const Tensor& x);
+/// scale·elu(x, alpha) with Klambauer et al.'s constants.
+Tensor selu(const Tensor& x);
+/// x·Φ(x) = 0.5x(1 + erf(x/√2)) (Keras' default, approximate=false).
+Tensor gelu(const Tensor& x);
+/// x·sigmoid(x).
+Tensor swish(const Tensor& x);
+
+/// An activation given by name or as a function; the default is linear (none).
+class Activation {
+ public:
+  Activation();
+  Activation(const char* name);         // NOLINT: implicit, `.activation = "relu"`
+  Activation(const std::string& name);  // NOLINT
+  Activation(std::function<Tensor(const Tensor&)> function, std::string name = "custom");  // NOLINT
+
+  Tensor operator()(const Tensor& x) const { return function_(x); }
+  const std::string& name() const { return name_; }
+  bool is_linear() const { return name_ == "linear"; }
+
+ private:
+  std::function<Tensor(const Tensor&)> function_;
+  std::string name_;
+};
+
+/// The activation called `name`; unknown names are an error listing the known ones.
+Activation get(const std::string& name);
+
+}  // namespace ember::activations

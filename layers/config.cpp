@@ -1,0 +1,29 @@
+#include "layers/config.h"
+
+#include "core/error.h"
+
+namespace ember::keras {
+
+std::string shape_string(const Shape& shape) {
+  std::string out = "(";
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (i > 0) out += ", ";
+    out += shape[i] < 0 ? "None" : std::to_string(shape[i]);
+  }
+  return out + (shape.rank() == 1 ? ",)" : ")");
+}
+
+Config shape_to_json(const Shape& shape) {
+  Config out = Config::array();
+  for (std::int64_t d : shape) out.push_back(d < 0 ? Config(nullptr) : Config(d));
+  return out;
+}
+
+Shape shape_from_json(const Config& json) {
+  if (!json.is_array()) throw Error(cat("config: expected a shape list, got ", json.dump()));
+  std::vector<std::int64_t> dims;
+  for (const Config& d : json) dims.push_back(d.is_null() ? -1 : d.get<std::int64_t>());
+  return Shape(dims);
+}
+
+}  // namespace ember::keras

@@ -1,0 +1,93 @@
+#include "layers/registry.h"
+
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+#include "layers/core_layers.h"
+#include "layers/embedding_normalization.h"
+#include "layers/input_layer.h"
+
+namespace ember::keras {
+namespace {
+
+std::map<std::string, LayerFactory> builtin_layers() {
+  using namespace ember::layers;
+  return {
+      {"Activation", [](const Config& c) -> LayerHandle {
+         return Activation(c.value("activation", std::string("linear")), options_from_config(c));
+       }},
+      {"Dense", [](const Config& c) -> LayerHandle { return DenseLayer::from_config(c); }},
+      {"Dropout", [](const Config& c) -> LayerHandle {
+         DropoutOptions o{.name = c.value("name", std::string())};
+         if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
+         return Dropout(c.at("rate").get<double>(), o);
+       }},
+      {"Embedding", [](const Config& c) -> LayerHandle {
+         const LayerOptions common = options_from_config(c);
+         return Embedding(c.at("input_dim").get<std::int64_t>(), c.at("output_dim").get<std::int64_t>(),
+                          {.name = common.name, .trainable = common.trainable});
+       }},
+      {"Flatten", [](const Config& c) -> LayerHandle { return Flatten(options_from_config(c)); }},
+      {"InputLayer", [](const Config& c) -> LayerHandle {
+         const Shape batch_shape = shape_from_json(c.at("batch_shape"));
+         const std::vector<std::int64_t> dims(batch_shape.dims().begin() + 1, batch_shape.dims().end());
+         InputOptions o{.name = c.value("name", std::string())};
+         if (batch_shape[0] >= 0) o.batch_size = batch_shape[0];
+         return make<InputLayer>(Shape(dims), o);
+       }},
+      {"LayerNormalization", [](const Config& c) -> LayerHandle {
+         const LayerOptions common = options_from_config(c);
+         return LayerNormalization({.axis = c.value("axis", std::int64_t{-1}), .epsilon = c.value("epsilon", 1e-3),
+                                    .center = c.value("center", true), .scale = c.value("scale", true),
+                                    .name = common.name, .trainable = common.trainable});
+       }},
+      {"Reshape", [](const Config& c) -> LayerHandle {
+         return Reshape(shape_from_json(c.at("target_shape")), options_from_config(c));
+       }},
+  };
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories = builtin_layers();
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  if (!factory) throw Error(cat("register_layer: empty factory for \"", class_name, "\""));
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().factories[class_name] = std::move(factory);
+}
+
+Config serialize_layer(const Layer& layer) {
+  return {{"class_name", layer.class_name()}, {"config", layer.get_config()}};
+}
+
+LayerHandle layer_from_config(const Config& serialized) {
+  if (!serialized.is_object() || !serialized.contains("class_name")) {
+    throw Error(cat("layer_from_config: expected {\"class_name\": ..., \"config\": ...}, got ", serialized.dump()));
+  }
+  const std::string name = serialized["class_name"].get<std::string>();
+  LayerFactory factory;
+  {
+    std::lock_guard<std::mutex> lock(registry().mutex);
+    const auto it = registry().factories.find(name);
+    if (it == registry().factories.end()) {
+      std::string known;
+      for (const auto& [k, f] : registry().factories) known += (known.empty() ? "" : ", ") + k;
+      throw Error(cat("layer_from_config: unknown layer class \"", name, "\"; known: ", known,
+                      ". Register custom layers with keras::register_layer<T>(\"", name, "\")"));
+    }
+    factory = it->second;
+  }
+  return factory(serialized.value("config", Config::object()));
+}
+
+}  // namespace ember::keras

@@ -1,0 +1,194 @@
+// Models: Sequential (add/pop/build), the functional API (several outputs, sub-models, nesting),
+// subclassed models, predict, the training flag, and summary() against Keras 3's own output.
+#include <sstream>
+
+#include "tests/test_support.h"
+
+namespace ember {
+namespace {
+
+using testing::expect_close;
+using testing::expect_error;
+using testing::values_of;
+
+class Models : public testing::OnDevice {
+ protected:
+  void SetUp() override {
+    OnDevice::SetUp();
+    keras::clear_session();
+  }
+};
+
+// Keras 3.15's model.summary() for the same models (COLUMNS=200), tests/golden/summaries.py.
+const char* kSequentialSummary =
+    "Model: \"sequential\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
+    "│ dense (Dense)                        │ (None, 128)                 │         100,480 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense_1 (Dense)                      │ (None, 10)                  │           1,290 │\n"
+    "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘\n"
+    " Total params: 101,770 (397.54 KB)\n"
+    " Trainable params: 101,770 (397.54 KB)\n"
+    " Non-trainable params: 0 (0.00 B)\n";
+
+const char* kFunctionalSummary =
+    "Model: \"functional_1\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                  ┃ Output Shape              ┃         Param # ┃ Connected to               ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩\n"
+    "│ features (InputLayer)         │ (None, 20)                │               0 │ -                          │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
+    "│ dense_2 (Dense)               │ (None, 64)                │           1,344 │ features[0][0]             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
+    "│ dropout (Dropout)             │ (None, 64)                │               0 │ dense_2[0][0]              │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
+    "│ layer_normalization           │ (None, 64)                │             128 │ dropout[0][0]              │\n"
+    "│ (LayerNormalization)          │                           │                 │                            │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
+    "│ class_output (Dense)          │ (None, 3)                 │             195 │ dropout[0][0]              │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
+    "│ score (Dense)                 │ (None, 1)                 │              65 │ layer_normalization[0][0]  │\n"
+    "└───────────────────────────────┴───────────────────────────┴─────────────────┴────────────────────────────┘\n"
+    " Total params: 1,732 (6.77 KB)\n"
+    " Trainable params: 1,732 (6.77 KB)\n"
+    " Non-trainable params: 0 (0.00 B)\n";
+
+const char* kNestedSummary =
+    "Model: \"sequential_2\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
+    "│ sequential_1 (Sequential)            │ (None, 4)                   │              36 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense_4 (Dense)                      │ (None, 2)                   │              10 │\n"
+    "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘\n"
+    " Total params: 46 (184.00 B)\n"
+    " Trainable params: 10 (40.00 B)\n"
+    " Non-trainable params: 36 (144.00 B)\n";
+
+TEST_P(Models, SummariesMatchKeras) {
+  keras::Sequential m({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
+                       layers::Dense(10, {.activation = "softmax"})});
+  EXPECT_EQ(m.summary_string(), kSequentialSummary);
+  auto inp = keras::Input({20}, {.name = "features"});
+  auto x = layers::Dense(64, {.activation = "relu"})(inp);
+  x = layers::Dropout(0.5)(x);
+  auto a = layers::Dense(3, {.name = "class_output"})(x);
+  auto b = layers::Dense(1, {.name = "score"})(layers::LayerNormalization()(x));
+  keras::Model f(inp, {a, b});
+  EXPECT_EQ(f.summary_string(), kFunctionalSummary);
+  auto inner = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{keras::Input({8}), layers::Dense(4)});
+  inner->set_trainable(false);
+  keras::Sequential outer({keras::Input({8}), inner, layers::Dense(2)});
+  EXPECT_EQ(outer.summary_string(), kNestedSummary);
+}
+
+TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
+  keras::Sequential model({layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+  EXPECT_TRUE(model.layers()[0]->weights().empty());  // Keras: empty until the input shape is known
+  const Tensor y = model(random::uniform({1, 20}));
+  EXPECT_EQ(y.shape(), Shape({1, 10}));
+  EXPECT_EQ(model.layers()[0]->weights()[0].shape(), Shape({20, 128}));
+  EXPECT_EQ(model.layers()[0]->output().shape(), Shape({-1, 128}));  // the graph exists now
+  keras::Sequential with_input({keras::Input({20}), layers::Dense(128), layers::Dense(10)});
+  EXPECT_EQ(with_input.layers().size(), 2u);  // the Input is not a layer of a Sequential
+  EXPECT_FALSE(with_input.layers()[0]->weights().empty());
+  keras::Sequential with_shape({layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}), layers::Dense(10)});
+  EXPECT_EQ(with_shape.count_params(), 784 * 128 + 128 + 1290);
+  EXPECT_EQ(with_shape.inputs()[0].shape(), Shape({-1, 784}));
+}
+
+TEST_P(Models, SequentialAddAndPop) {
+  keras::Sequential model({keras::Input({20}), layers::Dense(128, {.activation = "relu"}), layers::Dense(10)});
+  model.pop();
+  ASSERT_EQ(model.layers().size(), 1u);
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  EXPECT_EQ(model(ones({3, 20})).shape(), Shape({3, 10}));
+  expect_close(values_of(reduce_sum(model(ones({3, 20})), 1)), {1, 1, 1}, 1e-5, "softmax rows");
+  expect_error<ShapeError>([&] { model.add(layers::Reshape({3, 3})); }, {"reshape", "(None, 10)"});
+  EXPECT_EQ(model.layers().size(), 2u);  // the failed add left the model as it was
+  keras::Sequential empty;
+  expect_error<Error>([&] { empty.pop(); }, {"pop", "no layers"});
+}
+
+TEST_P(Models, FunctionalModelsWithTwoOutputsAndSubmodels) {
+  keras::Sequential model({layers::Dense(16, {.activation = "relu", .input_shape = Shape{8}}),
+                           layers::Dense(4, {.activation = "softmax"})});
+  std::vector<keras::KerasTensor> outputs;
+  for (const auto& layer : model.layers()) outputs.push_back(layer->output());
+  keras::Model model_ex(model.inputs(), outputs);
+  const Tensor x = random::uniform({5, 8});
+  const std::vector<Tensor> both = model_ex(std::vector<Tensor>{x});
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].shape(), Shape({5, 16}));
+  expect_close(values_of(both[1]), values_of(model(x)), 1e-6, "same weights, same result");
+  // A sub-model up to the first layer shares its weights.
+  keras::Model first(model.inputs(), model.layers()[0]->output());
+  expect_close(values_of(first(x)), values_of(both[0]), 1e-6, "sub-model");
+  model.layers()[0]->weights()[1].assign_add(constant(1.0, Shape{16}));
+  expect_close(values_of(first(x)), values_of(model_ex(std::vector<Tensor>{x})[0]), 1e-6, "shared after update");
+  EXPECT_EQ(first.trainable_variables().size(), 2u);
+}
+
+TEST_P(Models, NestedModelsAndFrozenLayers) {
+  auto inner = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
+      layers::Dense(6, {.activation = "relu", .input_shape = Shape{4}})});
+  keras::Sequential outer({inner, layers::Dense(2)});
+  (void)outer(ones({3, 4}));
+  EXPECT_EQ(outer.trainable_variables().size(), 4u);
+  inner->set_trainable(false);  // model.trainable = False in the lesson
+  EXPECT_EQ(outer.trainable_variables().size(), 2u);
+  EXPECT_EQ(outer.non_trainable_weights().size(), 2u);
+  // Training touches only the outer layer.
+  optim::SGD sgd({.learning_rate = 0.1});
+  const auto before = values_of(inner->weights()[0].value());
+  GradientTape tape;
+  const Tensor loss = reduce_sum(outer(ones({3, 4})));
+  sgd.apply_gradients(tape.gradient(loss, outer.trainable_variables()), outer.trainable_variables());
+  EXPECT_EQ(values_of(inner->weights()[0].value()), before);
+}
+
+TEST_P(Models, ShapeErrorsNameTheLayerWhenTheGraphIsBuilt) {
+  auto inputs = keras::Input({10});
+  auto h = layers::Dense(5, {.name = "hidden"})(inputs);
+  expect_error<ShapeError>([&] { layers::Reshape({2, 2}, {.name = "squeeze_it"})(h); },
+                           {"squeeze_it", "Reshape", "(None, 5)"});
+  keras::Model model(inputs, h);
+  expect_error<ShapeError>([&] { model(ones({2, 7})); }, {"input", "(None, 10)", "(2, 7)"});
+  auto other = keras::Input({3});
+  expect_error<Error>([&] { keras::Model(inputs, layers::Dense(1)(other)); }, {"disconnected"});
+}
+
+// A subclassed model: layers as members, Dropout sees the training flag of the outer call.
+struct NeuralNetwork : keras::Model {
+  keras::Handle<layers::DenseLayer> layer_1 = track(layers::Dense(32, {.activation = "relu"}));
+  keras::Handle<layers::DropoutLayer> dropout = track(layers::Dropout(0.5, {.seed = 3}));
+  keras::Handle<layers::DenseLayer> layer_2 = track(layers::Dense(10, {.activation = "softmax"}));
+  Tensor call(const Tensor& x) override { return layer_2(dropout(layer_1(x))); }
+};
+
+TEST_P(Models, SubclassedModelsPropagateTraining) {
+  auto model = keras::make<NeuralNetwork>();
+  const Tensor x = random::uniform({64, 20});
+  const Tensor a = model(x), b = model(x);
+  EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());  // inference: no dropout
+  const Tensor t = model(x, true);
+  EXPECT_NE(t.to_vector<float>(), a.to_vector<float>());  // training: dropout active inside
+  EXPECT_EQ(model->layers().size(), 3u);
+  EXPECT_EQ(model->trainable_variables().size(), 4u);
+  EXPECT_EQ(model->name(), "neural_network");
+  expect_close(values_of(model->predict(x, 7)), values_of(a), 1e-6, "predict in batches of 7");
+}
+
+TEST_P(Models, GetLayerByName) {
+  keras::Sequential model({layers::Dense(3, {.name = "a", .input_shape = Shape{2}}), layers::Dense(1, {.name = "b"})});
+  EXPECT_EQ(model.get_layer("b")->name(), "b");
+  expect_error<Error>([&] { model.get_layer("c"); }, {"'c'", "a, b"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, Models, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
+
+}  // namespace
+}  // namespace ember
