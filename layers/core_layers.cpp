@@ -50,7 +50,12 @@ Tensor DenseLayer::call(const Tensor& inputs) {
 }
 
 std::vector<Shape> DenseLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {
-  std::vector<std::int64_t> dims = input_shapes.at(0).dims();
+  const Shape& in = input_shapes.at(0);
+  if (in.rank() < 1 || (kernel.defined() && in[-1] != kernel.shape(0))) {
+    throw ShapeError(cat("expected inputs whose last dimension is ", kernel.defined() ? kernel.shape(0) : -1,
+                         ", got shape ", keras::shape_string(in)));
+  }
+  std::vector<std::int64_t> dims = in.dims();
   dims.back() = units_;
   return {Shape(dims)};
 }

@@ -132,6 +132,23 @@ TEST_P(Models, FunctionalModelsWithTwoOutputsAndSubmodels) {
   EXPECT_EQ(first.trainable_variables().size(), 2u);
 }
 
+TEST_P(Models, OneLayerInTwoModelsSharesItsWeights) {
+  auto shared = layers::Dense(3, {.input_shape = Shape{4}});
+  keras::Sequential a({shared, layers::Dense(1)});
+  keras::Sequential b({shared, layers::Dense(2)});
+  EXPECT_EQ(a.layers()[0]->weights()[0].id(), b.layers()[0]->weights()[0].id());
+  shared->weights()[0].assign(ones({4, 3}));
+  const Tensor x = ones({1, 4});
+  EXPECT_EQ(a.layers()[0]->operator()(x).to_vector<float>(), (std::vector<float>{4, 4, 4}));
+  EXPECT_EQ(b.layers()[0]->operator()(x).to_vector<float>(), (std::vector<float>{4, 4, 4}));
+  // Both models train the same variable; each lists it once.
+  EXPECT_EQ(a.trainable_variables().size(), 4u);
+  auto square = layers::Dense(4, {.input_shape = Shape{4}});
+  keras::Sequential twice({square, square});
+  EXPECT_EQ(twice.trainable_variables().size(), 2u);
+  expect_error<ShapeError>([&] { keras::Sequential({shared, shared}); }, {shared->name(), "4", "(None, 3)"});
+}
+
 TEST_P(Models, NestedModelsAndFrozenLayers) {
   auto inner = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
       layers::Dense(6, {.activation = "relu", .input_shape = Shape{4}})});
