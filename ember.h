@@ -18,4 +18,7 @@
 #include "io/dataset.h"
 #include "io/datasets.h"
 #include "io/idx.h"
+#include "io/image.h"
+#include "io/safetensors.h"
+#include "io/sequence.h"
 #include "io/utils.h"

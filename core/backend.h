@@ -78,6 +78,32 @@ class Backend {
                            std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                            const void* indices, std::int64_t count, void* out) = 0;
 
+  // --- convolution, pooling, batch normalization (core/kernel_types.h describes the layouts) ---
+  /// y = conv(x, filter).
+  virtual void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter,
+                              void* y) = 0;
+  /// dx = the gradient of conv2d_forward with respect to x, given dy (the transposed convolution).
+  virtual void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
+                                    void* dx) = 0;
+  /// dfilter = the gradient of conv2d_forward with respect to the filter, given x and dy.
+  virtual void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy,
+                                      void* dfilter) = 0;
+  virtual void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) = 0;
+  /// dx from dy; max pooling passes each dy to the first maximum of its window in x (y is the
+  /// forward result); average pooling spreads it evenly and ignores x and y.
+  virtual void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y,
+                               const void* dy, void* dx) = 0;
+  /// Training-mode batch normalization: y = (x - mean) * inv_std * scale + offset with the batch
+  /// mean and biased variance per channel (written out), inv_std = 1 / sqrt(variance + epsilon).
+  virtual void batch_norm_forward_training(const BatchNormArgs& args, const void* x,
+                                           const void* scale, const void* offset, void* y,
+                                           void* mean, void* variance, void* inv_std) = 0;
+  /// The gradients of batch_norm_forward_training with respect to x, scale and offset, from the
+  /// saved mean and inv_std.
+  virtual void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* dy,
+                                   const void* scale, const void* mean, const void* inv_std,
+                                   void* dx, void* dscale, void* doffset) = 0;
+
   // --- optimizers ---------------------------------------------------------------------------
   /// Updates a variable and its slots in place with one fused pass (core/optimizer_math.h).
   virtual void optimizer_update(const OptimizerUpdateArgs& args) = 0;

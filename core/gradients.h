@@ -9,6 +9,7 @@
 
 #include "core/autodiff.h"
 #include "core/kernel_types.h"
+#include "core/ops_conv.h"
 #include "core/operand.h"
 #include "core/tensor.h"
 
@@ -41,5 +42,29 @@ BackwardFunction broadcast_to_backward(const Shape& input_shape);
 BackwardFunction pad_backward(const Shape& input_shape, const std::vector<std::array<std::int64_t, 2>>& paddings);
 BackwardFunction gather_backward(const Tensor& indices, int axis, const Shape& input_shape);
 BackwardFunction identity_backward();
+
+// gradients_conv.cpp
+/// conv2d: dx = conv2d_backward_input, dfilter = conv2d_backward_filter.
+BackwardFunction conv2d_backward(const Tensor& x, const Tensor& filter, const Conv2DOptions& options);
+/// conv2d_backward_input (inputs filter, dy): its adjoints, conv2d_backward_filter and conv2d.
+BackwardFunction conv2d_backward_input_backward(const Tensor& filter, const Tensor& dy,
+                                                const Conv2DOptions& options);
+/// conv2d_backward_filter (inputs x, dy): conv2d_backward_input and conv2d.
+BackwardFunction conv2d_backward_filter_backward(const Tensor& x, const Tensor& dy,
+                                                 const Conv2DOptions& options);
+BackwardFunction max_pool2d_backward_rule(const Tensor& x, const Tensor& y, const Pool2DOptions& options);
+/// max_pool2d_backward (inputs x, y, dy): none for x and y (piecewise constant); an Error for
+/// dy (second derivatives of max pooling are not implemented).
+BackwardFunction max_pool2d_second_order_rule();
+BackwardFunction avg_pool2d_backward_rule(const Shape& input_shape, const Pool2DOptions& options);
+/// avg_pool2d_backward (input dy) is linear: its gradient is avg_pool2d.
+BackwardFunction avg_pool2d_second_order_rule(const Pool2DOptions& options);
+/// fused_batch_norm (inputs x, scale, offset): the backend's fused backward, or the same
+/// formula in ops when a tape records the gradient computation (second derivatives).
+BackwardFunction fused_batch_norm_backward(const Tensor& x, const Tensor& scale, const Tensor& mean,
+                                           const Tensor& inv_std, double epsilon);
+/// The batch mean and batch variance per channel of fused_batch_norm, with respect to x.
+BackwardFunction batch_mean_backward(const Tensor& x);
+BackwardFunction batch_variance_backward(const Tensor& x);
 
 }  // namespace ember::grad

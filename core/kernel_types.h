@@ -96,6 +96,50 @@ struct OptimizerUpdateArgs {
   std::int64_t* nonfinite_count = nullptr;
 };
 
+/// A 2-D convolution of NHWC images x (batch, in_height, in_width, in_channels) with a filter in
+/// Keras' layout (kernel_height, kernel_width, in_channels / groups, out_channels), giving y
+/// (batch, out_height, out_width, out_channels). Output channel o reads the input channels of
+/// group o / (out_channels / groups). The op layer fixed the output size and the padding
+/// (TensorFlow's rule: SAME puts the odd extra row at the bottom, column at the right); input
+/// row oh * stride_height - pad_top + i * dilation_height feeds output row oh through kernel row i,
+/// and rows outside the input read zeros.
+struct Conv2DArgs {
+  DType dtype = DType::float32;
+  std::int64_t batch = 0;
+  std::int64_t in_height = 0, in_width = 0, in_channels = 0;
+  std::int64_t out_height = 0, out_width = 0, out_channels = 0;
+  std::int64_t kernel_height = 0, kernel_width = 0;
+  std::int64_t stride_height = 1, stride_width = 1;
+  std::int64_t dilation_height = 1, dilation_width = 1;
+  std::int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  std::int64_t groups = 1;
+  bool allow_tf32 = true;  // float32 only; honoured by backends with tensor cores
+};
+
+enum class PoolMode : std::uint8_t { max, average };
+
+/// 2-D pooling of NHWC images: window (window_height, window_width) moved by the strides, padded
+/// by pad_top/pad_left; windows are clipped to the image, so padding never enters a max and an
+/// average divides by the number of image elements in the window (TensorFlow's SAME rule).
+struct Pool2DArgs {
+  DType dtype = DType::float32;
+  PoolMode mode = PoolMode::max;
+  std::int64_t batch = 0, channels = 0;
+  std::int64_t in_height = 0, in_width = 0;
+  std::int64_t out_height = 0, out_width = 0;
+  std::int64_t window_height = 1, window_width = 1;
+  std::int64_t stride_height = 1, stride_width = 1;
+  std::int64_t pad_top = 0, pad_left = 0;
+};
+
+/// Batch normalization of x viewed as (rows, channels): statistics per channel over the rows
+/// (N·H·W for an NHWC image). The scale, offset and statistics hold `channels` values of `dtype`.
+struct BatchNormArgs {
+  DType dtype = DType::float32;
+  std::int64_t rows = 0, channels = 0;
+  double epsilon = 1e-3;
+};
+
 enum class RandomDistribution : std::uint8_t { uniform, uniform_int, normal, truncated_normal };
 
 /// Fills `n` elements of `out` from the Philox stream (key, call): element i depends only on

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/constant.h"
+#include "core/ops_conv.h"
 #include "core/ops_creation.h"
 #include "core/ops_elementwise.h"
 #include "core/ops_linalg.h"

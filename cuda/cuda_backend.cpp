@@ -10,10 +10,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <utility>
 
 #include "core/error.h"
 #include "cuda/cuda_check.h"
+#include "cuda/cudnn_ops.h"
 #include "cuda/launch.h"
 
 namespace ember::cuda {
@@ -119,6 +121,7 @@ class CudaBackend final : public Backend {
     ctx_.stream = stream_.get();
     ctx_.pool = caching_pool(index_);
     ctx_.multiprocessors = device_attribute(cudaDevAttrMultiProcessorCount, index_);
+    cudnn_ = std::make_unique<CudnnOps>(ctx_);
   }
 
   Device device() const override { return Device::cuda(index_); }
@@ -239,6 +242,43 @@ class CudaBackend final : public Backend {
     launch_random(args, ctx_);
   }
 
+  // --- convolution and batch normalization through cuDNN, pooling in pooling.cu ----------------
+  void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y) override {
+    activate();
+    cudnn_->conv2d_forward(args, x, filter, y);
+  }
+  void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
+                            void* dx) override {
+    activate();
+    cudnn_->conv2d_backward_data(args, filter, dy, dx);
+  }
+  void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy,
+                              void* dfilter) override {
+    activate();
+    cudnn_->conv2d_backward_filter(args, x, dy, dfilter);
+  }
+  void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) override {
+    activate();
+    launch_pool2d_forward(args, x, y, ctx_);
+  }
+  void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
+                       void* dx) override {
+    activate();
+    launch_pool2d_backward(args, x, y, dy, dx, ctx_);
+  }
+  void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,
+                                   const void* offset, void* y, void* mean, void* variance,
+                                   void* inv_std) override {
+    activate();
+    cudnn_->batch_norm_forward_training(args, x, scale, offset, y, mean, variance, inv_std);
+  }
+  void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* dy,
+                           const void* scale, const void* mean, const void* inv_std, void* dx,
+                           void* dscale, void* doffset) override {
+    activate();
+    cudnn_->batch_norm_backward(args, x, dy, scale, mean, inv_std, dx, dscale, doffset);
+  }
+
  private:
   // The calling thread may have used another GPU since: every entry point selects ours.
   void activate() const { EMBER_CUDA_CHECK(cudaSetDevice(index_)); }
@@ -248,6 +288,7 @@ class CudaBackend final : public Backend {
   DeviceMemory workspace_;
   CublasHandle cublas_;
   StreamContext ctx_;
+  std::unique_ptr<CudnnOps> cudnn_;  // made once ctx_ is complete
   std::atomic<std::int64_t> allocated_bytes_{0};
 };
 

@@ -66,6 +66,11 @@ void launch_optimizer_update(const OptimizerUpdateArgs& args, const StreamContex
 // random.cu
 void launch_random(const RandomArgs& args, const StreamContext& ctx);
 
+// pooling.cu: float32 and float64; x and y are read by max pooling's backward pass only.
+void launch_pool2d_forward(const Pool2DArgs& args, const void* x, void* y, const StreamContext& ctx);
+void launch_pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
+                            void* dx, const StreamContext& ctx);
+
 // gemm_tiled.cu: every dtype; cuBLAS serves float32/float64 with k > 0, this serves the rest.
 void launch_gemm_tiled(const GemmArgs& args, const StreamContext& ctx);
 

@@ -69,6 +69,34 @@ class CpuBackend final : public Backend {
                    void* out) override {
     cpu::scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out);
   }
+  void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y) override {
+    cpu::conv2d_forward(args, x, filter, y);
+  }
+  void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
+                            void* dx) override {
+    cpu::conv2d_backward_data(args, filter, dy, dx);
+  }
+  void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy,
+                              void* dfilter) override {
+    cpu::conv2d_backward_filter(args, x, dy, dfilter);
+  }
+  void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) override {
+    cpu::pool2d_forward(args, x, y);
+  }
+  void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
+                       void* dx) override {
+    cpu::pool2d_backward(args, x, y, dy, dx);
+  }
+  void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,
+                                   const void* offset, void* y, void* mean, void* variance,
+                                   void* inv_std) override {
+    cpu::batch_norm_forward_training(args, x, scale, offset, y, mean, variance, inv_std);
+  }
+  void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* dy,
+                           const void* scale, const void* mean, const void* inv_std, void* dx,
+                           void* dscale, void* doffset) override {
+    cpu::batch_norm_backward(args, x, dy, scale, mean, inv_std, dx, dscale, doffset);
+  }
   void random(const RandomArgs& args) override { cpu::random(args); }
   void optimizer_update(const OptimizerUpdateArgs& args) override { cpu::optimizer_update(args); }
 

@@ -41,6 +41,30 @@ void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int6
                  std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
                  void* out);
 
+// cpu_conv.cpp: float32 through oneDNN when built with it; im2col + gemm for every floating dtype.
+void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
+void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy, void* dx);
+void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
+
+#if EMBER_WITH_ONEDNN
+// cpu_conv_onednn.cpp: float32 only; primitives cached per shape.
+void onednn_conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
+void onednn_conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy, void* dx);
+void onednn_conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
+#endif
+
+// cpu_pool.cpp
+void pool2d_forward(const Pool2DArgs& args, const void* x, void* y);
+void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy, void* dx);
+
+// cpu_batch_norm.cpp
+void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,
+                                 const void* offset, void* y, void* mean, void* variance,
+                                 void* inv_std);
+void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* dy,
+                         const void* scale, const void* mean, const void* inv_std, void* dx,
+                         void* dscale, void* doffset);
+
 // cpu_random.cpp
 void random(const RandomArgs& args);
 

@@ -1,14 +1,26 @@
-// The Keras half of ember: layers, models, initializers, activations, regularizers.
+// The Keras half of ember: layers, models, initializers, activations, regularizers, losses,
+// metrics, callbacks and the training loop.
 #pragma once
 
 #include "layers/activations.h"
+#include "layers/callbacks.h"
+#include "layers/conv_layers.h"
 #include "layers/core_layers.h"
 #include "layers/embedding_normalization.h"
 #include "layers/initializers.h"
 #include "layers/input_layer.h"
 #include "layers/layer.h"
+#include "layers/logs.h"
+#include "layers/losses.h"
+#include "layers/metrics.h"
+#include "layers/merge_layers.h"
 #include "layers/model.h"
 #include "layers/module.h"
+#include "layers/normalization_layers.h"
+#include "layers/pooling_layers.h"
+#include "layers/progbar.h"
 #include "layers/regularizers.h"
+#include "layers/reshaping_layers.h"
 #include "layers/sequential.h"
+#include "layers/training_options.h"
 #include "layers/registry.h"

@@ -101,10 +101,12 @@ const std::string& Layer::name() const {
   return name_;
 }
 
-std::string Layer::class_name() const {
+std::string Layer::class_name() const { return class_name_of(typeid(*this)); }
+
+std::string class_name_of(const std::type_info& type) {
   int status = 0;
-  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
-  std::string full = status == 0 && demangled ? demangled : typeid(*this).name();
+  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string full = status == 0 && demangled ? demangled : type.name();
   std::free(demangled);
   const auto template_start = full.find('<');
   if (template_start != std::string::npos) full.resize(template_start);

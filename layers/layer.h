@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -195,5 +196,7 @@ std::string unique_name(const std::string& base);
 void clear_session();
 /// "LayerNormalization" -> "layer_normalization"
 std::string snake_case(const std::string& class_name);
+/// The unqualified C++ class name of `type` ("ember::keras::DenseLayer" -> "DenseLayer").
+std::string class_name_of(const std::type_info& type);
 
 }  // namespace ember::keras

@@ -172,35 +172,6 @@ std::vector<DType> Model::compute_output_dtype(const std::vector<DType>& input_d
   return out;
 }
 
-std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, std::int64_t batch_size) {
-  if (x.empty()) throw Error("predict: no inputs given");
-  if (batch_size <= 0) throw Error(cat("predict: batch_size must be positive, got ", batch_size));
-  const std::int64_t n = x[0].shape(0);
-  for (const Tensor& t : x) {
-    if (t.shape(0) != n) throw ShapeError(cat("predict: inputs have ", n, " and ", t.shape(0), " rows"));
-  }
-  const autodiff::PauseAll untaped;
-  std::vector<std::vector<Tensor>> pieces;
-  for (std::int64_t start = 0; start < n; start += batch_size) {
-    std::vector<Tensor> batch;
-    for (const Tensor& t : x) batch.push_back(t.slice(start, std::min(n, start + batch_size)));
-    const std::vector<Tensor> out = (*this)(batch, false);
-    if (pieces.empty()) pieces.resize(out.size());
-    for (std::size_t i = 0; i < out.size(); ++i) pieces[i].push_back(out[i]);
-  }
-  std::vector<Tensor> joined;
-  for (auto& parts : pieces) joined.push_back(parts.size() == 1 ? parts[0] : concat(parts, 0));
-  return joined;
-}
-
-Tensor Model::predict(const Tensor& x, std::int64_t batch_size) {
-  const std::vector<Tensor> outputs = predict(std::vector<Tensor>{x}, batch_size);
-  if (outputs.size() != 1) {
-    throw Error(cat("predict: model '", name(), "' has ", outputs.size(), " outputs; pass a list of inputs"));
-  }
-  return outputs[0];
-}
-
 bool Model::sequential_like() const {
   if (!is_functional()) return true;
   std::map<int, int> nodes_at_depth;

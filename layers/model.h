@@ -1,5 +1,5 @@
-// keras::Model: a layer with inputs, outputs and the training API (compile/fit come with the
-// training issue). Three ways to make one, as in Keras:
+// keras::Model: a layer with inputs, outputs and the training API (compile, fit, evaluate,
+// predict; training.cpp) and weight files (weights_io.cpp). Three ways to make one, as in Keras:
 //   - functional: keras::Model(inputs, outputs) from symbolic tensors (keras::Input);
 //   - subclassed: derive from keras::Model, track layers, override call();
 //   - keras::Sequential (sequential.h), a stack of layers.
@@ -9,9 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "io/dataset.h"
+#include "io/sequence.h"
+#include "layers/callbacks.h"
+#include "layers/data_adapter.h"
 #include "layers/layer.h"
+#include "layers/logs.h"
+#include "layers/training_options.h"
 
 namespace ember::keras {
+
+namespace detail {
+class CompiledState;
+class DataAdapter;
+}  // namespace detail
 
 class Model : public Layer {
  public:
@@ -38,10 +49,69 @@ class Model : public Layer {
   std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   std::vector<DType> compute_output_dtype(const std::vector<DType>& input_dtypes) override;
 
-  /// Runs the model in inference mode over `x` in batches and joins the results (one tensor per
-  /// output).
-  Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
-  std::vector<Tensor> predict(const std::vector<Tensor>& x, std::int64_t batch_size = 32);
+  // --- training (training.cpp) -------------------------------------------------------------------
+  /// Sets the optimizer, the losses and the metrics (see training_options.h).
+  void compile(CompileOptions options = {});
+  bool compiled() const { return compiled_ != nullptr; }
+  /// Trains on arrays: x and y are one tensor, a list (one per input/output) or a map by name.
+  History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
+  /// Trains on a batched Dataset whose elements are {inputs..., targets..., [sample weights]}.
+  History fit(const Dataset& data, FitOptions options = {});
+  /// Trains on a user's Sequence of batches.
+  History fit(Sequence& data, FitOptions options = {});
+  /// The loss and the metrics over the data: logs["loss"], logs["accuracy"], or by position in
+  /// Keras' order (loss, per-output losses, metrics).
+  Logs evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
+  Logs evaluate(const Dataset& data, EvaluateOptions options = {});
+  Logs evaluate(Sequence& data, EvaluateOptions options = {});
+  /// Runs the model in inference mode over `x` in batches (32 rows unless given) and joins the
+  /// results (one tensor per output).
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const Dataset& data, PredictOptions options = {});
+  std::vector<Tensor> predict(Sequence& data, PredictOptions options = {});
+  /// One gradient step on one batch; the logs of that batch alone (metrics are reset first).
+  Logs train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight = {},
+                      const std::map<std::int64_t, double>& class_weight = {});
+  /// The loss and metrics of one batch.
+  Logs test_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight = {});
+  std::vector<Tensor> predict_on_batch(const Tensors& x);
+
+  /// What fit runs per batch: forward pass under a GradientTape, compute_loss, apply the
+  /// gradients, update the metrics. Override for custom training (GANs...).
+  virtual void train_step(const Batch& batch);
+  /// What evaluate runs per batch: forward pass, compute_loss, update the metrics.
+  virtual void test_step(const Batch& batch);
+  /// The compiled losses (weighted) plus the losses layers added (regularisation); also adds the
+  /// batch to the loss trackers.
+  virtual Tensor compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred);
+  /// The model's outputs for these inputs, as a list.
+  std::vector<Tensor> forward(const std::vector<Tensor>& x, bool training);
+
+  /// Set by a callback to end fit after the current batch.
+  bool stop_training = false;
+  optim::Optimizer& optimizer() const;
+  /// The loss trackers and compiled metrics (after the first batch), as Keras' model.metrics.
+  std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
+  /// Resets every metric (fit and evaluate do at the start of each epoch and run).
+  void reset_metrics();
+  /// Whether a logged value ("val_accuracy") gets better upwards (for callbacks' mode "auto").
+  std::optional<metrics::Direction> metric_direction(const std::string& name) const;
+  /// Names of the inputs and outputs (layer names for a functional model).
+  std::vector<std::string> input_names() const;
+  std::vector<std::string> output_names() const;
+
+  // --- weights (weights_io.cpp) ----------------------------------------------------------------
+  /// The values of weights(), in order (copies that later training does not change).
+  std::vector<Tensor> get_weights() const;
+  /// Assigns values in weights() order; shapes must match.
+  void set_weights(const std::vector<Tensor>& values);
+  /// Writes the weights (and, with include_optimizer, the optimizer's state) to a safetensors
+  /// file, through a temporary file and a rename.
+  void save_weights(const std::string& path, bool include_optimizer = false) const;
+  /// Reads weights saved by save_weights into this model (built, same architecture); an
+  /// optimizer state in the file is restored when the model is compiled.
+  void load_weights(const std::string& path);
 
   /// Prints Keras' summary table: layers, output shapes, parameter counts and totals.
   void summary(std::ostream& out) const;
@@ -59,6 +129,26 @@ class Model : public Layer {
   bool sequential_like() const;
 
  private:
+  void require_compiled(const char* method) const;
+  Device data_device() const;
+  /// x and y as lists in the model's input and output order, checked (rows, names).
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> ordered_arrays(const Tensors& x, const Tensors& y,
+                                                                     const Tensor& sample_weight,
+                                                                     const std::string& method) const;
+  std::unique_ptr<detail::DataAdapter> arrays_adapter(const Tensors& x, const Tensors& y, const Tensor& sample_weight,
+                                                      std::int64_t batch_size, bool shuffle,
+                                                      const std::string& method) const;
+  /// The adapter for fit's validation_data (nothing when none is given).
+  std::unique_ptr<detail::DataAdapter> validation_adapter(const FitOptions& options,
+                                                          std::int64_t default_batch_size) const;
+  std::size_t input_count() const;
+  std::size_t output_count_for_data() const;
+  History run_fit(detail::DataAdapter& train, detail::DataAdapter* validation, const FitOptions& options);
+  Logs run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps, callbacks::CallbackList& callbacks);
+  std::vector<Tensor> run_predict(detail::DataAdapter& data, const PredictOptions& options);
+  std::vector<Logs::Entry> logs_now() const;
+
+  std::shared_ptr<detail::CompiledState> compiled_;
   std::vector<KerasTensor> graph_inputs_, graph_outputs_;
   std::vector<std::shared_ptr<const Node>> nodes_in_order_;
   std::vector<LayerHandle> graph_layers_;

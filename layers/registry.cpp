@@ -4,9 +4,14 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "layers/conv_layers.h"
 #include "layers/core_layers.h"
 #include "layers/embedding_normalization.h"
 #include "layers/input_layer.h"
+#include "layers/merge_layers.h"
+#include "layers/normalization_layers.h"
+#include "layers/pooling_layers.h"
+#include "layers/reshaping_layers.h"
 
 namespace ember::keras {
 namespace {
@@ -45,6 +50,30 @@ std::map<std::string, LayerFactory> builtin_layers() {
       {"Reshape", [](const Config& c) -> LayerHandle {
          return Reshape(shape_from_json(c.at("target_shape")), options_from_config(c));
        }},
+      // Convolution, pooling, normalization, reshaping and merge layers (issue "Convolutions").
+      {"Add", [](const Config& c) -> LayerHandle { return Add(options_from_config(c)); }},
+      {"Average", [](const Config& c) -> LayerHandle { return Average(options_from_config(c)); }},
+      {"AveragePooling2D", [](const Config& c) -> LayerHandle { return Pooling2DLayer::from_config(PoolMode::average, c); }},
+      {"BatchNormalization", [](const Config& c) -> LayerHandle { return BatchNormalizationLayer::from_config(c); }},
+      {"Concatenate", [](const Config& c) -> LayerHandle {
+         return Concatenate(c.value("axis", std::int64_t{-1}), options_from_config(c));
+       }},
+      {"Conv2D", [](const Config& c) -> LayerHandle { return Conv2DLayer::from_config(c); }},
+      {"Conv2DTranspose", [](const Config& c) -> LayerHandle { return Conv2DTransposeLayer::from_config(c); }},
+      {"DepthwiseConv2D", [](const Config& c) -> LayerHandle { return DepthwiseConv2DLayer::from_config(c); }},
+      {"GlobalAveragePooling2D", [](const Config& c) -> LayerHandle {
+         return GlobalAveragePooling2D({.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
+       }},
+      {"GlobalMaxPooling2D", [](const Config& c) -> LayerHandle {
+         return GlobalMaxPooling2D({.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
+       }},
+      {"MaxPooling2D", [](const Config& c) -> LayerHandle { return Pooling2DLayer::from_config(PoolMode::max, c); }},
+      {"Maximum", [](const Config& c) -> LayerHandle { return Maximum(options_from_config(c)); }},
+      {"Multiply", [](const Config& c) -> LayerHandle { return Multiply(options_from_config(c)); }},
+      {"SeparableConv2D", [](const Config& c) -> LayerHandle { return SeparableConv2DLayer::from_config(c); }},
+      {"Subtract", [](const Config& c) -> LayerHandle { return Subtract(options_from_config(c)); }},
+      {"UpSampling2D", [](const Config& c) -> LayerHandle { return UpSampling2DLayer::from_config(c); }},
+      {"ZeroPadding2D", [](const Config& c) -> LayerHandle { return ZeroPadding2DLayer::from_config(c); }},
   };
 }
 

@@ -147,9 +147,10 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     updated.push_back(v);
   }
   if (present.empty()) throw Error(cat(name_, ".apply_gradients: no gradients provided for any variable"));
-  if (!missing.empty()) {
+  if (!missing.empty() && missing != warned_missing_) {  // once per set, not every step of a loop
     warn(cat(name_, ".apply_gradients: gradients do not exist for variables ", missing,
              "; they are left unchanged"));
+    warned_missing_ = missing;
   }
   const double lr = learning_rate_.at(iterations_);
   if (!(lr >= 0) || !std::isfinite(lr)) {

@@ -102,6 +102,7 @@ class Optimizer {
   std::vector<Entry> entries_;
   std::unordered_map<std::uint64_t, std::size_t> entry_index_;  // variable id -> entries_
   OptimizerState pending_;  // restored slots of variables not seen yet
+  std::string warned_missing_;  // the variables without gradients last warned about
   std::vector<std::pair<Device, Tensor>> nonfinite_counters_;
 };
 

@@ -176,6 +176,15 @@ TEST_F(CpuVsCuda, Gradients) {
                 reduce_prod(v[2], {0, 1});
        }},
       {"softmax", [](auto& v) { return softmax(v[1], 0) + log_softmax(v[1]); }},
+      {"losses", [](auto& v) {
+         const Tensor labels = softmax(v[1] * 0.5f), probabilities = softmax(v[1]);
+         return softmax_cross_entropy_with_logits(labels, v[1]) +
+                sparse_softmax_cross_entropy_with_logits(argmax(v[1] * 0.3f + 0.2f, 1), v[1]) +
+                losses::categorical_crossentropy(labels, probabilities) +
+                losses::binary_crossentropy(sigmoid(v[1] * 0.5f), sigmoid(v[1])) +
+                losses::binary_crossentropy(sigmoid(v[1] * 0.5f), v[1], true) + losses::huber(v[1] * 0.5f, v[1]) +
+                losses::kl_divergence(labels, probabilities) + losses::mean_absolute_error(v[1] * 0.5f, v[1]);
+       }},
       {"matmul", [](auto& v) { return matmul(v[1], v[3]) + matmul(v[0], v[3]); }},
       {"shape", [](auto& v) {
          return reduce_sum(transpose(v[1])) + reduce_sum(concat({v[1], v[1] * 2}, 0)) +

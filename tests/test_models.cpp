@@ -196,7 +196,7 @@ TEST_P(Models, SubclassedModelsPropagateTraining) {
   EXPECT_EQ(model->layers().size(), 3u);
   EXPECT_EQ(model->trainable_variables().size(), 4u);
   EXPECT_EQ(model->name(), "neural_network");
-  expect_close(values_of(model->predict(x, 7)), values_of(a), 1e-6, "predict in batches of 7");
+  expect_close(values_of(model->predict(x, {.batch_size = 7, .verbose = 0})), values_of(a), 1e-6, "predict in batches of 7");
 }
 
 TEST_P(Models, GetLayerByName) {

@@ -1,6 +1,6 @@
 // Lesson 9: a custom Keras layer (build + call + add_weight), a network made of such layers,
 // a model subclass, and the layer that adds a regularization loss and a metric.
-// (compile/fit/evaluate on the model arrive with the training issue: see samples/lesson09_fit.)
+// (compile/fit/evaluate on such a model: samples/lesson09_fit.)
 #include <iostream>
 
 #include "ember.h"
@@ -29,7 +29,7 @@ struct NeuralNetworkLayer : keras::Layer {
   }
 };
 
-// ...and the same as a Model (which adds predict, summary, and later fit).
+// ...and the same as a Model (which adds compile, fit, evaluate, predict and summary).
 struct NeuralNetwork : keras::Model {
   keras::Handle<DenseLayer> layer_1 = track(keras::make<DenseLayer>(128));
   keras::Handle<DenseLayer> layer_2 = track(keras::make<DenseLayer>(10));

@@ -1,0 +1,291 @@
+// float32 convolutions through oneDNN's primitives (built with EMBER_WITH_ONEDNN).
+//
+// Activations stay NHWC (oneDNN's nhwc tag), so no reorder touches them; the filter is handed over
+// in Keras' HWIO layout (hwigo with groups) and reordered to whatever layout the chosen
+// implementation asks for ("any"), which costs a pass over the small filter only. Creating a
+// primitive means choosing and generating a kernel (tens of microseconds to milliseconds), so
+// the primitive, its reorder and its descriptors are kept per shape in a bounded cache. Primitives
+// run with a user-provided scratchpad, so several threads may use one primitive at once.
+#if EMBER_WITH_ONEDNN
+
+#include <array>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
+
+#include "core/error.h"
+#include "kernels/cpu_kernels.h"
+
+namespace ember::cpu {
+namespace {
+
+using dnnl::memory;
+
+enum class Pass : std::uint8_t { forward, backward_data, backward_filter };
+
+// The primitive of one (pass, shape) and the filter reorder between Keras' layout and its own.
+struct ConvPlan {
+  dnnl::primitive primitive;
+  memory::desc filter_desc;  // the primitive's filter (or filter-gradient) layout
+  memory::desc user_filter_desc;
+  std::optional<dnnl::reorder>
+      filter_reorder;  // user -> primitive (forward, data), primitive -> user (filter)
+  memory::desc src_desc, dst_desc, scratchpad_desc;
+};
+
+constexpr std::size_t kMaxCachedPlans = 256;
+
+using PlanKey = std::array<std::int64_t, 19>;
+
+PlanKey plan_key(Pass pass, const Conv2DArgs& a) {
+  return {static_cast<std::int64_t>(pass),
+          a.batch,
+          a.in_height,
+          a.in_width,
+          a.in_channels,
+          a.out_height,
+          a.out_width,
+          a.out_channels,
+          a.kernel_height,
+          a.kernel_width,
+          a.stride_height,
+          a.stride_width,
+          a.dilation_height,
+          a.dilation_width,
+          a.pad_top,
+          a.pad_left,
+          a.pad_bottom,
+          a.pad_right,
+          a.groups};
+}
+
+dnnl::engine& engine() {
+  static dnnl::engine cpu(dnnl::engine::kind::cpu, 0);
+  return cpu;
+}
+
+// 64-byte aligned memory of one thread, grown on demand and kept (large fresh allocations fault
+// their pages in on every use).
+class ThreadBuffer {
+ public:
+  ~ThreadBuffer() { std::free(data_); }
+  void* get(std::size_t bytes) {
+    if (bytes > size_) {
+      std::free(data_);
+      size_ = (bytes + 63) / 64 * 64;
+      data_ = std::aligned_alloc(64, size_);
+      if (data_ == nullptr)
+        throw Error(cat("conv2d: cannot allocate ", bytes, " bytes of scratch memory"));
+    }
+    return data_;
+  }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+ThreadBuffer& scratchpad_buffer() {
+  thread_local ThreadBuffer buffer;
+  return buffer;
+}
+ThreadBuffer& filter_buffer() {
+  thread_local ThreadBuffer buffer;
+  return buffer;
+}
+
+struct Descriptors {
+  memory::desc src, user_filter, any_filter, dst;
+  memory::dims strides, dilates, padding_l, padding_r;
+};
+
+Descriptors descriptors(const Conv2DArgs& a) {
+  const auto f32 = memory::data_type::f32;
+  Descriptors d;
+  d.src = memory::desc({a.batch, a.in_channels, a.in_height, a.in_width}, f32,
+                       memory::format_tag::nhwc);
+  d.dst = memory::desc({a.batch, a.out_channels, a.out_height, a.out_width}, f32,
+                       memory::format_tag::nhwc);
+  const std::int64_t cg = a.in_channels / a.groups, og = a.out_channels / a.groups;
+  if (a.groups == 1) {
+    const memory::dims dims{a.out_channels, a.in_channels, a.kernel_height, a.kernel_width};
+    d.user_filter = memory::desc(dims, f32, memory::format_tag::hwio);
+    d.any_filter = memory::desc(dims, f32, memory::format_tag::any);
+  } else {
+    const memory::dims dims{a.groups, og, cg, a.kernel_height, a.kernel_width};
+    d.user_filter = memory::desc(dims, f32, memory::format_tag::hwigo);
+    d.any_filter = memory::desc(dims, f32, memory::format_tag::any);
+  }
+  d.strides = {a.stride_height, a.stride_width};
+  d.dilates = {a.dilation_height - 1, a.dilation_width - 1};  // oneDNN counts the gaps
+  d.padding_l = {a.pad_top, a.pad_left};
+  d.padding_r = {a.pad_bottom, a.pad_right};
+  return d;
+}
+
+dnnl::convolution_forward::primitive_desc forward_desc(const Descriptors& d,
+                                                       const dnnl::primitive_attr& attr) {
+  const dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, d.src, d.any_filter,
+      d.dst, d.strides, d.dilates, d.padding_l, d.padding_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+}
+
+std::shared_ptr<ConvPlan> make_plan(Pass pass, const Conv2DArgs& a) {
+  const Descriptors d = descriptors(a);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  auto plan = std::make_shared<ConvPlan>();
+  plan->user_filter_desc = d.user_filter;
+  const auto forward = forward_desc(d, attr);
+  switch (pass) {
+    case Pass::forward:
+      plan->primitive = dnnl::convolution_forward(forward);
+      plan->filter_desc = forward.weights_desc();
+      plan->src_desc = forward.src_desc();
+      plan->dst_desc = forward.dst_desc();
+      plan->scratchpad_desc = forward.scratchpad_desc();
+      break;
+    case Pass::backward_data: {
+      const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src,
+                                                       d.any_filter, d.dst, d.strides, d.dilates,
+                                                       d.padding_l, d.padding_r);
+      const dnnl::convolution_backward_data::primitive_desc pd(desc, attr, engine(), forward);
+      plan->primitive = dnnl::convolution_backward_data(pd);
+      plan->filter_desc = pd.weights_desc();
+      plan->src_desc = pd.diff_src_desc();
+      plan->dst_desc = pd.diff_dst_desc();
+      plan->scratchpad_desc = pd.scratchpad_desc();
+      break;
+    }
+    case Pass::backward_filter: {
+      const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct,
+                                                          d.src, d.any_filter, d.dst, d.strides,
+                                                          d.dilates, d.padding_l, d.padding_r);
+      const dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, engine(), forward);
+      plan->primitive = dnnl::convolution_backward_weights(pd);
+      plan->filter_desc = pd.diff_weights_desc();
+      plan->src_desc = pd.src_desc();
+      plan->dst_desc = pd.diff_dst_desc();
+      plan->scratchpad_desc = pd.scratchpad_desc();
+      break;
+    }
+  }
+  if (plan->filter_desc != d.user_filter) {
+    plan->filter_reorder = pass == Pass::backward_filter
+                               ? dnnl::reorder(dnnl::reorder::primitive_desc(
+                                     engine(), plan->filter_desc, engine(), d.user_filter))
+                               : dnnl::reorder(dnnl::reorder::primitive_desc(
+                                     engine(), d.user_filter, engine(), plan->filter_desc));
+  }
+  return plan;
+}
+
+std::shared_ptr<ConvPlan> cached_plan(Pass pass, const Conv2DArgs& a) {
+  static std::mutex mutex;
+  static std::map<PlanKey, std::shared_ptr<ConvPlan>> plans;
+  const PlanKey key = plan_key(pass, a);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = plans.find(key);
+    if (it != plans.end()) return it->second;
+  }
+  auto plan = make_plan(pass, a);  // outside the lock: creation is the slow part
+  std::lock_guard<std::mutex> lock(mutex);
+  if (plans.size() >= kMaxCachedPlans) plans.clear();
+  return plans.emplace(key, plan).first->second;
+}
+
+const char* pass_name(Pass pass) {
+  switch (pass) {
+    case Pass::forward:
+      return "conv2d";
+    case Pass::backward_data:
+      return "conv2d_backward_input";
+    case Pass::backward_filter:
+      return "conv2d_backward_filter";
+  }
+  return "conv2d";
+}
+
+// Runs one pass: `activation` is x (forward, filter gradient) or dy (data gradient), `filter` the
+// filter or, for the filter gradient, dy; `out` receives y, dx or dfilter.
+void run(Pass pass, const Conv2DArgs& a, const void* activation, const void* second, void* out) {
+  try {
+    const std::shared_ptr<ConvPlan> plan = cached_plan(pass, a);
+    dnnl::stream stream(engine());
+    const memory scratchpad(plan->scratchpad_desc, engine(),
+                            scratchpad_buffer().get(plan->scratchpad_desc.get_size()));
+    auto filter_memory = [&](void* user) {
+      const memory user_memory(plan->user_filter_desc, engine(), user);
+      if (!plan->filter_reorder) return std::pair{user_memory, user_memory};
+      const memory own(plan->filter_desc, engine(),
+                       filter_buffer().get(plan->filter_desc.get_size()));
+      return std::pair{user_memory, own};
+    };
+    switch (pass) {
+      case Pass::forward: {
+        auto [user, own] = filter_memory(const_cast<void*>(second));
+        if (plan->filter_reorder) plan->filter_reorder->execute(stream, user, own);
+        plan->primitive.execute(
+            stream,
+            {{DNNL_ARG_SRC, memory(plan->src_desc, engine(), const_cast<void*>(activation))},
+             {DNNL_ARG_WEIGHTS, own},
+             {DNNL_ARG_DST, memory(plan->dst_desc, engine(), out)},
+             {DNNL_ARG_SCRATCHPAD, scratchpad}});
+        break;
+      }
+      case Pass::backward_data: {
+        auto [user, own] = filter_memory(const_cast<void*>(activation));
+        if (plan->filter_reorder) plan->filter_reorder->execute(stream, user, own);
+        plan->primitive.execute(
+            stream,
+            {{DNNL_ARG_DIFF_DST, memory(plan->dst_desc, engine(), const_cast<void*>(second))},
+             {DNNL_ARG_WEIGHTS, own},
+             {DNNL_ARG_DIFF_SRC, memory(plan->src_desc, engine(), out)},
+             {DNNL_ARG_SCRATCHPAD, scratchpad}});
+        break;
+      }
+      case Pass::backward_filter: {
+        auto [user, own] = filter_memory(out);
+        plan->primitive.execute(
+            stream,
+            {{DNNL_ARG_SRC, memory(plan->src_desc, engine(), const_cast<void*>(activation))},
+             {DNNL_ARG_DIFF_DST, memory(plan->dst_desc, engine(), const_cast<void*>(second))},
+             {DNNL_ARG_DIFF_WEIGHTS, own},
+             {DNNL_ARG_SCRATCHPAD, scratchpad}});
+        if (plan->filter_reorder) plan->filter_reorder->execute(stream, own, user);
+        break;
+      }
+    }
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    throw Error(cat(pass_name(pass), ": oneDNN failed (status ", static_cast<int>(e.status), ": ",
+                    e.what(), ") for input (", a.batch, ", ", a.in_height, ", ", a.in_width, ", ",
+                    a.in_channels, "), filter (", a.kernel_height, ", ", a.kernel_width, ", ",
+                    a.in_channels / a.groups, ", ", a.out_channels, ")"));
+  }
+}
+
+}  // namespace
+
+void onednn_conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
+  run(Pass::forward, a, x, filter, y);
+}
+
+void onednn_conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
+                                 void* dx) {
+  run(Pass::backward_data, a, filter, dy, dx);
+}
+
+void onednn_conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy,
+                                   void* dfilter) {
+  run(Pass::backward_filter, a, x, dy, dfilter);
+}
+
+}  // namespace ember::cpu
+
+#endif  // EMBER_WITH_ONEDNN

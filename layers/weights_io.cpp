@@ -1,0 +1,92 @@
+// Model weights as values and as files: get_weights/set_weights, save_weights/load_weights
+// (safetensors; see io/safetensors.h). Weights are matched by position in weights() order, as
+// Keras does for its weight files, and checked by shape.
+#include "core/autodiff.h"
+#include "core/error.h"
+#include "core/ops.h"
+#include "io/safetensors.h"
+#include "layers/compiled_state.h"
+#include "layers/model.h"
+
+namespace ember::keras {
+
+namespace {
+constexpr const char* kOptimizerPrefix = "optimizer/";
+}
+
+std::vector<Tensor> Model::get_weights() const {
+  // The values are immutable tensors: optimizer updates copy a value someone still holds before
+  // writing (copy-on-write), so these stay as they are now.
+  std::vector<Tensor> out;
+  for (const Variable& v : weights()) out.push_back(v.value());
+  return out;
+}
+
+void Model::set_weights(const std::vector<Tensor>& values) {
+  const std::vector<Variable> vars = weights();
+  if (values.size() != vars.size()) {
+    throw Error(cat("set_weights: model '", name(), "' has ", vars.size(), " weights but ", values.size(),
+                    " values were given"));
+  }
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    if (values[i].shape() != vars[i].shape()) {
+      throw ShapeError(cat("set_weights: weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(),
+                           " but the value has shape ", values[i].shape()));
+    }
+  }
+  const autodiff::PauseAll untaped;
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    Variable v = vars[i];
+    Tensor value = values[i].to(v.device());
+    if (value.dtype() != v.dtype()) value = cast(value, v.dtype());
+    v.assign(value);
+  }
+}
+
+void Model::save_weights(const std::string& path, bool include_optimizer) const {
+  io::NamedTensors tensors;
+  const std::vector<Variable> vars = weights();
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    // The position keeps names unique when two weights share a name.
+    tensors.emplace_back(cat(i, ":", vars[i].name()), vars[i].value());
+  }
+  std::map<std::string, std::string> metadata{{"format", "ember.weights"}, {"model", name()},
+                                              {"weights", std::to_string(vars.size())}};
+  if (include_optimizer && compiled_) {
+    for (const auto& [key, value] : compiled_->optimizer().get_state()) tensors.emplace_back(kOptimizerPrefix + key, value);
+    metadata["optimizer"] = compiled_->optimizer().name();
+  }
+  io::save_safetensors(path, tensors, metadata);
+}
+
+void Model::load_weights(const std::string& path) {
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  std::vector<Tensor> values;
+  optim::OptimizerState optimizer_state;
+  for (const auto& [key, value] : file.tensors) {
+    if (key.starts_with(kOptimizerPrefix)) optimizer_state[key.substr(std::string(kOptimizerPrefix).size())] = value;
+    else values.push_back(value);
+  }
+  const std::vector<Variable> vars = weights();
+  if (vars.empty() && !values.empty()) {
+    throw Error(cat("load_weights ", path, ": model '", name(), "' has no weights yet; build it first (call it once ",
+                    "on data, or give its layers an input shape)"));
+  }
+  if (values.size() != vars.size()) {
+    throw Error(cat("load_weights ", path, ": the file holds ", values.size(), " weights but model '", name(), "' has ",
+                    vars.size()));
+  }
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    if (values[i].shape() != vars[i].shape()) {
+      throw ShapeError(cat("load_weights ", path, ": weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(),
+                           " but the file's has shape ", values[i].shape()));
+    }
+  }
+  set_weights(values);
+  if (!optimizer_state.empty() && compiled_) {
+    for (auto& [key, value] : optimizer_state) value = value.to(data_device());
+    compiled_->optimizer().set_state(optimizer_state);
+  }
+}
+
+}  // namespace ember::keras

@@ -1,0 +1,168 @@
+// Lesson 11: a convolution written with ops in a Module (the lesson's TfConv2D) on a CIFAR-10
+// image, max pooling, the lesson's Keras CNN with the functional API, and the convolutional
+// autoencoder: an encoder and a decoder model whose layers the autoencoder shares, trained one
+// epoch on Fashion-MNIST with a GradientTape loop (Adam, mean squared error). The autoencoder
+// trains the encoder and the decoder, which then reconstruct a test image: input and
+// reconstruction are written side by side to lesson11_reconstruction.pgm next to this program.
+//
+//   lesson11_conv [--limit N]     train on the first N images only (default: all 60000, as the
+//                                 lesson does; about 30 s on a 2-core AVX-512 CPU)
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "ember.h"
+
+using namespace ember;
+
+// The lesson's convolution layer without Keras: weights made on the first call.
+struct TfConv2D : Module {
+  Size2D kernel;
+  std::int64_t channels;
+  Size2D strides;
+  std::string padding, activate;
+  std::optional<Variable> w, b;
+
+  TfConv2D(Size2D kernel = {3, 3}, std::int64_t channels = 1, Size2D strides = {2, 2},
+           std::string padding = "SAME", std::string activate = "relu")
+      : kernel(kernel),
+        channels(channels),
+        strides(strides),
+        padding(std::move(padding)),
+        activate(std::move(activate)) {}
+
+  Tensor operator()(const Tensor& x) {
+    if (!w) {
+      // Weights (kernel_x, kernel_y, input_channels, output_channels)
+      w = track(Variable(random::truncated_normal(
+          {kernel.height, kernel.width, x.shape(-1), channels}, {.stddev = 0.1})));
+      b = track(Variable(zeros({channels})));
+    }
+    const Tensor y = conv2d(x, *w, {.strides = strides, .padding = padding}) + *b;
+    if (activate == "relu") return relu(y);
+    if (activate == "softmax") return softmax(y);
+    return y;
+  }
+};
+
+// The first test image of CIFAR-10 scaled to [0, 1], or a random image of that size when the data
+// set is not installed (see docs/data.md).
+Tensor cifar_image() {
+  try {
+    auto [train, test] = io::datasets::cifar10::load_data();
+    return utils::rescale(test.first[0], 1.0 / 255);
+  } catch (const IoError&) {
+    std::cout << "(CIFAR-10 not found: a random 32x32x3 image instead)\n";
+    return random::uniform({32, 32, 3});
+  }
+}
+
+// Grey levels in [0, 1] of a (28, 28*k) image as a binary PGM.
+void write_pgm(const std::filesystem::path& path, const Tensor& image) {
+  const std::vector<float> v = clip_by_value(image, 0.0, 1.0).to_vector<float>();
+  std::ofstream out(path, std::ios::binary);
+  out << "P5\n" << image.shape(1) << " " << image.shape(0) << "\n255\n";
+  for (float p : v) out.put(static_cast<char>(static_cast<unsigned char>(p * 255.0f + 0.5f)));
+}
+
+int main(int argc, char** argv) {
+  std::int64_t limit = -1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--limit") == 0 && i + 1 < argc) limit = std::atoll(argv[++i]);
+  }
+  std::cout << "device: " << default_device() << ", CPU threads: " << config::cpu_threads() << "\n";
+  random::set_seed(1);
+
+  // --- TfConv2D on an image -------------------------------------------------------------------
+  TfConv2D layer1({3, 3}, 32);
+  Tensor y = layer1(expand_dims(cifar_image(), 0));
+  std::cout << y.shape() << "\n";  // (1, 16, 16, 32): the image shrank to 16x16 with 32 channels
+  y = max_pool2d(y, {.ksize = {2, 2}, .strides = Size2D{2, 2}, .padding = "SAME"});
+  std::cout << y.shape() << "\n";  // (1, 8, 8, 32)
+
+  // --- the lesson's CNN with the functional API -----------------------------------------------
+  auto input = keras::Input({32, 32, 3});
+  auto l = layers::Conv2D(32, 3, {.activation = "relu"})(input);
+  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
+  l = layers::Conv2D(64, 3, {.activation = "relu"})(l);
+  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
+  l = layers::Flatten()(l);
+  l = layers::Dense(256, {.activation = "relu"})(l);
+  l = layers::Dropout(0.5)(l);
+  auto output = layers::Dense(10)(l);
+  keras::Model model(input, output);
+  model.summary();
+
+  // --- the convolutional autoencoder ----------------------------------------------------------
+  // Encoder
+  auto enc_input = keras::Input({28, 28, 1});
+  auto x = layers::Conv2D(32, 3, {.activation = "relu"})(enc_input);
+  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
+  x = layers::Conv2D(64, 3, {.activation = "relu"})(x);
+  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
+  x = layers::Flatten()(x);
+  auto enc_output = layers::Dense(8, {.activation = "linear"})(x);
+  auto encoder = keras::make<keras::Model>(enc_input, enc_output, "encoder");
+
+  // Decoder
+  auto dec_input = keras::Input({8}, {.name = "encoded_img"});
+  x = layers::Dense(7 * 7 * 8, {.activation = "relu"})(dec_input);
+  x = layers::Reshape({7, 7, 8})(x);
+  x = layers::Conv2DTranspose(64, 5,
+                              {.strides = {2, 2}, .activation = "relu", .padding = "same"})(x);
+  x = layers::BatchNormalization()(x);
+  x = layers::Conv2DTranspose(32, 5,
+                              {.strides = {2, 2}, .activation = "linear", .padding = "same"})(x);
+  x = layers::BatchNormalization()(x);
+  auto dec_output = layers::Conv2DTranspose(1, 3, {.activation = "sigmoid", .padding = "same"})(x);
+  auto decoder = keras::make<keras::Model>(dec_input, dec_output, "decoder");
+
+  // Autoencoder: the same layers, so training it trains the encoder and the decoder.
+  auto autoencoder_input = keras::Input({28, 28, 1}, {.name = "img"});
+  x = encoder(autoencoder_input);
+  auto autoencoder_output = decoder(x);
+  keras::Model autoencoder(autoencoder_input, autoencoder_output, "autoencoder");
+  autoencoder.summary();
+
+  // Load dataset (Fashion-MNIST: the lesson's MNIST in the same format)
+  auto [train, test] = io::datasets::fashion_mnist::load_data();
+  const Tensor x_train_all = reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28, 28, 1});
+  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28, 28, 1});
+  const std::int64_t count =
+      limit < 0 ? x_train_all.shape(0) : std::min(limit, x_train_all.shape(0));
+  const Tensor x_train = x_train_all.slice(0, count).to(default_device());
+
+  // Train the autoencoder: one epoch, batches of 32, Adam, mean squared error.
+  optim::Adam opt;
+  const auto dataset = Dataset::from_tensor_slices(x_train).shuffle(1024).batch(32);
+  const auto start = std::chrono::steady_clock::now();
+  Tensor loss_sum = zeros({});
+  std::int64_t batches = 0;
+  for (const auto& batch : dataset) {
+    GradientTape tape;
+    const Tensor loss = reduce_mean(square(autoencoder(batch[0], true) - batch[0]));
+    loss_sum = loss_sum + loss;
+    ++batches;
+    const auto vars = autoencoder.trainable_variables();
+    opt.apply_gradients(tape.gradient(loss, vars), vars);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss "
+            << loss_sum.item<float>() / batches << ", " << seconds << " s\n";
+
+  // [*1] The encoder and the decoder were trained through the autoencoder.
+  const Tensor first = x_test.slice(0, 1).to(default_device());
+  const Tensor h = (*encoder)(first);
+  const Tensor img = (*decoder)(h);
+  const Tensor side_by_side = concat({reshape(first, {28, 28}), reshape(img, {28, 28})}, 1);
+  const auto path =
+      std::filesystem::weakly_canonical(argv[0]).parent_path() / "lesson11_reconstruction.pgm";
+  write_pgm(path, side_by_side.to(Device::cpu()));
+  std::cout << "test image and its reconstruction (mean squared error "
+            << reduce_mean(square(img - first)).item<float>() << "): " << path.string() << "\n";
+  return 0;
+}

@@ -1,0 +1,124 @@
+// Lesson 14: fit's options on Fashion-MNIST — validation_split (the last rows, before shuffling),
+// validation_data, a Dataset (its own batches and order), steps_per_epoch (batches drawn in turn
+// across epochs), class_weight and sample_weight, a Sequence with on_epoch_end (the lesson's
+// DigitsLimit), EarlyStopping, TerminateOnNaN, a custom callback, and the History.
+//
+//   lesson14_fit_options [--rows N]
+#include <cstring>
+#include <iostream>
+
+#include "ember.h"
+
+using namespace ember;
+
+// The lesson's DigitsLimit: batches of the first max_len rows only; reshuffled after every epoch.
+struct DigitsLimit : Sequence {
+  Tensor x, y;
+  std::int64_t batch_size;
+  int epochs_seen = 0;
+  DigitsLimit(Tensor x_all, Tensor y_all, std::int64_t batch_size, std::int64_t max_len = -1)
+      : x(max_len < 0 ? x_all : x_all.slice(0, max_len)), y(max_len < 0 ? y_all : y_all.slice(0, max_len)),
+        batch_size(batch_size) {}
+  std::int64_t size() const override { return (x.shape(0) + batch_size - 1) / batch_size; }
+  std::vector<Tensor> get(std::int64_t idx) override {
+    const std::int64_t end = std::min(x.shape(0), (idx + 1) * batch_size);
+    return {x.slice(idx * batch_size, end), y.slice(idx * batch_size, end)};
+  }
+  void on_epoch_end() override {
+    ++epochs_seen;
+    const Tensor order = random::shuffle(range(Scalar(x.shape(0))));
+    x = gather(x, order);
+    y = gather(y, order);
+  }
+};
+
+// A callback of our own: prints the epoch's validation accuracy in percent.
+struct PrintValidation : callbacks::Callback {
+  void on_epoch_end(int epoch, keras::Logs& logs) override {
+    if (auto acc = logs.get("val_accuracy")) std::cout << "  [callback] epoch " << epoch + 1 << ": " << *acc * 100 << " %\n";
+  }
+};
+
+// Models are identity objects (like Python's): a fresh one per experiment, held by a handle.
+keras::Handle<keras::Sequential> make_model() {
+  auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
+      keras::Input({784}), layers::Dense(64, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+  model->compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+  return model;
+}
+
+void print_history(const keras::History& history) {
+  for (const auto& [key, values] : history.history) {
+    std::cout << "  " << key << ":";
+    for (double v : values) std::cout << " " << v;
+    std::cout << "\n";
+  }
+}
+
+int main(int argc, char** argv) {
+  std::int64_t rows = 12000;  // a subset keeps the sample quick on a laptop CPU
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--rows") == 0) rows = std::atoll(argv[++i]);
+  }
+  std::cout << "device: " << default_device() << "\n";
+  random::set_seed(1);
+  auto [train, test] = io::datasets::fashion_mnist::load_data();
+  const Tensor x_all = reshape(utils::rescale(train.first, 1.0 / 255), {-1, 784}).slice(0, rows);
+  const Tensor y_all = utils::to_categorical(train.second, 10).slice(0, rows);
+  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 784});
+  const Tensor y_test = utils::to_categorical(test.second, 10);
+
+  std::cout << "\n== validation_split = 0.3: the last 30% of the rows validate\n";
+  auto model = make_model();
+  keras::History history = model->fit(x_all, y_all, {.batch_size = 64, .epochs = 2, .verbose = 2, .validation_split = 0.3});
+  print_history(history);
+
+  std::cout << "\n== validation_data: the same split made by hand\n";
+  const std::int64_t split = rows * 7 / 10;
+  model = make_model();
+  model->fit(x_all.slice(0, split), y_all.slice(0, split),
+            {.batch_size = 64, .epochs = 2, .verbose = 2,
+             .validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)}});
+
+  std::cout << "\n== a Dataset: batch_size and shuffle of fit do not apply (ember says so)\n";
+  const Dataset train_dataset = Dataset::from_tensor_slices({x_all, y_all}).shuffle(1024).batch(64);
+  model = make_model();
+  model->fit(train_dataset, {.batch_size = 100, .epochs = 2, .verbose = 2, .shuffle = true});
+
+  std::cout << "\n== steps_per_epoch = 100 over a dataset of " << train_dataset.cardinality()
+            << " batches: epochs continue where the last one stopped\n";
+  model = make_model();
+  model->fit(train_dataset, {.epochs = 3, .verbose = 2, .steps_per_epoch = 100});
+
+  std::cout << "\n== class_weight: class 0 counts 100 times, class 2 half\n";
+  model = make_model();
+  model->fit(x_all, y_all, {.batch_size = 64, .epochs = 1, .verbose = 2, .class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}}});
+
+  std::cout << "\n== sample_weight: the first 1000 rows count 5 times\n";
+  std::vector<float> weights(static_cast<std::size_t>(rows), 1.0f);
+  std::fill(weights.begin(), weights.begin() + std::min<std::int64_t>(1000, rows), 5.0f);
+  model = make_model();
+  model->fit(x_all, y_all, {.batch_size = 64, .epochs = 1, .verbose = 2, .sample_weight = constant(weights)});
+
+  std::cout << "\n== a Sequence (DigitsLimit, max_len = 6400), shuffled, on_epoch_end each epoch\n";
+  DigitsLimit sequence(x_all, y_all, 64, 6400);
+  model = make_model();
+  model->fit(sequence, {.epochs = 3, .verbose = 2, .shuffle = true});
+  std::cout << "  on_epoch_end was called " << sequence.epochs_seen << " times\n";
+
+  std::cout << "\n== callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), TerminateOnNaN, "
+               "our own\n";
+  model = make_model();
+  auto stopper = std::make_shared<callbacks::EarlyStopping>(
+      callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 0.5, .patience = 1, .verbose = 1});
+  history = model->fit(x_all, y_all,
+                      {.batch_size = 64, .epochs = 10, .verbose = 2,
+                       .callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
+                       .validation_split = 0.2});
+  std::cout << "  stopped after " << history.epoch.size() << " of 10 epochs (the loss no longer falls by 0.5)\n";
+  print_history(history);
+
+  const keras::Logs result = model->evaluate(x_test, y_test, {.verbose = 0});
+  std::cout << "\ntest accuracy: " << result["accuracy"] * 100 << " %\n";
+  return 0;
+}
