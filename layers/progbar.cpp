@@ -14,6 +14,14 @@ constexpr double kFileInterval = 10.0;      // a log file gets a line now and th
 
 int digits(std::int64_t n) { return n <= 0 ? 1 : static_cast<int>(std::log10(static_cast<double>(n))) + 1; }
 
+/// "  7/120": the step right-aligned to the width of the target, as Keras' "%{n}d/%d".
+std::string step_count(std::int64_t current, std::int64_t target) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%*lld/%lld", digits(target), static_cast<long long>(current),
+                static_cast<long long>(target));
+  return buffer;
+}
+
 std::string printf_string(const char* format, double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, format, value);
@@ -69,8 +77,7 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
     if (dynamic_) message += "\r";
     std::string bar;
     if (target_ && *target_ > 0) {
-      bar = printf_string(("%" + std::to_string(digits(*target_)) + ".0f/").c_str(), static_cast<double>(current)) +
-            std::to_string(*target_);
+      bar = step_count(current, *target_);
       if (dynamic_) {
         bar = "\x1b[1m" + bar + "\x1b[0m ";
         special += 8;
@@ -126,8 +133,7 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
   } else if (verbose_ == 2 && finalize) {
     std::string line;
     if (target_ && *target_ > 0) {
-      line = printf_string(("%" + std::to_string(digits(*target_)) + ".0f/").c_str(), static_cast<double>(current)) +
-             std::to_string(*target_) + " - " + printf_string("%.0fs", elapsed) + " -" + format_duration(per_step);
+      line = step_count(current, *target_) + " - " + printf_string("%.0fs", elapsed) + " -" + format_duration(per_step);
     } else {
       line = std::to_string(current) + " - " + printf_string("%.0fs", elapsed) + " -" + format_duration(per_step);
     }

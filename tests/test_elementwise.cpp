@@ -222,5 +222,22 @@ TEST_P(Elementwise, ErrorsNameTheOpAndBothOperands) {
 INSTANTIATE_TEST_SUITE_P(Devices, Elementwise, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
+TEST(Denormals, CpuKernelsFlushThemToZeroAsTensorFlowDoes) {
+#if defined(__x86_64__) || defined(_M_X64)
+  const DeviceScope cpu(Device::cpu());
+  const float tiny = 1e-39f;  // below float32's smallest normal (1.18e-38)
+  ASSERT_TRUE(std::fpclassify(tiny) == FP_SUBNORMAL);
+  const std::vector<float> out = (constant({tiny, 1.0f}) * 1.0f).to_vector<float>();
+  EXPECT_EQ(out[0], 0.0f) << "a denormal input reads as zero";
+  EXPECT_EQ(out[1], 1.0f);
+  EXPECT_EQ((constant({1e-30f}) * 1e-10f).to_vector<float>()[0], 0.0f) << "a denormal result is flushed";
+  // The calling thread's own floating-point mode is left as it was.
+  volatile float here = tiny;
+  EXPECT_EQ(std::fpclassify(here * 1.0f), FP_SUBNORMAL);
+#else
+  GTEST_SKIP() << "denormals are flushed on x86-64 only";
+#endif
+}
+
 }  // namespace
 }  // namespace ember

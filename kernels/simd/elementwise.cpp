@@ -172,16 +172,21 @@ void optimizer_update_typed(const OptimizerUpdateArgs& a) {
   for (int i = 0; i < 6; ++i) c[i] = static_cast<T>(a.coefficients[i]);
   const T lr = static_cast<T>(a.learning_rate), decay = static_cast<T>(a.decay);
   std::int64_t skipped = 0;
-#pragma omp parallel for schedule(static) reduction(+ : skipped) if (a.n > kParallelGrain)
-  for (std::int64_t i = 0; i < a.n; ++i) {
-    const T gi = g[i];
-    if (!(gi - gi == T(0))) {  // NaN or infinite: leave this element alone
-      ++skipped;
-      continue;
+  // Slots decay towards zero; flushing denormals keeps the update at full speed (FlushDenormals).
+#pragma omp parallel reduction(+ : skipped) if (a.n > kParallelGrain)
+  {
+    const FlushDenormals flush;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < a.n; ++i) {
+      const T gi = g[i];
+      if (!(gi - gi == T(0))) {  // NaN or infinite: leave this element alone
+        ++skipped;
+        continue;
+      }
+      T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
+      math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
+                                    s2 ? s2 + i : &absent[2], c, lr, decay);
     }
-    T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
-    math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
-                                  s2 ? s2 + i : &absent[2], c, lr, decay);
   }
   if (skipped != 0) *a.nonfinite_count += skipped;
 }
