@@ -1,7 +1,10 @@
-// fit_bench: Keras' model.fit, step by step — the lesson-7/9 MLP (784-128-10, relu, softmax,
-// categorical cross-entropy, Adam, accuracy) on 12800 synthetic rows in batches of 32 and 128 —
-// in milliseconds per step, the median epoch of epochs 2-6 (the first warms up), beside
-// TensorFlow's Keras model.fit and a PyTorch training loop doing the same work, in the same run.
+// fit_bench: Keras' model.fit, step by step, in milliseconds per step (the median epoch of epochs
+// 2-6; the first warms up), beside TensorFlow's Keras model.fit and a PyTorch training loop doing
+// the same work, in the same run. Two models on synthetic data:
+//   - mlp: the lesson-7/9 network (784-128-10, relu, softmax, categorical cross-entropy, Adam,
+//     accuracy), 12800 rows in batches of 32 and 128;
+//   - resnet: lesson 13's toy ResNet on 32x32x3 images (sparse categorical cross-entropy, Adam,
+//     accuracy), batches of 64 (640 images on the CPU, 12800 on a GPU).
 // The whole loop counts: batching, forward, loss, backward, optimizer, metrics, logging.
 #include <algorithm>
 #include <chrono>
@@ -16,28 +19,64 @@ using namespace ember;
 
 namespace {
 
-constexpr std::int64_t kRows = 12800;
+/// ms per step of the median epoch after the first, for `epochs` epochs of `steps` steps.
+class EpochTimer {
+ public:
+  explicit EpochTimer(const Device& device)
+      : callback_(callbacks::LambdaCallback({.on_epoch_end = [this, device](int, keras::Logs&) {
+          synchronize(device);
+          ends_.push_back(std::chrono::steady_clock::now());
+        }})) {}
+  callbacks::LambdaCallback& callback() { return callback_; }
+  double ms_per_step(std::int64_t steps) const {
+    std::vector<double> epochs;
+    for (std::size_t i = 1; i < ends_.size(); ++i) epochs.push_back(std::chrono::duration<double>(ends_[i] - ends_[i - 1]).count());
+    std::sort(epochs.begin(), epochs.end());
+    return epochs[epochs.size() / 2] / static_cast<double>(steps) * 1e3;
+  }
 
-double ember_ms_per_step(const Device& device, std::int64_t batch) {
+ private:
+  std::vector<std::chrono::steady_clock::time_point> ends_;
+  callbacks::LambdaCallback callback_;
+};
+
+double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch) {
   DeviceScope scope(device);
   random::set_seed(1);
-  const Tensor x = random::uniform({kRows, 784});
-  const Tensor y = one_hot(cast(random::uniform({kRows}, {.maxval = 10, .dtype = int64}), int64), 10);
+  const Tensor x = random::uniform({rows, 784});
+  const Tensor y = one_hot(cast(random::uniform({rows}, {.maxval = 10, .dtype = int64}), int64), 10);
   keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
                            layers::Dense(10, {.activation = "softmax"})});
   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
-  std::vector<std::chrono::steady_clock::time_point> epoch_ends;
-  auto timer = callbacks::LambdaCallback({.on_epoch_end = [&](int, keras::Logs&) {
-    synchronize(device);
-    epoch_ends.push_back(std::chrono::steady_clock::now());
-  }});
-  model.fit(x, y, {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer}});
-  std::vector<double> epochs;
-  for (std::size_t i = 1; i < epoch_ends.size(); ++i) {
-    epochs.push_back(std::chrono::duration<double>(epoch_ends[i] - epoch_ends[i - 1]).count());
-  }
-  std::sort(epochs.begin(), epochs.end());
-  return epochs[epochs.size() / 2] / static_cast<double>((kRows + batch - 1) / batch) * 1e3;
+  auto timer = std::make_shared<EpochTimer>(device);
+  model.fit(x, y, {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  return timer->ms_per_step((rows + batch - 1) / batch);
+}
+
+double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch) {
+  DeviceScope scope(device);
+  random::set_seed(1);
+  const Tensor x = random::uniform({rows, 32, 32, 3});
+  const Tensor y = random::uniform({rows, 1}, {.maxval = 10, .dtype = int64});
+  auto inputs = keras::Input({32, 32, 3});
+  auto h = layers::Conv2D(32, 3, {.activation = "relu"})(inputs);
+  h = layers::Conv2D(64, 3, {.activation = "relu"})(h);
+  auto block_1 = layers::MaxPooling2D(3)(h);
+  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_1);
+  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(h);
+  auto block_2 = layers::add({h, block_1});
+  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_2);
+  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(h);
+  auto block_3 = layers::add({h, block_2});
+  h = layers::Conv2D(64, 3, {.activation = "relu"})(block_3);
+  h = layers::GlobalAveragePooling2D()(h);
+  h = layers::Dense(256, {.activation = "relu"})(h);
+  h = layers::Dropout(0.5)(h);
+  keras::Model model(inputs, layers::Dense(10, {.activation = "softmax"})(h));
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  auto timer = std::make_shared<EpochTimer>(device);
+  model.fit(x, y, {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  return timer->ms_per_step((rows + batch - 1) / batch);
 }
 
 }  // namespace
@@ -45,18 +84,25 @@ double ember_ms_per_step(const Device& device, std::int64_t batch) {
 int main() {
   const std::string torch_python = bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = bench::python_with("tensorflow", "EMBER_TF_PYTHON");
-  std::printf("fit_bench: MLP 784-128-10 + Adam + accuracy, model.fit over %lld rows, ms per step\n",
-              static_cast<long long>(kRows));
+  std::printf("fit_bench: model.fit, ms per step (median epoch of 2-6)\n");
   std::vector<Device> devices = {Device::cpu()};
   if (cuda_available()) devices.push_back(Device::cuda(0));
+  struct Case {
+    const char* model;
+    std::int64_t batch;
+  };
   for (const Device& device : devices) {
-    for (std::int64_t batch : {32, 128}) {
-      const double ours = ember_ms_per_step(device, batch);
+    for (const Case& c : {Case{"mlp", 32}, Case{"mlp", 128}, Case{"resnet", 64}}) {
+      const bool resnet = std::string(c.model) == "resnet";
+      const std::int64_t rows = resnet ? (device.is_cpu() ? 640 : 12800) : 12800;
+      const double ours = resnet ? resnet_ms_per_step(device, rows, c.batch) : mlp_ms_per_step(device, rows, c.batch);
       std::ostringstream args_text;  // (operator+ on strings here trips a GCC 12 -Wrestrict false positive)
-      if (device.is_cpu()) args_text << "cpu " << config::cpu_threads() << " " << batch;
-      else args_text << "cuda 0 " << batch;
+      if (device.is_cpu()) args_text << "cpu " << config::cpu_threads();
+      else args_text << "cuda 0";
+      args_text << " " << c.batch << " " << c.model << " " << rows;
       const std::string args = args_text.str();
-      std::printf("  %-8s batch %3lld  ember %7.3f ms", device.str().c_str(), static_cast<long long>(batch), ours);
+      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms", device.str().c_str(), c.model,
+                  static_cast<long long>(c.batch), ours);
       const auto report = [&](const std::string& python, const char* script, const char* label) {
         if (python.empty()) {
           std::printf("   (%s not available)", label);
@@ -65,11 +111,12 @@ int main() {
         const auto peer = bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/" + script, args);
         const auto it = peer.find("ms_per_step");
         if (it == peer.end()) std::printf("   (%s failed)", label);
-        else std::printf("   %s %7.3f ms (ember %.2fx faster)", label, it->second, it->second / ours);
+        else std::printf("   %s %8.3f ms (ember %.2fx faster)", label, it->second, it->second / ours);
       };
       report(tf_python, "tf_fit.py", "Keras/TF");
       report(torch_python, "torch_fit.py", "PyTorch");
       std::printf("\n");
+      std::fflush(stdout);
     }
   }
   return 0;

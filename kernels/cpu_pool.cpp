@@ -1,9 +1,11 @@
 // Max and average pooling of NHWC images on the CPU, every floating dtype. Pooling is
 // memory-bound, so these are plain loops with the channels innermost (contiguous). The backward
-// pass is a gather: each input element sums the gradients of the windows that cover it, so no
-// two threads write one element and the order of the sums is fixed (the CUDA kernels in
-// cuda/pooling.cu follow the same rules).
+// pass hands each thread whole images (blocks of channels): no two threads write one element
+// and the order of the sums is fixed (the CUDA kernels in cuda/pooling.cu, a gather, add in the
+// same order).
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -22,22 +24,6 @@ Span window_span(std::int64_t o, std::int64_t stride, std::int64_t pad, std::int
                  std::int64_t size) {
   const std::int64_t start = o * stride - pad;
   return {start < 0 ? 0 : start, start + window > size ? size : start + window};
-}
-
-// The windows [begin, end) along one axis that contain input position i.
-Span covering_windows(std::int64_t i, std::int64_t stride, std::int64_t pad, std::int64_t window,
-                      std::int64_t outputs) {
-  const std::int64_t p = i + pad;  // windows o with o·stride <= p < o·stride + window
-  const std::int64_t first = p - window + 1 <= 0 ? 0 : (p - window + stride) / stride;
-  const std::int64_t last = p / stride;  // inclusive
-  return {first, last + 1 > outputs ? outputs : last + 1};
-}
-
-template <class T>
-bool replaces(T candidate, T best) {
-  // The first maximum wins; a NaN wins over numbers and stays (as in reduce_max).
-  if (std::isnan(best)) return false;
-  return candidate > best || std::isnan(candidate);
 }
 
 template <class T>
@@ -65,8 +51,12 @@ void forward(const Pool2DArgs& a, const T* x, T* y) {
                        for (std::int64_t iw = cols.begin; iw < cols.end; ++iw) {
                          const T* in = x + ((n * a.in_height + ih) * a.in_width + iw) * c_count;
                          if (a.mode == PoolMode::max) {
+                           // The first maximum wins; a NaN wins over numbers and stays (as in reduce_max). Without
+                           // branches, so the loop vectorises.
                            for (std::int64_t c = 0; c < c_count; ++c) {
-                             if (replaces(in[c], out[c])) out[c] = in[c];
+                             const T best = out[c], v = in[c];
+                             const bool take = (best == best) & ((v > best) | (v != v));
+                             out[c] = take ? v : best;
                            }
                          } else {
                            for (std::int64_t c = 0; c < c_count; ++c) sums[c] += in[c];
@@ -84,64 +74,65 @@ void forward(const Pool2DArgs& a, const T* x, T* y) {
                });
 }
 
-// Whether (ih, iw) is the first position of window (oh, ow) that holds the window's result in
-// channel c (the element max pooling passes the gradient to).
-template <class T>
-bool is_first_maximum(const Pool2DArgs& a, const T* x_image, std::int64_t oh, std::int64_t ow,
-                      std::int64_t c, std::int64_t ih, std::int64_t iw, T result) {
-  const Span rows = window_span(oh, a.stride_height, a.pad_top, a.window_height, a.in_height);
-  const Span cols = window_span(ow, a.stride_width, a.pad_left, a.window_width, a.in_width);
-  const bool result_is_nan = std::isnan(result);
-  for (std::int64_t h = rows.begin; h < rows.end; ++h) {
-    for (std::int64_t w = cols.begin; w < cols.end; ++w) {
-      const T v = x_image[(h * a.in_width + w) * a.channels + c];
-      if (v == result || (result_is_nan && std::isnan(v))) return h == ih && w == iw;
-    }
-  }
-  return false;
-}
-
 template <class T>
 void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
-  const std::int64_t c_count = a.channels;
-  parallel_for(
-      a.batch * a.in_height,
-      std::max<std::int64_t>(1, 8192 / std::max<std::int64_t>(1, a.in_width * c_count)),
-      [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t t = begin; t < end; ++t) {
-          const std::int64_t n = t / a.in_height, ih = t % a.in_height;
-          const T* x_image = x == nullptr ? nullptr : x + n * a.in_height * a.in_width * c_count;
-          const Span ohs =
-              covering_windows(ih, a.stride_height, a.pad_top, a.window_height, a.out_height);
-          for (std::int64_t iw = 0; iw < a.in_width; ++iw) {
-            const Span ows =
-                covering_windows(iw, a.stride_width, a.pad_left, a.window_width, a.out_width);
-            T* out = dx + (t * a.in_width + iw) * c_count;
-            for (std::int64_t c = 0; c < c_count; ++c) {
-              double sum = 0;
-              for (std::int64_t oh = ohs.begin; oh < ohs.end; ++oh) {
-                for (std::int64_t ow = ows.begin; ow < ows.end; ++ow) {
-                  const std::int64_t o = ((n * a.out_height + oh) * a.out_width + ow) * c_count + c;
-                  if (a.mode == PoolMode::average) {
-                    const Span rows =
-                        window_span(oh, a.stride_height, a.pad_top, a.window_height, a.in_height);
-                    const Span cols =
-                        window_span(ow, a.stride_width, a.pad_left, a.window_width, a.in_width);
-                    sum += static_cast<double>(dy[o]) /
-                           static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
-                  } else {
-                    const T here = x_image[iw * c_count + ih * a.in_width * c_count + c];
-                    const bool candidate = here == y[o] || (std::isnan(y[o]) && std::isnan(here));
-                    if (candidate && is_first_maximum(a, x_image, oh, ow, c, ih, iw, y[o]))
-                      sum += dy[o];
-                  }
-                }
+  const std::int64_t C = a.channels, H = a.in_height, W = a.in_width, OH = a.out_height, OW = a.out_width;
+  constexpr std::int64_t kBlock = 64;  // channels per task: contiguous, so the loops vectorise
+  const std::int64_t blocks = (C + kBlock - 1) / kBlock;
+  // Each task owns one image's block of channels: it walks the windows in order (oh, ow
+  // ascending) and adds each window's gradient where it belongs — the first maximum of the
+  // window (the value the forward pass kept), or evenly for average pooling. No two tasks write
+  // one element, and every element sums its windows in the same order as the CUDA kernels'
+  // gather, in float64.
+  parallel_for(a.batch * blocks, 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<double> sums(static_cast<std::size_t>(H * W * kBlock));
+    std::int32_t first[kBlock];  // per channel: the first position of the window holding the result
+    for (std::int64_t t = begin; t < end; ++t) {
+      const std::int64_t n = t / blocks, c0 = (t % blocks) * kBlock, nc = std::min(kBlock, C - c0);
+      std::fill(sums.begin(), sums.end(), 0.0);
+      const T* x_image = x == nullptr ? nullptr : x + n * H * W * C + c0;
+      for (std::int64_t oh = 0; oh < OH; ++oh) {
+        const Span rows = window_span(oh, a.stride_height, a.pad_top, a.window_height, H);
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          const Span cols = window_span(ow, a.stride_width, a.pad_left, a.window_width, W);
+          const std::int64_t o = ((n * OH + oh) * OW + ow) * C + c0;
+          if (a.mode == PoolMode::average) {
+            const double count = static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
+            for (std::int64_t h = rows.begin; h < rows.end; ++h) {
+              for (std::int64_t w = cols.begin; w < cols.end; ++w) {
+                double* s = &sums[static_cast<std::size_t>((h * W + w) * kBlock)];
+                for (std::int64_t c = 0; c < nc; ++c) s[c] += static_cast<double>(dy[o + c]) / count;
               }
-              out[c] = static_cast<T>(sum);
+            }
+            continue;
+          }
+          // The first position holding the forward result (the first NaN when it is NaN).
+          const T* result = y + o;
+          constexpr std::int32_t kNone = std::numeric_limits<std::int32_t>::max();
+          std::fill(first, first + nc, kNone);
+          for (std::int64_t h = rows.begin; h < rows.end; ++h) {
+            for (std::int64_t w = cols.begin; w < cols.end; ++w) {
+              const T* v = x_image + (h * W + w) * C;
+              const auto position = static_cast<std::int32_t>(h * W + w);  // ascending: min keeps the first
+              for (std::int64_t c = 0; c < nc; ++c) {  // branch-free, so it vectorises
+                const bool match = (v[c] == result[c]) | ((result[c] != result[c]) & (v[c] != v[c]));
+                first[c] = std::min(first[c], match ? position : kNone);
+              }
             }
           }
+          for (std::int64_t c = 0; c < nc; ++c) {
+            if (first[c] != kNone) sums[static_cast<std::size_t>(first[c]) * kBlock + static_cast<std::size_t>(c)] += static_cast<double>(dy[o + c]);
+          }
         }
-      });
+      }
+      T* dx_image = dx + n * H * W * C + c0;
+      for (std::int64_t p = 0; p < H * W; ++p) {
+        for (std::int64_t c = 0; c < nc; ++c) {
+          dx_image[p * C + c] = static_cast<T>(sums[static_cast<std::size_t>(p * kBlock + c)]);
+        }
+      }
+    }
+  });
 }
 
 template <class F>

@@ -304,6 +304,38 @@ TEST_P(Training, OnBatchMethodsAndPredict) {
   expect_close(values_of(model.predict(b.x, {.batch_size = 7, .verbose = 0})), values_of(model(b.x)), 1e-6);
 }
 
+/// Keras 3's own fit on the same network, data and initial weights (tests/golden/training.py):
+/// the epoch averages of loss and accuracy (batch-size weighted, a short last batch), the
+/// validation split, momentum SGD, sample weights and the final weights must all agree.
+TEST_P(Training, FitMatchesKeras) {
+  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
+  const std::string data = std::string(dir ? dir : "tests/data") + "/training/";
+  const auto load = [&](const std::string& name) { return io::load_npy(data + name + ".npy").to(device()); };
+  for (const std::string run : {"plain", "weighted"}) {
+    keras::clear_session();
+    keras::Sequential model({keras::Input({4}), layers::Dense(5, {.activation = "relu"}),
+                             layers::Dense(3, {.activation = "softmax"})});
+    model.set_weights({load("initial_0"), load("initial_1"), load("initial_2"), load("initial_3")});
+    model.compile({.optimizer = optim::SGD({.learning_rate = 0.1, .momentum = 0.9}),
+                   .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    const keras::History h = model.fit(
+        load("x"), load("y"),
+        {.batch_size = 5, .epochs = 3, .verbose = 0, .validation_split = 0.25, .shuffle = false,
+         .sample_weight = run == "weighted" ? load("sample_weight") : Tensor()});
+    const std::vector<double> keras_history = io::load_npy(data + run + "_history.npy").to_vector<double>();
+    const char* keys[] = {"loss", "accuracy", "val_loss", "val_accuracy"};
+    for (int k = 0; k < 4; ++k) {
+      expect_close(h[keys[k]], std::vector<double>(keras_history.begin() + 3 * k, keras_history.begin() + 3 * k + 3),
+                   1e-5, run + " " + keys[k]);
+    }
+    const std::vector<Tensor> weights = model.get_weights();
+    for (int i = 0; i < 4; ++i) {
+      expect_close(values_of(weights[i]), values_of(load(run + "_final_" + std::to_string(i))), 1e-5,
+                   run + " final weight " + std::to_string(i));
+    }
+  }
+}
+
 TEST_P(Training, BadInputIsAnErrorNamingIt) {
   keras::Sequential model = classifier();
   const Blobs b = blobs(12, 11);
