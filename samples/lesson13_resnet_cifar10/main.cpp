@@ -40,8 +40,8 @@ keras::Handle<keras::Model> toy_resnet() {
 
 int main(int argc, char** argv) {
   const bool gpu = cuda_available();
-  std::int64_t train_rows = gpu ? 50000 : 5000, batch = 64;
-  int epochs = gpu ? 15 : 2;
+  std::int64_t train_rows = gpu ? 50000 : 10000, batch = 64;
+  int epochs = gpu ? 15 : 3;
   std::string data_dir;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--train") == 0) train_rows = std::atoll(argv[++i]);
