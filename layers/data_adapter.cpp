@@ -48,7 +48,10 @@ class ArrayAdapter final : public DataAdapter {
   void begin_pass() override {
     position_ = 0;
     if (shuffle_ && rows_ > 1) {
+      // The permutation is drawn on the CPU (Philox gives the same one everywhere) and copied to
+      // the data's device once per epoch.
       const autodiff::PauseAll untaped;
+      const DeviceScope on_cpu(Device::cpu());
       order_ = random::shuffle(range(Scalar(rows_))).to(device_);
     }
   }
@@ -108,6 +111,7 @@ class SequenceAdapter final : public DataAdapter {
     std::iota(order_.begin(), order_.end(), std::int64_t{0});
     if (shuffle_ && n > 1) {
       const autodiff::PauseAll untaped;
+      const DeviceScope on_cpu(Device::cpu());
       order_ = random::shuffle(range(Scalar(n))).to_vector<std::int64_t>();
     }
     position_ = 0;
