@@ -101,8 +101,8 @@ int main() {
       else args_text << "cuda 0";
       args_text << " " << c.batch << " " << c.model << " " << rows;
       const std::string args = args_text.str();
-      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms", device.str().c_str(), c.model,
-                  static_cast<long long>(c.batch), ours);
+      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s)", device.str().c_str(), c.model,
+                  static_cast<long long>(c.batch), ours, static_cast<double>(c.batch) / ours * 1e3);
       const auto report = [&](const std::string& python, const char* script, const char* label) {
         if (python.empty()) {
           std::printf("   (%s not available)", label);
@@ -111,7 +111,10 @@ int main() {
         const auto peer = bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/" + script, args);
         const auto it = peer.find("ms_per_step");
         if (it == peer.end()) std::printf("   (%s failed)", label);
-        else std::printf("   %s %8.3f ms (ember %.2fx faster)", label, it->second, it->second / ours);
+        else {
+          std::printf("   %s %8.3f ms (%6.0f images/s; ember %.2fx)", label, it->second,
+                      static_cast<double>(c.batch) / it->second * 1e3, it->second / ours);
+        }
       };
       report(tf_python, "tf_fit.py", "Keras/TF");
       report(torch_python, "torch_fit.py", "PyTorch");
