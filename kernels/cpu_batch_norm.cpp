@@ -102,26 +102,12 @@ void backward(const BatchNormArgs& a, const T* x, const T* dy, const T* scale, c
   });
 }
 
-template <class F>
-void floating_dispatch(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      f(float{});
-      break;
-    case DType::float64:
-      f(double{});
-      break;
-    default:
-      EMBER_ASSERT(false && "batch normalization dtype checked by the op layer");
-  }
-}
-
 }  // namespace
 
 void batch_norm_forward_training(const BatchNormArgs& a, const void* x, const void* scale,
                                  const void* offset, void* y, void* mean, void* variance,
                                  void* inv_std) {
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     forward_training(a, static_cast<const T*>(x), static_cast<const T*>(scale),
                      static_cast<const T*>(offset), static_cast<T*>(y), static_cast<T*>(mean),
@@ -132,7 +118,7 @@ void batch_norm_forward_training(const BatchNormArgs& a, const void* x, const vo
 void batch_norm_backward(const BatchNormArgs& a, const void* x, const void* dy, const void* scale,
                          const void* mean, const void* inv_std, void* dx, void* dscale,
                          void* doffset) {
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     backward(a, static_cast<const T*>(x), static_cast<const T*>(dy), static_cast<const T*>(scale),
              static_cast<const T*>(mean), static_cast<const T*>(inv_std), static_cast<T*>(dx),

@@ -203,20 +203,6 @@ void backward_filter_reference(const Conv2DArgs& a, const T* x, const T* dy, T* 
   }
 }
 
-template <class F>
-void floating_dispatch(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      f(float{});
-      break;
-    case DType::float64:
-      f(double{});
-      break;
-    default:
-      EMBER_ASSERT(false && "convolution dtype checked by the op layer");
-  }
-}
-
 }  // namespace
 
 void conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
@@ -226,7 +212,7 @@ void conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void
     return;
   }
 #endif
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     forward_reference(a, static_cast<const T*>(x), static_cast<const T*>(filter),
                       static_cast<T*>(y));
@@ -240,7 +226,7 @@ void conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* d
     return;
   }
 #endif
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     backward_data_reference(a, static_cast<const T*>(filter), static_cast<const T*>(dy),
                             static_cast<T*>(dx));
@@ -254,7 +240,7 @@ void conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy, 
     return;
   }
 #endif
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     backward_filter_reference(a, static_cast<const T*>(x), static_cast<const T*>(dy),
                               static_cast<T*>(dfilter));

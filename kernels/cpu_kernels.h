@@ -4,9 +4,26 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/error.h"
 #include "core/kernel_types.h"
 
 namespace ember::cpu {
+
+/// Calls f(T{}) for float32 or float64: the kernels that exist only for floating types
+/// (convolution, pooling, batch norm; their ops check the dtype before calling).
+template <class F>
+void dispatch_floating(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::float32:
+      f(float{});
+      break;
+    case DType::float64:
+      f(double{});
+      break;
+    default:
+      EMBER_ASSERT(false && "floating-point kernel called for another dtype (the op layer checks it)");
+  }
+}
 
 // cpu_elementwise.cpp
 void fill(DType dtype, void* out, std::int64_t n, ScalarValue value);

@@ -135,31 +135,17 @@ void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
   });
 }
 
-template <class F>
-void floating_dispatch(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::float32:
-      f(float{});
-      break;
-    case DType::float64:
-      f(double{});
-      break;
-    default:
-      EMBER_ASSERT(false && "pooling dtype checked by the op layer");
-  }
-}
-
 }  // namespace
 
 void pool2d_forward(const Pool2DArgs& a, const void* x, void* y) {
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     forward(a, static_cast<const T*>(x), static_cast<T*>(y));
   });
 }
 
 void pool2d_backward(const Pool2DArgs& a, const void* x, const void* y, const void* dy, void* dx) {
-  floating_dispatch(a.dtype, [&](auto zero) {
+  dispatch_floating(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     backward(a, static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(dy),
              static_cast<T*>(dx));
