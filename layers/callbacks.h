@@ -205,8 +205,10 @@ struct ModelCheckpointOptions {
   int verbose = 0;
   /// Saves only when the monitored value improves.
   bool save_best_only = false;
-  /// true: the weights only; false: the weights and the optimizer's state, so training resumes
-  /// exactly (Model::load_weights restores both).
+  /// true: the weights only (a .safetensors file). false: the whole model — a folder written by
+  /// Model::save (keras::load_model reads it) — or, for a path ending in .safetensors, the weights
+  /// and the optimizer's state (Model::load_weights restores both); either way training resumes
+  /// exactly.
   bool save_weights_only = false;
   std::string mode = "auto";
   SaveFrequency save_freq = "epoch";
@@ -215,8 +217,9 @@ struct ModelCheckpointOptions {
 };
 
 /// Saves the model during training. `filepath` may hold {epoch} and logged values, with Python
-/// format specs: "ckpt/weights.{epoch:02d}-{val_loss:.2f}.safetensors". Each save writes a
-/// temporary file and renames it, so a crash never leaves a half-written checkpoint.
+/// format specs: "ckpt/weights.{epoch:02d}-{val_loss:.2f}.safetensors" (a weights file) or
+/// "ckpt/model-{epoch}" (a saved-model folder). Each save writes a temporary file or folder and
+/// renames it, so a crash never leaves a half-written checkpoint.
 class ModelCheckpoint : public MonitorCallback {
  public:
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});

@@ -5,6 +5,7 @@
 #include "core/autodiff.h"
 #include "core/error.h"
 #include "core/ops.h"
+#include "layers/compile_config.h"
 
 namespace ember::keras {
 
@@ -46,6 +47,20 @@ CompiledState::CompiledState(CompileOptions options, const Device& device)
   if (!optimizer_) throw Error("compile: the optimizer is empty");
   const DeviceScope scope(device_);
   loss_tracker_ = std::make_shared<metrics::Mean>("loss");
+  // Written now, while metric objects still carry the names they were given (training renames
+  // them after their outputs).
+  try {
+    saved_arguments_ = compile_config(options_, *optimizer_);
+  } catch (const Error& e) {
+    unsaved_reason_ = e.what();
+  }
+}
+
+Config CompiledState::saved_config() const {
+  if (!unsaved_reason_.empty()) throw Error(unsaved_reason_);
+  Config config = saved_arguments_;
+  config["optimizer"] = optim::serialize(*optimizer_);  // as it is now (a learning rate changed by callbacks)
+  return config;
 }
 
 const std::vector<metrics::MetricRef>& CompiledState::metric_refs_for(const MetricsSpec& spec,

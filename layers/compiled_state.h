@@ -21,6 +21,9 @@ class CompiledState {
   CompiledState(CompileOptions options, const Device& device);
 
   optim::Optimizer& optimizer() const { return *optimizer_; }
+  /// compile()'s arguments as JSON for Model::save (compile_config.h); ember::Error saying which
+  /// argument has no config (a C++ function) when they cannot be saved.
+  Config saved_config() const;
   const std::shared_ptr<optim::Optimizer>& optimizer_ptr() const { return optimizer_; }
   bool built() const { return built_; }
   /// Resolves the losses and metrics for these outputs (names as the model gives them).
@@ -57,6 +60,8 @@ class CompiledState {
   const std::vector<metrics::MetricRef>& metric_refs_for(const MetricsSpec& spec, const std::string& output) const;
 
   CompileOptions options_;
+  Config saved_arguments_;
+  std::string unsaved_reason_;
   Device device_;
   std::shared_ptr<optim::Optimizer> optimizer_;
   bool built_ = false;

@@ -26,4 +26,14 @@ Shape shape_from_json(const Config& json) {
   return Shape(dims);
 }
 
+DType dtype_from_json(const Config& json) {
+  const Config& name = json.is_object() ? json.value("config", Config::object()).value("name", Config()) : json;
+  if (name.is_string()) {
+    for (DType t : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+      if (name.get<std::string>() == dtype_name(t)) return t;
+    }
+  }
+  throw Error(cat("dtype ", json.dump(), " is not one of float32, float64, int32, int64, uint8, bool"));
+}
+
 }  // namespace ember::keras

@@ -24,3 +24,4 @@
 #include "layers/sequential.h"
 #include "layers/training_options.h"
 #include "layers/registry.h"
+#include "layers/saving.h"

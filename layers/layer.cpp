@@ -140,6 +140,7 @@ std::vector<Tensor> Layer::call(const std::vector<Tensor>& inputs, bool training
 
 void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
   if (built_) return;
+  build_input_shapes_ = input_shapes;
   if (input_shapes.size() == 1) {
     build(input_shapes[0]);
   } else {

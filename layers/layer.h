@@ -109,6 +109,9 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   /// The recorded calls still alive, in call order.
   std::vector<std::shared_ptr<const Node>> inbound_nodes() const;
   const std::optional<Shape>& declared_input_shape() const { return input_shape_; }
+  /// The input shapes the layer was built with (empty before the first call, and for layers
+  /// built their own way); what Keras writes as "build_config".
+  const std::vector<Shape>& build_input_shapes() const { return build_input_shapes_; }
 
  protected:
   using Module::track;
@@ -139,6 +142,7 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   bool trainable_;
   bool built_ = false;
   std::optional<Shape> input_shape_;
+  std::vector<Shape> build_input_shapes_;
   std::vector<Weight> weights_;
   std::vector<Tensor> losses_;
   std::vector<std::pair<std::string, Tensor>> metrics_;

@@ -211,6 +211,10 @@ class LossRef {
   LossRef(LossFunction function, std::string name = "loss");  // NOLINT
 
   explicit operator bool() const { return loss_ != nullptr || !name_.empty(); }
+  /// The name it was given by ("mse"; empty for an object or a function).
+  const std::string& given_name() const { return name_; }
+  /// The loss object (for a name: the loss it stands for, unless it needs the shapes).
+  const std::shared_ptr<const Loss>& object() const { return loss_; }
   /// The loss; a name is resolved for these targets and predictions ("crossentropy" or "ce"
   /// picks binary, sparse or categorical cross-entropy from the shapes, as Keras does).
   std::shared_ptr<const Loss> resolve(const Shape& y_true, const Shape& y_pred) const;

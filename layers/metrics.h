@@ -320,6 +320,10 @@ class MetricRef {
   /// or categorical accuracy as Keras chooses from the shapes; names give fresh metrics; an
   /// object is itself the first time and a clone() after (for the next output).
   std::shared_ptr<Metric> resolve(const Shape& y_true, const Shape& y_pred) const;
+  /// The name it was given by ("accuracy"; empty for an object or a function).
+  const std::string& given_name() const { return name_; }
+  /// The metric object given (null for a name).
+  const std::shared_ptr<Metric>& object() const { return metric_; }
 
  private:
   std::shared_ptr<Metric> metric_;

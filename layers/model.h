@@ -24,6 +24,14 @@ class CompiledState;
 class DataAdapter;
 }  // namespace detail
 
+/// Model::save's options.
+struct SaveOptions {
+  /// Replace an existing saved model at the path (otherwise that is an error).
+  bool overwrite = true;
+  /// Save the optimizer's state (slots, iterations) with the weights.
+  bool include_optimizer = true;
+};
+
 class Model : public Layer {
  public:
   /// A subclassed model (override call()).
@@ -112,6 +120,23 @@ class Model : public Layer {
   /// Reads weights saved by save_weights into this model (built, same architecture); an
   /// optimizer state in the file is restored when the model is compiled.
   void load_weights(const std::string& path);
+
+  // --- architecture and saving (model_config.cpp, saving.cpp) -------------------------------------
+  /// Keras' get_config: for a functional model its layers and how they connect ("layers" with
+  /// "inbound_nodes", "input_layers", "output_layers"); for a subclassed model its own arguments
+  /// (override get_config, give it a static from_config and register it to make it loadable).
+  Config get_config() const override;
+  /// A functional model from the get_config() of one (Keras' Model.from_config). Layers come
+  /// from layer_from_config: custom ones need register_layer or a CustomObjectScope.
+  static Handle<Model> from_config(const Config& config);
+  /// The architecture as JSON text: {"class_name", "config", "build_config"} (Keras' to_json;
+  /// keras::model_from_json reads it back). `indent` < 0 writes one line.
+  std::string to_json(int indent = -1) const;
+  /// Writes the whole model into the folder `path`: config.json (architecture, compile()'s
+  /// arguments, build shapes) and model.safetensors (weights and, if compiled, the optimizer's
+  /// state); keras::load_model reads it back and training continues where it stopped. The folder
+  /// is written beside and renamed into place, so a failed save leaves the old one whole.
+  void save(const std::string& path, SaveOptions options = {}) const;
 
   /// Prints Keras' summary table: layers, output shapes, parameter counts and totals.
   void summary(std::ostream& out) const;

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "core/error.h"
 #include "layers/conv_layers.h"
@@ -12,6 +13,7 @@
 #include "layers/normalization_layers.h"
 #include "layers/pooling_layers.h"
 #include "layers/reshaping_layers.h"
+#include "layers/sequential.h"
 
 namespace ember::keras {
 namespace {
@@ -38,6 +40,7 @@ std::map<std::string, LayerFactory> builtin_layers() {
          const Shape batch_shape = shape_from_json(c.at("batch_shape"));
          const std::vector<std::int64_t> dims(batch_shape.dims().begin() + 1, batch_shape.dims().end());
          InputOptions o{.name = c.value("name", std::string())};
+         if (c.contains("dtype")) o.dtype = dtype_from_json(c["dtype"]);
          if (batch_shape[0] >= 0) o.batch_size = batch_shape[0];
          return make<InputLayer>(Shape(dims), o);
        }},
@@ -47,6 +50,9 @@ std::map<std::string, LayerFactory> builtin_layers() {
                                     .center = c.value("center", true), .scale = c.value("scale", true),
                                     .name = common.name, .trainable = common.trainable});
        }},
+      {"Functional", [](const Config& c) -> LayerHandle { return Model::from_config(c); }},
+      {"Model", [](const Config& c) -> LayerHandle { return Model::from_config(c); }},
+      {"Sequential", [](const Config& c) -> LayerHandle { return Sequential::from_config(c); }},
       {"Reshape", [](const Config& c) -> LayerHandle {
          return Reshape(shape_from_json(c.at("target_shape")), options_from_config(c));
        }},
@@ -87,7 +93,22 @@ Registry& registry() {
   return r;
 }
 
+/// The custom-object scopes open on this thread, innermost last.
+std::vector<const CustomObjects*>& scopes() {
+  thread_local std::vector<const CustomObjects*> open;
+  return open;
+}
+
 }  // namespace
+
+CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move(objects)) {
+  for (const auto& [name, factory] : objects_) {
+    if (!factory) throw Error(cat("CustomObjectScope: empty factory for \"", name, "\""));
+  }
+  scopes().push_back(&objects_);
+}
+
+CustomObjectScope::~CustomObjectScope() { scopes().pop_back(); }
 
 void register_layer(const std::string& class_name, LayerFactory factory) {
   if (!factory) throw Error(cat("register_layer: empty factory for \"", class_name, "\""));
@@ -105,14 +126,18 @@ LayerHandle layer_from_config(const Config& serialized) {
   }
   const std::string name = serialized["class_name"].get<std::string>();
   LayerFactory factory;
-  {
+  for (auto scope = scopes().rbegin(); scope != scopes().rend() && !factory; ++scope) {
+    if (const auto it = (*scope)->find(name); it != (*scope)->end()) factory = it->second;
+  }
+  if (!factory) {
     std::lock_guard<std::mutex> lock(registry().mutex);
     const auto it = registry().factories.find(name);
     if (it == registry().factories.end()) {
       std::string known;
       for (const auto& [k, f] : registry().factories) known += (known.empty() ? "" : ", ") + k;
       throw Error(cat("layer_from_config: unknown layer class \"", name, "\"; known: ", known,
-                      ". Register custom layers with keras::register_layer<T>(\"", name, "\")"));
+                      ". Register custom layers and models with keras::register_layer<T>(\"", name,
+                      "\") or pass them in load_model's custom_objects"));
     }
     factory = it->second;
   }

@@ -47,6 +47,9 @@ class Sequential : public Model {
   /// The layers, without the input (as in Keras).
   std::vector<LayerHandle> layers() const override;
   std::string class_name() const override { return "Sequential"; }
+  /// {"name", "trainable", "dtype", "layers": [InputLayer, layers...], "build_input_shape"}.
+  Config get_config() const override;
+  static Handle<Sequential> from_config(const Config& config);
 
   Tensor call(const Tensor& inputs, bool training) override;
   std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;

@@ -1,5 +1,7 @@
 #include "optim/adagrad.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace ember::optim {
@@ -36,6 +38,16 @@ Optimizer::Slots Adadelta::slots() const {
 
 Optimizer::Step Adadelta::begin_step(std::int64_t, double) {
   return {OptimizerRule::adadelta, {rho_, epsilon_}};
+}
+
+void Adagrad::add_config(nlohmann::json& config) const {
+  config["initial_accumulator_value"] = initial_accumulator_value_;
+  config["epsilon"] = epsilon_;
+}
+
+void Adadelta::add_config(nlohmann::json& config) const {
+  config["rho"] = rho_;
+  config["epsilon"] = epsilon_;
 }
 
 }  // namespace ember::optim

@@ -23,6 +23,7 @@ class Adagrad : public Optimizer {
 
  protected:
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
 
  private:
@@ -47,6 +48,7 @@ class Adadelta : public Optimizer {
 
  protected:
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
 
  private:

@@ -1,5 +1,7 @@
 #include "optim/adam.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 
 #include "core/error.h"
@@ -91,6 +93,25 @@ Optimizer::Slots Adamax::slots() const { return {{"momentum", "norm", nullptr}, 
 Optimizer::Step Adamax::begin_step(std::int64_t step, double) {
   const double t = static_cast<double>(step);
   return {OptimizerRule::adamax, {beta_1_, beta_2_, epsilon_, 1.0 - std::pow(beta_1_, t)}};
+}
+
+void Adam::add_config(nlohmann::json& config) const {
+  config["beta_1"] = beta_1_;
+  config["beta_2"] = beta_2_;
+  config["epsilon"] = epsilon_;
+  config["amsgrad"] = amsgrad_;
+}
+
+void Nadam::add_config(nlohmann::json& config) const {
+  config["beta_1"] = beta_1_;
+  config["beta_2"] = beta_2_;
+  config["epsilon"] = epsilon_;
+}
+
+void Adamax::add_config(nlohmann::json& config) const {
+  config["beta_1"] = beta_1_;
+  config["beta_2"] = beta_2_;
+  config["epsilon"] = epsilon_;
 }
 
 }  // namespace ember::optim

@@ -27,6 +27,7 @@ class Adam : public Optimizer {
  protected:
   Adam(std::string default_name, const AdamOptions& options);
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
 
  private:
@@ -72,6 +73,7 @@ class Nadam : public Optimizer {
 
  protected:
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
   void save_extra(OptimizerState& state) const override;
   void load_extra(const OptimizerState& state) override;
@@ -100,6 +102,7 @@ class Adamax : public Optimizer {
 
  protected:
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
 
  private:

@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace ember::optim {
 
 /// A learning rate as a function of the optimizer's step (its iteration count before the update).
@@ -18,6 +20,10 @@ class LearningRateSchedule {
  public:
   virtual ~LearningRateSchedule() = default;
   virtual double operator()(std::int64_t step) const = 0;
+  /// Keras' class name and constructor arguments, for saving a compiled model. A user's schedule
+  /// overrides both to be saved (the default get_config() says it cannot be).
+  virtual std::string class_name() const { return "LearningRateSchedule"; }
+  virtual nlohmann::json get_config() const;
 };
 
 struct ExponentialDecayOptions {
@@ -31,6 +37,8 @@ class ExponentialDecay final : public LearningRateSchedule {
  public:
   explicit ExponentialDecay(ExponentialDecayOptions options);
   double operator()(std::int64_t step) const override;
+  std::string class_name() const override { return "ExponentialDecay"; }
+  nlohmann::json get_config() const override;
 
  private:
   ExponentialDecayOptions o_;
@@ -42,6 +50,8 @@ class PiecewiseConstantDecay final : public LearningRateSchedule {
  public:
   PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values);
   double operator()(std::int64_t step) const override;
+  std::string class_name() const override { return "PiecewiseConstantDecay"; }
+  nlohmann::json get_config() const override;
 
  private:
   std::vector<std::int64_t> boundaries_;
@@ -63,6 +73,8 @@ class CosineDecay final : public LearningRateSchedule {
  public:
   explicit CosineDecay(CosineDecayOptions options);
   double operator()(std::int64_t step) const override;
+  std::string class_name() const override { return "CosineDecay"; }
+  nlohmann::json get_config() const override;
 
  private:
   CosineDecayOptions o_;
@@ -82,6 +94,11 @@ class LearningRate {
   /// The rate at `step`.
   double at(std::int64_t step) const;
   bool is_constant() const { return !schedule_ && !function_; }
+  /// A number, or a schedule's {"class_name", "config"} (Keras' serialization). A plain callable
+  /// has no config: that is an ember::Error saying so.
+  nlohmann::json to_config() const;
+  /// The inverse of to_config() for numbers and ember's schedules.
+  static LearningRate from_config(const nlohmann::json& config);
 
  private:
   double value_ = 0;

@@ -12,7 +12,8 @@
 namespace ember::optim {
 
 Optimizer::Optimizer(std::string default_name, LearningRate learning_rate, CommonOptions common)
-    : name_(common.name.empty() ? std::move(default_name) : common.name),
+    : name_(common.name.empty() ? default_name : common.name),
+      class_name_(std::move(default_name)),
       learning_rate_(std::move(learning_rate)),
       common_(std::move(common)) {
   auto check = [&](const std::optional<double>& value, const char* what) {

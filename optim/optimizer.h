@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/kernel_types.h"
 #include "core/tensor.h"
 #include "core/variable.h"
@@ -57,6 +59,11 @@ class Optimizer {
   /// Replaces a constant learning rate (an error for schedules, as in Keras).
   void set_learning_rate(double value);
   const std::string& name() const { return name_; }
+  /// Keras' class name: "SGD", "Adam", "AdamW", ...
+  const std::string& class_name() const { return class_name_; }
+  /// The constructor's arguments as Keras' get_config() writes them (optim::from_config makes the
+  /// optimizer again). A learning rate given as a plain callable cannot be written: ember::Error.
+  nlohmann::json get_config() const;
   /// Gradient values that were NaN or infinite and so skipped, over all updates. Reading it
   /// waits for pending GPU work; on the CPU each skip also prints a warning at once.
   std::int64_t nonfinite_gradients() const;
@@ -84,6 +91,8 @@ class Optimizer {
   virtual Step begin_step(std::int64_t step, double lr) = 0;
   /// Extra per-optimizer state (scalars), saved and restored with the slots.
   virtual void save_extra(OptimizerState&) const {}
+  /// Adds the rule's own arguments (beta_1, momentum, ...) to get_config().
+  virtual void add_config(nlohmann::json& config) const = 0;
   virtual void load_extra(const OptimizerState&) {}
 
  private:
@@ -96,6 +105,7 @@ class Optimizer {
   Tensor& nonfinite_counter(const Device& device);
 
   std::string name_;
+  std::string class_name_;
   LearningRate learning_rate_;
   CommonOptions common_;
   std::int64_t iterations_ = 0;

@@ -18,4 +18,11 @@ namespace ember::optim {
 /// lists the known ones.
 std::shared_ptr<Optimizer> get(const std::string& name);
 
+/// A new optimizer from Keras' serialization {"class_name": "Adam", "config": {...}} (what
+/// Model::save writes and keras.optimizers.serialize gives); a plain name is taken as get(name).
+/// Missing arguments take their defaults; an unknown class or a malformed config is an error.
+std::shared_ptr<Optimizer> from_config(const nlohmann::json& serialized);
+/// {"class_name": ..., "config": optimizer.get_config()}.
+nlohmann::json serialize(const Optimizer& optimizer);
+
 }  // namespace ember::optim

@@ -1,5 +1,7 @@
 #include "optim/rmsprop.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace ember::optim {
@@ -23,6 +25,13 @@ Optimizer::Slots RMSprop::slots() const {
 Optimizer::Step RMSprop::begin_step(std::int64_t, double) {
   return {centered_ ? OptimizerRule::rmsprop_centered : OptimizerRule::rmsprop,
           {rho_, epsilon_, momentum_}};
+}
+
+void RMSprop::add_config(nlohmann::json& config) const {
+  config["rho"] = rho_;
+  config["momentum"] = momentum_;
+  config["epsilon"] = epsilon_;
+  config["centered"] = centered_;
 }
 
 }  // namespace ember::optim

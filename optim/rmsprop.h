@@ -26,6 +26,7 @@ class RMSprop : public Optimizer {
 
  protected:
   Slots slots() const override;
+  void add_config(nlohmann::json& config) const override;
   Step begin_step(std::int64_t step, double lr) override;
 
  private:

@@ -1,5 +1,7 @@
 #include "optim/sgd.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace ember::optim {
@@ -23,6 +25,11 @@ Optimizer::Slots SGD::slots() const {
 Optimizer::Step SGD::begin_step(std::int64_t, double) {
   if (momentum_ == 0) return {OptimizerRule::sgd};
   return {nesterov_ ? OptimizerRule::sgd_nesterov : OptimizerRule::sgd_momentum, {momentum_}};
+}
+
+void SGD::add_config(nlohmann::json& config) const {
+  config["momentum"] = momentum_;
+  config["nesterov"] = nesterov_;
 }
 
 }  // namespace ember::optim

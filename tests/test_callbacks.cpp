@@ -160,6 +160,19 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
   other.load_weights(every->last_saved());
   for (std::size_t i = 0; i < weights.size(); ++i) expect_close(values_of(other.get_weights()[i]), values_of(weights[i]), 0);
   EXPECT_EQ(other.optimizer().iterations(), iterations);
+
+  // A path without .safetensors: whole saved models, which load_model reads back compiled.
+  auto whole = std::make_shared<callbacks::ModelCheckpoint>((dir / "model-{epoch}").string(),
+                                                            callbacks::ModelCheckpointOptions{.monitor = "loss"});
+  f.epochs_run({whole}, 2);
+  EXPECT_EQ(whole->last_saved(), (dir / "model-2").string());
+  EXPECT_TRUE(std::filesystem::exists(dir / "model-1" / "config.json"));
+  auto loaded = keras::load_model(whole->last_saved());
+  ASSERT_TRUE(loaded->compiled());
+  EXPECT_EQ(loaded->optimizer().iterations(), f.model.optimizer().iterations());
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    expect_close(values_of(loaded->get_weights()[i]), values_of(f.model.get_weights()[i]), 0);
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -1,0 +1,189 @@
+#include "layers/compile_config.h"
+
+#include <functional>
+
+#include "core/error.h"
+
+namespace ember::keras::detail {
+
+namespace {
+
+Config serialized(const std::string& class_name, Config config) {
+  return {{"class_name", class_name}, {"config", std::move(config)}};
+}
+
+// --- losses ---------------------------------------------------------------------------------------
+
+Config loss_json(const losses::LossRef& ref) {
+  if (!ref) return nullptr;
+  if (!ref.given_name().empty()) return ref.given_name();
+  const losses::Loss& loss = *ref.object();
+  // Only ember's own classes: their configs hold every constructor argument.
+  if (dynamic_cast<const losses::MeanSquaredError*>(&loss) || dynamic_cast<const losses::MeanAbsoluteError*>(&loss) ||
+      dynamic_cast<const losses::CategoricalCrossentropy*>(&loss) ||
+      dynamic_cast<const losses::SparseCategoricalCrossentropy*>(&loss) ||
+      dynamic_cast<const losses::BinaryCrossentropy*>(&loss) || dynamic_cast<const losses::Huber*>(&loss) ||
+      dynamic_cast<const losses::KLDivergence*>(&loss)) {
+    return serialized(loss.class_name(), loss.get_config());
+  }
+  throw Error(cat("the loss '", loss.name(), "' (", loss.class_name(), ") is a C++ function or a user's class, which ",
+                  "has no config to save; give it by name or as one of ember's loss classes"));
+}
+
+losses::LossRef loss_from_json(const Config& json) {
+  if (json.is_null()) return {};
+  if (json.is_string()) return json.get<std::string>();
+  const std::string class_name = json.at("class_name").get<std::string>();
+  const Config c = json.value("config", Config::object());
+  const std::string name = c.value("name", std::string());
+  const std::string reduction = c.value("reduction", std::string("sum_over_batch_size"));
+  const losses::LossOptions plain{.name = name, .reduction = reduction};
+  if (class_name == "MeanSquaredError") return losses::MeanSquaredError(plain);
+  if (class_name == "MeanAbsoluteError") return losses::MeanAbsoluteError(plain);
+  if (class_name == "KLDivergence") return losses::KLDivergence(plain);
+  if (class_name == "CategoricalCrossentropy" || class_name == "BinaryCrossentropy") {
+    const losses::CrossentropyOptions o{.from_logits = c.value("from_logits", false),
+                                        .label_smoothing = c.value("label_smoothing", 0.0),
+                                        .axis = c.value("axis", std::int64_t{-1}),
+                                        .name = name,
+                                        .reduction = reduction};
+    if (class_name == "BinaryCrossentropy") return losses::BinaryCrossentropy(o);
+    return losses::CategoricalCrossentropy(o);
+  }
+  if (class_name == "SparseCategoricalCrossentropy") {
+    return losses::SparseCategoricalCrossentropy({.from_logits = c.value("from_logits", false),
+                                                  .axis = c.value("axis", std::int64_t{-1}),
+                                                  .name = name,
+                                                  .reduction = reduction});
+  }
+  if (class_name == "Huber") return losses::Huber({.delta = c.value("delta", 1.0), .name = name, .reduction = reduction});
+  throw Error(cat("compile config: unknown loss class \"", class_name, "\""));
+}
+
+Config loss_spec_json(const LossSpec& spec) {
+  switch (spec.kind()) {
+    case LossSpec::Kind::single:
+      return loss_json(spec.single());
+    case LossSpec::Kind::list: {
+      Config list = Config::array();
+      for (const losses::LossRef& ref : spec.list()) list.push_back(loss_json(ref));
+      return list;
+    }
+    case LossSpec::Kind::named: {
+      Config map = Config::object();
+      for (const auto& [output, ref] : spec.named()) map[output] = loss_json(ref);
+      return {{"by_output", map}};
+    }
+  }
+  return nullptr;
+}
+
+LossSpec loss_spec_from_json(const Config& json) {
+  if (json.is_array()) {
+    std::vector<losses::LossRef> list;
+    for (const Config& entry : json) list.push_back(loss_from_json(entry));
+    return list;
+  }
+  if (json.is_object() && json.contains("by_output")) {
+    std::map<std::string, losses::LossRef> named;
+    for (const auto& [output, entry] : json["by_output"].items()) named[output] = loss_from_json(entry);
+    return named;
+  }
+  if (json.is_null()) return {};
+  return loss_from_json(json);
+}
+
+// --- metrics --------------------------------------------------------------------------------------
+
+Config metric_json(const metrics::MetricRef& ref) {
+  if (!ref.given_name().empty()) return ref.given_name();
+  const metrics::Metric& m = *ref.object();
+  using namespace ember::metrics;
+  if (dynamic_cast<const Accuracy*>(&m) || dynamic_cast<const BinaryAccuracy*>(&m) ||
+      dynamic_cast<const CategoricalAccuracy*>(&m) || dynamic_cast<const SparseCategoricalAccuracy*>(&m) ||
+      dynamic_cast<const TopKCategoricalAccuracy*>(&m) || dynamic_cast<const SparseTopKCategoricalAccuracy*>(&m) ||
+      dynamic_cast<const metrics::MeanSquaredError*>(&m) || dynamic_cast<const metrics::MeanAbsoluteError*>(&m) ||
+      dynamic_cast<const RootMeanSquaredError*>(&m)) {
+    return serialized(m.class_name(), m.get_config());
+  }
+  throw Error(cat("the metric '", m.name(), "' (", m.class_name(), ") has no config that ember can save; give it by ",
+                  "name (\"precision\", \"auc\", ...) or as one of the accuracy or error metric classes"));
+}
+
+metrics::MetricRef metric_from_json(const Config& json) {
+  if (json.is_string()) return json.get<std::string>();
+  using namespace ember::metrics;
+  const std::string class_name = json.at("class_name").get<std::string>();
+  const Config c = json.value("config", Config::object());
+  const std::string name = c.value("name", std::string());
+  if (class_name == "Accuracy") return Accuracy(name);
+  if (class_name == "BinaryAccuracy") return BinaryAccuracy({.name = name, .threshold = c.value("threshold", 0.5)});
+  if (class_name == "CategoricalAccuracy") return CategoricalAccuracy(name);
+  if (class_name == "SparseCategoricalAccuracy") return SparseCategoricalAccuracy(name);
+  if (class_name == "TopKCategoricalAccuracy") return TopKCategoricalAccuracy({.k = c.value("k", std::int64_t{5}), .name = name});
+  if (class_name == "SparseTopKCategoricalAccuracy") {
+    return SparseTopKCategoricalAccuracy({.k = c.value("k", std::int64_t{5}), .name = name});
+  }
+  if (class_name == "MeanSquaredError") return metrics::MeanSquaredError(name);
+  if (class_name == "MeanAbsoluteError") return metrics::MeanAbsoluteError(name);
+  if (class_name == "RootMeanSquaredError") return RootMeanSquaredError(name);
+  throw Error(cat("compile config: unknown metric class \"", class_name, "\""));
+}
+
+Config metric_list_json(const std::vector<metrics::MetricRef>& list) {
+  Config out = Config::array();
+  for (const metrics::MetricRef& ref : list) out.push_back(metric_json(ref));
+  return out;
+}
+
+std::vector<metrics::MetricRef> metric_list_from_json(const Config& json) {
+  std::vector<metrics::MetricRef> out;
+  for (const Config& entry : json) out.push_back(metric_from_json(entry));
+  return out;
+}
+
+Config metrics_spec_json(const MetricsSpec& spec) {
+  if (!spec.by_name()) return metric_list_json(spec.list());
+  Config map = Config::object();
+  for (const auto& [output, list] : spec.named()) map[output] = metric_list_json(list);
+  return map;
+}
+
+MetricsSpec metrics_spec_from_json(const Config& json) {
+  if (json.is_null()) return {};
+  if (json.is_array()) return metric_list_from_json(json);
+  std::map<std::string, std::vector<metrics::MetricRef>> named;
+  for (const auto& [output, list] : json.items()) named[output] = metric_list_from_json(list);
+  return named;
+}
+
+}  // namespace
+
+Config compile_config(const CompileOptions& options, const optim::Optimizer& optimizer) {
+  Config config = {{"optimizer", optim::serialize(optimizer)},
+                   {"loss", loss_spec_json(options.loss)},
+                   {"metrics", metrics_spec_json(options.metrics)},
+                   {"weighted_metrics", metrics_spec_json(options.weighted_metrics)}};
+  if (!options.loss_weights.named().empty()) config["loss_weights"] = options.loss_weights.named();
+  else if (!options.loss_weights.list().empty()) config["loss_weights"] = options.loss_weights.list();
+  else config["loss_weights"] = nullptr;
+  return config;
+}
+
+CompileOptions compile_options_from_config(const Config& config) {
+  try {
+    CompileOptions options;
+    options.optimizer = OptimizerRef(optim::from_config(config.at("optimizer")));
+    options.loss = loss_spec_from_json(config.value("loss", Config()));
+    const Config weights = config.value("loss_weights", Config());
+    if (weights.is_array()) options.loss_weights = weights.get<std::vector<double>>();
+    if (weights.is_object()) options.loss_weights = weights.get<std::map<std::string, double>>();
+    options.metrics = metrics_spec_from_json(config.value("metrics", Config()));
+    options.weighted_metrics = metrics_spec_from_json(config.value("weighted_metrics", Config()));
+    return options;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(cat("compile config: malformed: ", e.what(), " in ", config.dump().substr(0, 300)));
+  }
+}
+
+}  // namespace ember::keras::detail

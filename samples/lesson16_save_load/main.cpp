@@ -1,0 +1,118 @@
+// Lesson 16: saving and loading models, as
+//
+//   model.save("save/path/model");  model = tf.keras.models.load_model("save/path/model")
+//   model.to_json();  tf.keras.models.model_from_json(json)
+//   model2.set_weights(model.get_weights());  model.save_weights(p);  model2.load_weights(p)
+//
+// A Fashion-MNIST classifier is trained, saved (architecture, weights, compile() arguments,
+// optimizer state), loaded and trained on from where it stopped; a custom model comes back
+// through its get_config/from_config; the architecture alone travels as JSON.
+//
+//   lesson16_save_load [--dir runs/lesson16] [--rows N]
+#include <cstring>
+#include <iostream>
+
+#include "ember.h"
+
+using namespace ember;
+
+// The lesson's custom model: Dense layers of the given widths. get_config() says how to make it
+// again and from_config() does; load_model finds from_config through custom_objects (or
+// keras::register_layer<NeuralNetwork>("NeuralNetwork")).
+struct NeuralNetwork : keras::Model {
+  std::vector<std::int64_t> units;
+  std::string activation;
+  std::vector<keras::Handle<layers::DenseLayer>> model_layers;
+
+  explicit NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
+      : units(std::move(units_in)), activation(std::move(activation_in)) {
+    for (std::int64_t n : units) model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
+  }
+  Tensor call(const Tensor& inputs) override {
+    Tensor x = inputs;
+    for (auto& layer : model_layers) x = layer(x);
+    return x;
+  }
+  keras::Config get_config() const override {  // def get_config(self): return {"units": self.units}
+    keras::Config config = keras::Model::get_config();
+    config["units"] = units;
+    config["activation"] = activation;
+    return config;
+  }
+  static keras::Handle<NeuralNetwork> from_config(const keras::Config& config) {  // cls(**config)
+    return keras::make<NeuralNetwork>(config.at("units").get<std::vector<std::int64_t>>(),
+                                      config.at("activation").get<std::string>());
+  }
+};
+
+int main(int argc, char** argv) {
+  std::string dir = "runs/lesson16";
+  std::int64_t rows = 20000;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--dir") == 0) dir = argv[++i];
+    else if (std::strcmp(argv[i], "--rows") == 0) rows = std::atoll(argv[++i]);
+  }
+  std::cout << "device: " << default_device() << "\n";
+  random::set_seed(1);
+
+  auto [train, test] = io::datasets::fashion_mnist::load_data();
+  rows = std::min<std::int64_t>(rows, train.first.shape(0));
+  const Tensor x_train = reshape(utils::rescale(train.first.slice(0, rows), 1.0 / 255), {-1, 28 * 28});
+  const Tensor y_train = utils::to_categorical(train.second.slice(0, rows), 10);
+  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28 * 28});
+  const Tensor y_test = utils::to_categorical(test.second, 10);
+
+  // --- the whole model: architecture + weights + compile() + optimizer state --------------------
+  keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
+                           layers::Dense(10, {.activation = "softmax"})});
+  model.compile({.optimizer = optim::Adam({.learning_rate = 0.001}), .loss = "categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  model.fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
+  model.save(dir + "/model");
+  std::cout << "saved " << dir << "/model: config.json + model.safetensors\n";
+
+  auto loaded = keras::load_model(dir + "/model");
+  const double original = model.evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
+  const double restored = loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
+  std::cout << "test accuracy: trained " << original * 100 << " %, loaded " << restored * 100 << " %\n";
+  std::cout << "loaded optimizer: " << loaded->optimizer().class_name() << " after "
+            << loaded->optimizer().iterations() << " steps; training goes on:\n";
+  loaded->fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
+  std::cout << "test accuracy after one more epoch: " << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100
+            << " %\n";
+
+  try {
+    model.save(dir + "/model.h5");  // model.save("model.h5"): not ember's format
+  } catch (const Error& e) {
+    std::cout << "\nmodel.save(\"model.h5\"): " << e.what() << "\n";
+  }
+
+  // --- a custom model --------------------------------------------------------------------------
+  auto custom = keras::make<NeuralNetwork>(std::vector<std::int64_t>{128, 10});
+  (void)custom(x_test.slice(0, 1));  // weights exist after the first call
+  custom->save(dir + "/custom");
+  auto factory = [](const keras::Config& c) -> keras::LayerHandle { return NeuralNetwork::from_config(c); };
+  auto custom_loaded = keras::load_model(dir + "/custom", {.custom_objects = {{"NeuralNetwork", factory}}});
+  std::cout << "\ncustom model loaded with activation \""
+            << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation << "\" (the saved config decides); same outputs: "
+            << std::boolalpha
+            << (reduce_max(abs(custom_loaded(x_test.slice(0, 4)) - custom(x_test.slice(0, 4)))).item<float>() == 0.0f)
+            << "\n";
+
+  // --- the architecture alone, as JSON ------------------------------------------------------------
+  const std::string json = model.to_json();
+  auto clone = keras::model_from_json(json);  // new weights
+  std::cout << "\nto_json: " << json.size() << " characters; model_from_json gives " << clone->count_params()
+            << " parameters, freshly initialised\n";
+
+  // --- weights alone -------------------------------------------------------------------------------
+  clone->set_weights(model.get_weights());  // model2.set_weights(model.get_weights())
+  model.save_weights(dir + "/weights.safetensors");
+  auto model2 = keras::model_from_json(json);
+  model2->load_weights(dir + "/weights.safetensors");
+  const Tensor p = model.predict(x_test.slice(0, 8), {.verbose = 0});
+  std::cout << "clone and model2 predict as the model: " << std::boolalpha
+            << (reduce_max(abs(clone->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() == 0.0f) << ", "
+            << (reduce_max(abs(model2->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() == 0.0f) << "\n";
+  return 0;
+}
