@@ -7,6 +7,7 @@
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/function.h"
 #include "core/gradient_tape.h"
 #include "core/ops.h"
 #include "core/shape.h"

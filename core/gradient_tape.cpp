@@ -9,6 +9,7 @@
 #include "core/ops_creation.h"
 #include "core/ops_elementwise.h"
 #include "core/tensor_impl.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -151,6 +152,7 @@ std::vector<Variable> GradientTape::watched_variables() const { return state_->w
 bool GradientTape::persistent() const { return state_->persistent; }
 
 Tensor stop_gradient(const Tensor& x) {
+  EMBER_TRACE_OP("stop_gradient", stop_gradient, x);
   detail::check_defined(x, "stop_gradient");
   return detail::view(x, x.shape());  // a new identity that no tape has recorded
 }

@@ -7,6 +7,7 @@
 #include "core/gradients.h"
 #include "core/op_support.h"
 #include "core/ops_shape.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -30,6 +31,7 @@ void check_input_shape(const char* op, const Shape& shape, const char* what) {
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
+  EMBER_TRACE_OP("conv2d", conv2d, x, filter, options);
   constexpr const char* op = "conv2d";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");
@@ -53,6 +55,7 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& option
 
 Tensor conv2d_backward_input(const Shape& input_shape, const Tensor& filter, const Tensor& dy,
                              const Conv2DOptions& options) {
+  EMBER_TRACE_OP("conv2d_backward_input", conv2d_backward_input, input_shape, filter, dy, options);
   constexpr const char* op = "conv2d_backward_input";
   detail::check_image_operands(op, dy, {&filter});
   check_input_shape(op, input_shape, "input_shape");
@@ -77,6 +80,7 @@ Tensor conv2d_backward_input(const Shape& input_shape, const Tensor& filter, con
 
 Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const Tensor& dy,
                               const Conv2DOptions& options) {
+  EMBER_TRACE_OP("conv2d_backward_filter", conv2d_backward_filter, x, filter_shape, dy, options);
   constexpr const char* op = "conv2d_backward_filter";
   detail::check_image_operands(op, x, {&dy});
   check_rank4(op, x, "x");
@@ -100,6 +104,7 @@ Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const 
 }
 
 Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
+  EMBER_TRACE_OP("conv2d_transpose", conv2d_transpose, x, filter, options);
   constexpr const char* op = "conv2d_transpose";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");
@@ -122,6 +127,7 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptio
 }
 
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
+  EMBER_TRACE_OP("depthwise_conv2d", depthwise_conv2d, x, filter, options);
   constexpr const char* op = "depthwise_conv2d";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");

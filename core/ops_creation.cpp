@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/op_support.h"
+#include "core/trace.h"
 
 namespace ember {
 
@@ -17,11 +18,13 @@ Tensor ones(const Shape& shape, DType dtype) {
 }
 
 Tensor zeros_like(const Tensor& x, std::optional<DType> dtype) {
+  EMBER_TRACE_OP("zeros_like", zeros_like, x, dtype);
   detail::check_defined(x, "zeros_like");
   return detail::full(x.shape(), dtype.value_or(x.dtype()), x.device(), ScalarValue{});
 }
 
 Tensor ones_like(const Tensor& x, std::optional<DType> dtype) {
+  EMBER_TRACE_OP("ones_like", ones_like, x, dtype);
   detail::check_defined(x, "ones_like");
   return detail::full(x.shape(), dtype.value_or(x.dtype()), x.device(), ScalarValue{1.0, 1});
 }

@@ -1,3 +1,4 @@
+#include "core/trace.h"
 #include "core/ops_elementwise.h"
 
 #include "core/constant.h"
@@ -65,6 +66,7 @@ ElementwiseInput operand_input(const Operand& v, DType dtype, const Shape& out_s
 }
 
 Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
+  EMBER_TRACE_OP("binary", binary, op, a_in, b_in);
   const char* name = binary_name(op);
   if (a_in.is_scalar() && b_in.is_scalar()) {
     return binary(op, constant(a_in.scalar()), b_in);  // like tf.add(1, 2): a scalar tensor
@@ -110,6 +112,7 @@ Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
 }
 
 Tensor unary(UnaryOp op, const char* name, const Tensor& x, double param = 0) {
+  EMBER_TRACE_OP("unary", unary, op, name, x, param);
   detail::check_defined(x, name);
   switch (op) {
     case UnaryOp::negative:
@@ -182,6 +185,7 @@ Tensor softplus(const Tensor& x) { return unary(UnaryOp::softplus, "softplus", x
 Tensor erf(const Tensor& x) { return unary(UnaryOp::erf, "erf", x); }
 
 Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
+  EMBER_TRACE_OP("where", where, cond, x_in, y_in);
   detail::check_defined(cond, "where");
   detail::check_dtype_in("where", cond, {DType::bool_}, "a bool condition");
   Operand x = x_in, y = y_in;
@@ -218,6 +222,7 @@ Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
 }
 
 Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
+  EMBER_TRACE_OP("clip_by_value", clip_by_value, x, lo, hi);
   detail::check_defined(x, "clip_by_value");
   Tensor out = minimum(maximum(x, lo), hi);
   if (out.shape() != x.shape()) {
@@ -228,6 +233,7 @@ Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
 }
 
 Tensor cast(const Tensor& x, DType dtype) {
+  EMBER_TRACE_OP("cast", cast, x, dtype);
   detail::check_defined(x, "cast");
   if (x.dtype() == dtype) return x;
   Tensor out = detail::empty(x.shape(), dtype, x.device());

@@ -4,6 +4,7 @@
 #include "core/op_support.h"
 #include "core/ops_linalg.h"
 #include "core/tensor.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -78,7 +79,12 @@ IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries)
 
 }  // namespace detail
 
+namespace {
+Tensor index_of(const Tensor& x, const std::vector<Index>& entries) { return x.index(entries); }
+}  // namespace
+
 Tensor Tensor::index(const std::vector<Index>& entries) const {
+  EMBER_TRACE_OP("index", index_of, *this, entries);
   detail::check_defined(*this, "index");
   const detail::IndexRegion region = detail::resolve_index(shape(), entries);
   Tensor out;

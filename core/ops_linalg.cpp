@@ -8,6 +8,7 @@
 #include "core/op_support.h"
 #include "core/ops_creation.h"
 #include "core/ops_shape.h"
+#include "core/trace.h"
 
 namespace ember {
 
@@ -20,6 +21,7 @@ std::vector<std::int64_t> leading(const Shape& s, int drop) {
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
+  EMBER_TRACE_OP("matmul", matmul, a_in, b_in, options);
   detail::check_defined(a_in, "matmul");
   detail::check_defined(b_in, "matmul");
   detail::check_same_device("matmul", a_in, b_in);

@@ -5,6 +5,7 @@
 #include "core/gradients.h"
 #include "core/ops.h"
 #include "core/op_support.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -28,9 +29,13 @@ Tensor softmax_impl(bool log, const Tensor& x, std::int64_t axis, const char* na
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, std::int64_t axis) { return softmax_impl(false, x, axis, "softmax"); }
+Tensor softmax(const Tensor& x, std::int64_t axis) {
+  EMBER_TRACE_OP("softmax", softmax, x, axis);
+  return softmax_impl(false, x, axis, "softmax");
+}
 
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, std::int64_t axis) {
+  EMBER_TRACE_OP("softmax_cross_entropy_with_logits", softmax_cross_entropy_with_logits, labels, logits, axis);
   const char* name = "softmax_cross_entropy_with_logits";
   detail::check_defined(labels, name);
   detail::check_defined(logits, name);
@@ -65,6 +70,7 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
 }
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
+  EMBER_TRACE_OP("sparse_softmax_cross_entropy_with_logits", sparse_softmax_cross_entropy_with_logits, labels, logits);
   const char* name = "sparse_softmax_cross_entropy_with_logits";
   detail::check_defined(labels, name);
   detail::check_defined(logits, name);
@@ -95,6 +101,7 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   return loss;
 }
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
+  EMBER_TRACE_OP("log_softmax", log_softmax, x, axis);
   return softmax_impl(true, x, axis, "log_softmax");
 }
 

@@ -10,6 +10,7 @@
 #include "core/ops_conv.h"
 #include "core/ops_elementwise.h"
 #include "core/ops_reduce.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -37,6 +38,7 @@ namespace detail {
 
 BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& scale,
                                        const Tensor& mean, const Tensor& inv_std, double epsilon) {
+  EMBER_TRACE_OP("batch_norm_backward", batch_norm_backward, x, dy, scale, mean, inv_std, epsilon);
   const BatchNormArgs a = batch_norm_args(x, epsilon);
   BatchNormGradients g{empty(x.shape(), x.dtype(), x.device()),
                        empty(scale.shape(), x.dtype(), x.device()),
@@ -56,6 +58,7 @@ BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const 
 
 FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, const Tensor& offset,
                                       double epsilon) {
+  EMBER_TRACE_OP("fused_batch_norm", fused_batch_norm, x, scale, offset, epsilon);
   constexpr const char* op = "fused_batch_norm";
   detail::check_image_operands(op, x, {&scale, &offset});
   if (x.rank() < 1)
@@ -97,6 +100,7 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
 Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance,
                            const std::optional<Tensor>& offset, const std::optional<Tensor>& scale,
                            double epsilon) {
+  EMBER_TRACE_OP("batch_normalization", batch_normalization, x, mean, variance, offset, scale, epsilon);
   constexpr const char* op = "batch_normalization";
   detail::check_image_operands(op, x, {&mean, &variance});
   if (offset) detail::check_image_operands(op, x, {&*offset});
@@ -111,6 +115,7 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
 }
 
 Tensor bias_add(const Tensor& x, const Tensor& bias) {
+  EMBER_TRACE_OP("bias_add", bias_add, x, bias);
   constexpr const char* op = "bias_add";
   detail::check_defined(x, op);
   detail::check_defined(bias, op);
@@ -125,6 +130,7 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
 }
 
 Tensor dropout(const Tensor& x, double rate, std::optional<random::Generator> generator) {
+  EMBER_TRACE_SOURCE("dropout", dropout, x, rate, generator);
   detail::check_defined(x, "dropout");
   detail::check_floating("dropout", x);
   if (!(rate >= 0 && rate < 1)) throw Error(cat("dropout: rate must be in [0, 1), got ", rate));

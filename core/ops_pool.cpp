@@ -7,6 +7,7 @@
 #include "core/ops_conv.h"
 #include "core/ops_reduce.h"
 #include "core/ops_shape.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -26,6 +27,7 @@ Tensor pool_forward(PoolMode mode, const char* op, const Tensor& x, const Pool2D
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, const Pool2DOptions& options) {
+  EMBER_TRACE_OP("max_pool2d", max_pool2d, x, options);
   const Tensor y = pool_forward(PoolMode::max, "max_pool2d", x, options);
   autodiff::maybe_record("max_pool2d", {&x}, y,
                          [&] { return grad::max_pool2d_backward_rule(x, y, options); });
@@ -33,6 +35,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2DOptions& options) {
 }
 
 Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& options) {
+  EMBER_TRACE_OP("avg_pool2d", avg_pool2d, x, options);
   const Tensor y = pool_forward(PoolMode::average, "avg_pool2d", x, options);
   autodiff::maybe_record("avg_pool2d", {&x}, y,
                          [&] { return grad::avg_pool2d_backward_rule(x.shape(), options); });
@@ -41,6 +44,7 @@ Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& options) {
 
 Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
                            const Pool2DOptions& options) {
+  EMBER_TRACE_OP("max_pool2d_backward", max_pool2d_backward, x, y, dy, options);
   constexpr const char* op = "max_pool2d_backward";
   detail::check_image_operands(op, x, {&y, &dy});
   check_rank4(op, x, "x");
@@ -61,6 +65,7 @@ Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
 
 Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
                            const Pool2DOptions& options) {
+  EMBER_TRACE_OP("avg_pool2d_backward", avg_pool2d_backward, input_shape, dy, options);
   constexpr const char* op = "avg_pool2d_backward";
   detail::check_image_operands(op, dy, {});
   if (input_shape.rank() != 4)
@@ -79,18 +84,21 @@ Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
 }
 
 Tensor global_average_pool2d(const Tensor& x, bool keepdims) {
+  EMBER_TRACE_OP("global_average_pool2d", global_average_pool2d, x, keepdims);
   detail::check_image_operands("global_average_pool2d", x, {});
   check_rank4("global_average_pool2d", x, "x");
   return reduce_mean(x, {1, 2}, keepdims);
 }
 
 Tensor global_max_pool2d(const Tensor& x, bool keepdims) {
+  EMBER_TRACE_OP("global_max_pool2d", global_max_pool2d, x, keepdims);
   detail::check_image_operands("global_max_pool2d", x, {});
   check_rank4("global_max_pool2d", x, "x");
   return reduce_max(x, {1, 2}, keepdims);
 }
 
 Tensor upsampling2d(const Tensor& x, Size2D size) {
+  EMBER_TRACE_OP("upsampling2d", upsampling2d, x, size);
   detail::check_defined(x, "upsampling2d");
   check_rank4("upsampling2d", x, "x");
   if (size.height < 1 || size.width < 1) {

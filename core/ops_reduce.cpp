@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/gradients.h"
 #include "core/op_support.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace {
@@ -42,6 +43,7 @@ std::int64_t product(const std::vector<std::int64_t>& dims, int begin, int end) 
 }
 
 Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
+  EMBER_TRACE_OP("reduce", reduce, op, x, axes, keepdims);
   const char* name = reduce_name(op);
   detail::check_defined(x, name);
   if (op == ReduceOp::any || op == ReduceOp::all) {
@@ -88,6 +90,7 @@ Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor arg_reduce(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
+  EMBER_TRACE_OP("arg_reduce", arg_reduce, op, x, axis);
   const char* name = op == ArgReduceOp::argmax ? "argmax" : "argmin";
   detail::check_defined(x, name);
   if (x.dtype() == DType::bool_) {

@@ -3,10 +3,12 @@
 #include "core/autodiff.h"
 #include "core/op_support.h"
 #include "core/ops_shape.h"
+#include "core/trace.h"
 
 namespace ember::detail {
 
 Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Index>& entries) {
+  EMBER_TRACE_OP("index_backward", index_backward, g, shape, entries);
   const IndexRegion region = resolve_index(shape, entries);
   Tensor out = full(shape, g.dtype(), g.device(), ScalarValue{});
   copy_region(g, 0, contiguous_layout(region.shape), out, region.offset, region.layout);
@@ -19,6 +21,7 @@ Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Ind
 }
 
 Tensor gather_backward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape) {
+  EMBER_TRACE_OP("gather_backward", gather_backward, g, indices, axis, shape);
   Tensor out = full(shape, g.dtype(), g.device(), ScalarValue{});
   std::int64_t outer = 1, inner = 1;
   for (int i = 0; i < axis; ++i) outer *= shape.dims()[i];

@@ -1,3 +1,4 @@
+#include "core/trace.h"
 #include "core/ops_shape.h"
 
 #include <algorithm>
@@ -29,6 +30,7 @@ StridedLayout permuted_layout(const Shape& shape, const std::vector<int>& perm) 
 }  // namespace
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
+  EMBER_TRACE_OP("reshape", reshape, x, shape);
   check_defined(x, "reshape");
   std::vector<std::int64_t> dims = shape.dims();
   int inferred = -1;
@@ -64,6 +66,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 }
 
 Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm_in) {
+  EMBER_TRACE_OP("transpose", transpose, x, perm_in);
   check_defined(x, "transpose");
   const int rank = x.rank();
   std::vector<int> perm(rank);
@@ -90,6 +93,7 @@ Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm_
 }
 
 Tensor expand_dims(const Tensor& x, std::int64_t axis) {
+  EMBER_TRACE_OP("expand_dims", expand_dims, x, axis);
   check_defined(x, "expand_dims");
   const int a = normalize_axis(axis, x.rank() + 1, "expand_dims");
   std::vector<std::int64_t> dims = x.shape().dims();
@@ -98,6 +102,7 @@ Tensor expand_dims(const Tensor& x, std::int64_t axis) {
 }
 
 Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
+  EMBER_TRACE_OP("squeeze", squeeze, x, axes);
   check_defined(x, "squeeze");
   std::vector<bool> drop(x.rank(), false);
   if (axes) {
@@ -120,6 +125,7 @@ Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
 }
 
 Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
+  EMBER_TRACE_OP("concat", concat, values, axis);
   if (values.empty()) throw ShapeError("concat: expected at least one tensor, got none");
   for (const Tensor& v : values) check_defined(v, "concat");
   const Tensor& first = values.front();
@@ -160,6 +166,7 @@ Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
 }
 
 Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
+  EMBER_TRACE_OP("stack", stack, values, axis);
   if (values.empty()) throw ShapeError("stack: expected at least one tensor, got none");
   std::vector<Tensor> expanded;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -175,6 +182,7 @@ Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
 }
 
 std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) {
+  EMBER_TRACE_OP("split", split, x, num, axis);
   check_defined(x, "split");
   const int a = normalize_axis(axis, x.rank(), "split");
   if (num <= 0 || x.shape(a) % num != 0) {
@@ -186,6 +194,7 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) 
 
 std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes_in,
                           std::int64_t axis) {
+  EMBER_TRACE_OP("split", split, x, sizes_in, axis);
   check_defined(x, "split");
   const int a = normalize_axis(axis, x.rank(), "split");
   std::vector<std::int64_t> sizes = sizes_in;
@@ -219,6 +228,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& size
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  EMBER_TRACE_OP("broadcast_to", broadcast_to, x, shape);
   check_defined(x, "broadcast_to");
   const Shape target = broadcast_shapes(x.shape(), shape, "broadcast_to");
   if (target != shape) {
@@ -233,6 +243,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
 }
 
 Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
+  EMBER_TRACE_OP("tile", tile, x, multiples);
   check_defined(x, "tile");
   if (static_cast<int>(multiples.size()) != x.rank()) {
     throw ShapeError(cat("tile: multiples has ", multiples.size(), " entries but the tensor has ",
@@ -254,6 +265,7 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
 
 Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& paddings,
            const Scalar& constant_value) {
+  EMBER_TRACE_OP("pad", pad, x, paddings, constant_value);
   check_defined(x, "pad");
   if (static_cast<int>(paddings.size()) != x.rank()) {
     throw ShapeError(cat("pad: paddings has ", paddings.size(), " rows but the tensor has rank ",
@@ -281,6 +293,7 @@ Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& padd
 }
 
 Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
+  EMBER_TRACE_OP("gather", gather, x, indices, axis);
   check_defined(x, "gather");
   check_defined(indices, "gather");
   detail::check_same_device("gather", x, indices);
@@ -328,6 +341,7 @@ Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::in
 
 Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value,
                const Scalar& off_value, std::int64_t axis, DType dtype) {
+  EMBER_TRACE_OP("one_hot", one_hot, indices, depth, on_value, off_value, axis, dtype);
   check_defined(indices, "one_hot");
   detail::check_dtype_in("one_hot", indices, {DType::int32, DType::int64, DType::uint8},
                          "integer indices");
@@ -347,6 +361,7 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value
 }
 
 Tensor identity(const Tensor& x) {
+  EMBER_TRACE_OP("identity", identity, x);
   check_defined(x, "identity");
   Tensor out = detail::view(x, x.shape());
   autodiff::maybe_record("identity", {&x}, out, [] { return grad::identity_backward(); });

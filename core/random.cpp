@@ -8,6 +8,7 @@
 #include "core/op_support.h"
 #include "core/ops_shape.h"
 #include "core/philox.h"
+#include "core/trace.h"
 
 namespace ember::random {
 namespace {
@@ -100,16 +101,19 @@ RandomArgs uniform_args(const UniformOptions& o) {
 }  // namespace
 
 Tensor normal(const Shape& shape, NormalOptions o) {
+  EMBER_TRACE_SOURCE("random.normal", normal, shape, o);
   return generate("random::normal", shape, o.dtype, normal_args("random::normal", o, false),
                   generator().next());
 }
 
 Tensor truncated_normal(const Shape& shape, NormalOptions o) {
+  EMBER_TRACE_SOURCE("random.truncated_normal", truncated_normal, shape, o);
   return generate("random::truncated_normal", shape, o.dtype,
                   normal_args("random::truncated_normal", o, true), generator().next());
 }
 
 Tensor uniform(const Shape& shape, UniformOptions o) {
+  EMBER_TRACE_SOURCE("random.uniform", uniform, shape, o);
   return generate("random::uniform", shape, o.dtype, uniform_args(o), generator().next());
 }
 
@@ -132,22 +136,41 @@ std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t
 }  // namespace
 
 Tensor Generator::normal(const Shape& shape, NormalOptions o) {
+  if (trace::recording()) {
+    const Generator self = *this;  // copies share the state: a replay draws the next numbers
+    return std::move(*trace::traced_call(
+        "Generator.normal", trace::NodeKind::source,
+        [self](const Shape& s, const NormalOptions& options) { return Generator(self).normal(s, options); }, shape, o));
+  }
   return generate("Generator::normal", shape, o.dtype, normal_args("Generator::normal", o, false),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
+  if (trace::recording()) {
+    const Generator self = *this;  // copies share the state: a replay draws the next numbers
+    return std::move(*trace::traced_call(
+        "Generator.truncated_normal", trace::NodeKind::source,
+        [self](const Shape& s, const NormalOptions& options) { return Generator(self).truncated_normal(s, options); }, shape, o));
+  }
   return generate("Generator::truncated_normal", shape, o.dtype,
                   normal_args("Generator::truncated_normal", o, true),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
+  if (trace::recording()) {
+    const Generator self = *this;  // copies share the state: a replay draws the next numbers
+    return std::move(*trace::traced_call(
+        "Generator.uniform", trace::NodeKind::source,
+        [self](const Shape& s, const UniformOptions& options) { return Generator(self).uniform(s, options); }, shape, o));
+  }
   return generate("Generator::uniform", shape, o.dtype, uniform_args(o),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor shuffle(const Tensor& x) {
+  EMBER_TRACE_SOURCE("random.shuffle", shuffle, x);
   detail::check_defined(x, "random::shuffle");
   if (x.rank() == 0) throw ShapeError("random::shuffle: cannot shuffle a scalar");
   const std::int64_t n = x.shape(0);

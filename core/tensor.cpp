@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/tensor_impl.h"
+#include "core/trace.h"
 
 namespace ember {
 namespace detail {
@@ -82,7 +83,12 @@ const void* Tensor::raw_data() const {
   return impl_->data();
 }
 
+namespace {
+Tensor copy_to(const Tensor& x, const Device& target) { return x.to(target); }
+}  // namespace
+
 Tensor Tensor::to(const Device& target) const {
+  EMBER_TRACE_OP("to", copy_to, *this, target);
   detail::check_defined(*this, "Tensor::to");
   const Device source = device();
   if (source == target) return *this;
@@ -100,6 +106,7 @@ namespace {
 // Copies the tensor's bytes to `host` after checking that T is its element type.
 void read_to_host(const Tensor& t, DType expected, void* host, const char* what) {
   detail::check_defined(t, what);
+  trace::note_host_read(t, what);
   if (t.dtype() != expected) {
     throw DTypeError(cat(what, ": the tensor is ", dtype_name(t.dtype()), " but ",
                          dtype_name(expected), " was asked for; use the matching C++ type or ",

@@ -8,6 +8,7 @@
 #include "core/ops_elementwise.h"
 #include "core/ops_shape.h"
 #include "core/tensor_impl.h"
+#include "core/trace.h"
 
 namespace ember {
 
@@ -56,14 +57,16 @@ void Variable::check_defined(const char* op) const {
 
 Tensor Variable::value() const {
   check_defined("Variable::value");
+  if (trace::recording()) return trace::variable_read(*this, state_->value);
   return state_->value;
 }
 
 Tensor Variable::read() const {
   check_defined("Variable::read");
-  if (!autodiff::any_recording()) return state_->value;
+  if (!autodiff::any_recording()) return value();
   autodiff::on_variable_read(*this);
-  return detail::view_with_id(state_->value, state_->id);
+  const Tensor read = detail::view_with_id(state_->value, state_->id);
+  return trace::recording() ? trace::variable_read(*this, read) : read;
 }
 
 const std::string& Variable::name() const {
@@ -88,6 +91,10 @@ std::uint64_t Variable::id() const {
 
 Variable& Variable::assign(const Operand& value) {
   check_defined("Variable::assign");
+  if (trace::recording()) {
+    trace::record_effect("Variable.assign", [self = *this](const Operand& x) { Variable(self).assign(x); }, value);
+    return *this;
+  }
   const autodiff::PauseAll not_differentiable;
   const Tensor v = checked_value(value, state_->value, "Variable::assign");
   if (v.shape() != state_->value.shape()) {
@@ -100,6 +107,10 @@ Variable& Variable::assign(const Operand& value) {
 
 Variable& Variable::assign_add(const Operand& delta) {
   check_defined("Variable::assign_add");
+  if (trace::recording()) {
+    trace::record_effect("Variable.assign_add", [self = *this](const Operand& x) { Variable(self).assign_add(x); }, delta);
+    return *this;
+  }
   const autodiff::PauseAll not_differentiable;
   const Tensor next = add(state_->value, checked_value(delta, state_->value, "Variable::assign_add"));
   if (next.shape() != state_->value.shape()) {
@@ -112,6 +123,10 @@ Variable& Variable::assign_add(const Operand& delta) {
 
 Variable& Variable::assign_sub(const Operand& delta) {
   check_defined("Variable::assign_sub");
+  if (trace::recording()) {
+    trace::record_effect("Variable.assign_sub", [self = *this](const Operand& x) { Variable(self).assign_sub(x); }, delta);
+    return *this;
+  }
   const autodiff::PauseAll not_differentiable;
   const Tensor next =
       subtract(state_->value, checked_value(delta, state_->value, "Variable::assign_sub"));
@@ -153,6 +168,10 @@ VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)
 }
 
 Variable& VariableSlice::assign(const Operand& value) {
+  if (trace::recording()) {
+    trace::record_effect("VariableSlice.assign", [slice = *this](const Operand& x) { VariableSlice(slice).assign(x); }, value);
+    return variable_;
+  }
   const autodiff::PauseAll not_differentiable;
   const Tensor current = variable_.value();
   const Tensor v = checked_value(value, current, "VariableSlice::assign");

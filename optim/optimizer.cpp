@@ -8,6 +8,7 @@
 #include "core/gradient_tape.h"
 #include "core/op_support.h"
 #include "core/ops.h"
+#include "core/trace.h"
 
 namespace ember::optim {
 
@@ -115,6 +116,26 @@ std::vector<Tensor> Optimizer::clip(const std::vector<Tensor>& grads) const {
 
 void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                                 const std::vector<Variable>& vars) {
+  if (trace::recording()) {
+    // One node for the whole step: its coefficients (bias corrections, the learning rate of a
+    // schedule) are computed on the host from the step count, so a replay must run it again.
+    std::vector<Tensor> given;
+    std::vector<bool> present;
+    for (const auto& g : grads) {
+      present.push_back(g.has_value());
+      if (g) given.push_back(*g);
+    }
+    trace::record_effect(
+        "Optimizer.apply_gradients",
+        [this, vars, present](const std::vector<Tensor>& values) {
+          std::vector<std::optional<Tensor>> rebuilt;
+          std::size_t next = 0;
+          for (bool p : present) rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
+          apply_gradients(rebuilt, vars);
+        },
+        given);
+    return;
+  }
   if (grads.size() != vars.size()) {
     throw Error(cat(name_, ".apply_gradients: ", grads.size(), " gradients for ", vars.size(),
                     " variables; pass one gradient (or none) per variable"));
