@@ -167,7 +167,10 @@ std::shared_ptr<Graph> Tracer::finish(const std::vector<Tensor>& outputs, TraceS
     for (int& s : node.inputs) s = alias[s];
     if (node.kind == NodeKind::pure && !node.key.empty()) {
       std::string full = node.key;
-      for (int s : node.inputs) full += "|" + std::to_string(s);
+      for (int s : node.inputs) {
+        full += '|';
+        full += std::to_string(s);
+      }
       const auto found = first_with_key.find(full);
       if (found != first_with_key.end()) {
         const Node& first = graph->nodes[found->second];

@@ -149,7 +149,9 @@ bool append_key(std::string& key, const T& value) {
       key += "T";
       return true;
     }
-    key += std::to_string(static_cast<int>(value.scalar().natural_dtype())) + ":" + exact_text(value.scalar().as_double());
+    key += std::to_string(static_cast<int>(value.scalar().natural_dtype()));
+    key += ':';
+    key += exact_text(value.scalar().as_double());
     return true;
   } else if constexpr (std::is_same_v<T, bool> || std::is_integral_v<T>) {
     key += std::to_string(value);
@@ -161,10 +163,10 @@ bool append_key(std::string& key, const T& value) {
     key += std::to_string(static_cast<long long>(value));
     return true;
   } else if constexpr (std::is_same_v<T, Shape>) {
-    for (std::int64_t d : value.dims()) key += std::to_string(d) + ",";
+    for (std::int64_t d : value.dims()) (key += std::to_string(d)) += ',';
     return true;
   } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
-    for (std::int64_t d : value) key += std::to_string(d) + ",";
+    for (std::int64_t d : value) (key += std::to_string(d)) += ',';
     return true;
   } else if constexpr (std::is_same_v<T, const char*> || std::is_same_v<T, std::string>) {
     key += value;
