@@ -140,7 +140,8 @@ Tensor Generator::normal(const Shape& shape, NormalOptions o) {
     const Generator self = *this;  // copies share the state: a replay draws the next numbers
     return std::move(*trace::traced_call(
         "Generator.normal", trace::NodeKind::source,
-        [self](const Shape& s, const NormalOptions& options) { return Generator(self).normal(s, options); }, shape, o));
+        [self](const Shape& s, const NormalOptions& options) { return Generator(self).normal(s, options); },
+        shape, o));
   }
   return generate("Generator::normal", shape, o.dtype, normal_args("Generator::normal", o, false),
                   next_of(state_->mutex, state_->seed, state_->calls));
@@ -151,7 +152,8 @@ Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
     const Generator self = *this;  // copies share the state: a replay draws the next numbers
     return std::move(*trace::traced_call(
         "Generator.truncated_normal", trace::NodeKind::source,
-        [self](const Shape& s, const NormalOptions& options) { return Generator(self).truncated_normal(s, options); }, shape, o));
+        [self](const Shape& s, const NormalOptions& options) { return Generator(self).truncated_normal(s, options); },
+        shape, o));
   }
   return generate("Generator::truncated_normal", shape, o.dtype,
                   normal_args("Generator::truncated_normal", o, true),
@@ -163,7 +165,8 @@ Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
     const Generator self = *this;  // copies share the state: a replay draws the next numbers
     return std::move(*trace::traced_call(
         "Generator.uniform", trace::NodeKind::source,
-        [self](const Shape& s, const UniformOptions& options) { return Generator(self).uniform(s, options); }, shape, o));
+        [self](const Shape& s, const UniformOptions& options) { return Generator(self).uniform(s, options); },
+        shape, o));
   }
   return generate("Generator::uniform", shape, o.dtype, uniform_args(o),
                   next_of(state_->mutex, state_->seed, state_->calls));

@@ -205,7 +205,8 @@ std::shared_ptr<Graph> Tracer::finish(const std::vector<Tensor>& outputs, TraceS
   graph->slot_count = slot_count();
   graph->release_after.resize(graph->nodes.size());
   for (int s = 0; s < slot_count(); ++s) {
-    if (last_use[s] >= 0 && last_use[s] != std::numeric_limits<int>::max()) graph->release_after[last_use[s]].push_back(s);
+    const bool read_and_released = last_use[s] >= 0 && last_use[s] != std::numeric_limits<int>::max();
+    if (read_and_released) graph->release_after[last_use[s]].push_back(s);
   }
   return graph;
 }
@@ -221,7 +222,8 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& args) const {
     for (int s : node.inputs) inputs.push_back(values[s]);
     std::vector<Tensor> results = node.replay(inputs);
     if (results.size() != node.outputs.size()) {
-      throw Error(cat("graph function: a replayed node gave ", results.size(), " values, its trace ", node.outputs.size()));
+      throw Error(cat("graph function: a replayed node gave ", results.size(), " values, its trace ",
+                      node.outputs.size()));
     }
     for (std::size_t j = 0; j < results.size(); ++j) {
       if (node.outputs[j] >= 0) values[node.outputs[j]] = std::move(results[j]);

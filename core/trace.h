@@ -117,7 +117,9 @@ template <>
 struct Arg<std::vector<Tensor>> {
   using Kept = std::size_t;
   static std::size_t count(const std::vector<Tensor>& v) { return v.size(); }
-  static void collect(const std::vector<Tensor>& v, std::vector<Tensor>& out) { out.insert(out.end(), v.begin(), v.end()); }
+  static void collect(const std::vector<Tensor>& v, std::vector<Tensor>& out) {
+    out.insert(out.end(), v.begin(), v.end());
+  }
   static Kept keep(const std::vector<Tensor>& v) { return v.size(); }
   static std::vector<Tensor> substitute(Kept size, const std::vector<Tensor>& in, std::size_t at) {
     return std::vector<Tensor>(in.begin() + static_cast<std::ptrdiff_t>(at),

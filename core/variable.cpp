@@ -108,7 +108,8 @@ Variable& Variable::assign(const Operand& value) {
 Variable& Variable::assign_add(const Operand& delta) {
   check_defined("Variable::assign_add");
   if (trace::recording()) {
-    trace::record_effect("Variable.assign_add", [self = *this](const Operand& x) { Variable(self).assign_add(x); }, delta);
+    trace::record_effect(
+        "Variable.assign_add", [self = *this](const Operand& x) { Variable(self).assign_add(x); }, delta);
     return *this;
   }
   const autodiff::PauseAll not_differentiable;
@@ -124,7 +125,8 @@ Variable& Variable::assign_add(const Operand& delta) {
 Variable& Variable::assign_sub(const Operand& delta) {
   check_defined("Variable::assign_sub");
   if (trace::recording()) {
-    trace::record_effect("Variable.assign_sub", [self = *this](const Operand& x) { Variable(self).assign_sub(x); }, delta);
+    trace::record_effect(
+        "Variable.assign_sub", [self = *this](const Operand& x) { Variable(self).assign_sub(x); }, delta);
     return *this;
   }
   const autodiff::PauseAll not_differentiable;
@@ -169,7 +171,8 @@ VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)
 
 Variable& VariableSlice::assign(const Operand& value) {
   if (trace::recording()) {
-    trace::record_effect("VariableSlice.assign", [slice = *this](const Operand& x) { VariableSlice(slice).assign(x); }, value);
+    trace::record_effect(
+        "VariableSlice.assign", [slice = *this](const Operand& x) { VariableSlice(slice).assign(x); }, value);
     return variable_;
   }
   const autodiff::PauseAll not_differentiable;

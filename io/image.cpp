@@ -55,16 +55,21 @@ std::vector<std::int64_t> draw(std::int64_t count, std::int64_t limit, random::G
   return values.to(Device::cpu()).to_vector<std::int64_t>();
 }
 
-Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* generator, const char* op) {
+/// Mirrors the images whose entry in `which` is nonzero, or every image when `which` is null.
+Tensor flip(const Tensor& images, bool horizontal, const std::vector<std::int64_t>* which, const char* op) {
   const Tensor batch = as_batch(images, op);
   const std::int64_t h = batch.shape(1), w = batch.shape(2);
-  const std::vector<std::int64_t> flip = draw(batch.shape(0), 2, generator);
   return like_input(remap(batch, h, w,
                           [&](std::int64_t i, std::int64_t y, std::int64_t x) -> std::pair<std::int64_t, std::int64_t> {
-                            if (!flip[static_cast<std::size_t>(i)]) return {y, x};
+                            if (which != nullptr && !(*which)[static_cast<std::size_t>(i)]) return {y, x};
                             return horizontal ? std::pair{y, w - 1 - x} : std::pair{h - 1 - y, x};
                           }),
                     images);
+}
+
+Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* generator, const char* op) {
+  const std::vector<std::int64_t> which = draw(as_batch(images, op).shape(0), 2, generator);
+  return flip(images, horizontal, &which, op);
 }
 
 Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width, random::Generator* generator) {
@@ -92,23 +97,8 @@ Tensor crop_with_padding(const Tensor& images, std::int64_t padding, random::Gen
 
 }  // namespace
 
-Tensor flip_left_right(const Tensor& images) {
-  const Tensor batch = as_batch(images, "flip_left_right");
-  const std::int64_t w = batch.shape(2);
-  return like_input(remap(batch, batch.shape(1), w, [&](std::int64_t, std::int64_t y, std::int64_t x) {
-                      return std::pair{y, w - 1 - x};
-                    }),
-                    images);
-}
-
-Tensor flip_up_down(const Tensor& images) {
-  const Tensor batch = as_batch(images, "flip_up_down");
-  const std::int64_t h = batch.shape(1);
-  return like_input(remap(batch, h, batch.shape(2), [&](std::int64_t, std::int64_t y, std::int64_t x) {
-                      return std::pair{h - 1 - y, x};
-                    }),
-                    images);
-}
+Tensor flip_left_right(const Tensor& images) { return flip(images, true, nullptr, "flip_left_right"); }
+Tensor flip_up_down(const Tensor& images) { return flip(images, false, nullptr, "flip_up_down"); }
 
 Tensor random_flip_left_right(const Tensor& images) { return random_flip(images, true, nullptr, "random_flip_left_right"); }
 Tensor random_flip_left_right(const Tensor& images, random::Generator& generator) {

@@ -25,7 +25,7 @@ LabelKind label_kind(const Shape& y_true, const Shape& y_pred) {
   return LabelKind::categorical;
 }
 
-Tensor sparse_labels(const char* op, const Tensor& y_true, const Tensor& y_pred) {
+Tensor sparse_label_indices(const char* op, const Tensor& y_true, const Tensor& y_pred) {
   if (y_pred.rank() < 1) throw ShapeError(cat(op, ": y_pred must hold classes on its last axis, got a scalar"));
   Tensor labels = y_true;
   if (labels.rank() == y_pred.rank() && labels.shape(-1) == 1) labels = squeeze(labels, std::vector<std::int64_t>{-1});
@@ -35,7 +35,11 @@ Tensor sparse_labels(const char* op, const Tensor& y_true, const Tensor& y_pred)
                          " (or with a trailing 1), got ", y_true.shape(), " for y_pred ", y_pred.shape()));
   }
   if (labels.dtype() == DType::bool_) throw DTypeError(cat(op, ": y_true must hold class indices, got bool"));
-  if (labels.dtype() != DType::int64) labels = cast(labels, DType::int64);
+  return labels.dtype() == DType::int64 ? labels : cast(labels, DType::int64);
+}
+
+Tensor sparse_labels(const char* op, const Tensor& y_true, const Tensor& y_pred) {
+  const Tensor labels = sparse_label_indices(op, y_true, y_pred);
   if (labels.device().is_cpu() && labels.size() > 0) {
     const std::int64_t classes = y_pred.shape(-1);
     const std::int64_t* data = labels.data<std::int64_t>();
@@ -47,6 +51,11 @@ Tensor sparse_labels(const char* op, const Tensor& y_true, const Tensor& y_pred)
     }
   }
   return labels;
+}
+
+Tensor divide_no_nan(const Tensor& a, const Tensor& b) {
+  const Tensor zero = equal(b, 0.0);
+  return where(zero, zeros_like(a), a / where(zero, ones_like(b), b));
 }
 
 }  // namespace ember::losses::detail

@@ -22,5 +22,10 @@ LabelKind label_kind(const Shape& y_true, const Shape& y_pred);
 /// float labels holding whole numbers. On the CPU, labels outside [0, classes) are an error
 /// naming `op`, the label and the class count.
 Tensor sparse_labels(const char* op, const Tensor& y_true, const Tensor& y_pred);
+/// The same without the range check (metrics, where a label out of range simply never matches).
+Tensor sparse_label_indices(const char* op, const Tensor& y_true, const Tensor& y_pred);
+
+/// a / b, and 0 where b is 0 (tf.math.divide_no_nan): means over nothing, empty batches.
+Tensor divide_no_nan(const Tensor& a, const Tensor& b);
 
 }  // namespace ember::losses::detail

@@ -126,7 +126,7 @@ Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight,
   if (reduction == "sum") return total;
   if (reduction == "mean_with_sample_weight" && weights.defined()) {
     const Tensor weight_sum = reduce_sum(broadcast_to(weights, weighted.shape()));
-    return where(equal(weight_sum, 0.0), zeros_like(total), total / where(equal(weight_sum, 0.0), ones_like(weight_sum), weight_sum));
+    return detail::divide_no_nan(total, weight_sum);
   }
   // sum_over_batch_size, mean, and mean_with_sample_weight without weights: divide by the count
   // of values; an empty batch gives 0 (Keras' divide_no_nan).

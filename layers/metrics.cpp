@@ -13,6 +13,7 @@
 
 namespace ember::metrics {
 
+using losses::detail::divide_no_nan;
 using losses::detail::squeeze_or_expand_to_same_rank;
 
 // --- Metric ------------------------------------------------------------------------------------------
@@ -82,11 +83,6 @@ std::pair<Tensor, Tensor> samplewise(const Tensor& values_in, const Tensor& samp
     values = reduce_mean(values, axes);
   }
   return {values, weights};
-}
-
-Tensor divide_no_nan(const Tensor& a, const Tensor& b) {
-  const Tensor zero = equal(b, 0.0);
-  return where(zero, zeros_like(a), a / where(zero, ones_like(b), b));
 }
 
 }  // namespace
@@ -166,14 +162,8 @@ Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
 }
 
 Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
-  Tensor labels = y_true;
-  if (labels.rank() == y_pred.rank() && labels.shape(-1) == 1) labels = squeeze(labels, std::vector<std::int64_t>{-1});
-  std::vector<std::int64_t> expected(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1);
-  if (labels.shape() != Shape(expected)) {
-    throw ShapeError(cat("sparse_categorical_accuracy: y_true should hold one class index per sample, shape ",
-                         Shape(expected), ", got ", y_true.shape(), " for y_pred ", y_pred.shape()));
-  }
-  return cast(equal(cast(labels, int64), argmax(y_pred, -1)), float32);
+  const Tensor labels = losses::detail::sparse_label_indices("sparse_categorical_accuracy", y_true, y_pred);
+  return cast(equal(labels, argmax(y_pred, -1)), float32);
 }
 
 namespace {
@@ -198,13 +188,7 @@ Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, st
 
 Tensor sparse_top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, std::int64_t k) {
   const char* op = "sparse_top_k_categorical_accuracy";
-  Tensor labels = y_true;
-  if (labels.rank() == y_pred.rank() && labels.shape(-1) == 1) labels = squeeze(labels, std::vector<std::int64_t>{-1});
-  if (labels.rank() + 1 != y_pred.rank()) {
-    throw ShapeError(cat(op, ": y_true should hold one class index per sample, got ", y_true.shape(), " for y_pred ",
-                         y_pred.shape()));
-  }
-  return in_top_k(cast(labels, int64), y_pred, k, op);
+  return in_top_k(losses::detail::sparse_label_indices(op, y_true, y_pred), y_pred, k, op);
 }
 
 // --- metric classes -------------------------------------------------------------------------------------

@@ -170,6 +170,8 @@ class Model : public Layer {
   std::size_t output_count_for_data() const;
   History run_fit(detail::DataAdapter& train, detail::DataAdapter* validation, const FitOptions& options);
   Logs run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps, callbacks::CallbackList& callbacks);
+  /// evaluate() on an adapter: its callbacks (progress bar included) around run_evaluate.
+  Logs evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options);
   std::vector<Tensor> run_predict(detail::DataAdapter& data, const PredictOptions& options);
   std::vector<Logs::Entry> logs_now() const;
 

@@ -315,30 +315,29 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
   return logs;
 }
 
+Logs Model::evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options) {
+  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
+                                    {.epochs = 1, .steps = options.steps ? options.steps : data.num_batches(),
+                                     .verbose = options.verbose});
+  return run_evaluate(data, options.steps, callbacks);
+}
+
 Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options) {
   require_compiled("evaluate");
   auto data = arrays_adapter(x, y, options.sample_weight, options.batch_size.value_or(32), false, "evaluate");
-  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
-                                    {.epochs = 1, .steps = data->num_batches(), .verbose = options.verbose});
-  return run_evaluate(*data, options.steps, callbacks);
+  return evaluate_adapter(*data, options);
 }
 
 Logs Model::evaluate(const Dataset& data, EvaluateOptions options) {
   require_compiled("evaluate");
   auto adapter = detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device());
-  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
-                                    {.epochs = 1, .steps = options.steps ? options.steps : adapter->num_batches(),
-                                     .verbose = options.verbose});
-  return run_evaluate(*adapter, options.steps, callbacks);
+  return evaluate_adapter(*adapter, options);
 }
 
 Logs Model::evaluate(Sequence& data, EvaluateOptions options) {
   require_compiled("evaluate");
   auto adapter = detail::sequence_adapter(data, input_count(), output_count_for_data(), false, data_device());
-  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
-                                    {.epochs = 1, .steps = options.steps ? options.steps : adapter->num_batches(),
-                                     .verbose = options.verbose});
-  return run_evaluate(*adapter, options.steps, callbacks);
+  return evaluate_adapter(*adapter, options);
 }
 
 // --- predict --------------------------------------------------------------------------------------------

@@ -12,7 +12,23 @@ namespace ember::keras {
 
 namespace {
 constexpr const char* kOptimizerPrefix = "optimizer/";
+
+/// Count and shapes of `values` against the model's weights; `who` starts the message and
+/// `source` names where the values come from ("the value", "the file's").
+void check_weight_values(const std::vector<Variable>& vars, const std::vector<Tensor>& values, const std::string& who,
+                         const std::string& model, const char* source) {
+  if (values.size() != vars.size()) {
+    throw Error(cat(who, ": model '", model, "' has ", vars.size(), " weights but ", source, " list has ",
+                    values.size()));
+  }
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    if (values[i].shape() != vars[i].shape()) {
+      throw ShapeError(cat(who, ": weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(), " but ",
+                           source, " has shape ", values[i].shape()));
+    }
+  }
 }
+}  // namespace
 
 std::vector<Tensor> Model::get_weights() const {
   // The values are immutable tensors: optimizer updates copy a value someone still holds before
@@ -24,16 +40,7 @@ std::vector<Tensor> Model::get_weights() const {
 
 void Model::set_weights(const std::vector<Tensor>& values) {
   const std::vector<Variable> vars = weights();
-  if (values.size() != vars.size()) {
-    throw Error(cat("set_weights: model '", name(), "' has ", vars.size(), " weights but ", values.size(),
-                    " values were given"));
-  }
-  for (std::size_t i = 0; i < vars.size(); ++i) {
-    if (values[i].shape() != vars[i].shape()) {
-      throw ShapeError(cat("set_weights: weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(),
-                           " but the value has shape ", values[i].shape()));
-    }
-  }
+  check_weight_values(vars, values, "set_weights", name(), "the value");
   const autodiff::PauseAll untaped;
   for (std::size_t i = 0; i < vars.size(); ++i) {
     Variable v = vars[i];
@@ -72,16 +79,7 @@ void Model::load_weights(const std::string& path) {
     throw Error(cat("load_weights ", path, ": model '", name(), "' has no weights yet; build it first (call it once ",
                     "on data, or give its layers an input shape)"));
   }
-  if (values.size() != vars.size()) {
-    throw Error(cat("load_weights ", path, ": the file holds ", values.size(), " weights but model '", name(), "' has ",
-                    vars.size()));
-  }
-  for (std::size_t i = 0; i < vars.size(); ++i) {
-    if (values[i].shape() != vars[i].shape()) {
-      throw ShapeError(cat("load_weights ", path, ": weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(),
-                           " but the file's has shape ", values[i].shape()));
-    }
-  }
+  check_weight_values(vars, values, cat("load_weights ", path), name(), "the file's");
   set_weights(values);
   if (!optimizer_state.empty() && compiled_) {
     for (auto& [key, value] : optimizer_state) value = value.to(data_device());
