@@ -103,11 +103,12 @@ Config metric_json(const metrics::MetricRef& ref) {
       dynamic_cast<const CategoricalAccuracy*>(&m) || dynamic_cast<const SparseCategoricalAccuracy*>(&m) ||
       dynamic_cast<const TopKCategoricalAccuracy*>(&m) || dynamic_cast<const SparseTopKCategoricalAccuracy*>(&m) ||
       dynamic_cast<const metrics::MeanSquaredError*>(&m) || dynamic_cast<const metrics::MeanAbsoluteError*>(&m) ||
-      dynamic_cast<const RootMeanSquaredError*>(&m)) {
+      dynamic_cast<const RootMeanSquaredError*>(&m) || dynamic_cast<const Precision*>(&m) ||
+      dynamic_cast<const Recall*>(&m) || dynamic_cast<const AUC*>(&m)) {
     return serialized(m.class_name(), m.get_config());
   }
-  throw Error(cat("the metric '", m.name(), "' (", m.class_name(), ") has no config that ember can save; give it by ",
-                  "name (\"precision\", \"auc\", ...) or as one of the accuracy or error metric classes"));
+  throw Error(cat("the metric '", m.name(), "' (", m.class_name(), ") is a C++ function or a user's class, which ",
+                  "has no config to save; give it by name or as one of ember's metric classes"));
 }
 
 metrics::MetricRef metric_from_json(const Config& json) {
@@ -127,6 +128,24 @@ metrics::MetricRef metric_from_json(const Config& json) {
   if (class_name == "MeanSquaredError") return metrics::MeanSquaredError(name);
   if (class_name == "MeanAbsoluteError") return metrics::MeanAbsoluteError(name);
   if (class_name == "RootMeanSquaredError") return RootMeanSquaredError(name);
+  if (class_name == "Precision" || class_name == "Recall") {
+    PrecisionRecallOptions o{.name = name};
+    if (c.contains("thresholds") && !c["thresholds"].is_null()) {
+      o.thresholds = c["thresholds"].is_array() ? c["thresholds"].get<std::vector<double>>()
+                                                 : std::vector<double>{c["thresholds"].get<double>()};
+    }
+    if (c.contains("top_k") && !c["top_k"].is_null()) o.top_k = c["top_k"].get<std::int64_t>();
+    if (c.contains("class_id") && !c["class_id"].is_null()) o.class_id = c["class_id"].get<std::int64_t>();
+    if (class_name == "Recall") return Recall(o);
+    return Precision(o);
+  }
+  if (class_name == "AUC") {
+    return AUC({.num_thresholds = c.value("num_thresholds", std::int64_t{200}),
+                .curve = c.value("curve", std::string("ROC")),
+                .summation_method = c.value("summation_method", std::string("interpolation")),
+                .name = name.empty() ? "auc" : name,
+                .from_logits = c.value("from_logits", false)});
+  }
   throw Error(cat("compile config: unknown metric class \"", class_name, "\""));
 }
 

@@ -253,6 +253,7 @@ class Precision final : public ConfusionMatrixMetric {
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Precision>(options_); }
   std::string class_name() const override { return "Precision"; }
+  keras::Config get_config() const override;
 
  private:
   PrecisionRecallOptions options_;
@@ -265,6 +266,7 @@ class Recall final : public ConfusionMatrixMetric {
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Recall>(options_); }
   std::string class_name() const override { return "Recall"; }
+  keras::Config get_config() const override;
 
  private:
   PrecisionRecallOptions options_;
@@ -290,6 +292,7 @@ class AUC final : public ConfusionMatrixMetric {
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<AUC>(options_); }
   std::string class_name() const override { return "AUC"; }
+  keras::Config get_config() const override;
 
  private:
   AUCOptions options_;

@@ -196,4 +196,26 @@ Tensor AUC::result() const {
   return constant(static_cast<float>(area));
 }
 
+namespace {
+keras::Config precision_recall_config(const keras::Config& base, const PrecisionRecallOptions& o) {
+  keras::Config config = base;
+  config["thresholds"] = o.thresholds.empty() ? keras::Config(nullptr) : keras::Config(o.thresholds);
+  config["top_k"] = o.top_k ? keras::Config(*o.top_k) : keras::Config(nullptr);
+  config["class_id"] = o.class_id ? keras::Config(*o.class_id) : keras::Config(nullptr);
+  return config;
+}
+}  // namespace
+
+keras::Config Precision::get_config() const { return precision_recall_config(Metric::get_config(), options_); }
+keras::Config Recall::get_config() const { return precision_recall_config(Metric::get_config(), options_); }
+
+keras::Config AUC::get_config() const {
+  keras::Config config = Metric::get_config();
+  config["num_thresholds"] = options_.num_thresholds;
+  config["curve"] = options_.curve;
+  config["summation_method"] = options_.summation_method;
+  config["from_logits"] = options_.from_logits;
+  return config;
+}
+
 }  // namespace ember::metrics

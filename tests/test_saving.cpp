@@ -356,6 +356,42 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
   expect_same_outputs(*model, *registered, x);
 }
 
+TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
+  keras::clear_session();
+  const TempDir dir;
+  keras::Sequential model({keras::Input({4}), layers::Dense(3, {.activation = "softmax"})});
+  model.compile({.optimizer = optim::SGD({.learning_rate = optim::ExponentialDecay({.initial_learning_rate = 0.1,
+                                                                                      .decay_steps = 3})}),
+                 .loss = losses::CategoricalCrossentropy({.label_smoothing = 0.1}),
+                 .metrics = {metrics::Precision({.thresholds = {0.3, 0.7}, .class_id = 1}),
+                             metrics::Recall({.top_k = 2, .name = "recall_at_2"}),
+                             metrics::AUC({.num_thresholds = 50, .curve = "PR"}),
+                             metrics::BinaryAccuracy({.threshold = 0.4})},
+                 .weighted_metrics = {"mae"}});
+  const Tensor x = random::Generator(1).normal({12, 4});
+  const Tensor y = one_hot(random::Generator(2).uniform({12}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
+  model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
+  model.save(dir / "metrics");
+  const nlohmann::json config = nlohmann::json::parse(read_text(dir / "metrics/config.json"));
+  const nlohmann::json& metrics = config["compile_config"]["metrics"];
+  ASSERT_EQ(metrics.size(), 4u);
+  EXPECT_EQ(metrics[0]["config"]["thresholds"], nlohmann::json::parse("[0.3, 0.7]"));
+  EXPECT_EQ(metrics[0]["config"]["class_id"], 1);
+  EXPECT_EQ(metrics[1]["config"]["top_k"], 2);
+  EXPECT_EQ(metrics[2]["config"]["curve"], "PR");
+  EXPECT_EQ(config["compile_config"]["loss"]["config"]["label_smoothing"], 0.1);
+  auto loaded = keras::load_model(dir / "metrics");
+  const keras::Logs before = model.evaluate(x, y, {.verbose = 0});
+  const keras::Logs after = loaded->evaluate(x, y, {.verbose = 0});
+  ASSERT_EQ(after.entries().size(), before.entries().size());
+  for (std::size_t i = 0; i < before.entries().size(); ++i) {
+    EXPECT_EQ(after.entries()[i].first, before.entries()[i].first);
+    EXPECT_NEAR(after.entries()[i].second, before.entries()[i].second, 1e-6) << before.entries()[i].first;
+  }
+  // The schedule continues from the saved step: 0.1 · 0.96^(3 / 3) after 3 steps.
+  EXPECT_NEAR(loaded->optimizer().learning_rate(), 0.1 * 0.96, 1e-12);
+}
+
 TEST(SaveLoad, UnsavableCompileArgumentsLeaveTheModelUncompiled) {
   keras::clear_session();
   const TempDir dir;
