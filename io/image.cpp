@@ -4,15 +4,33 @@
 #include "io/image.h"
 
 #include <functional>
+#include <optional>
 
 #include "core/autodiff.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/tensor_impl.h"
+#include "core/trace.h"
 
 namespace ember::image {
 
 namespace {
+
+/// Inside a graph function's trace, records an augmentation as a random op, so that every call
+/// of the function draws afresh (the draws happen on the host, out of the ops' sight).
+/// `augment(images, generator)` is the augmentation itself; the generator (if any) is copied,
+/// which shares its state.
+template <class F>
+Tensor traced_augmentation(const char* op, const Tensor& images, random::Generator* generator, F augment) {
+  const std::optional<random::Generator> shared = generator ? std::optional(*generator) : std::nullopt;
+  return std::move(*trace::traced_call(
+      op, trace::NodeKind::source,
+      [shared, augment](const Tensor& x) {
+        std::optional<random::Generator> g = shared;
+        return augment(x, g ? &*g : nullptr);
+      },
+      images));
+}
 
 /// The images as a batch [N, H, W, C] (a single HWC image becomes a batch of one).
 Tensor as_batch(const Tensor& images, const char* op) {
@@ -68,11 +86,20 @@ Tensor flip(const Tensor& images, bool horizontal, const std::vector<std::int64_
 }
 
 Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* generator, const char* op) {
+  if (trace::recording()) {
+    return traced_augmentation(op, images, generator, [horizontal, op](const Tensor& x, random::Generator* g) {
+      return random_flip(x, horizontal, g, op);
+    });
+  }
   const std::vector<std::int64_t> which = draw(as_batch(images, op).shape(0), 2, generator);
   return flip(images, horizontal, &which, op);
 }
 
 Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width, random::Generator* generator) {
+  if (trace::recording()) {
+    return traced_augmentation("random_crop", images, generator,
+                               [height, width](const Tensor& x, random::Generator* g) { return crop(x, height, width, g); });
+  }
   const Tensor batch = as_batch(images, "random_crop");
   const std::int64_t h = batch.shape(1), w = batch.shape(2);
   if (height <= 0 || width <= 0 || height > h || width > w) {
@@ -88,6 +115,11 @@ Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width, rando
 }
 
 Tensor crop_with_padding(const Tensor& images, std::int64_t padding, random::Generator* generator) {
+  if (trace::recording()) {
+    return traced_augmentation(
+        "random_crop_with_padding", images, generator,
+        [padding](const Tensor& x, random::Generator* g) { return crop_with_padding(x, padding, g); });
+  }
   if (padding < 0) throw Error(cat("image::random_crop_with_padding: padding must be >= 0, got ", padding));
   const Tensor batch = as_batch(images, "random_crop_with_padding");
   const autodiff::PauseAll untaped;

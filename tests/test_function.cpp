@@ -2,6 +2,8 @@
 // replay must give what eager execution gives — values, variable updates, random draws,
 // optimizer steps, gradients through it — and keep only what matters (pruning, merging,
 // constant folding).
+#include <set>
+
 #include "test_support.h"
 
 using namespace ember;
@@ -114,6 +116,18 @@ TEST_P(Functions, RandomOpsDrawAfreshOnEveryCall) {
   double mean = 0;
   for (double v : c) mean += v / 1000;
   EXPECT_NEAR(mean, 0.5, 0.05);
+}
+
+TEST_P(Functions, ImageAugmentationDrawsAfreshOnEveryCall) {
+  // The flips and crops are drawn on the host; a trace must still redraw them on every call.
+  const Tensor images = reshape(cast(range(2 * 4 * 4), float32), {2, 4, 4, 1});
+  auto augment = function([](const Tensor& x) {
+    return image::random_crop_with_padding(image::random_flip_left_right(x), 1);
+  });
+  std::set<std::vector<double>> seen;
+  for (int i = 0; i < 12; ++i) seen.insert(values_of(augment(images)));
+  EXPECT_GT(seen.size(), 3u) << "12 calls gave at most 3 different augmentations";
+  EXPECT_EQ(augment.tracing_count(), 1);
 }
 
 TEST_P(Functions, TrainingStepsMatchEagerSteps) {
