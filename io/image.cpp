@@ -97,8 +97,9 @@ Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* gen
 
 Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width, random::Generator* generator) {
   if (trace::recording()) {
-    return traced_augmentation("random_crop", images, generator,
-                               [height, width](const Tensor& x, random::Generator* g) { return crop(x, height, width, g); });
+    return traced_augmentation(
+        "random_crop", images, generator,
+        [height, width](const Tensor& x, random::Generator* g) { return crop(x, height, width, g); });
   }
   const Tensor batch = as_batch(images, "random_crop");
   const std::int64_t h = batch.shape(1), w = batch.shape(2);
