@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/gradient_tape.h"
+#include "core/ops_elementwise.h"
+#include "core/ops_shape.h"
 #include "core/tensor_impl.h"
 
 namespace ember {
@@ -112,6 +115,16 @@ Tensor constant(Scalar value, const Shape& shape, std::optional<DType> dtype) {
   Tensor t = detail::empty(shape, target, default_device());
   if (t.size() > 0) detail::backend_of(t).fill(target, detail::mutable_data(t), t.size(), v);
   return t;
+}
+
+Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dtype) {
+  detail::check_defined(value, "constant");
+  Tensor out = stop_gradient(value);
+  if (dtype && *dtype != out.dtype()) out = cast(out, *dtype);
+  if (out.size() == shape.num_elements()) return reshape(out, shape);
+  if (out.size() == 1) return broadcast_to(reshape(out, Shape{}), shape);
+  throw ShapeError(cat("constant: a value of shape ", value.shape(), " (", value.size(),
+                       " elements) does not fit shape ", shape, " (", shape.num_elements(), " elements)"));
 }
 
 }  // namespace ember

@@ -105,6 +105,9 @@ Tensor constant_from_list(std::initializer_list<L> list, std::optional<Shape> sh
 Tensor constant(Scalar value, std::optional<DType> dtype = std::nullopt);
 /// A tensor of `shape` filled with `value`: `constant(1, Shape{1, 1})` is [[1]].
 Tensor constant(Scalar value, const Shape& shape, std::optional<DType> dtype = std::nullopt);
+/// A tensor's values laid out in `shape` (sizes must agree), or a one-element tensor filled into
+/// it: tf.constant(y, shape=(1, 1)). Not differentiable, like every constant.
+Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dtype = std::nullopt);
 
 /// From a (nested) list: `constant({1, 2, 3})`, `constant({{1.f, 2.f}, {3.f, 4.f}})`. With a
 /// shape, the values are laid out in it (sizes must agree): `constant({1, 2, 3, 4}, Shape{2, 2})`.

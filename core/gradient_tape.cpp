@@ -81,6 +81,22 @@ std::vector<std::optional<Tensor>> GradientTape::gradient(const GradientSource& 
   return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()));
 }
 
+std::vector<std::vector<std::optional<Tensor>>> GradientTape::gradient(
+    const GradientSource& target, const std::vector<std::vector<Variable>>& sources) {
+  // One computation for all the lists (a non-persistent tape computes once), split after.
+  std::vector<GradientSource> flat;
+  for (const auto& list : sources) flat.insert(flat.end(), list.begin(), list.end());
+  const std::vector<std::optional<Tensor>> all = compute(target, flat);
+  std::vector<std::vector<std::optional<Tensor>>> out;
+  std::size_t next = 0;
+  for (const auto& list : sources) {
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(next),
+                     all.begin() + static_cast<std::ptrdiff_t>(next + list.size()));
+    next += list.size();
+  }
+  return out;
+}
+
 std::vector<std::optional<Tensor>> GradientTape::compute(
     const GradientSource& target, const std::vector<GradientSource>& sources) {
   autodiff::TapeState& tape = *state_;

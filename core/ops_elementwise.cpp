@@ -232,6 +232,15 @@ Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
   return out;
 }
 
+DType dtype_from_name(const std::string& name, const char* op) {
+  for (DType t : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+    if (name == dtype_name(t)) return t;
+  }
+  throw DTypeError(cat(op, ": unknown dtype \"", name, "\"; known: float32, float64, int32, int64, uint8, bool"));
+}
+
+Tensor cast(const Tensor& x, const std::string& dtype) { return cast(x, dtype_from_name(dtype, "cast")); }
+
 Tensor cast(const Tensor& x, DType dtype) {
   EMBER_TRACE_OP("cast", cast, x, dtype);
   detail::check_defined(x, "cast");
@@ -253,6 +262,8 @@ Tensor operator/(const Operand& a, const Operand& b) { return divide(a, b); }
 Tensor operator%(const Operand& a, const Operand& b) { return floormod(a, b); }
 Tensor operator-(const Tensor& x) { return negative(x); }
 Tensor operator<(const Operand& a, const Operand& b) { return less(a, b); }
+Tensor operator==(const Operand& a, const Operand& b) { return equal(a, b); }
+Tensor operator!=(const Operand& a, const Operand& b) { return not_equal(a, b); }
 Tensor operator<=(const Operand& a, const Operand& b) { return less_equal(a, b); }
 Tensor operator>(const Operand& a, const Operand& b) { return greater(a, b); }
 Tensor operator>=(const Operand& a, const Operand& b) { return greater_equal(a, b); }

@@ -4,6 +4,8 @@
 // dtype of the other.
 #pragma once
 
+#include <string>
+
 #include "core/operand.h"
 #include "core/tensor.h"
 
@@ -73,6 +75,11 @@ Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi);
 
 /// Converts to another dtype (floats to ints truncate toward zero; to bool: non-zero is true).
 Tensor cast(const Tensor& x, DType dtype);
+/// The same with the dtype by name, as TensorFlow accepts it: cast(x, "int32").
+Tensor cast(const Tensor& x, const std::string& dtype);
+/// The dtype called `name` ("float32", "int64", "bool", ...); DTypeError naming `op` and the known
+/// names otherwise.
+DType dtype_from_name(const std::string& name, const char* op = "dtype");
 
 // --- operators -----------------------------------------------------------------------------
 Tensor operator+(const Operand& a, const Operand& b);
@@ -86,6 +93,9 @@ Tensor operator<(const Operand& a, const Operand& b);
 Tensor operator<=(const Operand& a, const Operand& b);
 Tensor operator>(const Operand& a, const Operand& b);
 Tensor operator>=(const Operand& a, const Operand& b);
+/// Elementwise equality, as in TensorFlow 2 (a bool tensor, not a bool): `tf.cast(a, "int32") == b`.
+Tensor operator==(const Operand& a, const Operand& b);
+Tensor operator!=(const Operand& a, const Operand& b);
 /// Logical and/or/not of bool tensors (TensorFlow's & | ~).
 Tensor operator&(const Operand& a, const Operand& b);
 Tensor operator|(const Operand& a, const Operand& b);

@@ -35,7 +35,30 @@ ResolvedSlice resolve(const Slice& s, std::int64_t n) {
 
 namespace detail {
 
-IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries) {
+namespace {
+/// The entries with `...` replaced by as many whole-axis slices as the other entries leave.
+std::vector<Index> expand_ellipsis(const Shape& shape, const std::vector<Index>& entries) {
+  int ellipses = 0, consumed = 0;
+  for (const Index& e : entries) {
+    if (std::holds_alternative<Ellipsis>(e.value())) ++ellipses;
+    else if (!std::holds_alternative<NewAxis>(e.value())) ++consumed;
+  }
+  if (ellipses == 0) return entries;
+  if (ellipses > 1) throw IndexError(cat("index: an index can have only one ellipsis (...), got ", ellipses));
+  std::vector<Index> out;
+  for (const Index& e : entries) {
+    if (!std::holds_alternative<Ellipsis>(e.value())) {
+      out.push_back(e);
+      continue;
+    }
+    for (int k = consumed; k < shape.rank(); ++k) out.emplace_back(Slice{});
+  }
+  return out;
+}
+}  // namespace
+
+IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& given) {
+  const std::vector<Index> entries = expand_ellipsis(shape, given);
   int consumed = 0;
   for (const Index& e : entries) {
     if (!std::holds_alternative<NewAxis>(e.value())) ++consumed;

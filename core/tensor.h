@@ -34,7 +34,12 @@ inline const Slice all{};
 struct NewAxis {};
 inline constexpr NewAxis newaxis{};
 
-/// One entry of an index expression: an integer (drops the axis), a Slice or newaxis.
+/// Python's `...`: as many whole axes as the other entries leave: `x.index(ellipsis, newaxis)` is
+/// `x[..., tf.newaxis]`.
+struct Ellipsis {};
+inline constexpr Ellipsis ellipsis{};
+
+/// One entry of an index expression: an integer (drops the axis), a Slice, newaxis or ellipsis.
 class Index {
  public:
   template <class T>
@@ -42,10 +47,11 @@ class Index {
   Index(T i) : value_(static_cast<std::int64_t>(i)) {}  // NOLINT: implicit like Python's m[1, 2]
   Index(Slice s) : value_(s) {}                          // NOLINT
   Index(NewAxis n) : value_(n) {}                        // NOLINT
-  const std::variant<std::int64_t, Slice, NewAxis>& value() const { return value_; }
+  Index(Ellipsis e) : value_(e) {}                       // NOLINT
+  const std::variant<std::int64_t, Slice, NewAxis, Ellipsis>& value() const { return value_; }
 
  private:
-  std::variant<std::int64_t, Slice, NewAxis> value_;
+  std::variant<std::int64_t, Slice, NewAxis, Ellipsis> value_;
 };
 
 class Tensor {

@@ -127,6 +127,8 @@ class VariableSlice {
   operator Tensor() const { return snapshot_; }  // NOLINT
   const Tensor& value() const { return snapshot_; }
   Shape shape() const { return snapshot_.shape(); }
+  /// Reads further into the slice: `v[1][2]` (a value; assign through `v.index(1, 2)`).
+  Tensor operator[](std::int64_t i) const { return snapshot_[i]; }
   /// Writes `value` (broadcast to the slice's shape, of the variable's dtype) into the variable.
   Variable& assign(const Operand& value);
   template <class T>

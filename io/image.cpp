@@ -4,7 +4,6 @@
 #include "io/image.h"
 
 #include <functional>
-#include <optional>
 
 #include "core/autodiff.h"
 #include "core/error.h"
@@ -19,15 +18,18 @@ namespace {
 /// Inside a graph function's trace, records an augmentation as a random op, so that every call
 /// of the function draws afresh (the draws happen on the host, out of the ops' sight).
 /// `augment(images, generator)` is the augmentation itself; the generator (if any) is copied,
-/// which shares its state.
+/// and copies share their state.
 template <class F>
 Tensor traced_augmentation(const char* op, const Tensor& images, random::Generator* generator, F augment) {
-  const std::optional<random::Generator> shared = generator ? std::optional(*generator) : std::nullopt;
+  if (generator == nullptr) {
+    return std::move(*trace::traced_call(
+        op, trace::NodeKind::source, [augment](const Tensor& x) { return augment(x, nullptr); }, images));
+  }
   return std::move(*trace::traced_call(
       op, trace::NodeKind::source,
-      [shared, augment](const Tensor& x) {
-        std::optional<random::Generator> g = shared;
-        return augment(x, g ? &*g : nullptr);
+      [augment, shared = *generator](const Tensor& x) {
+        random::Generator g = shared;
+        return augment(x, &g);
       },
       images));
 }

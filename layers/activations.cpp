@@ -7,6 +7,8 @@
 
 namespace ember::activations {
 
+Tensor exponential(const Tensor& x) { return exp(x); }
+
 Tensor linear(const Tensor& x) { return x; }
 
 Tensor selu(const Tensor& x) {
@@ -24,7 +26,7 @@ namespace {
 const std::map<std::string, std::function<Tensor(const Tensor&)>>& table() {
   static const std::map<std::string, std::function<Tensor(const Tensor&)>> known = {
       {"elu", [](const Tensor& x) { return elu(x); }},
-      {"exponential", [](const Tensor& x) { return exp(x); }},
+      {"exponential", exponential},
       {"gelu", gelu},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.2); }},
       {"linear", linear},

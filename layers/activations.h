@@ -5,11 +5,24 @@
 #include <functional>
 #include <string>
 
+#include "core/ops_elementwise.h"
+#include "core/ops_nn.h"
 #include "core/tensor.h"
 
 namespace ember::activations {
 
+// keras.activations.relu(x) and friends: the ops themselves.
+using ember::elu;
+using ember::leaky_relu;
+using ember::relu;
+using ember::sigmoid;
+using ember::softmax;
+using ember::softplus;
+using ember::tanh;
+
 Tensor linear(const Tensor& x);
+/// e^x.
+Tensor exponential(const Tensor& x);
 /// scale·elu(x, alpha) with Klambauer et al.'s constants.
 Tensor selu(const Tensor& x);
 /// x·Φ(x) = 0.5x(1 + erf(x/√2)) (Keras' default, approximate=false).

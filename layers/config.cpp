@@ -1,6 +1,7 @@
 #include "layers/config.h"
 
 #include "core/error.h"
+#include "core/ops_elementwise.h"
 
 namespace ember::keras {
 
@@ -28,12 +29,8 @@ Shape shape_from_json(const Config& json) {
 
 DType dtype_from_json(const Config& json) {
   const Config& name = json.is_object() ? json.value("config", Config::object()).value("name", Config()) : json;
-  if (name.is_string()) {
-    for (DType t : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
-      if (name.get<std::string>() == dtype_name(t)) return t;
-    }
-  }
-  throw Error(cat("dtype ", json.dump(), " is not one of float32, float64, int32, int64, uint8, bool"));
+  if (!name.is_string()) throw Error(cat("dtype: expected a name or a DTypePolicy, got ", json.dump()));
+  return dtype_from_name(name.get<std::string>(), "dtype");
 }
 
 }  // namespace ember::keras

@@ -87,6 +87,10 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   std::vector<Variable> trainable_weights() const;
   std::vector<Variable> non_trainable_weights() const;
   std::int64_t count_params() const;
+  /// The values of weights(), in order (copies that later training does not change).
+  std::vector<Tensor> get_weights() const;
+  /// Assigns values in weights() order; count and shapes must match.
+  void set_weights(const std::vector<Tensor>& values);
   bool trainable() const { return trainable_; }
   /// Freezes (false) or unfreezes the layer and every layer inside it.
   virtual void set_trainable(bool trainable);

@@ -110,10 +110,6 @@ class Model : public Layer {
   std::vector<std::string> output_names() const;
 
   // --- weights (weights_io.cpp) ----------------------------------------------------------------
-  /// The values of weights(), in order (copies that later training does not change).
-  std::vector<Tensor> get_weights() const;
-  /// Assigns values in weights() order; shapes must match.
-  void set_weights(const std::vector<Tensor>& values);
   /// Writes the weights (and, with include_optimizer, the optimizer's state) to a safetensors
   /// file, through a temporary file and a rename.
   void save_weights(const std::string& path, bool include_optimizer = false) const;

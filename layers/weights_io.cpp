@@ -1,6 +1,6 @@
-// Model weights as values and as files: get_weights/set_weights, save_weights/load_weights
-// (safetensors; see io/safetensors.h). Weights are matched by position in weights() order, as
-// Keras does for its weight files, and checked by shape.
+// Weights as values (any layer's get_weights/set_weights) and as files (a model's
+// save_weights/load_weights: safetensors, see io/safetensors.h). Weights are matched by position
+// in weights() order, as Keras does for its weight files, and checked by shape.
 #include "core/autodiff.h"
 #include "core/error.h"
 #include "core/ops.h"
@@ -18,7 +18,7 @@ constexpr const char* kOptimizerPrefix = "optimizer/";
 void check_weight_values(const std::vector<Variable>& vars, const std::vector<Tensor>& values, const std::string& who,
                          const std::string& model, const char* source) {
   if (values.size() != vars.size()) {
-    throw Error(cat(who, ": model '", model, "' has ", vars.size(), " weights but ", source, " list has ",
+    throw Error(cat(who, ": '", model, "' has ", vars.size(), " weights but ", source, " list has ",
                     values.size()));
   }
   for (std::size_t i = 0; i < vars.size(); ++i) {
@@ -30,7 +30,7 @@ void check_weight_values(const std::vector<Variable>& vars, const std::vector<Te
 }
 }  // namespace
 
-std::vector<Tensor> Model::get_weights() const {
+std::vector<Tensor> Layer::get_weights() const {
   // The values are immutable tensors: optimizer updates copy a value someone still holds before
   // writing (copy-on-write), so these stay as they are now.
   std::vector<Tensor> out;
@@ -38,7 +38,7 @@ std::vector<Tensor> Model::get_weights() const {
   return out;
 }
 
-void Model::set_weights(const std::vector<Tensor>& values) {
+void Layer::set_weights(const std::vector<Tensor>& values) {
   const std::vector<Variable> vars = weights();
   check_weight_values(vars, values, "set_weights", name(), "the value");
   const autodiff::PauseAll untaped;

@@ -302,6 +302,21 @@ TEST_P(Tape, NoMemoryGrowthOverManySteps) {
   expect_close(values_of(w * x), values_of(target), 1e-5, "converged");
 }
 
+TEST_P(Tape, GradientsOfSeveralVariableListsComeBackNested) {
+  // Lesson 7: tape.gradient(loss, [layer_1.trainable_variables, layer_2.trainable_variables]).
+  Variable a(constant({1.0, 2.0}, float64)), b(constant({3.0}, float64)), c(constant({-1.0}, float64));
+  GradientTape tape;
+  const Tensor loss = reduce_sum(a * a) * b + c * 5.0;  // d/da = 2a·b, d/db = Σa², d/dc = 5
+  const auto grads = tape.gradient(loss, std::vector<std::vector<Variable>>{{a, b}, {c}});
+  ASSERT_EQ(grads.size(), 2u);
+  ASSERT_EQ(grads[0].size(), 2u);
+  ASSERT_EQ(grads[1].size(), 1u);
+  expect_close(testing::values_of(*grads[0][0]), {6.0, 12.0}, 0);
+  expect_close(testing::values_of(*grads[0][1]), {5.0}, 0);
+  expect_close(testing::values_of(*grads[1][0]), {5.0}, 0);
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, Tape, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

@@ -219,6 +219,19 @@ TEST_P(Elementwise, ErrorsNameTheOpAndBothOperands) {
   }
 }
 
+TEST_P(Elementwise, EqualityOperatorsAndCastByName) {
+  // Lesson 15: values = tf.cast(y_true, "int32") == tf.cast(y_pred, "int32").
+  const Tensor a = constant({1.2f, 2.7f, 3.0f}), b = constant({1, 3, 3});
+  const Tensor same = cast(a, "int32") == b;
+  EXPECT_EQ(same.dtype(), bool_);
+  EXPECT_EQ(same.to_vector<bool>(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ((b != 3).to_vector<bool>(), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ((2 == b).to_vector<bool>(), (std::vector<bool>{false, false, false}));
+  EXPECT_EQ(cast(b, "float64").dtype(), float64);
+  expect_error<DTypeError>([&] { (void)cast(b, "float16x"); }, {"cast", "float16x", "float32"});
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, Elementwise, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

@@ -298,6 +298,24 @@ TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
             std::vector<float>{6});
 }
 
+TEST_P(Layers, LayersGetAndSetWeightsAndKerasActivationNames) {
+  // Lesson 16: weights can be read and set on layers as on models.
+  auto dense = layers::Dense(2);
+  (void)dense(ones({1, 3}));
+  const std::vector<Tensor> w = dense->get_weights();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].shape(), Shape({3, 2}));
+  dense->set_weights({ones({3, 2}), constant({0.5f, -0.5f})});
+  expect_close(testing::values_of(dense(ones({1, 3}))), {3.5, 2.5}, 1e-6);
+  EXPECT_THROW(dense->set_weights({ones({2, 2}), zeros({2})}), ShapeError);
+  EXPECT_THROW(dense->set_weights({ones({3, 2})}), Error);
+  // Lesson 3: tf.keras.activations.relu(a).
+  const Tensor a = constant({-1.0f, 2.0f});
+  expect_close(testing::values_of(activations::relu(a)), {0.0, 2.0}, 0);
+  expect_close(testing::values_of(activations::exponential(constant({0.0f}))), {1.0}, 0);
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, Layers, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
 
 }  // namespace

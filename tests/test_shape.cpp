@@ -156,6 +156,30 @@ TEST_P(ShapeOps, CreationOps) {
   expect_error<Error>([] { range(0, 5, 0); }, {"range", "delta"});
 }
 
+TEST_P(ShapeOps, EllipsisStandsForTheRemainingAxes) {
+  // x[..., tf.newaxis] (lesson 11) and x[0, ...], x[..., 1] against the values themselves.
+  const Tensor x = reshape(range(24), {2, 3, 4});
+  EXPECT_EQ(x.index({ellipsis, newaxis}).shape(), Shape({2, 3, 4, 1}));
+  EXPECT_EQ(x.index({ellipsis, newaxis}).to_vector<std::int32_t>(), x.to_vector<std::int32_t>());
+  EXPECT_EQ(x.index({0, ellipsis}).to_vector<std::int32_t>(), x[0].to_vector<std::int32_t>());
+  const Tensor last = x.index({ellipsis, 1});
+  EXPECT_EQ(last.shape(), Shape({2, 3}));
+  std::vector<std::int32_t> expected;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) expected.push_back(i * 12 + j * 4 + 1);
+  EXPECT_EQ(last.to_vector<std::int32_t>(), expected);
+  EXPECT_EQ(x.index({0, ellipsis, 2, 3}).item<std::int32_t>(), 11);  // ... stands for nothing
+  expect_error<IndexError>([&] { (void)x.index({ellipsis, 0, ellipsis}); }, {"one ellipsis"});
+  // The gradient goes back to the selected elements.
+  const Tensor xf = cast(x, float64);
+  GradientTape tape;
+  tape.watch(xf);
+  const Tensor y = reduce_sum(xf.index({ellipsis, 1}));
+  const std::vector<double> g = (*tape.gradient(y, xf)).to_vector<double>();
+  for (std::size_t k = 0; k < g.size(); ++k) EXPECT_EQ(g[k], k % 4 == 1 ? 1.0 : 0.0) << k;
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, ShapeOps, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

@@ -145,6 +145,17 @@ TEST_P(Constant, MovesBetweenDevices) {
   EXPECT_EQ(on_cpu.to(device()).to_vector<float>(), (std::vector<float>{1, 2, 3, 4}));
 }
 
+TEST_P(Constant, FromATensorWithAShape) {
+  // Lesson 6: y = tf.constant(y, shape=(1, 1)).
+  const Tensor y = constant({5.0f});
+  EXPECT_EQ(constant(y, Shape{1, 1}).shape(), Shape({1, 1}));
+  EXPECT_EQ(constant(y, Shape{2, 2}).to_vector<float>(), (std::vector<float>{5, 5, 5, 5}));
+  EXPECT_EQ(constant(reshape(range(6), {2, 3}), Shape{3, 2}, float64).to_vector<double>(),
+            (std::vector<double>{0, 1, 2, 3, 4, 5}));
+  expect_error<ShapeError>([] { (void)constant(range(6), Shape{4}); }, {"constant", "(6,)", "(4,)"});
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, Constant, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

@@ -109,6 +109,15 @@ TEST_P(Variables, WorkWhereverTensorsDo) {
             "<ember.Variable 'Variable' shape=(2, 2) dtype=float32, numpy=[[1. 2.]\n [3. 4.]]>");
 }
 
+TEST_P(Variables, ChainedIndexingReadsLikeTensorFlow) {
+  // Lesson 2: v2[(1, 2)], v2[1, 2] and v2[1][2] are the same element.
+  Variable v2(constant({{1, 2, 3}, {4, 5, 6}}));
+  EXPECT_EQ(v2[1][2].item<std::int32_t>(), 6);
+  EXPECT_EQ(v2.index(1, 2).value().item<std::int32_t>(), 6);
+  EXPECT_EQ(v2.index(all, 1).value().to_vector<std::int32_t>(), (std::vector<std::int32_t>{2, 5}));
+}
+
+
 INSTANTIATE_TEST_SUITE_P(Devices, Variables, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
