@@ -39,7 +39,7 @@ int main() {
     Tensor f_loss;
     for (std::int64_t i = 0; i < x_train.shape(0); ++i) {
       const Tensor x = expand_dims(x_train[i], 0);  // one example: (1, 2)
-      const Tensor y = reshape(y_train[i], {1, 1});
+      const Tensor y = constant(y_train[i], Shape{1, 1});  // tf.constant(y, shape=(1, 1))
       GradientTape tape;
       f_loss = loss(y, model(x));
       opt.apply_gradients(tape.gradient(f_loss, model.trainable_variables()), model.trainable_variables());

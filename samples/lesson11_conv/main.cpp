@@ -129,8 +129,9 @@ int main(int argc, char** argv) {
 
   // Load dataset (Fashion-MNIST: the lesson's MNIST in the same format)
   auto [train, test] = io::datasets::fashion_mnist::load_data();
-  const Tensor x_train_all = reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28, 28, 1});
-  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28, 28, 1});
+  // x_train[..., tf.newaxis]: the channel axis.
+  const Tensor x_train_all = utils::rescale(train.first, 1.0 / 255).index({ellipsis, newaxis});
+  const Tensor x_test = utils::rescale(test.first, 1.0 / 255).index({ellipsis, newaxis});
   const std::int64_t count =
       limit < 0 ? x_train_all.shape(0) : std::min(limit, x_train_all.shape(0));
   const Tensor x_train = x_train_all.slice(0, count).to(default_device());

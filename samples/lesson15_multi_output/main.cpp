@@ -31,7 +31,8 @@ struct CategoricalTruePositives : metrics::Metric {
     count = add_weight("count");
   }
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override {
-    Tensor values = cast(equal(argmax(y_true, 1), argmax(y_pred, 1)), float32);
+    // values = tf.cast(y_true, "int32") == tf.cast(y_pred, "int32") on the class indices.
+    Tensor values = cast(cast(argmax(y_true, 1), "int32") == cast(argmax(y_pred, 1), "int32"), float32);
     if (sample_weight.defined()) values = values * cast(sample_weight, float32);
     true_positives.assign_add(reduce_mean(values));
     count.assign_add(1.0);
