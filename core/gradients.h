@@ -62,7 +62,7 @@ BackwardFunction avg_pool2d_second_order_rule(const Pool2DOptions& options);
 /// fused_batch_norm (inputs x, scale, offset): the backend's fused backward, or the same
 /// formula in ops when a tape records the gradient computation (second derivatives).
 BackwardFunction fused_batch_norm_backward(const Tensor& x, const Tensor& scale, const Tensor& mean,
-                                           const Tensor& inv_std, double epsilon);
+                                           const Tensor& variance, double epsilon);
 /// The batch mean and batch variance per channel of fused_batch_norm, with respect to x.
 BackwardFunction batch_mean_backward(const Tensor& x);
 BackwardFunction batch_variance_backward(const Tensor& x);

@@ -89,12 +89,14 @@ BackwardFunction avg_pool2d_second_order_rule(const Pool2DOptions& options) {
 }
 
 BackwardFunction fused_batch_norm_backward(const Tensor& x, const Tensor& scale, const Tensor& mean,
-                                           const Tensor& inv_std, double epsilon) {
-  return [x, scale, mean, inv_std, epsilon](const Tensor& g,
-                                            autodiff::NeedsMask) -> autodiff::Gradients {
+                                           const Tensor& variance, double epsilon) {
+  // From the op's outputs (mean, variance), not a value kept from inside it, so that a graph
+  // function replays this gradient with each call's statistics.
+  return [x, scale, mean, variance, epsilon](const Tensor& g,
+                                             autodiff::NeedsMask) -> autodiff::Gradients {
     if (!autodiff::any_recording()) {
       const detail::BatchNormGradients d =
-          detail::batch_norm_backward(x, g, scale, mean, inv_std, epsilon);
+          detail::batch_norm_backward(x, g, scale, mean, rsqrt(variance + epsilon), epsilon);
       return {d.dx, d.dscale, d.doffset};
     }
     // A tape records this gradient computation: the same formula in ops, with the statistics

@@ -104,7 +104,6 @@ Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const 
 }
 
 Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
-  EMBER_TRACE_OP("conv2d_transpose", conv2d_transpose, x, filter, options);
   constexpr const char* op = "conv2d_transpose";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");
@@ -127,7 +126,6 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptio
 }
 
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
-  EMBER_TRACE_OP("depthwise_conv2d", depthwise_conv2d, x, filter, options);
   constexpr const char* op = "depthwise_conv2d";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");

@@ -222,7 +222,6 @@ Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
 }
 
 Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
-  EMBER_TRACE_OP("clip_by_value", clip_by_value, x, lo, hi);
   detail::check_defined(x, "clip_by_value");
   Tensor out = minimum(maximum(x, lo), hi);
   if (out.shape() != x.shape()) {

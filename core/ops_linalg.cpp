@@ -21,7 +21,6 @@ std::vector<std::int64_t> leading(const Shape& s, int drop) {
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
-  EMBER_TRACE_OP("matmul", matmul, a_in, b_in, options);
   detail::check_defined(a_in, "matmul");
   detail::check_defined(b_in, "matmul");
   detail::check_same_device("matmul", a_in, b_in);
@@ -45,26 +44,40 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
   }
   const Shape batch_a(leading(a.shape(), 2)), batch_b(leading(b.shape(), 2));
   const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul (batch dimensions)");
+  // The reshapes of vectors and the broadcasts of batches are ops of their own, done before the
+  // product itself, so that tapes and traces see them: nothing the gradient needs stays hidden
+  // inside this op (see core/trace.h).
+  if (a_vector || b_vector) {
+    const Tensor out = matmul(a, b, {.transpose_a = ta, .transpose_b = tb});
+    std::vector<std::int64_t> dims = batch.dims();
+    if (!a_vector) dims.push_back(m);
+    if (!b_vector) dims.push_back(n);
+    return reshape(out, Shape(dims));
+  }
   const std::int64_t batch_count = batch.num_elements();
-
   // A batch that matches the result walks its matrices; a single matrix is reused (stride 0);
   // anything else is broadcast into a new tensor first.
-  auto batched = [&](const Tensor& t, const Shape& own_batch, std::int64_t& stride) {
-    const std::int64_t matrix = t.shape(-2) * t.shape(-1);
-    if (own_batch.num_elements() == 1 && batch_count != 1) {
-      stride = 0;
-      return t;
-    }
-    stride = matrix;
-    if (own_batch == batch) return t;
-    std::vector<std::int64_t> dims = batch.dims();
-    dims.push_back(t.shape(-2));
-    dims.push_back(t.shape(-1));
-    return broadcast_to(t, Shape(dims));
+  auto needs_broadcast = [&](const Shape& own_batch) {
+    return !(own_batch.num_elements() == 1 && batch_count != 1) && own_batch != batch;
   };
+  if (needs_broadcast(batch_a) || needs_broadcast(batch_b)) {
+    auto full = [&](const Tensor& t, const Shape& own_batch) {
+      if (!needs_broadcast(own_batch)) return t;
+      std::vector<std::int64_t> dims = batch.dims();
+      dims.push_back(t.shape(-2));
+      dims.push_back(t.shape(-1));
+      return broadcast_to(t, Shape(dims));
+    };
+    return matmul(full(a, batch_a), full(b, batch_b), options);
+  }
+  EMBER_TRACE_OP("matmul", matmul, a_in, b_in, options);
   GemmArgs args;
-  const Tensor a_full = batched(a, batch_a, args.stride_a);
-  const Tensor b_full = batched(b, batch_b, args.stride_b);
+  const bool reuse_a = batch_a.num_elements() == 1 && batch_count != 1;
+  const bool reuse_b = batch_b.num_elements() == 1 && batch_count != 1;
+  args.stride_a = reuse_a ? 0 : a.shape(-2) * a.shape(-1);
+  args.stride_b = reuse_b ? 0 : b.shape(-2) * b.shape(-1);
+  const Tensor& a_full = a;
+  const Tensor& b_full = b;
 
   std::vector<std::int64_t> out_dims = batch.dims();
   out_dims.push_back(m);
@@ -91,12 +104,6 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
   }
   autodiff::maybe_record("matmul", {&a_full, &b_full}, out,
                          [&] { return grad::matmul_backward(a_full, b_full, ta, tb); });
-  if (a_vector || b_vector) {
-    std::vector<std::int64_t> dims = batch.dims();
-    if (!a_vector) dims.push_back(m);
-    if (!b_vector) dims.push_back(n);
-    return reshape(out, Shape(dims));
-  }
   return out;
 }
 

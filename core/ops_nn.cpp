@@ -93,10 +93,12 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
     loss = negative(reduce_sum(picked * log_softmax(logits, -1), {-1}));
   }
   autodiff::maybe_record(name, {&logits}, loss, [&] {
-    return autodiff::BackwardFunction(
-        [picked, logits](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
-          return {(softmax(logits, -1) - picked) * expand_dims(g, -1)};
-        });
+    // The one-hot labels are made again from the labels (an input), not kept from the forward
+    // pass, so that a graph function replays this gradient with each call's labels.
+    return autodiff::BackwardFunction([labels, logits](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
+      const Tensor picked = one_hot(labels, logits.shape(-1), 1.0, 0.0, -1, logits.dtype());
+      return {(softmax(logits, -1) - picked) * expand_dims(g, -1)};
+    });
   });
   return loss;
 }

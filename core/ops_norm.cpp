@@ -71,7 +71,7 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
   const BatchNormArgs a = batch_norm_args(x, epsilon);
   // x: (..., C)  scale, offset: (C,)  ->  y: (..., C); mean, variance, inv_std: (C,)
   FusedBatchNormResult r{detail::empty(x.shape(), x.dtype(), x.device()), {}, {}};
-  Tensor inv_std;
+  Tensor inv_std;  // the backend writes it; the gradient recomputes it from the variance (trace.h)
   if (a.rows > 0 && a.channels > 0) {
     r.mean = detail::empty({channels}, x.dtype(), x.device());
     r.variance = detail::empty({channels}, x.dtype(), x.device());
@@ -88,7 +88,7 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
     inv_std = detail::full({channels}, x.dtype(), x.device(), nan);
   }
   autodiff::maybe_record(op, {&x, &scale, &offset}, r.y, [&] {
-    return grad::fused_batch_norm_backward(x, scale, r.mean, inv_std, epsilon);
+    return grad::fused_batch_norm_backward(x, scale, r.mean, r.variance, epsilon);
   });
   autodiff::maybe_record("fused_batch_norm_mean", {&x}, r.mean,
                          [&] { return grad::batch_mean_backward(x); });
@@ -100,7 +100,6 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
 Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance,
                            const std::optional<Tensor>& offset, const std::optional<Tensor>& scale,
                            double epsilon) {
-  EMBER_TRACE_OP("batch_normalization", batch_normalization, x, mean, variance, offset, scale, epsilon);
   constexpr const char* op = "batch_normalization";
   detail::check_image_operands(op, x, {&mean, &variance});
   if (offset) detail::check_image_operands(op, x, {&*offset});
@@ -115,7 +114,6 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
 }
 
 Tensor bias_add(const Tensor& x, const Tensor& bias) {
-  EMBER_TRACE_OP("bias_add", bias_add, x, bias);
   constexpr const char* op = "bias_add";
   detail::check_defined(x, op);
   detail::check_defined(bias, op);
@@ -130,7 +128,6 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
 }
 
 Tensor dropout(const Tensor& x, double rate, std::optional<random::Generator> generator) {
-  EMBER_TRACE_SOURCE("dropout", dropout, x, rate, generator);
   detail::check_defined(x, "dropout");
   detail::check_floating("dropout", x);
   if (!(rate >= 0 && rate < 1)) throw Error(cat("dropout: rate must be in [0, 1), got ", rate));

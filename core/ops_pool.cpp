@@ -84,21 +84,18 @@ Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
 }
 
 Tensor global_average_pool2d(const Tensor& x, bool keepdims) {
-  EMBER_TRACE_OP("global_average_pool2d", global_average_pool2d, x, keepdims);
   detail::check_image_operands("global_average_pool2d", x, {});
   check_rank4("global_average_pool2d", x, "x");
   return reduce_mean(x, {1, 2}, keepdims);
 }
 
 Tensor global_max_pool2d(const Tensor& x, bool keepdims) {
-  EMBER_TRACE_OP("global_max_pool2d", global_max_pool2d, x, keepdims);
   detail::check_image_operands("global_max_pool2d", x, {});
   check_rank4("global_max_pool2d", x, "x");
   return reduce_max(x, {1, 2}, keepdims);
 }
 
 Tensor upsampling2d(const Tensor& x, Size2D size) {
-  EMBER_TRACE_OP("upsampling2d", upsampling2d, x, size);
   detail::check_defined(x, "upsampling2d");
   check_rank4("upsampling2d", x, "x");
   if (size.height < 1 || size.width < 1) {

@@ -24,7 +24,9 @@ Tensor empty(const Shape& shape, DType dtype, const Device& device) {
       device, static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
-  return Tensor(std::move(impl));
+  Tensor t(std::move(impl));
+  trace::note_created(t);
+  return t;
 }
 
 std::uint64_t next_tensor_id() {
@@ -37,13 +39,17 @@ Tensor view(const Tensor& base, const Shape& shape, std::size_t byte_offset) {
   impl->offset += byte_offset;
   impl->shape = shape;
   impl->id = next_tensor_id();
-  return Tensor(std::move(impl));
+  Tensor t(std::move(impl));
+  trace::note_created(t);
+  return t;
 }
 
 Tensor view_with_id(const Tensor& base, std::uint64_t id) {
   auto impl = std::make_shared<TensorImpl>(*base.impl());
   impl->id = id;
-  return Tensor(std::move(impl));
+  Tensor t(std::move(impl));
+  trace::note_created(t);
+  return t;
 }
 
 Tensor from_host(const void* data, const Shape& shape, DType dtype, const Device& device) {

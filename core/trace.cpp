@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/conv_support.h"
 #include "core/error.h"
@@ -32,6 +33,14 @@ class Tracer {
   int input_slot(const Tensor& t) {
     const auto it = slot_of_.find(t.impl().get());
     if (it != slot_of_.end()) return it->second;
+    if (internal_.count(t.impl().get())) {
+      // A value an op made for itself (kept for its gradient, say) and did not return: the graph
+      // could only replay the trace's copy. Ops must not let such values escape; this is a bug
+      // in ember, said loudly rather than replayed wrongly.
+      throw Error(cat("function '", name_, "': an op's internal value of shape ", t.shape(),
+                      " is read by a later op; ember cannot replay this graph correctly (please report it). ",
+                      "Call the function without ember::function meanwhile"));
+    }
     const int slot = new_slot(t, false);
     constants_.emplace_back(slot, t);
     return slot;
@@ -51,6 +60,10 @@ class Tracer {
   }
 
   void add(Node node) { nodes_.push_back(std::move(node)); }
+  void note_internal(const Tensor& t) {
+    internal_.insert(t.impl().get());
+    keepalive_.push_back(t);
+  }
   int& pause_depth() { return pause_depth_; }
   const std::string& name() const { return name_; }
   bool warned_host_read = false;
@@ -73,6 +86,7 @@ class Tracer {
   std::vector<std::pair<int, Tensor>> constants_;
   std::vector<int> arg_slots_;
   std::vector<Tensor> keepalive_;
+  std::unordered_set<const ember::detail::TensorImpl*> internal_;  // made inside recorded ops
   int pause_depth_ = 0;
 };
 
@@ -102,6 +116,10 @@ Tensor variable_read(const Variable& variable, Tensor value) {
     return {variable.read()};
   });
   return value;
+}
+
+void note_created(const Tensor& t) {
+  if (current != nullptr && current->pause_depth() > 0) current->note_internal(t);
 }
 
 void note_host_read(const Tensor& t, const char* what) {

@@ -1,13 +1,19 @@
 // Recording ops into a graph while ember::function traces (internal; see core/function.h).
 //
 // A value is *traced* when it depends on the function's arguments, on a variable or on random
-// numbers. An op begins with EMBER_TRACE_OP: while a trace records and one of the op's tensor
-// arguments is traced, the op runs once right there (with recording paused below it, so the
-// ops it uses inside are not recorded twice) and is recorded as a node that calls the same op
-// again, with the same non-tensor arguments, on the replay's values. An op whose inputs are all
-// constants is not recorded: its result is a constant of the graph (constant folding). Random
-// ops and variable reads are recorded even without traced inputs (they give new values on
-// every call); variable writes and optimizer steps are recorded as effects, which pruning keeps.
+// numbers. An op with its own kernel (a leaf op) begins with EMBER_TRACE_OP: while a trace records
+// and one of the op's tensor arguments is traced, the op runs once right there (with recording
+// paused below it) and is recorded as a node that calls the same op again, with the same
+// non-tensor arguments, on the replay's values. An op whose inputs are all constants is not
+// recorded: its result is a constant of the graph (constant folding). Random ops and variable
+// reads are recorded even without traced inputs (they give new values on every call); variable
+// writes and optimizer steps are recorded as effects, which pruning keeps.
+//
+// Two rules keep replays exact. An op made of other ops (clip_by_value, dropout, depthwise_conv2d,
+// ...) carries no hook: its parts are recorded one by one. And a leaf op's gradient may keep only
+// the op's inputs and outputs (or recompute from them): a value made inside the op and kept for the
+// gradient would be replayed as the trace's copy. The tracer checks the second rule (note_created)
+// and stops with an error rather than replay such a graph.
 #pragma once
 
 #include <array>
@@ -50,6 +56,9 @@ void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs, c
             Replay replay);
 /// The value a variable read gave: recorded as a read of `variable` so replays read it afresh.
 Tensor variable_read(const Variable& variable, Tensor value);
+/// Called for every new tensor: one made inside a recorded op's own work is that op's internal
+/// value, and a later node reading it would replay the trace's copy (see Tracer::input_slot).
+void note_created(const Tensor& t);
 /// Called when a traced value is read on the host (item, to_vector): warns once per trace that
 /// the function will go on using the value read now.
 void note_host_read(const Tensor& t, const char* what);

@@ -168,6 +168,98 @@ TEST_P(Functions, TrainingStepsMatchEagerSteps) {
   for (std::size_t i = 0; i < we.size(); ++i) expect_close(values_of(wt[i]), values_of(we[i]), 1e-6);
 }
 
+TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
+  // Convolution, batch normalization, pooling, a residual add and their gradients, traced.
+  auto make = [] {
+    keras::clear_session();
+    random::set_seed(3);
+    auto inputs = keras::Input({8, 8, 2});
+    auto h = layers::Conv2D(4, 3, {.padding = "same"})(inputs);
+    h = layers::BatchNormalization()(h);
+    h = layers::Activation("relu")(h);
+    auto skip = layers::Conv2D(4, 1)(inputs);
+    h = layers::add({h, skip});
+    h = layers::MaxPooling2D(2)(h);
+    h = layers::AveragePooling2D(2)(h);
+    h = layers::GlobalAveragePooling2D()(h);
+    return keras::make<keras::Model>(inputs, layers::Dense(3, {.activation = "softmax"})(h));
+  };
+  auto eager_model = make();
+  auto traced_model = make();
+  traced_model->set_weights(eager_model->get_weights());
+  optim::SGD eager_opt({.learning_rate = 0.1, .momentum = 0.9}), traced_opt({.learning_rate = 0.1, .momentum = 0.9});
+  auto step = [](keras::Model& model, optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
+    GradientTape tape;
+    const Tensor loss = reduce_mean(losses::sparse_categorical_crossentropy(y, model(x, true)));
+    opt.apply_gradients(tape.gradient(loss, model.trainable_variables()), model.trainable_variables());
+    return loss;
+  };
+  auto traced_step = function([&](const Tensor& x, const Tensor& y) { return step(*traced_model, traced_opt, x, y); });
+  random::Generator data(9);
+  for (int i = 0; i < 4; ++i) {
+    const Tensor x = data.normal({6, 8, 8, 2});
+    const Tensor y = data.uniform({6}, {.minval = 0, .maxval = 3, .dtype = int32});
+    expect_close(values_of(traced_step(x, y)), values_of(step(*eager_model, eager_opt, x, y)), 1e-5,
+                 "loss " + std::to_string(i));
+  }
+  EXPECT_EQ(traced_step.tracing_count(), 1);
+  const auto we = eager_model->get_weights(), wt = traced_model->get_weights();  // BN statistics too
+  for (std::size_t i = 0; i < we.size(); ++i) expect_close(values_of(wt[i]), values_of(we[i]), 1e-5);
+}
+
+TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
+  // Ops made of other ops and ops whose gradients need values from the forward pass: a vector
+  // and a batch-broadcast matmul, clip_by_value, a depthwise convolution, sparse cross-entropy
+  // from logits. Each call's gradients must be that call's, not the trace's.
+  random::Generator g(21);
+  Variable w(g.normal({4, 3}, {.dtype = float64})), v(g.normal({4}, {.dtype = float64}));
+  Variable k(g.normal({3, 3, 2, 2}, {.dtype = float64})), b(g.normal({3, 4, 3}, {.dtype = float64}));
+  auto body = [&](const Tensor& x, const Tensor& image, const Tensor& labels) -> std::vector<Tensor> {
+    GradientTape tape;
+    const Tensor logits = clip_by_value(matmul(x, w), -0.8, 0.8) + expand_dims(matmul(x, v), -1);
+    const Tensor batched = matmul(reshape(x, {1, 1, 5, 4}), b);  // (1,1,5,4) x (3,4,3) -> (1,3,5,3)
+    const Tensor features = depthwise_conv2d(image, k, {.padding = "same"});
+    const Tensor loss = reduce_mean(sparse_softmax_cross_entropy_with_logits(labels, logits)) +
+                        reduce_mean(square(batched)) + reduce_mean(features * features);
+    std::vector<Tensor> out{loss};
+    for (const auto& grad : tape.gradient(loss, std::vector<Variable>{w, v, k, b})) out.push_back(*grad);
+    return out;
+  };
+  auto traced = function(
+      [&](const Tensor& x, const Tensor& image, const Tensor& labels) { return body(x, image, labels); });
+  for (int call = 0; call < 3; ++call) {
+    const Tensor x = g.normal({5, 4}, {.dtype = float64});
+    const Tensor image = g.normal({2, 5, 5, 2}, {.dtype = float64});
+    const Tensor labels = g.uniform({5}, {.minval = 0, .maxval = 3, .dtype = int32});
+    const std::vector<Tensor> replayed = traced(x, image, labels), eager = body(x, image, labels);
+    ASSERT_EQ(replayed.size(), eager.size());
+    for (std::size_t i = 0; i < eager.size(); ++i) {
+      expect_close(values_of(replayed[i]), values_of(eager[i]), 1e-12, cat("call ", call, " value ", i));
+    }
+  }
+  EXPECT_EQ(traced.tracing_count(), 1);
+}
+
+TEST_P(Functions, DropoutMasksAndTheirGradientsAreDrawnAfresh) {
+  // y = dropout(x·w) with x > 0: every kept element is 2·x·w, so d(sum y)/dw = sum(y) / w, with
+  // whatever mask this call drew.
+  Variable w(constant({1.5}, float64));
+  auto step = function([&](const Tensor& x) -> std::vector<Tensor> {
+    GradientTape tape;
+    const Tensor y = reduce_sum(dropout(x * w, 0.5));
+    return {y, *tape.gradient(y, w)};
+  });
+  const Tensor x = random::Generator(4).uniform({200}, {.minval = 0.5, .maxval = 1.0, .dtype = float64});
+  std::set<double> sums;
+  for (int call = 0; call < 4; ++call) {
+    const std::vector<Tensor> out = step(x);
+    const double sum = out[0].item<double>();
+    sums.insert(sum);
+    EXPECT_NEAR(out[1].item<double>(), sum / 1.5, 1e-9) << "call " << call;
+  }
+  EXPECT_EQ(sums.size(), 4u) << "each call draws its own mask";
+}
+
 TEST_P(Functions, GradientsFlowThroughAReplay) {
   auto f = function([](const Tensor& x) { return reduce_sum(sin(x) * x); });
   const Tensor x0 = constant({0.5, 1.0, -2.0}, float64);
