@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <initializer_list>
 #include <string>
 
@@ -23,10 +24,13 @@ struct AxisGeometry {
 AxisGeometry axis_geometry(std::int64_t input, std::int64_t window, std::int64_t stride,
                            std::int64_t dilation, bool same, const char* op, const char* axis);
 
-/// The output length of a transposed convolution along one axis (Keras' deconv_output_length
-/// without output_padding).
+/// The output length of a transposed convolution along one axis (Keras' deconv_output_length):
+/// without output_padding in·stride ("same") or in·stride + max(kernel − stride, 0) ("valid");
+/// with it (in − 1)·stride + kernel − 2·pad + output_padding, pad = kernel // 2 for "same".
+/// (A negative input, an unknown size, gives -1.)
 std::int64_t transposed_length(std::int64_t input, std::int64_t window, std::int64_t stride,
-                               std::int64_t dilation, bool same);
+                               std::int64_t dilation, bool same,
+                               std::optional<std::int64_t> output_padding = std::nullopt);
 
 /// The arguments of conv2d for an input of `x` and a filter of `filter` (shapes of rank 4),
 /// after every check; `op` names the op in messages.

@@ -114,14 +114,27 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptio
                          x.shape(), ", filter ", filter.shape()));
   }
   const bool same = detail::is_same_padding(options.padding, op);
+  std::optional<std::int64_t> pad_h, pad_w;
+  if (options.output_padding) {
+    const Size2D p = *options.output_padding;
+    if (p.height < 0 || p.width < 0 || p.height >= options.strides.height || p.width >= options.strides.width) {
+      throw Error(cat(op, ": output_padding (", p.height, ", ", p.width, ") must be >= 0 and less than the strides (",
+                      options.strides.height, ", ", options.strides.width, ")"));
+    }
+    pad_h = p.height;
+    pad_w = p.width;
+  }
   // The transposed convolution is the data gradient of the convolution from the output shape
   // back to x's shape, so the filter is that convolution's (KH, KW, O, C) filter as it is.
   const Shape out{x.shape(0),
                   detail::transposed_length(x.shape(1), filter.shape(0), options.strides.height,
-                                            options.dilation_rate.height, same),
+                                            options.dilation_rate.height, same, pad_h),
                   detail::transposed_length(x.shape(2), filter.shape(1), options.strides.width,
-                                            options.dilation_rate.width, same),
+                                            options.dilation_rate.width, same, pad_w),
                   filter.shape(2)};
+  if (out[1] < 1 || out[2] < 1) {
+    throw ShapeError(cat(op, ": the output would be ", out, " for x ", x.shape(), " and filter ", filter.shape()));
+  }
   return conv2d_backward_input(out, filter, x, options);
 }
 

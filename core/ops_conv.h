@@ -30,6 +30,9 @@ struct Conv2DOptions {
   /// odd extra row of padding at the bottom and the odd column at the right). Either case.
   std::string padding = "valid";
   Size2D dilation_rate = 1;
+  /// conv2d_transpose only (Keras' output_padding): extra rows and columns at the bottom and the
+  /// right of the output, each less than the stride; none picks Keras' default size.
+  std::optional<Size2D> output_padding = std::nullopt;
 };
 
 /// 2-D convolution (cross-correlation, as in TensorFlow): x (N, H, W, C) with a filter

@@ -181,6 +181,13 @@ Conv2DTransposeLayer::Conv2DTransposeLayer(std::int64_t filters, Size2D kernel_s
   assign_default_name("conv2d_transpose");
   check_sizes("Conv2DTranspose", filters, kernel_size, options_.strides, options_.dilation_rate);
   options_.padding = detail::padding_name(options_.padding, "Conv2DTranspose");
+  const auto& p = options_.output_padding;
+  if (p && (p->height < 0 || p->width < 0 || p->height >= options_.strides.height ||
+            p->width >= options_.strides.width)) {
+    throw Error(cat("Conv2DTranspose: output_padding (", p->height, ", ", p->width,
+                    ") must be >= 0 and less than the strides (", options_.strides.height, ", ",
+                    options_.strides.width, ")"));
+  }
 }
 
 void Conv2DTransposeLayer::build(const Shape& input_shape) {
@@ -197,7 +204,8 @@ Tensor Conv2DTransposeLayer::call(const Tensor& x) {
   const Tensor y = conv2d_transpose(x, kernel,
                                     {.strides = options_.strides,
                                      .padding = options_.padding,
-                                     .dilation_rate = options_.dilation_rate});
+                                     .dilation_rate = options_.dilation_rate,
+                                     .output_padding = options_.output_padding});
   return with_bias_and_activation(y, options_.use_bias, bias, options_.activation);
 }
 
@@ -205,14 +213,17 @@ std::vector<Shape> Conv2DTransposeLayer::compute_output_shape(
     const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   input_channels(in, kernel.defined() ? kernel.shape(3) : -1);
-  const auto length = [&](std::int64_t n, std::int64_t k, std::int64_t s, std::int64_t d) {
-    return detail::transposed_output_length(n, k, s, d, options_.padding);
+  const auto length = [&](std::int64_t n, std::int64_t k, std::int64_t s, std::int64_t d,
+                          std::optional<std::int64_t> p) {
+    return detail::transposed_output_length(n, k, s, d, options_.padding, p);
   };
-  return {Shape{
-      in[0],
-      length(in[1], kernel_size_.height, options_.strides.height, options_.dilation_rate.height),
-      length(in[2], kernel_size_.width, options_.strides.width, options_.dilation_rate.width),
-      filters_}};
+  const auto& p = options_.output_padding;
+  return {Shape{in[0],
+                length(in[1], kernel_size_.height, options_.strides.height, options_.dilation_rate.height,
+                       p ? std::optional<std::int64_t>(p->height) : std::nullopt),
+                length(in[2], kernel_size_.width, options_.strides.width, options_.dilation_rate.width,
+                       p ? std::optional<std::int64_t>(p->width) : std::nullopt),
+                filters_}};
 }
 
 keras::Config Conv2DTransposeLayer::get_config() const {
@@ -220,7 +231,9 @@ keras::Config Conv2DTransposeLayer::get_config() const {
       conv_config(Layer::get_config(), kernel_size_, options_.strides, options_.padding,
                   options_.dilation_rate, options_.activation, options_.use_bias);
   c["filters"] = filters_;
-  c["output_padding"] = nullptr;
+  c["output_padding"] =
+      options_.output_padding ? keras::Config::array({options_.output_padding->height, options_.output_padding->width})
+                              : keras::Config(nullptr);
   c["kernel_initializer"] = initializer_config(options_.kernel_initializer);
   c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["kernel_regularizer"] = regularizer_config(options_.kernel_regularizer);
@@ -234,6 +247,9 @@ Handle<Conv2DTransposeLayer> Conv2DTransposeLayer::from_config(const keras::Conf
       {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
        .activation = c.value("activation", std::string("linear")),
        .padding = c.value("padding", std::string("valid")),
+       .output_padding = c.contains("output_padding") && !c["output_padding"].is_null()
+                             ? std::optional<Size2D>(detail::size_from_config(c["output_padding"], 0))
+                             : std::nullopt,
        .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
        .use_bias = c.value("use_bias", true),
        .kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform"),

@@ -59,6 +59,9 @@ struct Conv2DTransposeOptions {
   Size2D strides = 1;
   activations::Activation activation = "linear";
   std::string padding = "valid";
+  /// Keras' output_padding: extra rows/columns of output, each less than the stride (none: the
+  /// default size below).
+  std::optional<Size2D> output_padding = std::nullopt;
   Size2D dilation_rate = 1;
   bool use_bias = true;
   initializers::InitializerRef kernel_initializer = "glorot_uniform";
@@ -70,8 +73,9 @@ struct Conv2DTransposeOptions {
   std::optional<Shape> input_shape = std::nullopt;
 };
 
-/// The transposed convolution (output_padding None): kernel (kh, kw, filters, in), output size
-/// in·stride ("same") or in·stride + max(kernel − stride, 0) ("valid").
+/// The transposed convolution: kernel (kh, kw, filters, in), output size in·stride ("same") or
+/// in·stride + max(kernel − stride, 0) ("valid"); with output_padding p,
+/// (in − 1)·stride + kernel − 2·pad + p, pad = kernel // 2 for "same" (Keras' rule).
 class Conv2DTransposeLayer : public keras::Layer {
  public:
   Conv2DTransposeLayer(std::int64_t filters, Size2D kernel_size,

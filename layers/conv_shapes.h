@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/conv_support.h"
 #include "core/error.h"
 #include "core/ops_conv.h"
 #include "layers/config.h"
@@ -47,11 +48,9 @@ inline std::int64_t output_length(std::int64_t input, std::int64_t window, std::
 /// Keras' deconv_output_length without output_padding.
 inline std::int64_t transposed_output_length(std::int64_t input, std::int64_t window,
                                              std::int64_t stride, std::int64_t dilation,
-                                             const std::string& padding) {
-  if (input < 0) return -1;
-  const std::int64_t dilated = (window - 1) * dilation + 1;
-  return padding == "same" ? input * stride
-                           : input * stride + std::max<std::int64_t>(dilated - stride, 0);
+                                             const std::string& padding,
+                                             std::optional<std::int64_t> output_padding = std::nullopt) {
+  return ember::detail::transposed_length(input, window, stride, dilation, padding == "same", output_padding);
 }
 
 /// ShapeError unless `shape` is an image batch (batch, height, width, channels) with known

@@ -398,6 +398,39 @@ TEST_P(ConvLayers, ASmallConvNetLearns) {
   EXPECT_LT(loss_of(false).item<float>(), first * 0.8);
 }
 
+TEST_P(ConvLayers, TransposedOutputPaddingMatchesKeras) {
+  // Keras 3's own Conv2DTranspose with output_padding (tests/golden/conv_transpose.py).
+  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
+  const std::string data = std::string(dir ? dir : "tests/data") + "/conv_transpose/";
+  struct Case {
+    const char* padding;
+    Size2D strides, kernel, output_padding;
+  };
+  const Case cases[] = {{"valid", {2, 2}, {3, 3}, {1, 1}},
+                        {"same", {2, 2}, {3, 3}, {1, 0}},
+                        {"same", {3, 2}, {3, 2}, {2, 1}},
+                        {"valid", {2, 3}, {2, 3}, {0, 2}}};
+  const Tensor x = io::load_npy(data + "x.npy").to(device());
+  for (int i = 0; i < 4; ++i) {
+    const Case& c = cases[i];
+    auto layer = layers::Conv2DTranspose(
+        4, c.kernel, {.strides = c.strides, .padding = c.padding, .output_padding = c.output_padding, .use_bias = false});
+    const Tensor expected = io::load_npy(data + "y_" + std::to_string(i) + ".npy");
+    EXPECT_EQ(layer->compute_output_shape({x.shape()})[0], expected.shape()) << "case " << i;
+    (void)layer(x);
+    layer->set_weights({io::load_npy(data + "kernel_" + std::to_string(i) + ".npy")});
+    const Tensor y = layer(x);
+    ASSERT_EQ(y.shape(), expected.shape()) << "case " << i;
+    expect_close(testing::values_of(y), testing::values_of(expected), 1e-4, "case " + std::to_string(i));
+    // The config carries it through a round trip.
+    auto again = keras::layer_from_config(keras::serialize_layer(*layer));
+    EXPECT_EQ(again->get_config()["output_padding"], (keras::Config::array({c.output_padding.height,
+                                                                            c.output_padding.width})));
+  }
+  EXPECT_THROW(layers::Conv2DTranspose(2, 3, {.strides = 2, .output_padding = Size2D{2, 0}}), Error);
+  EXPECT_THROW((void)conv2d_transpose(x, ones({3, 3, 4, 3}), {.strides = 1, .output_padding = Size2D{1, 1}}), Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, ConvLayers, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
