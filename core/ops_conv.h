@@ -80,8 +80,10 @@ Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
 /// Mean (max) over the spatial axes: (N, H, W, C) -> (N, C), or (N, 1, 1, C) with keepdims.
 Tensor global_average_pool2d(const Tensor& x, bool keepdims = false);
 Tensor global_max_pool2d(const Tensor& x, bool keepdims = false);
-/// Nearest-neighbour upsampling: each pixel repeated size.height x size.width times.
-Tensor upsampling2d(const Tensor& x, Size2D size = 2);
+/// Upsampling by whole factors: "nearest" repeats each pixel size.height x size.width times;
+/// "bilinear" interpolates between the nearest source pixels as tf.image.resize does (half-pixel
+/// centres, edges clamped), which is Keras' UpSampling2D(interpolation="bilinear").
+Tensor upsampling2d(const Tensor& x, Size2D size = 2, const std::string& interpolation = "nearest");
 
 /// The result of training-mode batch normalization: the normalized output and the batch
 /// statistics (mean and biased variance per channel).

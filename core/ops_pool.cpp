@@ -1,10 +1,15 @@
 // Pooling ops: max and average pooling with their gradients as ops, global pooling (reductions)
-// and nearest-neighbour upsampling (a broadcast).
+// and upsampling (nearest: a broadcast; bilinear: gathers and a lerp).
+#include <algorithm>
+#include <cmath>
+
+#include "core/constant.h"
 #include "core/conv_support.h"
 #include "core/error.h"
 #include "core/gradients.h"
 #include "core/op_support.h"
 #include "core/ops_conv.h"
+#include "core/ops_elementwise.h"
 #include "core/ops_reduce.h"
 #include "core/ops_shape.h"
 #include "core/trace.h"
@@ -95,12 +100,44 @@ Tensor global_max_pool2d(const Tensor& x, bool keepdims) {
   return reduce_max(x, {1, 2}, keepdims);
 }
 
-Tensor upsampling2d(const Tensor& x, Size2D size) {
+namespace {
+
+/// Bilinear resampling of `axis` (1 or 2) of x from `in` to in·factor positions, as
+/// tf.image.resize: output position o reads source position (o + ½)/factor − ½, between its two
+/// neighbours (clamped to the edges), in ops (two gathers and a lerp) so it is differentiable.
+Tensor bilinear_axis(const Tensor& x, int axis, std::int64_t factor) {
+  const std::int64_t in = x.shape(axis), out = in * factor;
+  std::vector<std::int64_t> lower(static_cast<std::size_t>(out)), upper(lower.size());
+  std::vector<double> weight(lower.size());
+  for (std::int64_t o = 0; o < out; ++o) {
+    const double source = (static_cast<double>(o) + 0.5) / static_cast<double>(factor) - 0.5;
+    const double below = std::floor(source);
+    lower[o] = std::max<std::int64_t>(static_cast<std::int64_t>(below), 0);
+    upper[o] = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(source)), in - 1);
+    weight[o] = source - below;
+  }
+  std::vector<std::int64_t> weight_shape(4, 1);
+  weight_shape[static_cast<std::size_t>(axis)] = out;
+  const Tensor lerp = cast(constant(weight, Shape(weight_shape)), x.dtype()).to(x.device());
+  const Tensor top = gather(x, lower, axis), bottom = gather(x, upper, axis);
+  return top + (bottom - top) * lerp;
+}
+
+}  // namespace
+
+Tensor upsampling2d(const Tensor& x, Size2D size, const std::string& interpolation) {
   detail::check_defined(x, "upsampling2d");
   check_rank4("upsampling2d", x, "x");
   if (size.height < 1 || size.width < 1) {
     throw Error(
         cat("upsampling2d: size must be positive, got (", size.height, ", ", size.width, ")"));
+  }
+  if (interpolation == "bilinear") {
+    detail::check_floating("upsampling2d", x);
+    return bilinear_axis(bilinear_axis(x, 1, size.height), 2, size.width);
+  }
+  if (interpolation != "nearest") {
+    throw Error(cat("upsampling2d: interpolation must be \"nearest\" or \"bilinear\", got \"", interpolation, "\""));
   }
   // (N, H, W, C) -> (N, H, 1, W, 1, C) broadcast to (N, H, sh, W, sw, C) -> (N, H·sh, W·sw, C)
   const std::int64_t n = x.shape(0), h = x.shape(1), w = x.shape(2), c = x.shape(3);

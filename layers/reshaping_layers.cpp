@@ -27,15 +27,16 @@ UpSampling2DLayer::UpSampling2DLayer(Size2D size, UpSampling2DOptions options)
     throw Error(
         cat("UpSampling2D: size must be positive, got (", size.height, ", ", size.width, ")"));
   }
-  if (options.interpolation != "nearest") {
-    throw Error(cat("UpSampling2D: interpolation \"", options.interpolation,
-                    "\" is not implemented; ember has \"nearest\""));
+  if (options.interpolation != "nearest" && options.interpolation != "bilinear") {
+    throw Error(cat("UpSampling2D: interpolation must be \"nearest\" or \"bilinear\", got \"",
+                    options.interpolation, "\""));
   }
+  interpolation_ = options.interpolation;
 }
 
 Tensor UpSampling2DLayer::call(const Tensor& x) {
   check_call_input(*this, x);
-  return upsampling2d(x, size_);
+  return upsampling2d(x, size_, interpolation_);
 }
 
 std::vector<Shape> UpSampling2DLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {
@@ -48,7 +49,7 @@ keras::Config UpSampling2DLayer::get_config() const {
   keras::Config c = Layer::get_config();
   c["size"] = detail::size_config(size_);
   c["data_format"] = "channels_last";
-  c["interpolation"] = "nearest";
+  c["interpolation"] = interpolation_;
   return c;
 }
 

@@ -1,4 +1,4 @@
-// Keras' image reshaping layers: UpSampling2D (nearest neighbour) and ZeroPadding2D.
+// Keras' image reshaping layers: UpSampling2D (nearest or bilinear) and ZeroPadding2D.
 #pragma once
 
 #include <array>
@@ -13,13 +13,14 @@ namespace ember::layers {
 using keras::Handle;
 
 struct UpSampling2DOptions {
-  /// Only "nearest" (Keras' default) is implemented.
+  /// "nearest" (Keras' default: each pixel repeated) or "bilinear" (tf.image.resize's).
   std::string interpolation = "nearest";
   std::string name = "";
   std::optional<Shape> input_shape = std::nullopt;
 };
 
-/// Repeats every pixel size.height x size.width times: (batch, h, w, c) -> (batch, h·sh, w·sw, c).
+/// Upsamples by size: (batch, h, w, c) -> (batch, h·sh, w·sw, c), repeating pixels or
+/// interpolating bilinearly.
 class UpSampling2DLayer : public keras::Layer {
  public:
   explicit UpSampling2DLayer(Size2D size = 2, UpSampling2DOptions options = {});
@@ -31,6 +32,7 @@ class UpSampling2DLayer : public keras::Layer {
 
  private:
   Size2D size_;
+  std::string interpolation_;
 };
 Handle<UpSampling2DLayer> UpSampling2D(Size2D size = 2, UpSampling2DOptions options = {});
 

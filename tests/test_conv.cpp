@@ -369,6 +369,7 @@ TEST_F(ConvOps, GradientsOfPoolingNormalizationAndTheRest) {
                  [](auto& v) { return global_average_pool2d(v[0]) * global_max_pool2d(v[0]); },
                  {x});
   check_gradient("upsampling2d", [](auto& v) { return upsampling2d(v[0], {2, 1}); }, {x});
+  check_gradient("upsampling2d bilinear", [](auto& v) { return upsampling2d(v[0], {2, 3}, "bilinear"); }, {x});
   const Tensor scale = random_tensor({2}, 0.5, 2, 41), offset = random_tensor({2}, -1, 1, 42);
   check_gradient("fused_batch_norm y", [](auto& v) { return fused_batch_norm(v[0], v[1], v[2]).y; },
                  {x, scale, offset});
@@ -572,6 +573,7 @@ TEST_F(ConvCpuVsCuda, PoolingAndBatchNormForwardAndGradients) {
       [](auto& v) {
         const Tensor mean = reduce_mean(v[0], {0, 1, 2}), variance = square(v[1]);
         return reduce_sum(upsampling2d(v[0], {2, 3}), {1, 2}) + global_average_pool2d(v[0]) +
+               reduce_sum(upsampling2d(v[0], {3, 2}, "bilinear"), {1, 2}) +
                global_max_pool2d(v[0]) + reduce_sum(bias_add(v[0], v[2]), {1, 2}) +
                reduce_sum(batch_normalization(v[0], mean, variance, v[2], v[1]), {1, 2}) +
                reduce_sum(dropout(v[0], 0.3, random::Generator(5)), {1, 2});

@@ -431,6 +431,30 @@ TEST_P(ConvLayers, TransposedOutputPaddingMatchesKeras) {
   EXPECT_THROW((void)conv2d_transpose(x, ones({3, 3, 4, 3}), {.strides = 1, .output_padding = Size2D{1, 1}}), Error);
 }
 
+TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
+  // Keras 3's own UpSampling2D(interpolation="bilinear") (tests/golden/upsampling.py).
+  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
+  const std::string data = std::string(dir ? dir : "tests/data") + "/upsampling/";
+  const Tensor x = io::load_npy(data + "x.npy").to(device());
+  const Size2D sizes[] = {{2, 2}, {3, 2}};
+  for (int i = 0; i < 2; ++i) {
+    auto layer = layers::UpSampling2D(sizes[i], {.interpolation = "bilinear"});
+    const Tensor expected = io::load_npy(data + "bilinear_" + std::to_string(i) + ".npy");
+    const Tensor y = layer(x);
+    ASSERT_EQ(y.shape(), expected.shape());
+    expect_close(values_of(y), values_of(expected), 1e-5, "size " + std::to_string(i));
+    EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*layer))->get_config()["interpolation"], "bilinear");
+  }
+  // The gradient spreads each output's weight over its two neighbours: d(sum y)/dx sums to the
+  // number of outputs.
+  const Tensor xd = cast(x, float64);
+  GradientTape tape;
+  tape.watch(xd);
+  const Tensor y = reduce_sum(upsampling2d(xd, {2, 3}, "bilinear"));
+  EXPECT_NEAR(reduce_sum(*tape.gradient(y, xd)).item<double>(), static_cast<double>(x.size() * 6), 1e-9);
+  EXPECT_THROW(layers::UpSampling2D(2, {.interpolation = "bicubic"}), Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, ConvLayers, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
