@@ -76,8 +76,6 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
   const bool reuse_b = batch_b.num_elements() == 1 && batch_count != 1;
   args.stride_a = reuse_a ? 0 : a.shape(-2) * a.shape(-1);
   args.stride_b = reuse_b ? 0 : b.shape(-2) * b.shape(-1);
-  const Tensor& a_full = a;
-  const Tensor& b_full = b;
 
   std::vector<std::int64_t> out_dims = batch.dims();
   out_dims.push_back(m);
@@ -92,9 +90,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
     args.n = n;
     args.k = k;
     args.batch = batch_count;
-    args.a = a_full.raw_data();
+    args.a = a.raw_data();
     args.lda = a.shape(-1);
-    args.b = b_full.raw_data();
+    args.b = b.raw_data();
     args.ldb = b.shape(-1);
     args.c = detail::mutable_data(out);
     args.ldc = n;
@@ -102,8 +100,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
     args.allow_tf32 = config::tf32_enabled();
     detail::backend_of(out).gemm(args);
   }
-  autodiff::maybe_record("matmul", {&a_full, &b_full}, out,
-                         [&] { return grad::matmul_backward(a_full, b_full, ta, tb); });
+  autodiff::maybe_record("matmul", {&a, &b}, out, [&] { return grad::matmul_backward(a, b, ta, tb); });
   return out;
 }
 

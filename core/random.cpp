@@ -135,39 +135,31 @@ std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t
 }
 }  // namespace
 
+namespace {
+// The draws as free functions, for the trace hooks: a replay calls them on a copy of the
+// generator, and copies share the state, so every replay draws the next numbers.
+Tensor generator_normal(Generator g, const Shape& s, NormalOptions o) { return g.normal(s, o); }
+Tensor generator_truncated_normal(Generator g, const Shape& s, NormalOptions o) {
+  return g.truncated_normal(s, o);
+}
+Tensor generator_uniform(Generator g, const Shape& s, UniformOptions o) { return g.uniform(s, o); }
+}  // namespace
+
 Tensor Generator::normal(const Shape& shape, NormalOptions o) {
-  if (trace::recording()) {
-    const Generator self = *this;  // copies share the state: a replay draws the next numbers
-    return std::move(*trace::traced_call(
-        "Generator.normal", trace::NodeKind::source,
-        [self](const Shape& s, const NormalOptions& options) { return Generator(self).normal(s, options); },
-        shape, o));
-  }
+  EMBER_TRACE_SOURCE("Generator.normal", generator_normal, *this, shape, o);
   return generate("Generator::normal", shape, o.dtype, normal_args("Generator::normal", o, false),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
-  if (trace::recording()) {
-    const Generator self = *this;  // copies share the state: a replay draws the next numbers
-    return std::move(*trace::traced_call(
-        "Generator.truncated_normal", trace::NodeKind::source,
-        [self](const Shape& s, const NormalOptions& options) { return Generator(self).truncated_normal(s, options); },
-        shape, o));
-  }
+  EMBER_TRACE_SOURCE("Generator.truncated_normal", generator_truncated_normal, *this, shape, o);
   return generate("Generator::truncated_normal", shape, o.dtype,
                   normal_args("Generator::truncated_normal", o, true),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }
 
 Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
-  if (trace::recording()) {
-    const Generator self = *this;  // copies share the state: a replay draws the next numbers
-    return std::move(*trace::traced_call(
-        "Generator.uniform", trace::NodeKind::source,
-        [self](const Shape& s, const UniformOptions& options) { return Generator(self).uniform(s, options); },
-        shape, o));
-  }
+  EMBER_TRACE_SOURCE("Generator.uniform", generator_uniform, *this, shape, o);
   return generate("Generator::uniform", shape, o.dtype, uniform_args(o),
                   next_of(state_->mutex, state_->seed, state_->calls));
 }

@@ -150,6 +150,9 @@ class Model : public Layer {
   bool sequential_like() const;
 
  private:
+  /// {"input_shape": ...} of a subclassed model's first call (Keras' build_config), what loading
+  /// needs to make its weights; null for a functional model or one never called.
+  Config build_config() const;
   void require_compiled(const char* method) const;
   Device data_device() const;
   /// x and y as lists in the model's input and output order, checked (rows, names).

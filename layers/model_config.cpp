@@ -220,14 +220,17 @@ Handle<Model> Model::from_config(const Config& config) {
   });
 }
 
+Config Model::build_config() const {
+  const std::vector<Shape>& shapes = build_input_shapes();
+  if (is_functional() || shapes.empty()) return nullptr;
+  Config input_shape = Config::array();
+  for (const Shape& s : shapes) input_shape.push_back(shape_to_json(s));
+  return {{"input_shape", shapes.size() == 1 ? input_shape[0] : input_shape}};
+}
+
 std::string Model::to_json(int indent) const {
   Config json = serialize_layer(*this);
-  const std::vector<Shape>& shapes = build_input_shapes();
-  if (!is_functional() && !shapes.empty()) {
-    Config input_shape = Config::array();
-    for (const Shape& s : shapes) input_shape.push_back(shape_to_json(s));
-    json["build_config"] = {{"input_shape", shapes.size() == 1 ? input_shape[0] : input_shape}};
-  }
+  if (Config build = build_config(); !build.is_null()) json["build_config"] = std::move(build);
   return json.dump(indent);
 }
 

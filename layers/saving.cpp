@@ -37,14 +37,6 @@ void reject_file_formats(const std::string& path, const char* who) {
   }
 }
 
-Config build_config_of(const Model& model) {
-  const std::vector<Shape>& shapes = model.build_input_shapes();
-  if (model.is_functional() || shapes.empty()) return nullptr;
-  Config input_shape = Config::array();
-  for (const Shape& s : shapes) input_shape.push_back(shape_to_json(s));
-  return {{"input_shape", shapes.size() == 1 ? input_shape[0] : input_shape}};
-}
-
 /// Creates a subclassed model's weights the way its first call did: by calling it, here on zeros
 /// of the saved input shapes (unknown sizes as 1), in inference mode and untaped.
 void build_from_config(Model& model, const Config& build_config) {
@@ -97,7 +89,7 @@ void Model::save(const std::string& path, SaveOptions options) const {
                     "an input shape) before saving"));
   }
   Config top = serialize_layer(*this);
-  top["build_config"] = build_config_of(*this);
+  top["build_config"] = build_config();
   top["compile_config"] = nullptr;
   if (compiled_) {
     try {

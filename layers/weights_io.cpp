@@ -28,6 +28,16 @@ void check_weight_values(const std::vector<Variable>& vars, const std::vector<Te
     }
   }
 }
+/// Writes checked values into the variables, on their devices and in their dtypes.
+void assign_weights(const std::vector<Variable>& vars, const std::vector<Tensor>& values) {
+  const autodiff::PauseAll untaped;
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    Variable v = vars[i];
+    Tensor value = values[i].to(v.device());
+    if (value.dtype() != v.dtype()) value = cast(value, v.dtype());
+    v.assign(value);
+  }
+}
 }  // namespace
 
 std::vector<Tensor> Layer::get_weights() const {
@@ -41,13 +51,7 @@ std::vector<Tensor> Layer::get_weights() const {
 void Layer::set_weights(const std::vector<Tensor>& values) {
   const std::vector<Variable> vars = weights();
   check_weight_values(vars, values, "set_weights", name(), "the value");
-  const autodiff::PauseAll untaped;
-  for (std::size_t i = 0; i < vars.size(); ++i) {
-    Variable v = vars[i];
-    Tensor value = values[i].to(v.device());
-    if (value.dtype() != v.dtype()) value = cast(value, v.dtype());
-    v.assign(value);
-  }
+  assign_weights(vars, values);
 }
 
 void Model::save_weights(const std::string& path, bool include_optimizer) const {
@@ -80,7 +84,7 @@ void Model::load_weights(const std::string& path) {
                     "on data, or give its layers an input shape)"));
   }
   check_weight_values(vars, values, cat("load_weights ", path), name(), "the file's");
-  set_weights(values);
+  assign_weights(vars, values);
   if (!optimizer_state.empty() && compiled_) {
     for (auto& [key, value] : optimizer_state) value = value.to(data_device());
     compiled_->optimizer().set_state(optimizer_state);
