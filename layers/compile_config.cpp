@@ -1,8 +1,11 @@
 #include "layers/compile_config.h"
 
 #include <functional>
+#include <optional>
+#include <typeinfo>
 
 #include "core/error.h"
+#include "layers/registry.h"
 
 namespace ember::keras::detail {
 
@@ -18,23 +21,56 @@ Config loss_json(const losses::LossRef& ref) {
   if (!ref) return nullptr;
   if (!ref.given_name().empty()) return ref.given_name();
   const losses::Loss& loss = *ref.object();
-  // Only ember's own classes: their configs hold every constructor argument.
-  if (dynamic_cast<const losses::MeanSquaredError*>(&loss) || dynamic_cast<const losses::MeanAbsoluteError*>(&loss) ||
-      dynamic_cast<const losses::CategoricalCrossentropy*>(&loss) ||
-      dynamic_cast<const losses::SparseCategoricalCrossentropy*>(&loss) ||
-      dynamic_cast<const losses::BinaryCrossentropy*>(&loss) || dynamic_cast<const losses::Huber*>(&loss) ||
-      dynamic_cast<const losses::KLDivergence*>(&loss)) {
-    return serialized(loss.class_name(), loss.get_config());
-  }
-  throw Error(cat("the loss '", loss.name(), "' (", loss.class_name(), ") is a C++ function or a user's class, which ",
-                  "has no config to save; give it by name or as one of ember's loss classes"));
+  // A function is saved by its name (Keras: {"class_name": "function", "config": name}); a class,
+  // ember's or the user's, by its class name and get_config().
+  if (dynamic_cast<const losses::LossFunctionWrapper*>(&loss)) return serialized("function", loss.name());
+  return serialized(loss.class_name(), loss.get_config());
 }
+
+const char* kind_name(CustomObject::Kind kind) {
+  switch (kind) {
+    case CustomObject::Kind::layer: return "a layer";
+    case CustomObject::Kind::loss: return "a loss";
+    case CustomObject::Kind::metric: return "a metric";
+    case CustomObject::Kind::function: return "a function";
+  }
+  return "?";
+}
+
+/// What custom_objects (or register_object) hold for `name`, checked to be of kind `wanted`;
+/// nullopt when nothing has that name.
+std::optional<CustomObject> custom(const std::string& name, CustomObject::Kind wanted) {
+  std::optional<CustomObject> object = find_custom_object(name);
+  if (object && object->kind() != wanted) {
+    throw Error(cat("compile config: the custom object \"", name, "\" is ", kind_name(object->kind()),
+                    ", the config needs ", kind_name(wanted)));
+  }
+  return object;
+}
+
+[[noreturn]] void unknown_custom(const std::string& what, const std::string& name, const std::string& how) {
+  throw Error(cat("compile config: unknown ", what, " \"", name, "\": pass it in load_model's custom_objects (",
+                  how, ") or register it once with keras::register_object, or load with .compile = false"));
+}
+
+losses::LossRef builtin_loss_from_json(const std::string& class_name, const Config& c);
 
 losses::LossRef loss_from_json(const Config& json) {
   if (json.is_null()) return {};
   if (json.is_string()) return json.get<std::string>();
   const std::string class_name = json.at("class_name").get<std::string>();
+  if (class_name == "function") {
+    const std::string name = json.at("config").get<std::string>();
+    const auto function = custom(name, CustomObject::Kind::function);
+    if (!function) unknown_custom("loss function", name, cat("{\"", name, "\", ", name, "}"));
+    return losses::LossRef(losses::LossFunction(function->function()), name);
+  }
   const Config c = json.value("config", Config::object());
+  if (const auto factory = custom(class_name, CustomObject::Kind::loss)) return factory->loss()(c);
+  return builtin_loss_from_json(class_name, c);
+}
+
+losses::LossRef builtin_loss_from_json(const std::string& class_name, const Config& c) {
   const std::string name = c.value("name", std::string());
   const std::string reduction = c.value("reduction", std::string("sum_over_batch_size"));
   const losses::LossOptions plain{.name = name, .reduction = reduction};
@@ -57,7 +93,7 @@ losses::LossRef loss_from_json(const Config& json) {
                                                   .reduction = reduction});
   }
   if (class_name == "Huber") return losses::Huber({.delta = c.value("delta", 1.0), .name = name, .reduction = reduction});
-  throw Error(cat("compile config: unknown loss class \"", class_name, "\""));
+  unknown_custom("loss class", class_name, cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
 }
 
 Config loss_spec_json(const LossSpec& spec) {
@@ -98,24 +134,28 @@ LossSpec loss_spec_from_json(const Config& json) {
 Config metric_json(const metrics::MetricRef& ref) {
   if (!ref.given_name().empty()) return ref.given_name();
   const metrics::Metric& m = *ref.object();
-  using namespace ember::metrics;
-  if (dynamic_cast<const Accuracy*>(&m) || dynamic_cast<const BinaryAccuracy*>(&m) ||
-      dynamic_cast<const CategoricalAccuracy*>(&m) || dynamic_cast<const SparseCategoricalAccuracy*>(&m) ||
-      dynamic_cast<const TopKCategoricalAccuracy*>(&m) || dynamic_cast<const SparseTopKCategoricalAccuracy*>(&m) ||
-      dynamic_cast<const metrics::MeanSquaredError*>(&m) || dynamic_cast<const metrics::MeanAbsoluteError*>(&m) ||
-      dynamic_cast<const RootMeanSquaredError*>(&m) || dynamic_cast<const Precision*>(&m) ||
-      dynamic_cast<const Recall*>(&m) || dynamic_cast<const AUC*>(&m)) {
-    return serialized(m.class_name(), m.get_config());
-  }
-  throw Error(cat("the metric '", m.name(), "' (", m.class_name(), ") is a C++ function or a user's class, which ",
-                  "has no config to save; give it by name or as one of ember's metric classes"));
+  if (typeid(m) == typeid(metrics::MeanMetricWrapper)) return serialized("function", m.name());
+  return serialized(m.class_name(), m.get_config());
 }
+
+metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const Config& c);
 
 metrics::MetricRef metric_from_json(const Config& json) {
   if (json.is_string()) return json.get<std::string>();
-  using namespace ember::metrics;
   const std::string class_name = json.at("class_name").get<std::string>();
+  if (class_name == "function") {
+    const std::string name = json.at("config").get<std::string>();
+    const auto function = custom(name, CustomObject::Kind::function);
+    if (!function) unknown_custom("metric function", name, cat("{\"", name, "\", ", name, "}"));
+    return metrics::MetricRef(metrics::MetricFunction(function->function()), name);
+  }
   const Config c = json.value("config", Config::object());
+  if (const auto factory = custom(class_name, CustomObject::Kind::metric)) return factory->metric()(c);
+  return builtin_metric_from_json(class_name, c);
+}
+
+metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const Config& c) {
+  using namespace ember::metrics;
   const std::string name = c.value("name", std::string());
   if (class_name == "Accuracy") return Accuracy(name);
   if (class_name == "BinaryAccuracy") return BinaryAccuracy({.name = name, .threshold = c.value("threshold", 0.5)});
@@ -146,7 +186,7 @@ metrics::MetricRef metric_from_json(const Config& json) {
                 .name = name.empty() ? "auc" : name,
                 .from_logits = c.value("from_logits", false)});
   }
-  throw Error(cat("compile config: unknown metric class \"", class_name, "\""));
+  unknown_custom("metric class", class_name, cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
 }
 
 Config metric_list_json(const std::vector<metrics::MetricRef>& list) {

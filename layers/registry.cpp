@@ -85,7 +85,8 @@ std::map<std::string, LayerFactory> builtin_layers() {
 
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, LayerFactory> factories = builtin_layers();
+  std::map<std::string, LayerFactory> builtins = builtin_layers();
+  std::map<std::string, CustomObject> registered;
 };
 
 Registry& registry() {
@@ -99,21 +100,46 @@ std::vector<const CustomObjects*>& scopes() {
   return open;
 }
 
+bool empty(const CustomObject& object) {
+  switch (object.kind()) {
+    case CustomObject::Kind::layer: return !object.layer();
+    case CustomObject::Kind::loss: return !object.loss();
+    case CustomObject::Kind::metric: return !object.metric();
+    case CustomObject::Kind::function: return !object.function();
+  }
+  return true;
+}
+
 }  // namespace
 
 CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move(objects)) {
-  for (const auto& [name, factory] : objects_) {
-    if (!factory) throw Error(cat("CustomObjectScope: empty factory for \"", name, "\""));
+  for (const auto& [name, object] : objects_) {
+    if (empty(object)) throw Error(cat("CustomObjectScope: empty factory or function for \"", name, "\""));
   }
   scopes().push_back(&objects_);
 }
 
 CustomObjectScope::~CustomObjectScope() { scopes().pop_back(); }
 
+void register_object(const std::string& name, CustomObject object) {
+  if (empty(object)) throw Error(cat("register_object: empty factory or function for \"", name, "\""));
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().registered.insert_or_assign(name, std::move(object));
+}
+
 void register_layer(const std::string& class_name, LayerFactory factory) {
   if (!factory) throw Error(cat("register_layer: empty factory for \"", class_name, "\""));
+  register_object(class_name, CustomObject(std::move(factory)));
+}
+
+std::optional<CustomObject> find_custom_object(const std::string& name) {
+  for (auto scope = scopes().rbegin(); scope != scopes().rend(); ++scope) {
+    if (const auto it = (*scope)->find(name); it != (*scope)->end()) return it->second;
+  }
   std::lock_guard<std::mutex> lock(registry().mutex);
-  registry().factories[class_name] = std::move(factory);
+  const auto it = registry().registered.find(name);
+  if (it == registry().registered.end()) return std::nullopt;
+  return it->second;
 }
 
 Config serialize_layer(const Layer& layer) {
@@ -125,23 +151,27 @@ LayerHandle layer_from_config(const Config& serialized) {
     throw Error(cat("layer_from_config: expected {\"class_name\": ..., \"config\": ...}, got ", serialized.dump()));
   }
   const std::string name = serialized["class_name"].get<std::string>();
-  LayerFactory factory;
-  for (auto scope = scopes().rbegin(); scope != scopes().rend() && !factory; ++scope) {
-    if (const auto it = (*scope)->find(name); it != (*scope)->end()) factory = it->second;
+  const Config config = serialized.value("config", Config::object());
+  if (const std::optional<CustomObject> custom = find_custom_object(name)) {
+    if (custom->kind() != CustomObject::Kind::layer) {
+      throw Error(cat("layer_from_config: the custom object \"", name, "\" does not make a layer or model"));
+    }
+    return custom->layer()(config);
   }
-  if (!factory) {
+  LayerFactory factory;
+  {
     std::lock_guard<std::mutex> lock(registry().mutex);
-    const auto it = registry().factories.find(name);
-    if (it == registry().factories.end()) {
+    const auto it = registry().builtins.find(name);
+    if (it == registry().builtins.end()) {
       std::string known;
-      for (const auto& [k, f] : registry().factories) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& [k, f] : registry().builtins) known += (known.empty() ? "" : ", ") + k;
       throw Error(cat("layer_from_config: unknown layer class \"", name, "\"; known: ", known,
                       ". Register custom layers and models with keras::register_layer<T>(\"", name,
                       "\") or pass them in load_model's custom_objects"));
     }
     factory = it->second;
   }
-  return factory(serialized.value("config", Config::object()));
+  return factory(config);
 }
 
 }  // namespace ember::keras

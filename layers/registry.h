@@ -1,33 +1,106 @@
-// Layers from their configs (Keras' from_config): built-in layers are known by their Keras class
-// names; custom layers are registered explicitly (no static registrars, which a static library can
-// lose):
+// Objects from their configs (Keras' from_config and custom_objects): built-in layers, losses and
+// metrics are known by their Keras class names; a user's own classes and functions are registered
+// explicitly (no static registrars, which a static library can lose) or passed per load:
 //
 //   struct MyLayer : keras::Layer { ... static keras::Handle<MyLayer> from_config(const keras::Config&); };
+//   struct MyLoss : losses::Loss { ... static MyLoss from_config(const keras::Config&); };
 //   keras::register_layer<MyLayer>("MyLayer");
+//   keras::register_object<MyLoss>("MyLoss");
+//   keras::load_model(path, {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
+//                                               {"my_metric_fn", my_metric_fn}}});
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include "layers/layer.h"
+#include "layers/losses.h"
+#include "layers/metrics.h"
 
 namespace ember::keras {
 
 using LayerFactory = std::function<LayerHandle(const Config& config)>;
+using LossFactory = std::function<losses::LossRef(const Config& config)>;
+using MetricFactory = std::function<metrics::MetricRef(const Config& config)>;
+/// A loss or metric function (y_true, y_pred) -> per-sample values, saved by its name.
+using ObjectFunction = std::function<Tensor(const Tensor& y_true, const Tensor& y_pred)>;
 
-/// Makes `class_name` known to layer_from_config (replacing an earlier registration).
+/// One entry of custom_objects: what makes a layer or model, a loss or a metric from its saved
+/// config, or a loss or metric function. Made from a callable, whose signature says which:
+/// (const Config&) -> a layer handle, a Loss or a Metric; or (const Tensor&, const Tensor&) -> Tensor.
+class CustomObject {
+ public:
+  enum class Kind { layer, loss, metric, function };
+
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, CustomObject>)
+  CustomObject(F make) {  // NOLINT: implicit, `{"MyLoss", factory}`
+    if constexpr (std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&>) {
+      set(Kind::function, ObjectFunction(std::move(make)));
+    } else {
+      static_assert(std::is_invocable_v<F, const Config&>,
+                    "a custom object is a factory (const keras::Config&) -> layer, loss or metric, or a function "
+                    "(const Tensor& y_true, const Tensor& y_pred) -> Tensor");
+      using Made = std::invoke_result_t<F, const Config&>;
+      if constexpr (std::is_convertible_v<Made, LayerHandle>) {
+        set(Kind::layer, LayerFactory(std::move(make)));
+      } else if constexpr (std::is_convertible_v<Made, losses::LossRef>) {
+        set(Kind::loss, LossFactory(std::move(make)));
+      } else {
+        static_assert(std::is_convertible_v<Made, metrics::MetricRef>,
+                      "a custom object's factory returns a layer handle, a Loss or a Metric");
+        set(Kind::metric, MetricFactory(std::move(make)));
+      }
+    }
+  }
+
+  Kind kind() const { return kind_; }
+  const LayerFactory& layer() const { return layer_; }
+  const LossFactory& loss() const { return loss_; }
+  const MetricFactory& metric() const { return metric_; }
+  const ObjectFunction& function() const { return function_; }
+
+ private:
+  void set(Kind kind, LayerFactory f) { kind_ = kind, layer_ = std::move(f); }
+  void set(Kind kind, LossFactory f) { kind_ = kind, loss_ = std::move(f); }
+  void set(Kind kind, MetricFactory f) { kind_ = kind, metric_ = std::move(f); }
+  void set(Kind kind, ObjectFunction f) { kind_ = kind, function_ = std::move(f); }
+
+  Kind kind_ = Kind::layer;
+  LayerFactory layer_;
+  LossFactory loss_;
+  MetricFactory metric_;
+  ObjectFunction function_;
+};
+
+/// The custom object made by T's static from_config (a layer, model, loss or metric class).
+template <class T>
+CustomObject custom_object() {
+  return CustomObject([](const Config& config) { return T::from_config(config); });
+}
+
+/// Factories and functions by the name the config gives, as load_model's custom_objects.
+using CustomObjects = std::map<std::string, CustomObject>;
+
+/// Makes `name` known to every load (replacing an earlier registration); a built-in class of the
+/// same name is shadowed.
+void register_object(const std::string& name, CustomObject object);
+template <class T>
+void register_object(const std::string& name) {
+  register_object(name, custom_object<T>());
+}
+/// register_object for a layer or model class (or factory).
 void register_layer(const std::string& class_name, LayerFactory factory);
 template <class T>
 void register_layer(const std::string& class_name) {
-  register_layer(class_name, [](const Config& config) { return LayerHandle(T::from_config(config)); });
+  register_object<T>(class_name);
 }
 
-/// Factories by class name, as load_model's custom_objects.
-using CustomObjects = std::map<std::string, LayerFactory>;
-
-/// Makes `objects` known to layer_from_config on this thread while the scope lives, ahead of the
-/// registered classes (Keras' custom_object_scope; load_model opens one for its custom_objects).
+/// Makes `objects` known on this thread while the scope lives, ahead of the registered ones
+/// (Keras' custom_object_scope; load_model opens one for its custom_objects).
 class CustomObjectScope {
  public:
   explicit CustomObjectScope(CustomObjects objects);
@@ -38,6 +111,9 @@ class CustomObjectScope {
  private:
   CustomObjects objects_;
 };
+
+/// The custom object called `name` (innermost scope first, then the registered ones), if any.
+std::optional<CustomObject> find_custom_object(const std::string& name);
 
 /// {"class_name": ..., "config": ...} for a layer.
 Config serialize_layer(const Layer& layer);

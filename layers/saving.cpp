@@ -164,7 +164,11 @@ Handle<Model> load_model(const std::string& path, LoadOptions options) {
   }();
   const Config compile_config = top.value("compile_config", Config());
   if (options.compile && compile_config.is_object()) {
-    model->compile(detail::compile_options_from_config(compile_config));
+    try {
+      model->compile(detail::compile_options_from_config(compile_config));
+    } catch (const Error& e) {
+      throw Error(cat("load_model ", path, ": ", e.what()));
+    }
   }
   model->load_weights((folder / kWeightsFile).string());
   return model;

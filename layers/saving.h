@@ -5,7 +5,8 @@
 //
 //   model.save("runs/mnist");
 //   auto again = keras::load_model("runs/mnist");
-//   auto custom = keras::load_model("runs/custom", {.custom_objects = {{"NeuralNetwork", factory}}});
+//   auto custom = keras::load_model("runs/custom",
+//                                   {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
 //
 // The folder holds config.json ({"class_name", "config", "build_config", "compile_config"}, in
 // Keras 3's layout) and model.safetensors (weights, then the optimizer's slots).
@@ -19,7 +20,8 @@
 namespace ember::keras {
 
 struct LoadOptions {
-  /// Factories for the custom layers and models the config names, ahead of register_layer's.
+  /// Factories for the user's layers, models, losses and metrics the config names, and the loss
+  /// and metric functions by name; ahead of register_object's (see registry.h).
   CustomObjects custom_objects = {};
   /// Compile the model again with the saved compile() arguments, if there are any.
   bool compile = true;

@@ -396,11 +396,108 @@ TEST(SaveLoad, UnsavableCompileArgumentsLeaveTheModelUncompiled) {
   keras::clear_session();
   const TempDir dir;
   keras::Sequential model({keras::Input({2}), layers::Dense(1)});
-  model.compile({.optimizer = "sgd", .loss = squared_error});
-  model.save(dir / "function_loss");  // warns: a C++ function has no config
-  auto loaded = keras::load_model(dir / "function_loss");
+  model.compile({.optimizer = optim::SGD({.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })}),
+                 .loss = "mse"});
+  model.save(dir / "callable_schedule");  // warns: a C++ callable has no config
+  auto loaded = keras::load_model(dir / "callable_schedule");
   EXPECT_FALSE(loaded->compiled());
   expect_same_outputs(model, *loaded, ones({1, 2}));
+}
+
+/// Lesson 15's loss, with the get_config/from_config pair that lets it be saved (Keras' rule).
+struct MyLoss : losses::Loss {
+  double alpha, beta;
+  MyLoss(double alpha, double beta) : Loss({.name = "my_loss"}), alpha(alpha), beta(beta) {}
+  Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
+    return reduce_mean(square(alpha * y_true - beta * y_pred), {-1});
+  }
+  keras::Config get_config() const override {
+    keras::Config config = Loss::get_config();
+    config["alpha"] = alpha;
+    config["beta"] = beta;
+    return config;
+  }
+  static MyLoss from_config(const keras::Config& c) {
+    return MyLoss(c.at("alpha").get<double>(), c.at("beta").get<double>());
+  }
+};
+
+/// A user metric with its own state and argument: the largest |y_pred - y_true| above `floor`.
+struct MaxError : metrics::Metric {
+  double floor;
+  Variable largest;
+  explicit MaxError(double floor, std::string name = "max_error") : Metric(std::move(name)), floor(floor) {
+    largest = add_weight("largest");
+  }
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& = {}) override {
+    largest.assign(maximum(largest.value(), maximum(reduce_max(abs(y_pred - y_true)), constant(floor))));
+  }
+  Tensor result() const override { return largest.value(); }
+  keras::Config get_config() const override {
+    keras::Config config = Metric::get_config();
+    config["floor"] = floor;
+    return config;
+  }
+  static MaxError from_config(const keras::Config& c) {
+    return MaxError(c.at("floor").get<double>(), c.at("name").get<std::string>());
+  }
+};
+
+TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
+  keras::clear_session();
+  const TempDir dir;
+  keras::Sequential model({keras::Input({3}), layers::Dense(2)});
+  model.compile({.optimizer = "adam",
+                 .loss = MyLoss(0.4, 0.5),
+                 .metrics = {MaxError(0.25), metrics::MetricRef(squared_error, "squared_error")}});
+  const Tensor x = random::Generator(4).normal({8, 3});
+  const Tensor y = random::Generator(5).normal({8, 2});
+  model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
+  model.save(dir / "custom_compile");
+  // Keras' layout: classes by class name and config, functions by name.
+  const nlohmann::json compile = nlohmann::json::parse(read_text(dir / "custom_compile/config.json"))["compile_config"];
+  EXPECT_EQ(compile["loss"]["class_name"], "MyLoss");
+  EXPECT_EQ(compile["loss"]["config"]["alpha"], 0.4);
+  EXPECT_EQ(compile["metrics"][0]["class_name"], "MaxError");
+  EXPECT_EQ(compile["metrics"][1], (nlohmann::json{{"class_name", "function"}, {"config", "squared_error"}}));
+
+  // Without them: an error that names the class and the way out (as Keras' "Could not locate").
+  for (const char* needed : {"MyLoss", "custom_objects", "compile = false"}) {
+    try {
+      keras::load_model(dir / "custom_compile");
+      FAIL() << "loaded a user's loss without its factory";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needed), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("custom_compile"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_FALSE(keras::load_model(dir / "custom_compile", {.compile = false})->compiled());
+  // The wrong kind of object under a name is an error too.
+  EXPECT_THROW(keras::load_model(dir / "custom_compile", {.custom_objects = {{"MyLoss", squared_error}}}), Error);
+
+  const keras::CustomObjects objects = {{"MyLoss", keras::custom_object<MyLoss>()},
+                                        {"MaxError", keras::custom_object<MaxError>()},
+                                        {"squared_error", squared_error}};
+  auto loaded = keras::load_model(dir / "custom_compile", {.custom_objects = objects});
+  ASSERT_TRUE(loaded->compiled());
+  const keras::Logs logs = loaded->evaluate(x, y, {.batch_size = 8, .verbose = 0});
+  // The values written out in float64 from the loaded model's own predictions.
+  const std::vector<double> p = values_of(loaded->predict(x, {.verbose = 0})), t = values_of(y);
+  double loss = 0, largest = 0.25, squared = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    loss += (0.4 * t[i] - 0.5 * p[i]) * (0.4 * t[i] - 0.5 * p[i]) / static_cast<double>(t.size());
+    largest = std::max(largest, std::abs(p[i] - t[i]));
+    squared += (p[i] - t[i]) * (p[i] - t[i]) / static_cast<double>(t.size());
+  }
+  EXPECT_NEAR(logs["loss"], loss, 1e-5);
+  EXPECT_NEAR(logs["max_error"], largest, 1e-5);
+  EXPECT_NEAR(logs["squared_error"], squared, 1e-5);
+
+  // Registered once, they serve every load.
+  keras::register_object<MyLoss>("MyLoss");
+  keras::register_object<MaxError>("MaxError");
+  keras::register_object("squared_error", squared_error);
+  EXPECT_TRUE(keras::load_model(dir / "custom_compile")->compiled());
 }
 
 TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {

@@ -1,7 +1,8 @@
 // Lesson 15: a custom loss class (MyLoss with alpha and beta), a custom metric
 // (CategoricalTruePositives, state made with add_weight), and the lesson's autoencoder with a
 // classifier head: one model, two outputs (the reconstructed image and the class), losses given
-// as a list and by output name, loss weights, per-output metrics; trained on Fashion-MNIST.
+// as a list and by output name, loss weights, per-output metrics; trained on Fashion-MNIST, saved
+// and loaded again with its custom loss and metric.
 //
 //   lesson15_multi_output [--rows N] [--epochs N]
 //
@@ -20,6 +21,17 @@ struct MyLoss : losses::Loss {
   explicit MyLoss(double alpha = 1.0, double beta = 1.0) : Loss({.name = "my_loss"}), alpha(alpha), beta(beta) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
     return reduce_mean(square(alpha * y_true - beta * y_pred), {-1});
+  }
+  // What a saved model needs to compile again with this loss (lesson 16): the arguments out...
+  keras::Config get_config() const override {
+    keras::Config config = Loss::get_config();
+    config["alpha"] = alpha;
+    config["beta"] = beta;
+    return config;
+  }
+  // ...and back in (Keras' default from_config is cls(**config)).
+  static MyLoss from_config(const keras::Config& c) {
+    return MyLoss(c.at("alpha").get<double>(), c.at("beta").get<double>());
   }
 };
 
@@ -41,6 +53,9 @@ struct CategoricalTruePositives : metrics::Metric {
   void reset_state() override {
     true_positives.assign(0.0);
     count.assign(0.0);
+  }
+  static CategoricalTruePositives from_config(const keras::Config& c) {
+    return CategoricalTruePositives(c.at("name").get<std::string>());
   }
 };
 
@@ -115,5 +130,15 @@ int main(int argc, char** argv) {
 
   const keras::Logs result = model->evaluate(x_test, {x_test, y_test}, {.verbose = 0});
   std::cout << "test: " << result.to_string() << "\n";
+
+  // Saved with its custom loss and metric (lesson 16), the model comes back compiled when
+  // load_model is told how to make them, as Keras' custom_objects={"MyLoss": MyLoss, ...}.
+  model->save("runs/lesson15");
+  auto loaded = keras::load_model("runs/lesson15",
+                                  {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
+                                                      {"CategoricalTruePositives",
+                                                       keras::custom_object<CategoricalTruePositives>()}}});
+  std::cout << "loaded from runs/lesson15: " << loaded->evaluate(x_test, {x_test, y_test}, {.verbose = 0}).to_string()
+            << "\n";
   return 0;
 }

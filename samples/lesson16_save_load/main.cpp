@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
   auto custom = keras::make<NeuralNetwork>(std::vector<std::int64_t>{128, 10});
   (void)custom(x_test.slice(0, 1));  // weights exist after the first call
   custom->save(dir + "/custom");
-  auto factory = [](const keras::Config& c) -> keras::LayerHandle { return NeuralNetwork::from_config(c); };
-  auto custom_loaded = keras::load_model(dir + "/custom", {.custom_objects = {{"NeuralNetwork", factory}}});
+  // custom_objects={"NeuralNetwork": NeuralNetwork}; a lambda (const keras::Config&) -> model does too.
+  auto custom_loaded =
+      keras::load_model(dir + "/custom", {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
   std::cout << "\ncustom model loaded with activation \""
             << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation << "\" (the saved config decides); same outputs: "
             << std::boolalpha
