@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "core/error.h"
@@ -121,7 +122,6 @@ class CudaBackend final : public Backend {
     ctx_.stream = stream_.get();
     ctx_.pool = caching_pool(index_);
     ctx_.multiprocessors = device_attribute(cudaDevAttrMultiProcessorCount, index_);
-    cudnn_ = std::make_unique<CudnnOps>(ctx_);
   }
 
   Device device() const override { return Device::cuda(index_); }
@@ -244,18 +244,18 @@ class CudaBackend final : public Backend {
 
   // --- convolution and batch normalization through cuDNN, pooling in pooling.cu ----------------
   void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y) override {
-    activate();
-    cudnn_->conv2d_forward(args, x, filter, y);
+    const std::lock_guard<std::mutex> lock(library_mutex_);
+    cudnn().conv2d_forward(args, x, filter, y);
   }
   void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
                             void* dx) override {
-    activate();
-    cudnn_->conv2d_backward_data(args, filter, dy, dx);
+    const std::lock_guard<std::mutex> lock(library_mutex_);
+    cudnn().conv2d_backward_data(args, filter, dy, dx);
   }
   void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy,
                               void* dfilter) override {
-    activate();
-    cudnn_->conv2d_backward_filter(args, x, dy, dfilter);
+    const std::lock_guard<std::mutex> lock(library_mutex_);
+    cudnn().conv2d_backward_filter(args, x, dy, dfilter);
   }
   void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) override {
     activate();
@@ -269,26 +269,36 @@ class CudaBackend final : public Backend {
   void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,
                                    const void* offset, void* y, void* mean, void* variance,
                                    void* inv_std) override {
-    activate();
-    cudnn_->batch_norm_forward_training(args, x, scale, offset, y, mean, variance, inv_std);
+    const std::lock_guard<std::mutex> lock(library_mutex_);
+    cudnn().batch_norm_forward_training(args, x, scale, offset, y, mean, variance, inv_std);
   }
   void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* dy,
                            const void* scale, const void* mean, const void* inv_std, void* dx,
                            void* dscale, void* doffset) override {
-    activate();
-    cudnn_->batch_norm_backward(args, x, dy, scale, mean, inv_std, dx, dscale, doffset);
+    const std::lock_guard<std::mutex> lock(library_mutex_);
+    cudnn().batch_norm_backward(args, x, dy, scale, mean, inv_std, dx, dscale, doffset);
   }
 
  private:
   // The calling thread may have used another GPU since: every entry point selects ours.
   void activate() const { EMBER_CUDA_CHECK(cudaSetDevice(index_)); }
+  // With library_mutex_ held: cuDNN's handle, made on first use, so that a machine whose cuDNN
+  // fails to load still runs everything but convolutions and batch normalization.
+  CudnnOps& cudnn() {
+    activate();
+    if (!cudnn_) cudnn_ = std::make_unique<CudnnOps>(ctx_);
+    return *cudnn_;
+  }
 
   int index_;  // first: select_device() runs before the members below are created
   Stream stream_;
   DeviceMemory workspace_;
   CublasHandle cublas_;
   StreamContext ctx_;
-  std::unique_ptr<CudnnOps> cudnn_;  // made once ctx_ is complete
+  // A cuBLAS or cuDNN handle must not be used by two threads at once (a Dataset's prefetch
+  // thread runs ops too): gemm and every cuDNN call hold this.
+  std::mutex library_mutex_;
+  std::unique_ptr<CudnnOps> cudnn_;
   std::atomic<std::int64_t> allocated_bytes_{0};
 };
 
@@ -305,6 +315,7 @@ void CudaBackend::gemm(const GemmArgs& g) {
   // swap their sizes and leading dimensions, and each keeps its own transpose flag.
   const cublasOperation_t op_b = g.transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = g.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const std::lock_guard<std::mutex> lock(library_mutex_);
   if (g.dtype == DType::float32) {
     const float alpha = 1.0f, beta = 0.0f;
     const cublasComputeType_t compute =

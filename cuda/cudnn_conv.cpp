@@ -6,6 +6,9 @@
 // symmetrically, while TensorFlow's SAME padding puts an odd extra row at the bottom and column
 // at the right; such inputs get those zero rows appended explicitly (as TensorFlow does on GPUs),
 // the data gradient is computed for the padded input and its top-left part copied out.
+// float64 goes through NCHW tensors and KCRS filters instead: cuDNN's NHWC kernels are for the
+// float types of tensor cores (PyTorch makes the same choice), so double activations are
+// transposed on the way in and out.
 #include <cudnn.h>
 
 #include <climits>
@@ -90,6 +93,48 @@ void krsc_to_hwio(const Conv2DArgs& a, const void* krsc, void* hwio, const Strea
                       hwio, layout4(kh, kw, cg, o, kw * cg * o, cg * o, o, 1), ctx);
 }
 
+// (KH, KW, Cg, O) -> (O, Cg, KH, KW): the NCHW filter.
+void hwio_to_kcrs(const Conv2DArgs& a, const void* hwio, void* kcrs, const StreamContext& ctx) {
+  const std::int64_t kh = a.kernel_height, kw = a.kernel_width, cg = a.in_channels / a.groups,
+                     o = a.out_channels;
+  launch_strided_copy(element_size(a), hwio, layout4(o, cg, kh, kw, 1, o, kw * cg * o, cg * o),
+                      kcrs, layout4(o, cg, kh, kw, cg * kh * kw, kh * kw, kw, 1), ctx);
+}
+
+// (O, Cg, KH, KW) -> (KH, KW, Cg, O).
+void kcrs_to_hwio(const Conv2DArgs& a, const void* kcrs, void* hwio, const StreamContext& ctx) {
+  const std::int64_t kh = a.kernel_height, kw = a.kernel_width, cg = a.in_channels / a.groups,
+                     o = a.out_channels;
+  launch_strided_copy(element_size(a), kcrs, layout4(kh, kw, cg, o, kw, 1, kh * kw, cg * kh * kw),
+                      hwio, layout4(kh, kw, cg, o, kw * cg * o, cg * o, o, 1), ctx);
+}
+
+// (N, H, W, C) -> (N, C, H, W), walked in the destination's order.
+void nhwc_to_nchw(const Conv2DArgs& a, const void* nhwc, void* nchw, std::int64_t n,
+                  std::int64_t h, std::int64_t w, std::int64_t c, const StreamContext& ctx) {
+  launch_strided_copy(element_size(a), nhwc, layout4(n, c, h, w, h * w * c, 1, w * c, c), nchw,
+                      layout4(n, c, h, w, c * h * w, h * w, w, 1), ctx);
+}
+
+// (N, C, H, W) -> (N, H, W, C).
+void nchw_to_nhwc(const Conv2DArgs& a, const void* nchw, void* nhwc, std::int64_t n,
+                  std::int64_t h, std::int64_t w, std::int64_t c, const StreamContext& ctx) {
+  launch_strided_copy(element_size(a), nchw, layout4(n, h, w, c, c * h * w, w, 1, h * w), nhwc,
+                      layout4(n, h, w, c, h * w * c, w * c, c, 1), ctx);
+}
+
+bool uses_nchw(const Conv2DArgs& a) { return a.dtype == DType::float64; }
+
+// The largest power of two (up to 256) that divides the address: cuDNN's kernels have alignment
+// needs, and an algorithm timed on aligned buffers may refuse a tensor that is a view at an odd
+// offset, so the choice is kept per alignment too.
+std::int64_t alignment(const void* p) {
+  const auto address = reinterpret_cast<std::uintptr_t>(p);
+  std::int64_t a = 1;
+  while (a < 256 && address % static_cast<std::uintptr_t>(a * 2) == 0) a *= 2;
+  return a;
+}
+
 // x (N, H, W, C) into the top-left of zeros (N, Hp, Wp, C).
 void pad_into(const Conv2DArgs& a, const PaddedInput& p, const void* x, void* padded,
               const StreamContext& ctx) {
@@ -143,8 +188,12 @@ struct CudnnOps::ConvDescriptors {
   ConvolutionDescriptor conv;
 };
 
-CudnnOps::AlgorithmKey CudnnOps::algorithm_key(Pass pass, const Conv2DArgs& a) {
+CudnnOps::AlgorithmKey CudnnOps::algorithm_key(Pass pass, const Conv2DArgs& a, const void* x,
+                                               const void* w, const void* y) {
   return {static_cast<std::int64_t>(pass),
+          alignment(x),
+          alignment(w),
+          alignment(y),
           static_cast<std::int64_t>(a.dtype),
           a.allow_tf32 ? 1 : 0,
           a.batch,
@@ -171,16 +220,17 @@ CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t p
                                              std::int64_t padded_width) const {
   ConvDescriptors d;
   const cudnnDataType_t type = data_type(a.dtype);
+  const cudnnTensorFormat_t format = uses_nchw(a) ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC;
   EMBER_CUDNN_CHECK(
-      cudnnSetTensor4dDescriptor(d.x.get(), CUDNN_TENSOR_NHWC, type, as_int(a.batch, "batch"),
+      cudnnSetTensor4dDescriptor(d.x.get(), format, type, as_int(a.batch, "batch"),
                                  as_int(a.in_channels, "channels"), as_int(padded_height, "height"),
                                  as_int(padded_width, "width")));
   EMBER_CUDNN_CHECK(
-      cudnnSetTensor4dDescriptor(d.y.get(), CUDNN_TENSOR_NHWC, type, as_int(a.batch, "batch"),
+      cudnnSetTensor4dDescriptor(d.y.get(), format, type, as_int(a.batch, "batch"),
                                  as_int(a.out_channels, "channels"), as_int(a.out_height, "height"),
                                  as_int(a.out_width, "width")));
   EMBER_CUDNN_CHECK(cudnnSetFilter4dDescriptor(
-      d.w.get(), type, CUDNN_TENSOR_NHWC, as_int(a.out_channels, "channels"),
+      d.w.get(), type, format, as_int(a.out_channels, "channels"),
       as_int(a.in_channels / a.groups, "channels"), as_int(a.kernel_height, "kernel"),
       as_int(a.kernel_width, "kernel")));
   EMBER_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
@@ -200,7 +250,7 @@ CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t p
 CudnnOps::AlgorithmChoice CudnnOps::find_algorithm(Pass pass, const Conv2DArgs& a,
                                                    const ConvDescriptors& d, const void* x,
                                                    const void* w, void* y) {
-  const AlgorithmKey key = algorithm_key(pass, a);
+  const AlgorithmKey key = algorithm_key(pass, a, x, w, y);
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     const auto it = algorithms_.find(key);
@@ -238,35 +288,72 @@ CudnnOps::AlgorithmChoice CudnnOps::find_algorithm(Pass pass, const Conv2DArgs& 
       break;
     }
   }
+  // Exact float32 stays exact even if a result reports the default math type.
+  if (a.dtype == DType::float32 && !a.allow_tf32) choice.math_type = CUDNN_FMA_MATH;
   const std::lock_guard<std::mutex> lock(mutex_);
   algorithms_.emplace(key, choice);
   return choice;
 }
 
+namespace {
+
+std::size_t filter_bytes(const Conv2DArgs& a) {
+  return static_cast<std::size_t>(a.kernel_height * a.kernel_width * (a.in_channels / a.groups) *
+                                  a.out_channels) *
+         element_size(a);
+}
+
+// The filter in cuDNN's layout: KRSC for NHWC, KCRS for NCHW.
+ScratchBuffer cudnn_filter(const Conv2DArgs& a, const void* hwio, const StreamContext& ctx) {
+  ScratchBuffer filter(filter_bytes(a), ctx);
+  if (uses_nchw(a)) hwio_to_kcrs(a, hwio, filter.get(), ctx);
+  else hwio_to_krsc(a, hwio, filter.get(), ctx);
+  return filter;
+}
+
+// An (N, H, W, C) activation as cuDNN reads it: itself for NHWC, an NCHW copy otherwise (then
+// `copy` owns it).
+struct CudnnActivation {
+  ScratchBuffer copy;
+  const void* data;
+};
+CudnnActivation cudnn_activation(const Conv2DArgs& a, const void* nhwc, std::int64_t n,
+                                 std::int64_t h, std::int64_t w, std::int64_t c,
+                                 const StreamContext& ctx) {
+  if (!uses_nchw(a)) return {ScratchBuffer(0, ctx), nhwc};
+  ScratchBuffer copy(static_cast<std::size_t>(n * h * w * c) * element_size(a), ctx);
+  nhwc_to_nchw(a, nhwc, copy.get(), n, h, w, c, ctx);
+  const void* data = copy.get();
+  return {std::move(copy), data};
+}
+
+}  // namespace
+
 void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
   // x: (N, H, W, C)  filter: (KH, KW, C/G, O)  ->  y: (N, OH, OW, O)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
-  ScratchBuffer krsc(static_cast<std::size_t>(a.kernel_height * a.kernel_width *
-                                              (a.in_channels / a.groups) * a.out_channels) *
-                         element,
-                     ctx_);
-  hwio_to_krsc(a, filter, krsc.get(), ctx_);
+  const ScratchBuffer w = cudnn_filter(a, filter, ctx_);
   ScratchBuffer padded(
       p.needed() ? static_cast<std::size_t>(a.batch * p.height * p.width * a.in_channels) * element
                  : 0,
       ctx_);
   if (p.needed()) pad_into(a, p, x, padded.get(), ctx_);
-  const void* input = p.needed() ? padded.get() : x;
+  const CudnnActivation input =
+      cudnn_activation(a, p.needed() ? padded.get() : x, a.batch, p.height, p.width, a.in_channels, ctx_);
+  const std::int64_t y_elements = a.batch * a.out_height * a.out_width * a.out_channels;
+  ScratchBuffer y_nchw(uses_nchw(a) ? static_cast<std::size_t>(y_elements) * element : 0, ctx_);
+  void* output = uses_nchw(a) ? y_nchw.get() : y;
   const ConvDescriptors d = describe(a, p.height, p.width);
-  const AlgorithmChoice c = find_algorithm(Pass::forward, a, d, input, krsc.get(), y);
+  const AlgorithmChoice c = find_algorithm(Pass::forward, a, d, input.data, w.get(), output);
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
   ScratchBuffer workspace(c.workspace_bytes, ctx_);
   const Blend blend(a.dtype);
   EMBER_CUDNN_CHECK(
-      cudnnConvolutionForward(handle_.get(), blend.one(), d.x.get(), input, d.w.get(), krsc.get(),
+      cudnnConvolutionForward(handle_.get(), blend.one(), d.x.get(), input.data, d.w.get(), w.get(),
                               d.conv.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.algorithm),
-                              workspace.get(), c.workspace_bytes, blend.zero(), d.y.get(), y));
+                              workspace.get(), c.workspace_bytes, blend.zero(), d.y.get(), output));
+  if (uses_nchw(a)) nchw_to_nhwc(a, output, y, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
 }
 
 void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
@@ -274,26 +361,27 @@ void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, con
   // dy: (N, OH, OW, O)  filter: (KH, KW, C/G, O)  ->  dx: (N, H, W, C)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
-  ScratchBuffer krsc(static_cast<std::size_t>(a.kernel_height * a.kernel_width *
-                                              (a.in_channels / a.groups) * a.out_channels) *
-                         element,
-                     ctx_);
-  hwio_to_krsc(a, filter, krsc.get(), ctx_);
-  ScratchBuffer padded(
-      p.needed() ? static_cast<std::size_t>(a.batch * p.height * p.width * a.in_channels) * element
-                 : 0,
-      ctx_);
-  void* output = p.needed() ? padded.get() : dx;
+  const ScratchBuffer w = cudnn_filter(a, filter, ctx_);
+  const CudnnActivation gradient =
+      cudnn_activation(a, dy, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
+  const std::size_t padded_bytes =
+      static_cast<std::size_t>(a.batch * p.height * p.width * a.in_channels) * element;
+  // cuDNN writes the (padded) input gradient in its layout; NHWC and unpadded is dx itself.
+  ScratchBuffer padded(p.needed() ? padded_bytes : 0, ctx_);
+  ScratchBuffer dx_nchw(uses_nchw(a) ? padded_bytes : 0, ctx_);
+  void* padded_nhwc = p.needed() ? padded.get() : dx;
+  void* output = uses_nchw(a) ? dx_nchw.get() : padded_nhwc;
   const ConvDescriptors d = describe(a, p.height, p.width);
-  const AlgorithmChoice c =
-      find_algorithm(Pass::backward_data, a, d, output, krsc.get(), const_cast<void*>(dy));
+  const AlgorithmChoice c = find_algorithm(Pass::backward_data, a, d, output, w.get(),
+                                           const_cast<void*>(gradient.data));
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
   ScratchBuffer workspace(c.workspace_bytes, ctx_);
   const Blend blend(a.dtype);
   EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
-      handle_.get(), blend.one(), d.w.get(), krsc.get(), d.y.get(), dy, d.conv.get(),
+      handle_.get(), blend.one(), d.w.get(), w.get(), d.y.get(), gradient.data, d.conv.get(),
       static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algorithm), workspace.get(), c.workspace_bytes,
       blend.zero(), d.x.get(), output));
+  if (uses_nchw(a)) nchw_to_nhwc(a, output, padded_nhwc, a.batch, p.height, p.width, a.in_channels, ctx_);
   if (p.needed()) crop_from(a, p, padded.get(), dx, ctx_);
 }
 
@@ -302,27 +390,28 @@ void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const 
   // x: (N, H, W, C)  dy: (N, OH, OW, O)  ->  dfilter: (KH, KW, C/G, O)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
-  ScratchBuffer krsc(static_cast<std::size_t>(a.kernel_height * a.kernel_width *
-                                              (a.in_channels / a.groups) * a.out_channels) *
-                         element,
-                     ctx_);
+  ScratchBuffer w(filter_bytes(a), ctx_);
   ScratchBuffer padded(
       p.needed() ? static_cast<std::size_t>(a.batch * p.height * p.width * a.in_channels) * element
                  : 0,
       ctx_);
   if (p.needed()) pad_into(a, p, x, padded.get(), ctx_);
-  const void* input = p.needed() ? padded.get() : x;
+  const CudnnActivation input =
+      cudnn_activation(a, p.needed() ? padded.get() : x, a.batch, p.height, p.width, a.in_channels, ctx_);
+  const CudnnActivation gradient =
+      cudnn_activation(a, dy, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
   const ConvDescriptors d = describe(a, p.height, p.width);
-  const AlgorithmChoice c =
-      find_algorithm(Pass::backward_filter, a, d, input, krsc.get(), const_cast<void*>(dy));
+  const AlgorithmChoice c = find_algorithm(Pass::backward_filter, a, d, input.data, w.get(),
+                                           const_cast<void*>(gradient.data));
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
   ScratchBuffer workspace(c.workspace_bytes, ctx_);
   const Blend blend(a.dtype);
   EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-      handle_.get(), blend.one(), d.x.get(), input, d.y.get(), dy, d.conv.get(),
+      handle_.get(), blend.one(), d.x.get(), input.data, d.y.get(), gradient.data, d.conv.get(),
       static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algorithm), workspace.get(), c.workspace_bytes,
-      blend.zero(), d.w.get(), krsc.get()));
-  krsc_to_hwio(a, krsc.get(), dfilter, ctx_);
+      blend.zero(), d.w.get(), w.get()));
+  if (uses_nchw(a)) kcrs_to_hwio(a, w.get(), dfilter, ctx_);
+  else krsc_to_hwio(a, w.get(), dfilter, ctx_);
 }
 
 }  // namespace ember::cuda

@@ -3,7 +3,8 @@
 //
 // Convolutions pick their algorithm with cudnnFind*AlgorithmEx the first time a shape is seen
 // (which times the candidates, so that one call waits for the GPU) and keep the choice per
-// (pass, shape, dtype, TF32 switch); later calls queue their work without waiting.
+// (pass, shape, dtype, TF32 switch, alignment of the buffers); later calls queue their work
+// without waiting.
 #pragma once
 
 #include <array>
@@ -42,8 +43,9 @@ class CudnnOps {
 
  private:
   enum class Pass : std::uint8_t { forward, backward_data, backward_filter };
-  using AlgorithmKey = std::array<std::int64_t, 21>;
-  static AlgorithmKey algorithm_key(Pass pass, const Conv2DArgs& args);
+  using AlgorithmKey = std::array<std::int64_t, 24>;
+  static AlgorithmKey algorithm_key(Pass pass, const Conv2DArgs& args, const void* x, const void* w,
+                                    const void* y);
   struct ConvDescriptors;
   ConvDescriptors describe(const Conv2DArgs& args, std::int64_t padded_height,
                            std::int64_t padded_width) const;

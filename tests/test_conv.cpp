@@ -488,11 +488,11 @@ class ConvCpuVsCuda : public ::testing::Test {
 
  protected:
   void SetUp() override { EMBER_SKIP_WITHOUT_GPU(); }
-  void TearDown() override { config::set_tf32_enabled(true); }
 
   // Forward values and the gradients of every input, float32 on both devices.
+  // tf32: the error is measured against the largest value (expect_close_normwise).
   static void compare(const std::string& name, const std::vector<Tensor>& inputs,
-                      const testing::Function& f, double tol) {
+                      const testing::Function& f, double tol, bool tf32 = false) {
     const Tensor weights = testing::random_tensor(f(inputs).shape(), -1, 1, 77);
     auto run = [&](const Device& device) {
       DeviceScope scope(device);
@@ -510,15 +510,16 @@ class ConvCpuVsCuda : public ::testing::Test {
     const auto expected = run(Device::cpu());
     const auto actual = run(Device::cuda(0));
     for (std::size_t i = 0; i < expected.size(); ++i) {
-      expect_close(actual[i], expected[i], tol,
-                   name + (i == 0 ? " forward" : " gradient " + std::to_string(i - 1)));
+      const std::string what = name + (i == 0 ? " forward" : " gradient " + std::to_string(i - 1));
+      if (tf32) testing::expect_close_normwise(actual[i], expected[i], tol, what);
+      else expect_close(actual[i], expected[i], tol, what);
     }
   }
 };
 
 TEST_F(ConvCpuVsCuda, ConvolutionsForwardAndGradients) {
   for (bool tf32 : {false, true}) {
-    config::set_tf32_enabled(tf32);
+    const testing::Tf32Scope math(tf32);
     const double tol = tf32 ? 2e-3 : 1e-4;
     unsigned seed = 200;
     for (const Geometry& g : conv_cases()) {
@@ -526,20 +527,20 @@ TEST_F(ConvCpuVsCuda, ConvolutionsForwardAndGradients) {
       const Tensor f = random_tensor({g.kh, g.kw, g.c / g.groups, g.o}, -1, 1, seed++);
       compare(
           "conv2d " + g.label(), {x, f}, [&](auto& v) { return conv2d(v[0], v[1], g.options()); },
-          tol);
+          tol, tf32);
     }
     const Tensor x = random_tensor({4, 9, 7, 16}, -1, 1, 300);
     const Conv2DOptions o{.strides = 2, .padding = "same"};
     compare(
         "conv2d_transpose", {x, random_tensor({3, 3, 8, 16}, -1, 1, 301)},
-        [&](auto& v) { return conv2d_transpose(v[0], v[1], o); }, tol);
+        [&](auto& v) { return conv2d_transpose(v[0], v[1], o); }, tol, tf32);
     compare(
         "depthwise_conv2d", {x, random_tensor({3, 3, 16, 2}, -1, 1, 302)},
-        [&](auto& v) { return depthwise_conv2d(v[0], v[1], o); }, tol);
+        [&](auto& v) { return depthwise_conv2d(v[0], v[1], o); }, tol, tf32);
     const Tensor big = random_tensor({8, 32, 32, 64}, -1, 1, 303);
     compare(
         "conv2d 3x3 64->64", {big, random_tensor({3, 3, 64, 64}, -0.1, 0.1, 304)},
-        [](auto& v) { return conv2d(v[0], v[1], {.padding = "same"}); }, tol);
+        [](auto& v) { return conv2d(v[0], v[1], {.padding = "same"}); }, tol, tf32);
   }
 }
 

@@ -31,15 +31,7 @@ std::vector<double> reference_matmul(const std::vector<double>& a, const std::ve
 }
 
 class Linalg : public testing::OnDevice {
- protected:
-  void SetUp() override {
-    OnDevice::SetUp();
-    config::set_tf32_enabled(false);  // exact float32 products for these comparisons
-  }
-  void TearDown() override {
-    config::set_tf32_enabled(true);
-    OnDevice::TearDown();
-  }
+  testing::Tf32Scope exact_{false};  // exact float32 products for these comparisons
 };
 
 TEST_P(Linalg, MatmulWithTransposesMatchesLoops) {

@@ -36,6 +36,27 @@ class OnDevice : public ::testing::TestWithParam<Device> {
   std::unique_ptr<DeviceScope> scope_;
 };
 
+/// TF32 math (on by default on CUDA, for speed) is off in every test program: the references are
+/// exact float32 or float64 loops, which TF32's 10-bit mantissa would not meet on a GPU. Tests of
+/// TF32 itself turn it on with a Tf32Scope.
+inline const bool kTf32OffInTests = [] {
+  config::set_tf32_enabled(false);
+  return true;
+}();
+
+/// Sets TF32 math for float32 matmuls and convolutions on CUDA while it lives, then puts the
+/// previous setting back.
+class Tf32Scope {
+ public:
+  explicit Tf32Scope(bool enabled) : previous_(config::tf32_enabled()) { config::set_tf32_enabled(enabled); }
+  ~Tf32Scope() { config::set_tf32_enabled(previous_); }
+  Tf32Scope(const Tf32Scope&) = delete;
+  Tf32Scope& operator=(const Tf32Scope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 #define EMBER_SKIP_WITHOUT_GPU() \
   if (!::ember::cuda_available()) GTEST_SKIP() << "no CUDA GPU on this machine"
 
@@ -76,6 +97,23 @@ inline void expect_close(const std::vector<double>& actual, const std::vector<do
     const double scale = std::max(1.0, std::fabs(expected[i]));
     EXPECT_NEAR(actual[i], expected[i], tol * scale) << what << " element " << i;
   }
+}
+
+/// max |actual - expected| <= tol · max |expected|: the error measure for TF32 results, whose
+/// absolute error grows with the length of each sum, not with the element's own size.
+inline void expect_close_normwise(const std::vector<double>& actual, const std::vector<double>& expected,
+                                  double tol, const std::string& what = "") {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  double largest = 0, worst = 0;
+  std::size_t worst_at = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    largest = std::max(largest, std::fabs(expected[i]));
+    const double error = std::fabs(actual[i] - expected[i]);
+    if (std::isnan(error) || error > worst) worst = error, worst_at = i;  // a NaN stays the worst
+  }
+  EXPECT_LE(worst, tol * std::max(largest, 1e-30))
+      << what << ": element " << worst_at << " is " << actual[worst_at] << ", expected " << expected[worst_at]
+      << " (largest |expected| " << largest << ")";
 }
 
 /// Runs `f` and checks that it throws E whose message contains every fragment.

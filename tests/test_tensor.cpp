@@ -1,6 +1,8 @@
 // Core types: DType, Shape, Device, constant(), reading values back, printing.
 #include "tests/test_support.h"
 
+#include "kernels/cpu_allocator.h"
+
 namespace ember {
 namespace {
 
@@ -160,6 +162,32 @@ INSTANTIATE_TEST_SUITE_P(Devices, Constant, ::testing::ValuesIn(testing::all_dev
                          testing::device_name);
 
 // The expected strings are TensorFlow 2.21's print() output (tests/golden/print_cases.py).
+// The host allocator keeps freed large blocks for reuse, up to its limit, giving up the least
+// recently freed first: a new working set (evaluation at another batch size) gets cached too.
+// (The blocks are never touched, so no memory is committed.)
+TEST(HostAllocator, KeepsTheMostRecentlyFreedBlocks) {
+  cpu::HostAllocator allocator;
+  const std::size_t limit = cpu::HostAllocator::cache_limit();
+  const std::size_t old_size = limit / 2 + (std::size_t{1} << 20), new_size = limit * 5 / 8;
+  void* old_block = allocator.allocate(old_size);
+  allocator.deallocate(old_block, old_size);
+  EXPECT_GE(allocator.cached_bytes(), old_size);
+  void* new_block = allocator.allocate(new_size);  // another size: a fresh block
+  allocator.deallocate(new_block, new_size);       // both do not fit: the older one goes
+  EXPECT_GE(allocator.cached_bytes(), new_size);
+  EXPECT_LT(allocator.cached_bytes(), old_size + new_size);
+  void* again = allocator.allocate(new_size);
+  EXPECT_EQ(again, new_block);
+  EXPECT_EQ(allocator.cached_bytes(), 0u);
+  allocator.deallocate(again, new_size);
+  EXPECT_EQ(allocator.live_bytes(), 0);
+  void* small = allocator.allocate(100);  // small blocks are the C library's
+  allocator.deallocate(small, 100);
+  EXPECT_GE(allocator.cached_bytes(), new_size);
+  allocator.release_cache();
+  EXPECT_EQ(allocator.cached_bytes(), 0u);
+}
+
 TEST(Printing, MatchesTensorFlow) {
   DeviceScope cpu(Device::cpu());
   EXPECT_EQ(constant({1, 2, 3}).to_string(), "ember.Tensor([1 2 3], shape=(3,), dtype=int32)");
