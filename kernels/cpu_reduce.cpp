@@ -137,17 +137,38 @@ struct Accumulator<T, ReduceOp::all> {
   T result(std::int64_t) const { return value; }
 };
 
+// Adds rows [j0, j1) of `inner` values each into acc[0..inner). A float32 sum goes through a
+// contiguous float64 row, which vectorises (the accumulator structs do not).
+template <class T, ReduceOp Op>
+void add_rows(Accumulator<T, Op>* acc, const T* base, std::int64_t j0, std::int64_t j1, std::int64_t inner) {
+  if constexpr (std::is_same_v<T, float> && (Op == ReduceOp::sum || Op == ReduceOp::mean)) {
+    std::vector<double> row(static_cast<std::size_t>(inner), 0.0);
+    double* __restrict wide = row.data();
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const float* __restrict in = base + j * inner;
+      for (std::int64_t i = 0; i < inner; ++i) wide[i] += in[i];
+    }
+    for (std::int64_t i = 0; i < inner; ++i) acc[i].s.add_wide(wide[i]);
+  } else {
+    for (std::int64_t j = j0; j < j1; ++j) {
+      for (std::int64_t i = 0; i < inner; ++i) acc[i].add(base[j * inner + i]);
+    }
+  }
+}
+
 template <class T, ReduceOp Op>
 void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int64_t inner,
                   std::int64_t divisor) {
   using Acc = Accumulator<T, Op>;
   const std::int64_t outputs = outer * inner;
-  // Few outputs over a long axis: cut the axis into fixed chunks, reduce them in parallel, merge
-  // in order. Otherwise: one task per output row (or column block).
+  // Few output rows over a long axis (a bias gradient: all but the channel axis): cut the axis
+  // into fixed chunks, reduce them in parallel, merge in order. Otherwise: one task per output
+  // row. The choice depends on the shapes only, so results do not depend on the thread count.
   constexpr std::int64_t kChunkElements = 1 << 16;
+  constexpr std::int64_t kFewRows = 8;
   const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, kChunkElements / inner);
   const std::int64_t chunks = (r + rows_per_chunk - 1) / rows_per_chunk;
-  if (outputs < 4 * max_threads() && chunks > 1) {
+  if (outer < kFewRows && chunks > 1) {
     std::vector<Acc> partial(static_cast<std::size_t>(outputs * chunks));
 #pragma omp parallel for schedule(static) collapse(2)
     for (std::int64_t o = 0; o < outer; ++o) {
@@ -155,13 +176,8 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
         Acc* acc = &partial[static_cast<std::size_t>((o * chunks + c) * inner)];
         const std::int64_t j0 = c * rows_per_chunk, j1 = std::min(r, j0 + rows_per_chunk);
         const T* base = x + o * r * inner;
-        if (inner == 1) {
-          acc[0].add_contiguous(base + j0, j1 - j0);
-        } else {
-          for (std::int64_t j = j0; j < j1; ++j) {
-            for (std::int64_t i = 0; i < inner; ++i) acc[i].add(base[j * inner + i]);
-          }
-        }
+        if (inner == 1) acc[0].add_contiguous(base + j0, j1 - j0);
+        else add_rows(acc, base, j0, j1, inner);
       }
     }
     for (std::int64_t o = 0; o < outer; ++o) {
@@ -192,10 +208,7 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
                  std::vector<Acc> acc(static_cast<std::size_t>(inner));
                  for (std::int64_t o = begin; o < end; ++o) {
                    std::fill(acc.begin(), acc.end(), Acc{});
-                   const T* base = x + o * r * inner;
-                   for (std::int64_t j = 0; j < r; ++j) {
-                     for (std::int64_t i = 0; i < inner; ++i) acc[i].add(base[j * inner + i]);
-                   }
+                   add_rows(acc.data(), x + o * r * inner, 0, r, inner);
                    for (std::int64_t i = 0; i < inner; ++i) y[o * inner + i] = acc[i].result(divisor);
                  }
                });

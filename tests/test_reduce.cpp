@@ -117,6 +117,30 @@ TEST_P(Reduce, NaNPropagatesThroughMaxAndSum) {
 }
 
 // 10^7 float32 values whose float64 sum is known: float32 accumulation would be off by ~1e-3.
+// Long reduced axes with several outputs per row (a bias gradient: every axis but the channels):
+// the chunked path (fewer than 8 output rows) and the row path, against float64 loops.
+TEST_P(Reduce, LongAxesWithSeveralOutputsMatchLoops) {
+  for (const std::vector<int>& dims : {std::vector<int>{1, 70000, 17}, {3, 30011, 5}, {9, 20000, 4}}) {
+    const std::size_t n = static_cast<std::size_t>(dims[0]) * dims[1] * dims[2];
+    const auto xv = random_values(n, -1, 1, 11);
+    for (DType dtype : {float32, float64}) {
+      const Tensor x = constant(xv, Shape{dims[0], dims[1], dims[2]}, dtype);
+      const auto xh = values_of(x);
+      const std::vector<bool> middle{false, true, false};
+      const auto sum = reference_reduce(xh, dims, middle, 0, [](double a, double b) { return a + b; });
+      const std::string what = "(" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) + ", " +
+                               std::to_string(dims[2]) + ") " + dtype_name(dtype);
+      expect_close(values_of(reduce_sum(x, {1})), sum, dtype == float32 ? 1e-4 : 1e-10, "sum " + what);
+      std::vector<double> mean = sum;
+      for (double& m : mean) m /= dims[1];
+      expect_close(values_of(reduce_mean(x, {1})), mean, dtype == float32 ? 1e-6 : 1e-14, "mean " + what);
+      expect_close(values_of(reduce_max(x, {1})),
+                   reference_reduce(xh, dims, middle, -INFINITY, [](double a, double b) { return std::max(a, b); }),
+                   0, "max " + what);
+    }
+  }
+}
+
 TEST_P(Reduce, TenMillionFloatSumIsAccurate) {
   const std::int64_t n = 10'000'000;
   std::vector<float> v(static_cast<std::size_t>(n));
