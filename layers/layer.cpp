@@ -206,9 +206,11 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& input
 }
 
 std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_shapes) {
-  // Run the layer on zeros (unknown sizes as 1), untaped, on the CPU.
+  // Run the layer on zeros (unknown sizes as 1), untaped, on the device of its weights (which
+  // build() put on the default device): a probe on another device would meet them in an op.
   const autodiff::PauseAll untaped;
-  const DeviceScope cpu(Device::cpu());
+  const std::vector<Variable> own = weights();
+  const DeviceScope on_weights(own.empty() ? default_device() : own.front().device());
   std::vector<Tensor> probes;
   for (const Shape& s : input_shapes) {
     std::vector<std::int64_t> dims = s.dims();

@@ -28,6 +28,7 @@ std::vector<double> auc_thresholds(std::int64_t n) {
 /// and sets the others to -1e10 (Keras' _filter_top_k).
 Tensor filter_top_k(const Tensor& x, std::int64_t k) {
   const std::int64_t classes = x.shape(-1);
+  const DeviceScope on_device(x.device());
   const Tensor row = expand_dims(x, -1);   // [..., C, 1]: value i
   const Tensor col = expand_dims(x, -2);   // [..., 1, C]: value j
   // rank(i) = #{j : x_j > x_i} + #{j < i : x_j == x_i}

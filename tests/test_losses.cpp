@@ -98,10 +98,14 @@ TEST(Losses, SparseCategoricalCrossentropy) {
                expected, 1e-5, "(n, 1) labels, logits");
   expect_close(values_of(losses::sparse_categorical_crossentropy(cast(labels, float32), matrix(d.probs))), expected,
                1e-5, "float labels");
-  EXPECT_THROW(losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1, 2, 3, 4}), matrix(d.probs)),
-               Error);
-  EXPECT_THROW(losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, -1, 2, 3, 0}), matrix(d.probs)),
-               Error);
+  if (default_device().is_cpu()) {  // the range check is the CPU's (losses.h); a GPU gives such rows 0
+    EXPECT_THROW(
+        losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1, 2, 3, 4}), matrix(d.probs)),
+        Error);
+    EXPECT_THROW(
+        losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, -1, 2, 3, 0}), matrix(d.probs)),
+        Error);
+  }
   EXPECT_THROW(losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1}), matrix(d.probs)),
                ShapeError);
 }

@@ -43,7 +43,11 @@ TEST(Device, ParsesTensorFlowSpellings) {
 }
 
 TEST(Device, AskingForAMissingGpuIsAClearError) {
-  if (cuda_available()) GTEST_SKIP() << "a GPU is present";
+  // With a GPU, ask for one past the last.
+  if (cuda_available()) {
+    expect_error<DeviceError>([] { DeviceScope scope(Device::cuda(64)); }, {"cuda:64"});
+    return;
+  }
   EXPECT_EQ(default_device(), Device::cpu());
   expect_error<DeviceError>([] { DeviceScope scope(Device::cuda(0)); }, {"cuda:0", "requested"});
   const Tensor t = constant({1.f, 2.f});

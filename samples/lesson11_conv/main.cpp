@@ -150,10 +150,10 @@ int main(int argc, char** argv) {
     const auto vars = autoencoder.trainable_variables();
     opt.apply_gradients(tape.gradient(loss, vars), vars);
   }
+  const float mean_loss = loss_sum.item<float>() / batches;  // waits for the queued GPU work
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss "
-            << loss_sum.item<float>() / batches << ", " << seconds << " s\n";
+  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss " << mean_loss << ", " << seconds << " s\n";
 
   // [*1] The encoder and the decoder were trained through the autoencoder.
   const Tensor first = x_test.slice(0, 1).to(default_device());
