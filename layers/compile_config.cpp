@@ -27,30 +27,16 @@ Config loss_json(const losses::LossRef& ref) {
   return serialized(loss.class_name(), loss.get_config());
 }
 
-const char* kind_name(CustomObject::Kind kind) {
-  switch (kind) {
-    case CustomObject::Kind::layer: return "a layer";
-    case CustomObject::Kind::loss: return "a loss";
-    case CustomObject::Kind::metric: return "a metric";
-    case CustomObject::Kind::function: return "a function";
-  }
-  return "?";
-}
-
-/// What custom_objects (or register_object) hold for `name`, checked to be of kind `wanted`;
-/// nullopt when nothing has that name.
-std::optional<CustomObject> custom(const std::string& name, CustomObject::Kind wanted) {
-  std::optional<CustomObject> object = find_custom_object(name);
-  if (object && object->kind() != wanted) {
-    throw Error(cat("compile config: the custom object \"", name, "\" is ", kind_name(object->kind()),
-                    ", the config needs ", kind_name(wanted)));
-  }
-  return object;
-}
-
 [[noreturn]] void unknown_custom(const std::string& what, const std::string& name, const std::string& how) {
   throw Error(cat("compile config: unknown ", what, " \"", name, "\": pass it in load_model's custom_objects (",
                   how, ") or register it once with keras::register_object, or load with .compile = false"));
+}
+
+/// The loss or metric function a {"class_name": "function", "config": name} entry names.
+ObjectFunction saved_function(const std::string& name, const char* what) {
+  const auto function = find_custom_object(name, CustomObject::Kind::function, "compile config");
+  if (!function) unknown_custom(what, name, cat("{\"", name, "\", ", name, "}"));
+  return function->function();
 }
 
 losses::LossRef builtin_loss_from_json(const std::string& class_name, const Config& c);
@@ -61,12 +47,12 @@ losses::LossRef loss_from_json(const Config& json) {
   const std::string class_name = json.at("class_name").get<std::string>();
   if (class_name == "function") {
     const std::string name = json.at("config").get<std::string>();
-    const auto function = custom(name, CustomObject::Kind::function);
-    if (!function) unknown_custom("loss function", name, cat("{\"", name, "\", ", name, "}"));
-    return losses::LossRef(losses::LossFunction(function->function()), name);
+    return losses::LossRef(losses::LossFunction(saved_function(name, "loss function")), name);
   }
   const Config c = json.value("config", Config::object());
-  if (const auto factory = custom(class_name, CustomObject::Kind::loss)) return factory->loss()(c);
+  if (const auto factory = find_custom_object(class_name, CustomObject::Kind::loss, "compile config")) {
+    return factory->loss()(c);
+  }
   return builtin_loss_from_json(class_name, c);
 }
 
@@ -145,12 +131,12 @@ metrics::MetricRef metric_from_json(const Config& json) {
   const std::string class_name = json.at("class_name").get<std::string>();
   if (class_name == "function") {
     const std::string name = json.at("config").get<std::string>();
-    const auto function = custom(name, CustomObject::Kind::function);
-    if (!function) unknown_custom("metric function", name, cat("{\"", name, "\", ", name, "}"));
-    return metrics::MetricRef(metrics::MetricFunction(function->function()), name);
+    return metrics::MetricRef(metrics::MetricFunction(saved_function(name, "metric function")), name);
   }
   const Config c = json.value("config", Config::object());
-  if (const auto factory = custom(class_name, CustomObject::Kind::metric)) return factory->metric()(c);
+  if (const auto factory = find_custom_object(class_name, CustomObject::Kind::metric, "compile config")) {
+    return factory->metric()(c);
+  }
   return builtin_metric_from_json(class_name, c);
 }
 

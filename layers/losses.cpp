@@ -131,7 +131,7 @@ Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight,
   // sum_over_batch_size, mean, and mean_with_sample_weight without weights: divide by the count
   // of values; an empty batch gives 0 (Keras' divide_no_nan).
   const std::int64_t count = weighted.size();
-  return count == 0 ? zeros({}, weighted.dtype()).to(weighted.device()) : total / static_cast<double>(count);
+  return count == 0 ? zeros_like(total) : total / static_cast<double>(count);
 }
 
 // --- Loss ----------------------------------------------------------------------------------------

@@ -100,21 +100,21 @@ std::vector<const CustomObjects*>& scopes() {
   return open;
 }
 
-bool empty(const CustomObject& object) {
-  switch (object.kind()) {
-    case CustomObject::Kind::layer: return !object.layer();
-    case CustomObject::Kind::loss: return !object.loss();
-    case CustomObject::Kind::metric: return !object.metric();
-    case CustomObject::Kind::function: return !object.function();
+const char* kind_name(CustomObject::Kind kind) {
+  switch (kind) {
+    case CustomObject::Kind::layer: return "a layer or model";
+    case CustomObject::Kind::loss: return "a loss";
+    case CustomObject::Kind::metric: return "a metric";
+    case CustomObject::Kind::function: return "a function";
   }
-  return true;
+  return "?";
 }
 
 }  // namespace
 
 CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move(objects)) {
   for (const auto& [name, object] : objects_) {
-    if (empty(object)) throw Error(cat("CustomObjectScope: empty factory or function for \"", name, "\""));
+    if (object.empty()) throw Error(cat("CustomObjectScope: empty factory or function for \"", name, "\""));
   }
   scopes().push_back(&objects_);
 }
@@ -122,7 +122,7 @@ CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move
 CustomObjectScope::~CustomObjectScope() { scopes().pop_back(); }
 
 void register_object(const std::string& name, CustomObject object) {
-  if (empty(object)) throw Error(cat("register_object: empty factory or function for \"", name, "\""));
+  if (object.empty()) throw Error(cat("register_object: empty factory or function for \"", name, "\""));
   std::lock_guard<std::mutex> lock(registry().mutex);
   registry().registered.insert_or_assign(name, std::move(object));
 }
@@ -132,14 +132,21 @@ void register_layer(const std::string& class_name, LayerFactory factory) {
   register_object(class_name, CustomObject(std::move(factory)));
 }
 
-std::optional<CustomObject> find_custom_object(const std::string& name) {
-  for (auto scope = scopes().rbegin(); scope != scopes().rend(); ++scope) {
-    if (const auto it = (*scope)->find(name); it != (*scope)->end()) return it->second;
+std::optional<CustomObject> find_custom_object(const std::string& name, CustomObject::Kind wanted,
+                                               const std::string& who) {
+  std::optional<CustomObject> found;
+  for (auto scope = scopes().rbegin(); scope != scopes().rend() && !found; ++scope) {
+    if (const auto it = (*scope)->find(name); it != (*scope)->end()) found = it->second;
   }
-  std::lock_guard<std::mutex> lock(registry().mutex);
-  const auto it = registry().registered.find(name);
-  if (it == registry().registered.end()) return std::nullopt;
-  return it->second;
+  if (!found) {
+    std::lock_guard<std::mutex> lock(registry().mutex);
+    if (const auto it = registry().registered.find(name); it != registry().registered.end()) found = it->second;
+  }
+  if (found && found->kind() != wanted) {
+    throw Error(cat(who, ": the custom object \"", name, "\" is ", kind_name(found->kind()), ", the config needs ",
+                    kind_name(wanted)));
+  }
+  return found;
 }
 
 Config serialize_layer(const Layer& layer) {
@@ -152,10 +159,7 @@ LayerHandle layer_from_config(const Config& serialized) {
   }
   const std::string name = serialized["class_name"].get<std::string>();
   const Config config = serialized.value("config", Config::object());
-  if (const std::optional<CustomObject> custom = find_custom_object(name)) {
-    if (custom->kind() != CustomObject::Kind::layer) {
-      throw Error(cat("layer_from_config: the custom object \"", name, "\" does not make a layer or model"));
-    }
+  if (const auto custom = find_custom_object(name, CustomObject::Kind::layer, "layer_from_config")) {
     return custom->layer()(config);
   }
   LayerFactory factory;

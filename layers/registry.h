@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <variant>
 
 #include "layers/layer.h"
 #include "layers/losses.h"
@@ -39,41 +40,37 @@ class CustomObject {
     requires(!std::is_same_v<std::remove_cvref_t<F>, CustomObject>)
   CustomObject(F make) {  // NOLINT: implicit, `{"MyLoss", factory}`
     if constexpr (std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&>) {
-      set(Kind::function, ObjectFunction(std::move(make)));
+      made_ = ObjectFunction(std::move(make));
     } else {
       static_assert(std::is_invocable_v<F, const Config&>,
                     "a custom object is a factory (const keras::Config&) -> layer, loss or metric, or a function "
                     "(const Tensor& y_true, const Tensor& y_pred) -> Tensor");
       using Made = std::invoke_result_t<F, const Config&>;
       if constexpr (std::is_convertible_v<Made, LayerHandle>) {
-        set(Kind::layer, LayerFactory(std::move(make)));
+        made_ = LayerFactory(std::move(make));
       } else if constexpr (std::is_convertible_v<Made, losses::LossRef>) {
-        set(Kind::loss, LossFactory(std::move(make)));
+        made_ = LossFactory(std::move(make));
       } else {
         static_assert(std::is_convertible_v<Made, metrics::MetricRef>,
                       "a custom object's factory returns a layer handle, a Loss or a Metric");
-        set(Kind::metric, MetricFactory(std::move(make)));
+        made_ = MetricFactory(std::move(make));
       }
     }
   }
 
-  Kind kind() const { return kind_; }
-  const LayerFactory& layer() const { return layer_; }
-  const LossFactory& loss() const { return loss_; }
-  const MetricFactory& metric() const { return metric_; }
-  const ObjectFunction& function() const { return function_; }
+  Kind kind() const { return static_cast<Kind>(made_.index()); }
+  /// The factory or function; call only for the kind() it is.
+  const LayerFactory& layer() const { return std::get<LayerFactory>(made_); }
+  const LossFactory& loss() const { return std::get<LossFactory>(made_); }
+  const MetricFactory& metric() const { return std::get<MetricFactory>(made_); }
+  const ObjectFunction& function() const { return std::get<ObjectFunction>(made_); }
+  /// Whether the callable it was made from is empty.
+  bool empty() const {
+    return std::visit([](const auto& f) { return !f; }, made_);
+  }
 
  private:
-  void set(Kind kind, LayerFactory f) { kind_ = kind, layer_ = std::move(f); }
-  void set(Kind kind, LossFactory f) { kind_ = kind, loss_ = std::move(f); }
-  void set(Kind kind, MetricFactory f) { kind_ = kind, metric_ = std::move(f); }
-  void set(Kind kind, ObjectFunction f) { kind_ = kind, function_ = std::move(f); }
-
-  Kind kind_ = Kind::layer;
-  LayerFactory layer_;
-  LossFactory loss_;
-  MetricFactory metric_;
-  ObjectFunction function_;
+  std::variant<LayerFactory, LossFactory, MetricFactory, ObjectFunction> made_;  // in Kind's order
 };
 
 /// The custom object made by T's static from_config (a layer, model, loss or metric class).
@@ -112,8 +109,10 @@ class CustomObjectScope {
   CustomObjects objects_;
 };
 
-/// The custom object called `name` (innermost scope first, then the registered ones), if any.
-std::optional<CustomObject> find_custom_object(const std::string& name);
+/// The custom object called `name` (innermost scope first, then the registered ones), if any;
+/// one of another kind than `wanted` is an ember::Error that names `who` (the caller).
+std::optional<CustomObject> find_custom_object(const std::string& name, CustomObject::Kind wanted,
+                                               const std::string& who);
 
 /// {"class_name": ..., "config": ...} for a layer.
 Config serialize_layer(const Layer& layer);

@@ -128,8 +128,7 @@ TEST_P(Reduce, LongAxesWithSeveralOutputsMatchLoops) {
       const auto xh = values_of(x);
       const std::vector<bool> middle{false, true, false};
       const auto sum = reference_reduce(xh, dims, middle, 0, [](double a, double b) { return a + b; });
-      const std::string what = "(" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) + ", " +
-                               std::to_string(dims[2]) + ") " + dtype_name(dtype);
+      const std::string what = cat("(", dims[0], ", ", dims[1], ", ", dims[2], ") ", dtype_name(dtype));
       expect_close(values_of(reduce_sum(x, {1})), sum, dtype == float32 ? 1e-4 : 1e-10, "sum " + what);
       std::vector<double> mean = sum;
       for (double& m : mean) m /= dims[1];
