@@ -1,4 +1,5 @@
-# Finds the optional dependencies and sets EMBER_WITH_CUDA / EMBER_WITH_ONEDNN.
+# Finds the optional dependencies and sets EMBER_WITH_CUDA / EMBER_WITH_ONEDNN /
+# EMBER_WITH_HDF5.
 
 find_package(OpenMP COMPONENTS CXX)
 
@@ -38,6 +39,24 @@ if(NOT EMBER_ONEDNN STREQUAL "OFF")
     message(FATAL_ERROR "EMBER_ONEDNN=ON but oneDNN was not found (apt-get install libdnnl-dev)")
   else()
     set(EMBER_ONEDNN_STATUS "not found: reference kernels only")
+  endif()
+endif()
+
+# --- HDF5 (Keras' .h5 and .keras files) ---------------------------------------------------------
+set(EMBER_WITH_HDF5 OFF)
+set(EMBER_HDF5_STATUS "disabled")
+if(NOT EMBER_HDF5 STREQUAL "OFF")
+  # By hand rather than FindHDF5, which needs the C language enabled (here and in every project
+  # that finds an installed ember). Debian keeps the serial build under hdf5/serial.
+  find_path(EMBER_HDF5_INCLUDE_DIR hdf5.h PATH_SUFFIXES hdf5/serial)
+  find_library(EMBER_HDF5_LIBRARY NAMES hdf5_serial hdf5 PATH_SUFFIXES hdf5/serial)
+  if(EMBER_HDF5_INCLUDE_DIR AND EMBER_HDF5_LIBRARY)
+    set(EMBER_WITH_HDF5 ON)
+    set(EMBER_HDF5_STATUS "found ${EMBER_HDF5_LIBRARY}")
+  elseif(EMBER_HDF5 STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_HDF5=ON but libhdf5 was not found (apt-get install libhdf5-dev)")
+  else()
+    set(EMBER_HDF5_STATUS "not found: no Keras .h5/.keras files")
   endif()
 endif()
 

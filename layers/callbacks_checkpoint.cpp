@@ -75,13 +75,14 @@ void ModelCheckpoint::save(int epoch, std::optional<std::int64_t> batch, const L
     std::filesystem::create_directories(parent, ec);
     if (ec) throw IoError(cat("ModelCheckpoint: cannot create the folder ", parent.string(), ": ", ec.message()));
   }
-  if (!options_.save_weights_only && !path.ends_with(".safetensors")) {
-    model().save(path);  // the whole model, as a folder (Model::save)
+  const bool weights_file = path.ends_with(".safetensors") || path.ends_with(".weights.h5");
+  if (!options_.save_weights_only && !weights_file) {
+    model().save(path);  // the whole model: a folder, or a .keras / .h5 file (Model::save)
   } else {
     if (std::filesystem::is_directory(path)) {
       throw IoError(cat("ModelCheckpoint: the file path is an existing folder: ", path));
     }
-    model().save_weights(path, /*include_optimizer=*/!options_.save_weights_only);
+    model().save_weights(path, /*include_optimizer=*/!options_.save_weights_only && path.ends_with(".safetensors"));
   }
   last_saved_ = path;
 }

@@ -218,7 +218,9 @@ Config compile_config(const CompileOptions& options, const optim::Optimizer& opt
 CompileOptions compile_options_from_config(const Config& config) {
   try {
     CompileOptions options;
-    options.optimizer = OptimizerRef(optim::from_config(config.at("optimizer")));
+    // Keras 3.15 leaves the optimizer out of a .keras file's compile_config when compile() was
+    // given an optimizer object; loading then compiles with compile()'s default, as here.
+    if (config.contains("optimizer")) options.optimizer = OptimizerRef(optim::from_config(config["optimizer"]));
     options.loss = loss_spec_from_json(config.value("loss", Config()));
     const Config weights = config.value("loss_weights", Config());
     if (weights.is_array()) options.loss_weights = weights.get<std::vector<double>>();

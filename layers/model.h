@@ -111,10 +111,12 @@ class Model : public Layer {
 
   // --- weights (weights_io.cpp) ----------------------------------------------------------------
   /// Writes the weights (and, with include_optimizer, the optimizer's state) to a safetensors
-  /// file, through a temporary file and a rename.
+  /// file, through a temporary file and a rename; a name ending in .weights.h5 or .h5 writes
+  /// Keras 3's or Keras 2's weights file instead (layers/keras_files.h; no optimizer state).
   void save_weights(const std::string& path, bool include_optimizer = false) const;
-  /// Reads weights saved by save_weights into this model (built, same architecture); an
-  /// optimizer state in the file is restored when the model is compiled.
+  /// Reads weights saved by save_weights, or by Keras (.weights.h5, .h5, .keras), into this model
+  /// (built, same architecture); an optimizer state in a safetensors file is restored when the
+  /// model is compiled. Weights that do not fit throw and change nothing.
   void load_weights(const std::string& path);
 
   // --- architecture and saving (model_config.cpp, saving.cpp) -------------------------------------
@@ -131,7 +133,8 @@ class Model : public Layer {
   /// Writes the whole model into the folder `path`: config.json (architecture, compile()'s
   /// arguments, build shapes) and model.safetensors (weights and, if compiled, the optimizer's
   /// state); keras::load_model reads it back and training continues where it stopped. The folder
-  /// is written beside and renamed into place, so a failed save leaves the old one whole.
+  /// is written beside and renamed into place, so a failed save leaves the old one whole. A path
+  /// ending in .keras or .h5/.hdf5 writes Keras' own file instead (layers/keras_files.h).
   void save(const std::string& path, SaveOptions options = {}) const;
 
   /// Prints Keras' summary table: layers, output shapes, parameter counts and totals.

@@ -150,7 +150,21 @@ std::optional<CustomObject> find_custom_object(const std::string& name, CustomOb
 }
 
 Config serialize_layer(const Layer& layer) {
-  return {{"class_name", layer.class_name()}, {"config", layer.get_config()}};
+  const std::string class_name = layer.class_name();
+  Config serialized = {{"class_name", class_name}, {"config", layer.get_config()}};
+  // Keras finds its own classes by module; with it, Keras loads what ember saves.
+  bool builtin = false;
+  {
+    std::lock_guard<std::mutex> lock(registry().mutex);
+    builtin = registry().builtins.count(class_name) && !registry().registered.count(class_name);
+  }
+  if (builtin && class_name != "Model") {
+    serialized["module"] = class_name == "Functional" ? "keras.src.models.functional"
+                           : class_name == "Sequential" ? "keras"
+                                                        : "keras.layers";
+    serialized["registered_name"] = nullptr;
+  }
+  return serialized;
 }
 
 LayerHandle layer_from_config(const Config& serialized) {

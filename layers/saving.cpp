@@ -14,6 +14,7 @@
 #include "io/atomic_file.h"
 #include "layers/compile_config.h"
 #include "layers/compiled_state.h"
+#include "layers/keras_files.h"
 
 namespace ember::keras {
 
@@ -25,17 +26,6 @@ constexpr const char* kConfigFile = "config.json";
 constexpr const char* kWeightsFile = "model.safetensors";
 constexpr const char* kFormat = "ember.model";
 constexpr int kFormatVersion = 1;
-
-/// Keras' single-file formats are not what ember writes; say so rather than make a folder
-/// called "model.h5".
-void reject_file_formats(const std::string& path, const char* who) {
-  const std::string extension = fs::path(path).extension().string();
-  if (extension == ".h5" || extension == ".hdf5" || extension == ".keras") {
-    throw Error(cat(who, " ", path, ": ember saves a model as a folder (config.json + model.safetensors), not as a ",
-                    extension, " file; give a folder path such as \"", fs::path(path).replace_extension().string(),
-                    "\""));
-  }
-}
 
 /// Creates a subclassed model's weights the way its first call did: by calling it, here on zeros
 /// of the saved input shapes (unknown sizes as 1), in inference mode and untaped.
@@ -59,7 +49,7 @@ void build_from_config(Model& model, const Config& build_config) {
   else model(zeros_in, false);
 }
 
-Handle<Model> model_from_serialized(const Config& serialized, const std::string& where) {
+Handle<Model> rebuild_model(const Config& serialized, const std::string& where) {
   LayerHandle layer = layer_from_config(serialized);
   auto model = std::dynamic_pointer_cast<Model>(layer.shared());
   if (!model) {
@@ -82,8 +72,20 @@ bool is_saved_model(const fs::path& folder) {
 
 }  // namespace
 
+Handle<Model> detail::model_from_serialized(const Config& serialized, const std::string& where) {
+  try {
+    return rebuild_model(serialized, where);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(cat(where, ": malformed config: ", e.what()));
+  }
+}
+
 void Model::save(const std::string& path, SaveOptions options) const {
-  reject_file_formats(path, "save");
+  const detail::FileFormat format = detail::format_of(path, false);
+  if (format == detail::FileFormat::keras3_weights || format == detail::FileFormat::safetensors) {
+    throw Error(cat("save ", path, ": a weights file name; save the weights alone with save_weights, or give ",
+                    "save() a folder, a .keras or a .h5 path"));
+  }
   if (weights().empty() && !built()) {
     throw Error(cat("save ", path, ": model '", name(), "' has no weights yet; call it once on data (or give it ",
                     "an input shape) before saving"));
@@ -101,6 +103,8 @@ void Model::save(const std::string& path, SaveOptions options) const {
     }
   }
   top["ember"] = {{"format", kFormat}, {"version", kFormatVersion}};
+  if (format == detail::FileFormat::h5_model) return detail::save_h5_model(*this, path, top, options);
+  if (format == detail::FileFormat::keras_archive) return detail::save_keras_archive(*this, path, top, options);
 
   const fs::path target(path);
   std::error_code ec;
@@ -133,7 +137,13 @@ void Model::save(const std::string& path, SaveOptions options) const {
 }
 
 Handle<Model> load_model(const std::string& path, LoadOptions options) {
-  reject_file_formats(path, "load_model");
+  switch (detail::format_of(path, false)) {
+    case detail::FileFormat::h5_model: return detail::load_h5_model(path, options);
+    case detail::FileFormat::keras_archive: return detail::load_keras_archive(path, options);
+    case detail::FileFormat::folder: break;
+    default:
+      throw Error(cat("load_model ", path, ": a weights file; load it into a built model with load_weights"));
+  }
   const fs::path folder(path);
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw IoError(cat("load_model ", path, ": no such folder"));
@@ -155,13 +165,7 @@ Handle<Model> load_model(const std::string& path, LoadOptions options) {
                       ", this one reads ", kFormatVersion, ")"));
   }
   const CustomObjectScope scope(options.custom_objects);
-  Handle<Model> model = [&] {
-    try {
-      return model_from_serialized(top, cat("load_model ", path));
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(cat("load_model ", path, ": malformed config: ", e.what()));
-    }
-  }();
+  Handle<Model> model = detail::model_from_serialized(top, cat("load_model ", path));
   const Config compile_config = top.value("compile_config", Config());
   if (options.compile && compile_config.is_object()) {
     try {
@@ -182,11 +186,7 @@ Handle<Model> model_from_json(const std::string& json, const CustomObjects& cust
     throw Error(cat("model_from_json: malformed JSON: ", e.what()));
   }
   const CustomObjectScope scope(custom_objects);
-  try {
-    return model_from_serialized(serialized, "model_from_json");
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(cat("model_from_json: malformed config: ", e.what()));
-  }
+  return detail::model_from_serialized(serialized, "model_from_json");
 }
 
 }  // namespace ember::keras

@@ -9,7 +9,8 @@
 //                                   {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
 //
 // The folder holds config.json ({"class_name", "config", "build_config", "compile_config"}, in
-// Keras 3's layout) and model.safetensors (weights, then the optimizer's slots).
+// Keras 3's layout) and model.safetensors (weights, then the optimizer's slots). Paths ending in
+// .keras or .h5 are Keras' own files instead, written and read as Keras does (keras_files.h).
 #pragma once
 
 #include <string>
@@ -27,8 +28,9 @@ struct LoadOptions {
   bool compile = true;
 };
 
-/// Reads a model written by Model::save. Errors name the folder and what is wrong: no such folder,
-/// no config.json, malformed JSON, an unknown layer class, weights that do not fit.
+/// Reads a model written by Model::save, or a .keras / .h5 file written by Keras. Errors name the
+/// folder or file and what is wrong: no such folder, no config.json, malformed JSON, an unknown
+/// layer class, weights that do not fit.
 Handle<Model> load_model(const std::string& path, LoadOptions options = {});
 
 /// A model (new weights) from Model::to_json() — or from the JSON Keras' model.to_json() writes,

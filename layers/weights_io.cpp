@@ -6,6 +6,7 @@
 #include "core/ops.h"
 #include "io/safetensors.h"
 #include "layers/compiled_state.h"
+#include "layers/keras_files.h"
 #include "layers/model.h"
 
 namespace ember::keras {
@@ -55,6 +56,18 @@ void Layer::set_weights(const std::vector<Tensor>& values) {
 }
 
 void Model::save_weights(const std::string& path, bool include_optimizer) const {
+  switch (const detail::FileFormat format = detail::format_of(path, true)) {
+    case detail::FileFormat::keras3_weights:
+    case detail::FileFormat::h5_weights:
+      if (include_optimizer) {
+        warn(cat("save_weights ", path, ": Keras weight files hold no optimizer state; not saved"));
+      }
+      return detail::save_weights_hdf5(*this, path, format);
+    case detail::FileFormat::keras_archive:
+      throw Error(cat("save_weights ", path, ": a .keras file is a whole model; use save(), or name the weights ",
+                      "file .weights.h5"));
+    default: break;
+  }
   io::NamedTensors tensors;
   const std::vector<Variable> vars = weights();
   for (std::size_t i = 0; i < vars.size(); ++i) {
@@ -71,6 +84,13 @@ void Model::save_weights(const std::string& path, bool include_optimizer) const 
 }
 
 void Model::load_weights(const std::string& path) {
+  if (detail::format_of(path, true) != detail::FileFormat::safetensors) {
+    if (weights().empty()) {
+      throw Error(cat("load_weights ", path, ": model '", name(), "' has no weights yet; build it first (call it ",
+                      "once on data, or give its layers an input shape)"));
+    }
+    return detail::load_weights_hdf5(*this, path);
+  }
   const io::SafetensorsFile file = io::load_safetensors(path);
   std::vector<Tensor> values;
   optim::OptimizerState optimizer_state;

@@ -188,7 +188,11 @@ Json Optimizer::get_config() const {
 }
 
 Json serialize(const Optimizer& optimizer) {
-  return {{"class_name", optimizer.class_name()}, {"config", optimizer.get_config()}};
+  // "module" lets Keras find the class when it loads what ember saved.
+  return {{"module", "keras.optimizers"},
+          {"class_name", optimizer.class_name()},
+          {"config", optimizer.get_config()},
+          {"registered_name", nullptr}};
 }
 
 std::shared_ptr<Optimizer> from_config(const Json& serialized) {

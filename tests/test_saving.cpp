@@ -8,34 +8,12 @@
 
 using namespace ember;
 using ember::testing::expect_close;
+using ember::testing::TempDir;
 using ember::testing::values_of;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A fresh folder under the system's temp directory, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("ember_saving_" + std::to_string(::getpid()) + "_" +
-                                         std::to_string(counter()++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  fs::path path_;
-};
 
 std::string test_data(const std::string& name) {
   const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
@@ -507,8 +485,7 @@ TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {
   EXPECT_THROW(keras::load_model(dir / "missing"), IoError);
   fs::create_directories(dir / "empty");
   EXPECT_THROW(keras::load_model(dir / "empty"), IoError);
-  EXPECT_THROW(model.save(dir / "model.h5"), Error);
-  EXPECT_THROW(keras::load_model(dir / "model.keras"), Error);
+  EXPECT_THROW(keras::load_model(dir / "missing.keras"), IoError);  // Keras' files: test_keras_files.cpp
 
   model.save(dir / "good");
   const std::string config = read_text(dir / "good/config.json");

@@ -3,6 +3,7 @@
 //   model.save("save/path/model");  model = tf.keras.models.load_model("save/path/model")
 //   model.to_json();  tf.keras.models.model_from_json(json)
 //   model2.set_weights(model.get_weights());  model.save_weights(p);  model2.load_weights(p)
+//   model.save("model.h5")   (Keras' HDF5 file; .keras archives too)
 //
 // A Fashion-MNIST classifier is trained, saved (architecture, weights, compile() arguments,
 // optimizer state), loaded and trained on from where it stopped; a custom model comes back
@@ -81,10 +82,22 @@ int main(int argc, char** argv) {
   std::cout << "test accuracy after one more epoch: " << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100
             << " %\n";
 
-  try {
-    model.save(dir + "/model.h5");  // model.save("model.h5"): not ember's format
-  } catch (const Error& e) {
-    std::cout << "\nmodel.save(\"model.h5\"): " << e.what() << "\n";
+  // --- Keras' own files: model.save("model.h5") (the old format: no optimizer state) and .keras --
+  if (io::hdf5_available()) {
+    model.save(dir + "/model.h5");
+    model.save(dir + "/model.keras");
+    model.save_weights(dir + "/model.weights.h5");
+    auto from_h5 = keras::load_model(dir + "/model.h5");
+    const double h5_accuracy = from_h5->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
+    std::cout << "\nsaved model.h5, model.keras, model.weights.h5 (Keras' formats: Keras loads them too); "
+              << "model.h5 loads with test accuracy " << h5_accuracy * 100
+              << " % and a fresh " << from_h5->optimizer().class_name() << " (step "
+              << from_h5->optimizer().iterations() << "): the old format keeps no optimizer state\n";
+    // For tests/golden/keras_reads_ember.py: Keras must predict these from the three files.
+    io::save_npy(dir + "/keras_check_x.npy", x_test.slice(0, 8));
+    io::save_npy(dir + "/keras_check_y.npy", model.predict(x_test.slice(0, 8), {.verbose = 0}));
+  } else {
+    std::cout << "\nmodel.h5 / model.keras: this ember was built without HDF5 (install libhdf5-dev)\n";
   }
 
   // --- a custom model --------------------------------------------------------------------------
