@@ -1,14 +1,19 @@
-// Reading and writing whole HDF5 files through libhdf5's C API (io/hdf5.h). Objects are told
-// apart by opening them (H5Oopen + H5Iget_type) rather than H5Oget_info, whose signature differs
-// between HDF5 1.10 and 1.12+.
+// Reading and writing whole HDF5 files through libhdf5's C API (io/hdf5.h), in memory: files are
+// opened from and written to byte images with the "core" driver. Objects are told apart by
+// opening them (H5Oopen + H5Iget_type) rather than H5Oget_info, whose signature differs between
+// HDF5 1.10 and 1.12+.
 #include "io/hdf5.h"
 
 #include <cstring>
+#include <exception>
 #include <filesystem>
-#include <random>
+#include <fstream>
+#include <sstream>
+#include <utility>
 
 #include "core/error.h"
 #include "core/tensor_impl.h"
+#include "io/atomic_file.h"
 
 #if EMBER_WITH_HDF5
 #include <hdf5.h>
@@ -21,24 +26,22 @@ namespace ember::io {
 bool hdf5_available() { return false; }
 
 namespace {
-[[noreturn]] void no_hdf5(const std::string& path) {
+[[noreturn]] void no_hdf5(const std::string& name) {
   throw Error(
-      cat(path,
+      cat(name,
           ": this ember was built without HDF5, so it cannot read or write Keras' .h5 and .keras ",
           "files; install libhdf5-dev and configure again (EMBER_HDF5=AUTO or ON)"));
 }
 }  // namespace
 
-H5Group load_hdf5(const std::string& path) { no_hdf5(path); }
-void save_hdf5(const std::string& path, const H5Group&) { no_hdf5(path); }
+H5Group load_hdf5_image(const std::string&, const std::string& name) { no_hdf5(name); }
+std::string save_hdf5_image(const H5Group&, const std::string& name) { no_hdf5(name); }
 
 #else
 
 bool hdf5_available() { return true; }
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// An HDF5 identifier closed by the matching H5*close when it goes out of scope.
 class Handle {
@@ -57,14 +60,38 @@ class Handle {
   herr_t (*close_)(hid_t);
 };
 
-/// HDF5 prints its error stack to stderr by default; ember reports errors itself.
+/// HDF5 prints its error stack to stderr by default; ember reports errors itself. The setting is
+/// per thread in a thread-safe libhdf5.
 void silence_hdf5() {
-  static const bool silenced = [] {
+  thread_local const bool silenced = [] {
     H5open();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
   (void)silenced;
+}
+
+/// Groups nested deeper than this are taken for a cycle of hard links (Keras nests a few).
+constexpr int kMaxDepth = 64;
+
+/// The name an in-memory file is opened under: libhdf5's core driver reads a file on disk of the
+/// name it is given, when there is one, in place of the image.
+constexpr const char* kImageName = "ember in-memory HDF5 image";
+
+/// A file access property list for the in-memory ("core") driver: no file on disk is touched.
+hid_t memory_file_access() {
+  const hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+  if (access >= 0) H5Pset_fapl_core(access, 1 << 20, /*backing_store=*/0);
+  return access;
+}
+
+/// HDF5's signature, at offset 0 or after a user block of 512, 1024, 2048, ... bytes.
+bool has_hdf5_signature(const std::string& bytes) {
+  static const std::string signature("\x89HDF\r\n\x1a\n", 8);
+  for (std::size_t at = 0; at + signature.size() <= bytes.size(); at = at == 0 ? 512 : at * 2) {
+    if (bytes.compare(at, signature.size(), signature) == 0) return true;
+  }
+  return false;
 }
 
 // --- reading
@@ -73,6 +100,10 @@ void silence_hdf5() {
 struct ReadContext {
   const std::string& file;
   std::string where;  // the object being read, for messages
+  int depth = 0;
+  // An exception must not unwind through libhdf5's frames (the library would keep its lock):
+  // the callbacks park it here and return -1, and read_group rethrows it.
+  std::exception_ptr error;
 };
 
 [[noreturn]] void read_error(const std::string& file, const std::string& object,
@@ -109,23 +140,36 @@ Tensor read_dataset(hid_t dataset, const std::string& file, const std::string& o
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   const auto [mem_type, dtype] = memory_type(file_type.get(), file, object);
-  std::vector<std::int64_t> shape(dims.begin(), dims.end());
-  const Shape tensor_shape(shape);
-  std::vector<char> data(static_cast<std::size_t>(tensor_shape.num_elements()) * dtype_size(dtype) +
-                         1);
+  // The dimensions come from the file: check them against what it stores before allocating.
+  std::uint64_t count = 1;
+  for (const hsize_t d : dims) {
+    if (d != 0 && count > (std::uint64_t{1} << 60) / d)
+      read_error(file, object, "dataset dimensions overflow");
+    count *= d;
+  }
+  const std::uint64_t bytes = count * dtype_size(dtype);
+  const Handle creation(H5Dget_create_plist(dataset), H5Pclose);
+  const bool chunked = !creation.valid() || H5Pget_layout(creation.get()) == H5D_CHUNKED;
+  const std::uint64_t stored = H5Dget_storage_size(dataset);
+  // Plain storage holds every byte; chunks may be compressed (deflate shrinks ~1032 times at most).
+  if (bytes > 0 && (chunked ? bytes > stored * 1032 + (1 << 20) : stored < bytes)) {
+    read_error(
+        file, object,
+        cat("dataset of ", bytes, " bytes, ", stored, " stored (truncated or corrupt file?)"));
+  }
+  const Shape tensor_shape(std::vector<std::int64_t>(dims.begin(), dims.end()));
+  std::vector<char> data(static_cast<std::size_t>(bytes) + 1);
   // An enum converts only to an enum: a bool is read as the file's type in native byte order.
   const Handle native_enum(
       dtype == DType::bool_ ? H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND) : -1, H5Tclose);
   const hid_t read_type = dtype == DType::bool_ ? native_enum.get() : mem_type;
-  if (tensor_shape.num_elements() > 0 &&
-      H5Dread(dataset, read_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+  if (bytes > 0 && H5Dread(dataset, read_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
     read_error(file, object, "cannot read the dataset's data (truncated or corrupt file?)");
   }
   if (dtype == DType::bool_) {
-    for (std::int64_t i = 0; i < tensor_shape.num_elements(); ++i) {
-      if (data[static_cast<std::size_t>(i)] != 0 && data[static_cast<std::size_t>(i)] != 1) {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      if (data[i] != 0 && data[i] != 1)
         read_error(file, object, "bool dataset holds a value other than 0 or 1");
-      }
     }
   }
   return detail::from_host(data.data(), tensor_shape, dtype, Device::cpu());
@@ -135,10 +179,10 @@ Tensor read_dataset(hid_t dataset, const std::string& file, const std::string& o
 std::vector<std::string> read_strings(hid_t attribute, hid_t file_type, hid_t space, hssize_t count,
                                       const std::string& file, const std::string& object) {
   std::vector<std::string> out;
+  const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(mem.get(), H5Tget_cset(file_type));  // HDF5 converts neither ASCII to UTF-8 nor back
   if (H5Tis_variable_str(file_type) > 0) {
-    const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
-    H5Tset_cset(mem.get(), H5Tget_cset(file_type));
     std::vector<char*> pointers(static_cast<std::size_t>(count), nullptr);
     if (H5Aread(attribute, mem.get(), pointers.data()) < 0)
       read_error(file, object, "unreadable string attribute");
@@ -151,7 +195,6 @@ std::vector<std::string> read_strings(hid_t attribute, hid_t file_type, hid_t sp
     return out;
   }
   const std::size_t size = H5Tget_size(file_type);
-  const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mem.get(), size);
   H5Tset_strpad(mem.get(),
                 H5T_STR_NULLPAD);  // keeps every character (NULLTERM would drop the last)
@@ -165,61 +208,92 @@ std::vector<std::string> read_strings(hid_t attribute, hid_t file_type, hid_t sp
   return out;
 }
 
-herr_t read_attribute(hid_t location, const char* name, const H5A_info_t*, void* data) {
-  auto& [group, context] = *static_cast<std::pair<H5Group*, ReadContext*>*>(data);
-  const std::string object = cat(context->where, "@", name);
+/// Runs a callback's body, parking any exception in the context (see ReadContext::error).
+template <class F>
+herr_t guarded(ReadContext& context, F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (...) {
+    context.error = std::current_exception();
+    return -1;
+  }
+}
+
+void read_attribute_into(hid_t location, const char* name, H5Group& group,
+                         const ReadContext& context) {
+  const std::string object = cat(context.where, "@", name);
   const Handle attribute(H5Aopen(location, name, H5P_DEFAULT), H5Aclose);
   const Handle type(H5Aget_type(attribute.get()), H5Tclose);
   const Handle space(H5Aget_space(attribute.get()), H5Sclose);
   if (!attribute.valid() || !type.valid() || !space.valid())
-    read_error(context->file, object, "unreadable attribute");
+    read_error(context.file, object, "unreadable attribute");
   const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
   const hssize_t count = space_class == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(space.get());
   if (H5Tget_class(type.get()) == H5T_STRING) {
-    std::vector<std::string> strings =
-        count == 0
-            ? std::vector<std::string>{}
-            : read_strings(attribute.get(), type.get(), space.get(), count, context->file, object);
+    std::vector<std::string> strings;
+    if (count > 0)
+      strings = read_strings(attribute.get(), type.get(), space.get(), count, context.file, object);
     if (space_class == H5S_SCALAR)
-      group->attributes[name] = strings.empty() ? std::string() : strings[0];
+      group.attributes[name] = strings.empty() ? std::string() : strings[0];
     else
-      group->attributes[name] = std::move(strings);
+      group.attributes[name] = std::move(strings);
   } else if (count == 0) {
-    group->attributes[name] =
-        std::vector<std::string>{};  // h5py's empty list: a float64 array of 0
+    group.attributes[name] = std::vector<std::string>{};  // h5py's empty list: a float64 array of 0
   }
-  return 0;
 }
 
 void read_group(hid_t location, H5Group& group, ReadContext& context);
 
-herr_t read_link(hid_t location, const char* name, const H5L_info_t*, void* data) {
-  auto& [group, context] = *static_cast<std::pair<H5Group*, ReadContext*>*>(data);
-  const std::string parent = context->where;
+void read_member_into(hid_t location, const char* name, const H5L_info_t& info, H5Group& group,
+                      ReadContext& context) {
+  const std::string parent = context.where;
   const std::string object = cat(parent, "/", name);
+  // As Keras: soft and external links are not followed (they may point anywhere, even up).
+  if (info.type != H5L_TYPE_HARD)
+    read_error(context.file, object, "a soft or external link; not followed");
   const Handle opened(H5Oopen(location, name, H5P_DEFAULT), H5Oclose);
-  if (!opened.valid())
-    read_error(context->file, object, "cannot open (truncated or corrupt file?)");
+  if (!opened.valid()) read_error(context.file, object, "cannot open (truncated or corrupt file?)");
   const H5I_type_t type = H5Iget_type(opened.get());
-  context->where = object;
   if (type == H5I_GROUP) {
-    read_group(opened.get(), group->groups[name], *context);
+    if (context.depth >= kMaxDepth) {
+      read_error(context.file, object,
+                 cat("groups nested deeper than ", kMaxDepth, " (a cycle of links?)"));
+    }
+    context.where = object;
+    ++context.depth;
+    read_group(opened.get(), group.groups[name], context);
+    --context.depth;
+    context.where = parent;
   } else if (type == H5I_DATASET) {
-    group->datasets.insert_or_assign(name, read_dataset(opened.get(), context->file, object));
+    group.datasets.insert_or_assign(name, read_dataset(opened.get(), context.file, object));
   }  // named datatypes are not data: skipped
-  context->where = parent;
-  return 0;
+}
+
+using GroupAndContext = std::pair<H5Group*, ReadContext*>;
+
+herr_t read_attribute(hid_t location, const char* name, const H5A_info_t*, void* data) {
+  auto& [group, context] = *static_cast<GroupAndContext*>(data);
+  return guarded(*context, [&] { read_attribute_into(location, name, *group, *context); });
+}
+
+herr_t read_member(hid_t location, const char* name, const H5L_info_t* info, void* data) {
+  auto& [group, context] = *static_cast<GroupAndContext*>(data);
+  return guarded(*context, [&] { read_member_into(location, name, *info, *group, *context); });
 }
 
 void read_group(hid_t location, H5Group& group, ReadContext& context) {
-  std::pair<H5Group*, ReadContext*> state{&group, &context};
-  if (H5Aiterate2(location, H5_INDEX_NAME, H5_ITER_INC, nullptr, read_attribute, &state) < 0) {
-    read_error(context.file, context.where,
-               "cannot list the attributes (truncated or corrupt file?)");
-  }
-  if (H5Literate(location, H5_INDEX_NAME, H5_ITER_INC, nullptr, read_link, &state) < 0) {
-    read_error(context.file, context.where, "cannot list the members (truncated or corrupt file?)");
-  }
+  GroupAndContext state{&group, &context};
+  const herr_t attributes =
+      H5Aiterate2(location, H5_INDEX_NAME, H5_ITER_INC, nullptr, read_attribute, &state);
+  if (context.error) std::rethrow_exception(std::exchange(context.error, nullptr));
+  if (attributes < 0)
+    read_error(context.file, context.where, "cannot list the attributes (truncated or corrupt?)");
+  const herr_t members =
+      H5Literate(location, H5_INDEX_NAME, H5_ITER_INC, nullptr, read_member, &state);
+  if (context.error) std::rethrow_exception(std::exchange(context.error, nullptr));
+  if (members < 0)
+    read_error(context.file, context.where, "cannot list the members (truncated or corrupt?)");
 }
 
 // --- writing
@@ -288,7 +362,7 @@ void write_dataset(hid_t location, const std::string& name, const Tensor& value,
     write_error(file, object, "cannot create the dataset");
   if (host.size() > 0 && H5Dwrite(dataset.get(), memory_type_for(host.dtype(), type.get()), H5S_ALL,
                                   H5S_ALL, H5P_DEFAULT, host.raw_data()) < 0) {
-    write_error(file, object, "cannot write the dataset (disk full?)");
+    write_error(file, object, "cannot write the dataset");
   }
 }
 
@@ -334,48 +408,65 @@ void write_group(hid_t location, const H5Group& group, const std::string& file,
 
 }  // namespace
 
-H5Group load_hdf5(const std::string& path) {
+H5Group load_hdf5_image(const std::string& bytes, const std::string& name) {
   silence_hdf5();
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw IoError(cat(path, ": no such file"));
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(cat(path, ": not an HDF5 file (bad signature)"));
-  const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!has_hdf5_signature(bytes))
+    throw IoError(cat(name, ": not an HDF5 file (no HDF5 signature)"));
+  const Handle access(memory_file_access(), H5Pclose);
+  // H5Pset_file_image copies the bytes; the const_cast only suits its C signature.
+  if (!access.valid() ||
+      H5Pset_file_image(access.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0) {
+    throw IoError(cat(name, ": libhdf5 cannot take the file's ", bytes.size(), " bytes"));
+  }
+  const Handle file(H5Fopen(kImageName, H5F_ACC_RDONLY, access.get()), H5Fclose);
   if (!file.valid())
-    throw IoError(cat(path, ": cannot open the HDF5 file (truncated or corrupt?)"));
-  H5Group root;
-  ReadContext context{path, ""};
+    throw IoError(cat(name, ": cannot open the HDF5 file (truncated or corrupt?)"));
   const Handle group(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
   if (!group.valid())
-    throw IoError(cat(path, ": cannot open the root group (truncated or corrupt?)"));
+    throw IoError(cat(name, ": cannot open the root group (truncated or corrupt?)"));
+  H5Group root;
+  ReadContext context{name, "", 0, nullptr};
   read_group(group.get(), root, context);
   return root;
 }
 
-void save_hdf5(const std::string& path, const H5Group& root) {
+std::string save_hdf5_image(const H5Group& root, const std::string& name) {
   silence_hdf5();
-  std::random_device random;
-  const std::string temporary = cat(path, ".tmp-", random() % 1000000000u);
-  try {
-    {
-      const Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                        H5Fclose);
-      if (!file.valid()) throw IoError(cat(path, ": cannot create ", temporary));
-      write_group(file.get(), root, path, "");
-      if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0)
-        throw IoError(cat(path, ": cannot flush (disk full?)"));
-    }
-    fs::rename(temporary, path);
-  } catch (const fs::filesystem_error& e) {
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    throw IoError(cat(path, ": ", e.what()));
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    throw;
+  const Handle access(memory_file_access(), H5Pclose);
+  const Handle file(H5Fcreate(kImageName, H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
+  if (!access.valid() || !file.valid())
+    throw IoError(cat(name, ": libhdf5 cannot create an in-memory file"));
+  write_group(file.get(), root, name, "");
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0)
+    throw IoError(cat(name, ": libhdf5 cannot flush the file"));
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  if (size <= 0) throw IoError(cat(name, ": libhdf5 cannot give the file's bytes"));
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(file.get(), bytes.data(), bytes.size()) != size) {
+    throw IoError(cat(name, ": libhdf5 cannot give the file's bytes"));
   }
+  return bytes;
 }
 
 #endif  // EMBER_WITH_HDF5
+
+// Files go through in-memory images: nothing but the file itself is touched, and a save writes a
+// temporary file renamed into place.
+H5Group load_hdf5(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(cat(path, ": no such file"));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw IoError(cat(path, ": cannot read"));
+  return load_hdf5_image(bytes.str(), path);
+}
+
+void save_hdf5(const std::string& path, const H5Group& root) {
+  const std::string bytes = save_hdf5_image(root, path);
+  write_atomically(path, [&](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
+}
 
 }  // namespace ember::io

@@ -54,4 +54,11 @@ H5Group load_hdf5(const std::string& path);
 /// are written as variable-length UTF-8 strings and lists as arrays of them, as h5py does.
 void save_hdf5(const std::string& path, const H5Group& root);
 
+/// The same from and to the bytes of an HDF5 file (a .keras archive's model.weights.h5), through
+/// libhdf5's in-memory driver; `name` names the file in errors. Soft and external links are
+/// refused (as Keras does), and a dataset is checked against what the file stores before any
+/// memory is taken for it.
+H5Group load_hdf5_image(const std::string& bytes, const std::string& name);
+std::string save_hdf5_image(const H5Group& root, const std::string& name);
+
 }  // namespace ember::io

@@ -32,14 +32,15 @@ class Reader {
   Reader(const std::string& bytes, const std::string& path) : bytes_(bytes), path_(path) {}
 
   std::uint64_t read(std::uint64_t at, int width) const {
-    if (at + static_cast<std::uint64_t>(width) > bytes_.size()) truncated();
+    // Written so that no sum wraps around: offsets from zip64 fields may be anything.
+    if (at > bytes_.size() || static_cast<std::uint64_t>(width) > bytes_.size() - at) truncated();
     std::uint64_t value = 0;
     for (int i = width - 1; i >= 0; --i)
       value = (value << 8) | static_cast<unsigned char>(bytes_[at + i]);
     return value;
   }
   std::string slice(std::uint64_t at, std::uint64_t length) const {
-    if (at + length > bytes_.size() || at + length < at) truncated();
+    if (at > bytes_.size() || length > bytes_.size() - at) truncated();
     return bytes_.substr(at, length);
   }
   [[noreturn]] void truncated() const { throw IoError(cat(path_, ": truncated zip archive")); }
@@ -82,6 +83,11 @@ Directory find_directory(const Reader& in, const std::string& path) {
 
 std::string inflate_raw(const std::string& compressed, std::uint64_t size, const Reader& in,
                         const std::string& name) {
+  // The size comes from the archive: deflate expands at most 1032 times, so a larger claim is a
+  // corrupt (or hostile) entry, refused before any memory is taken for it.
+  if (size > compressed.size() * 1032 + 64 || size >= std::numeric_limits<uInt>::max()) {
+    in.malformed(cat(name, ": claims ", size, " bytes from ", compressed.size(), " deflated ones"));
+  }
   std::string out(size, '\0');
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
@@ -165,8 +171,7 @@ std::vector<ZipEntry> read_zip(const std::string& path) {
       in.malformed(
           cat(name, ": compression method ", method, " (ember reads stored and deflated entries)"));
     }
-    const auto actual_crc =
-        crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    const auto actual_crc = crc32_z(0L, reinterpret_cast<const Bytef*>(data.data()), data.size());
     if (actual_crc != crc) in.malformed(cat(name, ": CRC-32 mismatch (corrupt entry)"));
     entries.push_back({name, std::move(data)});
     at += 46 + name_length + extra_length + comment_length;
@@ -188,8 +193,8 @@ void write_zip(const std::string& path, const std::vector<ZipEntry>& entries) {
     std::uint64_t position = 0;
     for (const ZipEntry& entry : entries) {
       const auto crc =
-          static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(entry.data.data()),
-                                           static_cast<uInt>(entry.data.size())));
+          static_cast<std::uint32_t>(crc32_z(0L, reinterpret_cast<const Bytef*>(entry.data.data()),
+                                             static_cast<uInt>(entry.data.size())));
       offsets.push_back(position);
       crcs.push_back(crc);
       put(out, kLocalHeader, 4);

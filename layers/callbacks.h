@@ -205,10 +205,11 @@ struct ModelCheckpointOptions {
   int verbose = 0;
   /// Saves only when the monitored value improves.
   bool save_best_only = false;
-  /// true: the weights only (a .safetensors file). false: the whole model — a folder written by
-  /// Model::save (keras::load_model reads it) — or, for a path ending in .safetensors, the weights
-  /// and the optimizer's state (Model::load_weights restores both); either way training resumes
-  /// exactly.
+  /// true: the weights only (a .safetensors file, or Keras' .weights.h5 / .h5). false: the whole
+  /// model — a folder, or a .keras / .h5 file, written by Model::save (keras::load_model reads
+  /// it) — or, for a path ending in .safetensors, the weights and the optimizer's state
+  /// (Model::load_weights restores both); training resumes exactly from a folder, a .keras file
+  /// or a .safetensors file.
   bool save_weights_only = false;
   std::string mode = "auto";
   SaveFrequency save_freq = "epoch";

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "layers/callbacks.h"
+#include "layers/keras_files.h"
 #include "layers/model.h"
 
 namespace ember::callbacks {
@@ -25,6 +26,12 @@ ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions op
     : MonitorCallback(options.monitor, options.mode, 0.0, "ModelCheckpoint"), filepath_(std::move(filepath)),
       options_(std::move(options)) {
   if (filepath_.empty()) throw Error("ModelCheckpoint: filepath is empty");
+  // Say it now rather than after the first epoch of training.
+  using keras::detail::FileFormat;
+  if (options_.save_weights_only && keras::detail::format_of(filepath_, true) == FileFormat::keras_archive) {
+    throw Error(cat("ModelCheckpoint ", filepath_, ": save_weights_only writes weights, but a .keras file is a ",
+                    "whole model; name it .weights.h5 or .safetensors"));
+  }
   best_ = options_.initial_value_threshold;
 }
 
@@ -75,14 +82,17 @@ void ModelCheckpoint::save(int epoch, std::optional<std::int64_t> batch, const L
     std::filesystem::create_directories(parent, ec);
     if (ec) throw IoError(cat("ModelCheckpoint: cannot create the folder ", parent.string(), ": ", ec.message()));
   }
-  const bool weights_file = path.ends_with(".safetensors") || path.ends_with(".weights.h5");
+  using keras::detail::FileFormat;
+  const FileFormat format = keras::detail::format_of(path, false);
+  const bool weights_file = format == FileFormat::safetensors || format == FileFormat::keras3_weights;
   if (!options_.save_weights_only && !weights_file) {
     model().save(path);  // the whole model: a folder, or a .keras / .h5 file (Model::save)
   } else {
     if (std::filesystem::is_directory(path)) {
       throw IoError(cat("ModelCheckpoint: the file path is an existing folder: ", path));
     }
-    model().save_weights(path, /*include_optimizer=*/!options_.save_weights_only && path.ends_with(".safetensors"));
+    const bool with_optimizer = !options_.save_weights_only && format == FileFormat::safetensors;
+    model().save_weights(path, with_optimizer);
   }
   last_saved_ = path;
 }

@@ -5,10 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <set>
-#include <sstream>
 #include <unordered_set>
 
 #include "core/autodiff.h"
@@ -59,15 +56,22 @@ struct PendingAssignments {
       throw ShapeError(cat(where, ": weight '", variable.name(), "' has shape ", variable.shape(),
                            " but the file's has shape ", value.shape()));
     }
-    pairs.emplace_back(variable, value);
+    // float32 <-> float64 is a precision change; integers or bools into a float weight are not
+    // weights.
+    if (is_floating(value.dtype()) != is_floating(variable.dtype())) {
+      throw DTypeError(cat(where, ": weight '", variable.name(), "' is ",
+                           dtype_name(variable.dtype()), " but the file's is ",
+                           dtype_name(value.dtype())));
+    }
+    const autodiff::PauseAll untaped;
+    // Converted now, so that a failure (a device out of memory) comes before any weight changes.
+    Tensor converted = value.to(variable.device());
+    if (converted.dtype() != variable.dtype()) converted = cast(converted, variable.dtype());
+    pairs.emplace_back(variable, converted);
   }
   void apply() {
     const autodiff::PauseAll untaped;
-    for (auto& [variable, value] : pairs) {
-      Tensor v = value.to(variable.device());
-      if (v.dtype() != variable.dtype()) v = cast(v, variable.dtype());
-      variable.assign(v);
-    }
+    for (auto& [variable, value] : pairs) variable.assign(value);
   }
 };
 
@@ -237,30 +241,6 @@ void read_keras3_weights(Model& model, const io::H5Group& root, const std::strin
   pending.apply();
 }
 
-/// A unique temporary file path beside nothing in particular: HDF5 wants a file to write to.
-std::string temporary_path(const std::string& stem) {
-  std::random_device random;
-  return (fs::temp_directory_path() / cat("ember-", stem, "-", random() % 1000000000u, ".h5"))
-      .string();
-}
-
-/// Removes a file when it goes out of scope.
-struct RemoveOnExit {
-  std::string path;
-  ~RemoveOnExit() {
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in) throw IoError(cat(path, ": cannot read"));
-  return bytes.str();
-}
-
 std::string date_saved() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm local{};
@@ -291,16 +271,8 @@ Archive read_archive(const std::string& path) {
     throw IoError(cat(path, ": no ", kConfigEntry, " in the archive (not a .keras file)"));
   const io::ZipEntry* weights_entry = find(kWeightsEntry);
   if (!weights_entry) throw IoError(cat(path, ": no ", kWeightsEntry, " in the archive"));
-  Archive archive{parse_json(config_entry->data, cat(path, ": ", kConfigEntry)), {}};
-  // libhdf5 reads files: the weights go through a temporary one.
-  const RemoveOnExit staging{temporary_path("weights")};
-  {
-    std::ofstream out(staging.path, std::ios::binary);
-    out.write(weights_entry->data.data(), static_cast<std::streamsize>(weights_entry->data.size()));
-    if (!out) throw IoError(cat(path, ": cannot unpack ", kWeightsEntry, " to ", staging.path));
-  }
-  archive.weights = io::load_hdf5(staging.path);
-  return archive;
+  return {parse_json(config_entry->data, cat(path, ": ", kConfigEntry)),
+          io::load_hdf5_image(weights_entry->data, cat(path, "/", kWeightsEntry))};
 }
 
 }  // namespace
@@ -357,11 +329,11 @@ void save_keras_archive(const Model& model, const std::string& path, const Confi
     }
     group.attributes["keys"] = keys;
   }
-  const RemoveOnExit staging{temporary_path("weights")};
-  io::save_hdf5(staging.path, weights);
-  io::write_zip(path, {{kMetadataEntry, metadata.dump()},
-                       {kConfigEntry, config.dump()},
-                       {kWeightsEntry, read_bytes(staging.path)}});
+
+  io::write_zip(path,
+                {{kMetadataEntry, metadata.dump()},
+                 {kConfigEntry, config.dump()},
+                 {kWeightsEntry, io::save_hdf5_image(weights, cat(path, "/", kWeightsEntry))}});
 }
 
 Handle<Model> load_keras_archive(const std::string& path, const LoadOptions& options) {

@@ -46,7 +46,18 @@ std::map<std::string, LayerFactory> builtin_layers() {
        }},
       {"LayerNormalization", [](const Config& c) -> LayerHandle {
          const LayerOptions common = options_from_config(c);
-         return LayerNormalization({.axis = c.value("axis", std::int64_t{-1}), .epsilon = c.value("epsilon", 1e-3),
+         // Keras 3 writes the axis as a list ([-1]); ember normalizes over one axis.
+         std::int64_t axis = -1;
+         if (c.contains("axis") && c["axis"].is_array()) {
+           if (c["axis"].size() != 1) {
+             throw Error(cat("LayerNormalization '", common.name, "': axis ", c["axis"].dump(),
+                             "; ember normalizes over one axis"));
+           }
+           axis = c["axis"][0].get<std::int64_t>();
+         } else if (c.contains("axis")) {
+           axis = c["axis"].get<std::int64_t>();
+         }
+         return LayerNormalization({.axis = axis, .epsilon = c.value("epsilon", 1e-3),
                                     .center = c.value("center", true), .scale = c.value("scale", true),
                                     .name = common.name, .trainable = common.trainable});
        }},
@@ -189,7 +200,13 @@ LayerHandle layer_from_config(const Config& serialized) {
     }
     factory = it->second;
   }
-  return factory(config);
+  try {
+    return factory(config);
+  } catch (const nlohmann::json::exception& e) {
+    // Name the layer: a model's config holds many.
+    throw Error(cat("layer_from_config: malformed config of ", name, " '", config.value("name", std::string("?")),
+                    "': ", e.what()));
+  }
 }
 
 }  // namespace ember::keras

@@ -91,6 +91,22 @@ TEST_P(KerasFixture, LoadsEveryWeightsFileIntoTheModel) {
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasFixture, ::testing::Values("conv", "stacked"));
 
+TEST(KerasFiles, LoadsAModelOfEveryLayerClassEmberHas) {
+  REQUIRE_HDF5();
+  // Conv2D with a regularizer, BatchNormalization, DepthwiseConv2D, SeparableConv2D, the five
+  // merges, Concatenate, pooling, Conv2DTranspose, UpSampling2D, ZeroPadding2D, Dense,
+  // LayerNormalization, Dropout, Activation, Reshape, Flatten and an int32 Embedding input.
+  auto model = keras::load_model(fixture("zoo.keras"));
+  const std::vector<Tensor> x = {io::load_npy(fixture("zoo_x0.npy")),
+                                 io::load_npy(fixture("zoo_x1.npy"))};
+  const std::vector<Tensor> y = model->predict(x, {.verbose = 0});
+  ASSERT_EQ(y.size(), 1u);
+  const Tensor expected = io::load_npy(fixture("zoo_y.npy"));
+  ASSERT_EQ(y[0].shape(), expected.shape());
+  expect_close(values_of(y[0]), values_of(expected), 1e-5);
+  EXPECT_EQ(model->layers().size(), 30u);  // as in the file's config.json, inputs included
+}
+
 TEST(KerasFiles, KeepsKerasNamesAndCompileArguments) {
   REQUIRE_HDF5();
   for (const std::string file : {"conv.h5", "conv.keras"}) {
@@ -232,6 +248,24 @@ TEST(KerasFiles, SnakeCaseMatchesKeras) {
   EXPECT_GE(checked, 10);
 }
 
+TEST(KerasFiles, ModelCheckpointWritesKerasFilesByTheirNames) {
+  REQUIRE_HDF5();
+  const TempDir dir;
+  auto model = trained_model();
+  const Tensor x = random::normal({6, 5, 5, 2});
+  const Tensor y = constant<std::int32_t>({3, 2, 1, 0, 3, 2});
+  model->fit(x, y, {.batch_size = 6, .epochs = 2, .verbose = 0,
+                    .callbacks = {callbacks::ModelCheckpoint(dir / "epoch{epoch}.keras", {.monitor = "loss"}),
+                                  callbacks::ModelCheckpoint(dir / "w.weights.h5", {.monitor = "loss"})}});
+  auto again = keras::load_model(dir / "epoch2.keras");
+  EXPECT_EQ(weight_values(*again), weight_values(*model));
+  again->load_weights(dir / "w.weights.h5");
+  EXPECT_EQ(weight_values(*again), weight_values(*model));
+  // Weights only into a .keras path is refused when the callback is made, not after an epoch.
+  expect_error<Error>([&] { callbacks::ModelCheckpoint(dir / "x.keras", {.save_weights_only = true}); },
+                      {"x.keras", ".weights.h5"});
+}
+
 // --- bad files and wrong calls ------------------------------------------------------------------
 
 TEST(KerasFiles, MissingTruncatedAndForeignFilesAreIoErrors) {
@@ -258,6 +292,26 @@ TEST(KerasFiles, MissingTruncatedAndForeignFilesAreIoErrors) {
   write_bytes(dir / "text.keras", "PK but no archive");
   expect_error<IoError>([&] { keras::load_model(dir / "text.keras"); },
                         {"text.keras", "not a zip"});
+}
+
+TEST(KerasFiles, HostileHdf5FilesAreRefusedBeforeAnyHarm) {
+  REQUIRE_HDF5();
+  // h5py wrote these (tests/golden/keras_files.py): a soft link to the root, a group linked into
+  // itself, and a dataset of 4 TiB with nothing stored.
+  expect_error<IoError>([&] { io::load_hdf5(fixture("bad_soft_link.h5")); },
+                        {"bad_soft_link.h5", "/layers/up", "link"});
+  expect_error<IoError>([&] { io::load_hdf5(fixture("bad_cycle.h5")); },
+                        {"bad_cycle.h5", "nested deeper"});
+  expect_error<IoError>([&] { io::load_hdf5(fixture("bad_no_storage.h5")); },
+                        {"bad_no_storage.h5", "/huge", "stored"});
+}
+
+TEST(KerasFiles, ReadsFixedLengthUtf8Attributes) {
+  REQUIRE_HDF5();
+  const io::H5Group root = io::load_hdf5(fixture("utf8_fixed.h5"));
+  EXPECT_EQ(root.list_attribute("names", "utf8_fixed.h5"),
+            (std::vector<std::string>{"dense", "r\xc3\xa9sum\xc3\xa9"}));
+  EXPECT_EQ(root.string_attribute("title", "utf8_fixed.h5"), "ember");
 }
 
 TEST(KerasFiles, WeightsOfAnotherModelAreRefusedAndChangeNothing) {
@@ -319,6 +373,12 @@ TEST(Zip, WritesWhatItReadsBack) {
   EXPECT_EQ(entries[1].data, binary);
   EXPECT_EQ(entries[2].data, "");
   expect_error<IoError>([&] { io::read_zip(dir / "none.zip"); }, {"none.zip", "no such file"});
+}
+
+TEST(Zip, AClaimedSizeBeyondWhatDeflateCanGiveIsRefused) {
+  // A 100-byte entry whose directory claims almost 4 GiB: refused before allocating.
+  expect_error<IoError>([&] { io::read_zip(fixture("bad_claimed_size.zip")); },
+                        {"bad_claimed_size.zip", "claims"});
 }
 
 }  // namespace

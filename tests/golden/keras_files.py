@@ -6,7 +6,9 @@ BatchNormalization moving statistics hold non-initial values:
   stacked: a Sequential holding a Sequential (Dense + frozen BatchNormalization) and two Dense
            layers, compiled with SGD(momentum) and mean squared error
 For each: <name>.h5 (Keras 2 format), <name>.keras, <name>.weights.h5, <name>_x.npy (an input)
-and <name>_y.npy (Keras' prediction). Also Keras' snake_case names of ember's layer classes, and
+and <name>_y.npy (Keras' prediction). Then zoo.keras: every layer class ember has, with options
+(regularizers, depth multipliers, strides, activations by name), two inputs (an image and int32
+tokens), with zoo_x0.npy, zoo_x1.npy and zoo_y.npy. Also Keras' snake_case names of ember's layer classes, and
 a zip with a deflated entry. Run with TensorFlow installed:
     python tests/golden/keras_files.py tests/data/keras_files
 """
@@ -51,6 +53,38 @@ stacked = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(3, acti
 stacked.compile(keras.optimizers.SGD(0.1, momentum=0.9), "mse")
 write("stacked", stacked, rng.normal(size=(5, 4)).astype(np.float32), rng.normal(size=(5, 2)).astype(np.float32))
 
+# zoo: every layer class ember reads, in one functional model with two inputs (.keras only).
+L = keras.layers
+img = keras.Input((8, 8, 3), name="img")
+a = L.Conv2D(4, 3, padding="same", activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3), name="c1")(img)
+a = L.BatchNormalization(name="bn")(a)
+b = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, name="dw")(img)
+b = L.SeparableConv2D(4, 3, padding="same", activation="elu", name="sep")(b)
+merged = [L.Add(name="add")([a, b]), L.Multiply(name="mul")([a, b]), L.Subtract(name="sub")([a, b]),
+          L.Average(name="avg")([a, b]), L.Maximum(name="max")([a, b])]
+c = L.MaxPooling2D(2, name="mp")(L.Concatenate(name="cat")(merged))
+c = L.Conv2DTranspose(3, 3, strides=2, padding="same", activation="tanh", name="ct")(c)
+c = L.UpSampling2D(2, name="up")(c)
+c = L.ZeroPadding2D(1, name="zp")(c)
+c = L.AveragePooling2D(3, strides=2, name="ap")(c)
+g = L.Concatenate(name="cat2")([L.GlobalAveragePooling2D(name="gap")(c), L.GlobalMaxPooling2D(name="gmp")(c)])
+g = L.Dense(8, activation="gelu", name="d1")(g)
+g = L.LayerNormalization(name="ln")(g)
+g = L.Dropout(0.3, name="drop")(g)
+g = L.Activation("swish", name="act")(g)
+g = L.Flatten(name="fl")(L.Reshape((2, 4), name="rs")(g))
+tokens = keras.Input((5,), dtype="int32", name="tokens")
+e = L.Flatten(name="fl2")(L.Embedding(20, 4, name="emb")(tokens))
+probabilities = L.Dense(3, activation="softmax", name="out")(L.Concatenate(name="cat3")([g, e]))
+zoo = keras.Model([img, tokens], probabilities, name="zoo")
+zoo.compile("adam", "sparse_categorical_crossentropy")
+x = [rng.normal(size=(4, 8, 8, 3)).astype(np.float32), rng.integers(0, 20, size=(4, 5)).astype(np.int32)]
+zoo.fit(x, rng.integers(0, 3, size=(4,)), verbose=0)
+zoo.save(f"{out}/zoo.keras")
+np.save(f"{out}/zoo_x0.npy", x[0])
+np.save(f"{out}/zoo_x1.npy", x[1])
+np.save(f"{out}/zoo_y.npy", zoo.predict(x, verbose=0).astype(np.float32))
+
 classes = ["Dense", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
            "LayerNormalization", "GlobalAveragePooling2D", "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
            "InputLayer", "Functional", "Sequential", "Add", "MyHTTPLayer2D"]
@@ -62,3 +96,25 @@ with zipfile.ZipFile(f"{out}/deflated.zip", "w", compression=zipfile.ZIP_DEFLATE
     z.writestr("a.txt", "ember " * 50)
     z.writestr("empty.txt", "")
 print("wrote", sorted(os.listdir(out)))
+
+# Files that must be refused cleanly (IoError, no crash, no huge allocation).
+import h5py  # noqa: E402
+import struct  # noqa: E402
+
+with h5py.File(f"{out}/bad_soft_link.h5", "w") as f:
+    f.create_group("layers")
+    f["layers/up"] = h5py.SoftLink("/")
+with h5py.File(f"{out}/bad_cycle.h5", "w") as f:
+    g = f.create_group("loop")
+    g["again"] = g  # a hard link to itself: an endless tree
+with h5py.File(f"{out}/bad_no_storage.h5", "w") as f:
+    f.create_dataset("huge", shape=(1 << 40,), dtype="f4")  # 4 TiB claimed, nothing stored
+with h5py.File(f"{out}/utf8_fixed.h5", "w") as f:
+    f.attrs.create("names", [w.encode("utf-8") for w in ["dense", "résumé"]], dtype=h5py.string_dtype("utf-8", 12))
+    f.attrs["title"] = "ember"
+with zipfile.ZipFile(f"{out}/bad_claimed_size.zip", "w", compression=zipfile.ZIP_DEFLATED) as z:
+    z.writestr("big.txt", "x" * 100)
+data = bytearray(open(f"{out}/bad_claimed_size.zip", "rb").read())
+central = data.rfind(b"PK\x01\x02")
+struct.pack_into("<I", data, central + 24, 0xFFFFFFF0)  # uncompressed size: almost 4 GiB
+open(f"{out}/bad_claimed_size.zip", "wb").write(bytes(data))
