@@ -27,10 +27,8 @@ constexpr const char* kBackend = "ember";
 constexpr const char* kConfigEntry = "config.json";
 constexpr const char* kMetadataEntry = "metadata.json";
 constexpr const char* kWeightsEntry = "model.weights.h5";
-// ember's optimizer state inside model.weights.h5: datasets 0, 1, ... and their state keys.
-// Keras looks for its own optimizer at optimizer/vars (slots in its own order), finds none and
-// starts afresh, as it does for its own files whose compile_config lacks the optimizer.
-constexpr const char* kOptimizerGroup = "ember_optimizer";
+// The optimizer's variables in Keras 3's files (keras_optimizer_layout.cpp).
+constexpr const char* kOptimizerVars = "optimizer/vars";
 
 std::string join(const std::string& path, const std::string& name) {
   return path.empty() ? name : path + "/" + name;
@@ -206,7 +204,8 @@ void compile_from(Model& model, const Config& compile_config, const LoadOptions&
 // --- Keras 3 (.keras, .weights.h5)
 // ------------------------------------------------------------------
 
-void write_keras3_weights(const Model& model, io::H5Group& root) {
+/// Keras 3's weights, and (as Keras writes them for a compiled model) the optimizer's variables.
+void write_keras3_weights(const Model& model, io::H5Group& root, bool with_optimizer) {
   root.group("layers");
   for (const LayerVariables& entry : keras3_layout(model)) {
     io::H5Group& vars = root.group(join(entry.path, "vars"));
@@ -215,6 +214,27 @@ void write_keras3_weights(const Model& model, io::H5Group& root) {
       vars.datasets.insert_or_assign(std::to_string(i), entry.variables[i].value());
     }
   }
+  if (with_optimizer && model.compiled()) {
+    io::H5Group& vars = root.group(kOptimizerVars);
+    vars.attributes["name"] = model.optimizer().name();
+    const std::vector<Tensor> values = keras_optimizer_variables(model.optimizer());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      vars.datasets.insert_or_assign(std::to_string(i), values[i]);
+  }
+}
+
+/// The optimizer's variables of a Keras 3 file, into a compiled model (as Keras' load does).
+void read_keras3_optimizer(Model& model, const io::H5Group& root, const std::string& file) {
+  const io::H5Group* saved = root.find_group(kOptimizerVars);
+  if (!saved || !model.compiled()) return;
+  std::vector<Tensor> values;
+  for (std::size_t i = 0; i < saved->datasets.size(); ++i) {
+    const auto it = saved->datasets.find(std::to_string(i));
+    if (it == saved->datasets.end())
+      throw IoError(cat(file, ": ", kOptimizerVars, "/", i, " is missing"));
+    values.push_back(it->second);
+  }
+  restore_keras_optimizer(model.optimizer(), model.trainable_variables(), values, file);
 }
 
 void read_keras3_weights(Model& model, const io::H5Group& root, const std::string& file) {
@@ -319,17 +339,7 @@ void save_keras_archive(const Model& model, const std::string& path, const Confi
   const Config metadata = {
       {"keras_version", kKerasVersion}, {"date_saved", date_saved()}, {"producer", "ember"}};
   io::H5Group weights;
-  write_keras3_weights(model, weights);
-  if (options.include_optimizer && model.compiled()) {
-    io::H5Group& group = weights.group(kOptimizerGroup);
-    std::vector<std::string> keys;
-    for (const auto& [key, value] : model.optimizer().get_state()) {
-      group.datasets.insert_or_assign(std::to_string(keys.size()), value);
-      keys.push_back(key);
-    }
-    group.attributes["keys"] = keys;
-  }
-
+  write_keras3_weights(model, weights, options.include_optimizer);
   io::write_zip(path,
                 {{kMetadataEntry, metadata.dump()},
                  {kConfigEntry, config.dump()},
@@ -343,26 +353,14 @@ Handle<Model> load_keras_archive(const std::string& path, const LoadOptions& opt
   Handle<Model> model = model_from_serialized(archive.config, where);
   compile_from(*model, archive.config.value("compile_config", Config()), options, where);
   read_keras3_weights(*model, archive.weights, cat(path, "/", kWeightsEntry));
-  const io::H5Group* saved_optimizer = archive.weights.find_group(kOptimizerGroup);
-  if (saved_optimizer && model->compiled()) {
-    optim::OptimizerState state;
-    const std::vector<std::string> keys =
-        saved_optimizer->list_attribute("keys", cat(path, ": ", kOptimizerGroup));
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      const auto it = saved_optimizer->datasets.find(std::to_string(i));
-      if (it == saved_optimizer->datasets.end())
-        throw IoError(cat(path, ": optimizer state ", keys[i], " is missing"));
-      state.emplace(keys[i], it->second);
-    }
-    model->optimizer().set_state(state);
-  }
+  read_keras3_optimizer(*model, archive.weights, cat(path, "/", kWeightsEntry));
   return model;
 }
 
 void save_weights_hdf5(const Model& model, const std::string& path, FileFormat format) {
   io::H5Group root;
   if (format == FileFormat::keras3_weights)
-    write_keras3_weights(model, root);
+    write_keras3_weights(model, root, /*with_optimizer=*/true);
   else
     write_legacy_weights(model, root);
   io::save_hdf5(path, root);
@@ -370,7 +368,9 @@ void save_weights_hdf5(const Model& model, const std::string& path, FileFormat f
 
 void load_weights_hdf5(Model& model, const std::string& path) {
   if (format_of(path, true) == FileFormat::keras_archive) {
-    return read_keras3_weights(model, read_archive(path).weights, cat(path, "/", kWeightsEntry));
+    const Archive archive = read_archive(path);
+    read_keras3_weights(model, archive.weights, cat(path, "/", kWeightsEntry));
+    return read_keras3_optimizer(model, archive.weights, cat(path, "/", kWeightsEntry));
   }
   const io::H5Group root = io::load_hdf5(path);
   // Keras 2 weights list layer_names at the root; a whole Keras 2 model keeps them in
@@ -381,6 +381,7 @@ void load_weights_hdf5(Model& model, const std::string& path) {
   if (const io::H5Group* weights = root.find_group("model_weights"))
     return read_legacy_weights(model, *weights, path);
   read_keras3_weights(model, root, path);
+  read_keras3_optimizer(model, root, path);
 }
 
 }  // namespace ember::keras::detail

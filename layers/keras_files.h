@@ -43,6 +43,16 @@ std::vector<LayerVariables> legacy_layout(const Model& model);
 /// weights made; `where` starts error messages.
 Handle<Model> model_from_serialized(const Config& serialized, const std::string& where);
 
+/// The optimizer's state as Keras 3 lists its variables (optimizer/vars/0, 1, ...): the step
+/// count, the learning rate, then the slots variable by variable in the order of Keras' build().
+/// Empty for an optimizer class Keras does not have.
+std::vector<Tensor> keras_optimizer_variables(const optim::Optimizer& optimizer);
+/// Restores such a list into `optimizer`, which is about to update `trainable` (the model's
+/// trainable weights, in order). A list that does not fit is skipped with a warning, as Keras
+/// does; returns whether the state was restored.
+bool restore_keras_optimizer(optim::Optimizer& optimizer, const std::vector<Variable>& trainable,
+                             const std::vector<Tensor>& values, const std::string& where);
+
 void save_h5_model(const Model& model, const std::string& path, const Config& saved,
                    SaveOptions options);
 Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options);

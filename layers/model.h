@@ -111,12 +111,13 @@ class Model : public Layer {
 
   // --- weights (weights_io.cpp) ----------------------------------------------------------------
   /// Writes the weights (and, with include_optimizer, the optimizer's state) to a safetensors
-  /// file, through a temporary file and a rename; a name ending in .weights.h5 or .h5 writes
-  /// Keras 3's or Keras 2's weights file instead (layers/keras_files.h; no optimizer state).
+  /// file, through a temporary file and a rename; a name ending in .weights.h5 writes Keras 3's
+  /// weights file instead (with the optimizer's variables when compiled, as Keras does), and .h5
+  /// Keras 2's (weights only; layers/keras_files.h).
   void save_weights(const std::string& path, bool include_optimizer = false) const;
   /// Reads weights saved by save_weights, or by Keras (.weights.h5, .h5, .keras), into this model
-  /// (built, same architecture); an optimizer state in a safetensors file is restored when the
-  /// model is compiled. Weights that do not fit throw and change nothing.
+  /// (built, same architecture); an optimizer state in the file (safetensors, .weights.h5, .keras)
+  /// is restored when the model is compiled. Weights that do not fit throw and change nothing.
   void load_weights(const std::string& path);
 
   // --- architecture and saving (model_config.cpp, saving.cpp) -------------------------------------

@@ -57,11 +57,10 @@ void Layer::set_weights(const std::vector<Tensor>& values) {
 
 void Model::save_weights(const std::string& path, bool include_optimizer) const {
   switch (const detail::FileFormat format = detail::format_of(path, true)) {
-    case detail::FileFormat::keras3_weights:
+    case detail::FileFormat::keras3_weights:  // the optimizer's variables too, as Keras writes them
+      return detail::save_weights_hdf5(*this, path, format);
     case detail::FileFormat::h5_weights:
-      if (include_optimizer) {
-        warn(cat("save_weights ", path, ": Keras weight files hold no optimizer state; not saved"));
-      }
+      if (include_optimizer) warn(cat("save_weights ", path, ": Keras 2 weight files hold no optimizer state"));
       return detail::save_weights_hdf5(*this, path, format);
     case detail::FileFormat::keras_archive:
       throw Error(cat("save_weights ", path, ": a .keras file is a whole model; use save(), or name the weights ",

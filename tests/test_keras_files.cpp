@@ -37,10 +37,12 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
-/// Keras' prediction for the fixture model `name`, against this model's.
-void expect_keras_prediction(keras::Model& model, const std::string& name) {
+/// Keras' prediction for the fixture model `name` (<name>_y.npy, or another file), against this
+/// model's.
+void expect_keras_prediction(keras::Model& model, const std::string& name,
+                             const std::string& which = "_y.npy") {
   const Tensor x = io::load_npy(fixture(name + "_x.npy"));
-  const Tensor expected = io::load_npy(fixture(name + "_y.npy"));
+  const Tensor expected = io::load_npy(fixture(name + which));
   const Tensor y = model.predict(x, {.verbose = 0});
   ASSERT_EQ(y.shape(), expected.shape());
   expect_close(values_of(y), values_of(expected), 1e-5);
@@ -89,7 +91,39 @@ TEST_P(KerasFixture, LoadsEveryWeightsFileIntoTheModel) {
   }
 }
 
+TEST_P(KerasFixture, ResumesKerasTrainingWhereItStopped) {
+  REQUIRE_HDF5();
+  // The archive holds the optimizer's slots and step count (Adam's moments, SGD's momentum): one
+  // more step here must land where Keras' own next step did.
+  auto model = keras::load_model(fixture(GetParam() + ".keras"));
+  EXPECT_EQ(model->optimizer().iterations(), 1);
+  Tensor targets = io::load_npy(fixture(GetParam() + "_t_next.npy"));
+  model->fit(io::load_npy(fixture(GetParam() + "_x_next.npy")), targets,
+             {.batch_size = targets.shape(0), .epochs = 1, .verbose = 0, .shuffle = false});
+  EXPECT_EQ(model->optimizer().iterations(), 2);
+  expect_keras_prediction(*model, GetParam(), "_y_next.npy");
+}
+
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasFixture, ::testing::Values("conv", "stacked"));
+
+TEST(KerasFiles, ACompileConfigWithoutOptimizerCompilesWithKerasDefault) {
+  REQUIRE_HDF5();
+  // Keras 3.15 drops the optimizer from a .keras file's compile_config once the same model was
+  // saved as .h5; its load_model then compiles with compile()'s default, rmsprop. So does ember.
+  const TempDir dir;
+  std::vector<io::ZipEntry> entries = io::read_zip(fixture("conv.keras"));
+  for (io::ZipEntry& entry : entries) {
+    if (entry.name != "config.json") continue;
+    keras::Config config = keras::Config::parse(entry.data);
+    config["compile_config"].erase("optimizer");
+    entry.data = config.dump();
+  }
+  io::write_zip(dir / "no_optimizer.keras", entries);
+  auto model = keras::load_model(dir / "no_optimizer.keras");
+  EXPECT_EQ(model->optimizer().class_name(), "RMSprop");
+  EXPECT_NEAR(model->optimizer().learning_rate(), 0.001, 1e-9);
+  expect_keras_prediction(*model, "conv");
+}
 
 TEST(KerasFiles, LoadsAModelOfEveryLayerClassEmberHas) {
   REQUIRE_HDF5();
@@ -114,16 +148,9 @@ TEST(KerasFiles, KeepsKerasNamesAndCompileArguments) {
     auto model = keras::load_model(fixture(file));
     EXPECT_EQ(model->name(), "conv_net");
     EXPECT_EQ(model->get_layer("norm")->class_name(), "BatchNormalization");
+    EXPECT_EQ(model->optimizer().class_name(), "Adam");
+    EXPECT_NEAR(model->optimizer().learning_rate(), 0.01, 1e-9);
   }
-  // The .h5 file's training_config names the optimizer; Keras 3.15 leaves it out of a .keras
-  // file's compile_config when compile() got an optimizer object, and Keras' own load_model
-  // then compiles with the default, RMSprop(0.001): ember does the same.
-  auto from_h5 = keras::load_model(fixture("conv.h5"));
-  EXPECT_EQ(from_h5->optimizer().class_name(), "Adam");
-  EXPECT_NEAR(from_h5->optimizer().learning_rate(), 0.01, 1e-9);
-  auto from_archive = keras::load_model(fixture("conv.keras"));
-  EXPECT_EQ(from_archive->optimizer().class_name(), "RMSprop");
-  EXPECT_NEAR(from_archive->optimizer().learning_rate(), 0.001, 1e-9);
   auto stacked = keras::load_model(fixture("stacked.h5"));
   EXPECT_EQ(stacked->optimizer().class_name(), "SGD");
   auto inner = std::dynamic_pointer_cast<keras::Model>(stacked->get_layer("inner").shared());
@@ -211,6 +238,17 @@ TEST(KerasFiles, WeightsFilesRoundTripIntoAFreshModel) {
     EXPECT_EQ(values_of(fresh->predict(x, {.verbose = 0})),
               values_of(model->predict(x, {.verbose = 0})));
   }
+  // Keras 3 keeps a compiled model's optimizer in .weights.h5 too, and load_weights restores it.
+  auto compiled = keras::model_from_json(model->to_json());
+  compiled->compile({.optimizer = optim::Adam({.learning_rate = 0.02}),
+                     .loss = "sparse_categorical_crossentropy"});
+  compiled->load_weights(dir / "w.weights.h5");
+  EXPECT_EQ(compiled->optimizer().iterations(), model->optimizer().iterations());
+  auto from_keras = keras::load_model(fixture("conv.keras"), {.compile = false});
+  from_keras->compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
+                       .loss = "sparse_categorical_crossentropy"});
+  from_keras->load_weights(fixture("conv.weights.h5"));
+  EXPECT_EQ(from_keras->optimizer().iterations(), 1);
 }
 
 TEST(KerasFiles, ArchiveHoldsKerasLayout) {
@@ -254,16 +292,21 @@ TEST(KerasFiles, ModelCheckpointWritesKerasFilesByTheirNames) {
   auto model = trained_model();
   const Tensor x = random::normal({6, 5, 5, 2});
   const Tensor y = constant<std::int32_t>({3, 2, 1, 0, 3, 2});
-  model->fit(x, y, {.batch_size = 6, .epochs = 2, .verbose = 0,
-                    .callbacks = {callbacks::ModelCheckpoint(dir / "epoch{epoch}.keras", {.monitor = "loss"}),
-                                  callbacks::ModelCheckpoint(dir / "w.weights.h5", {.monitor = "loss"})}});
+  model->fit(
+      x, y,
+      {.batch_size = 6,
+       .epochs = 2,
+       .verbose = 0,
+       .callbacks = {callbacks::ModelCheckpoint(dir / "epoch{epoch}.keras", {.monitor = "loss"}),
+                     callbacks::ModelCheckpoint(dir / "w.weights.h5", {.monitor = "loss"})}});
   auto again = keras::load_model(dir / "epoch2.keras");
   EXPECT_EQ(weight_values(*again), weight_values(*model));
   again->load_weights(dir / "w.weights.h5");
   EXPECT_EQ(weight_values(*again), weight_values(*model));
   // Weights only into a .keras path is refused when the callback is made, not after an epoch.
-  expect_error<Error>([&] { callbacks::ModelCheckpoint(dir / "x.keras", {.save_weights_only = true}); },
-                      {"x.keras", ".weights.h5"});
+  expect_error<Error>(
+      [&] { callbacks::ModelCheckpoint(dir / "x.keras", {.save_weights_only = true}); },
+      {"x.keras", ".weights.h5"});
 }
 
 // --- bad files and wrong calls ------------------------------------------------------------------

@@ -6,7 +6,8 @@ BatchNormalization moving statistics hold non-initial values:
   stacked: a Sequential holding a Sequential (Dense + frozen BatchNormalization) and two Dense
            layers, compiled with SGD(momentum) and mean squared error
 For each: <name>.h5 (Keras 2 format), <name>.keras, <name>.weights.h5, <name>_x.npy (an input)
-and <name>_y.npy (Keras' prediction). Then zoo.keras: every layer class ember has, with options
+and <name>_y.npy (Keras' prediction), then <name>_x_next.npy and <name>_t_next.npy (one more
+training batch) and <name>_y_next.npy (the prediction after that step). Then zoo.keras: every layer class ember has, with options
 (regularizers, depth multipliers, strides, activations by name), two inputs (an image and int32
 tokens), with zoo_x0.npy, zoo_x1.npy and zoo_y.npy. Also Keras' snake_case names of ember's layer classes, and
 a zip with a deflated entry. Run with TensorFlow installed:
@@ -29,11 +30,21 @@ keras.utils.set_random_seed(11)
 
 def write(name, model, x, y):
     model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
-    model.save(f"{out}/{name}.h5")
+    # .keras first: Keras 3.15 drops the optimizer from a later .keras file's compile_config once
+    # the model has been saved as .h5.
     model.save(f"{out}/{name}.keras")
+    model.save(f"{out}/{name}.h5")
     model.save_weights(f"{out}/{name}.weights.h5")
     np.save(f"{out}/{name}_x.npy", x)
     np.save(f"{out}/{name}_y.npy", model.predict(x, verbose=0).astype(np.float32))
+    # One more step from the saved state (optimizer slots and step count included): a model
+    # loaded from <name>.keras must take the same step.
+    x_next = rng.normal(size=x.shape).astype(np.float32)
+    y_next = y[::-1].copy()
+    model.fit(x_next, y_next, batch_size=len(x), epochs=1, verbose=0, shuffle=False)
+    np.save(f"{out}/{name}_x_next.npy", x_next)
+    np.save(f"{out}/{name}_t_next.npy", y_next.astype(np.float32 if y.dtype.kind == "f" else np.int32))
+    np.save(f"{out}/{name}_y_next.npy", model.predict(x, verbose=0).astype(np.float32))
 
 
 inputs = keras.Input((6, 6, 3), name="image")

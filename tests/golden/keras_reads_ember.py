@@ -20,7 +20,8 @@ for name in ["model.h5", "model.keras"]:
     error = float(np.max(np.abs(model.predict(x, verbose=0) - expected)))
     worst = max(worst, error)
     print(f"{name}: {type(model).__name__} with {model.count_params()} parameters, optimizer "
-          f"{type(model.optimizer).__name__}, largest difference from ember {error:.2e}")
+          f"{type(model.optimizer).__name__} at step {int(model.optimizer.iterations)}, "
+          f"largest difference from ember {error:.2e}")
 model.load_weights(f"{folder}/model.weights.h5")
 error = float(np.max(np.abs(model.predict(x, verbose=0) - expected)))
 worst = max(worst, error)
