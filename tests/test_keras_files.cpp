@@ -106,6 +106,24 @@ TEST_P(KerasFixture, ResumesKerasTrainingWhereItStopped) {
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasFixture, ::testing::Values("conv", "stacked"));
 
+class KerasOptimizerState : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(KerasOptimizerState, ContinuesKerasTrajectory) {
+  REQUIRE_HDF5();
+  // Keras trained a two-layer model two steps and saved it; one more step here must land where
+  // Keras' third step did: every slot came back in Keras' order.
+  auto model = keras::load_model(fixture("opt_" + GetParam() + ".keras"));
+  EXPECT_EQ(model->optimizer().iterations(), 2);
+  model->fit(io::load_npy(fixture("opt_x_next.npy")), io::load_npy(fixture("opt_t_next.npy")),
+             {.batch_size = 6, .epochs = 1, .verbose = 0, .shuffle = false});
+  const Tensor y = model->predict(io::load_npy(fixture("opt_x.npy")), {.verbose = 0});
+  expect_close(values_of(y), values_of(io::load_npy(fixture("opt_" + GetParam() + "_y_next.npy"))), 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasOptimizerState,
+                         ::testing::Values("sgd_nesterov", "rmsprop_centered", "adagrad", "adadelta", "adam_amsgrad",
+                                           "adamw", "nadam", "adamax"));
+
 TEST(KerasFiles, ACompileConfigWithoutOptimizerCompilesWithKerasDefault) {
   REQUIRE_HDF5();
   // Keras 3.15 drops the optimizer from a .keras file's compile_config once the same model was

@@ -10,7 +10,9 @@ and <name>_y.npy (Keras' prediction), then <name>_x_next.npy and <name>_t_next.n
 training batch) and <name>_y_next.npy (the prediction after that step). Then zoo.keras: every layer class ember has, with options
 (regularizers, depth multipliers, strides, activations by name), two inputs (an image and int32
 tokens), with zoo_x0.npy, zoo_x1.npy and zoo_y.npy. Also Keras' snake_case names of ember's layer classes, and
-a zip with a deflated entry. Run with TensorFlow installed:
+a zip with a deflated entry, h5py files ember must refuse (bad_*), and opt_<optimizer>.keras:
+each optimizer's variables after two steps, with the prediction after a third. Run with
+TensorFlow installed:
     python tests/golden/keras_files.py tests/data/keras_files
 """
 import os
@@ -129,3 +131,33 @@ data = bytearray(open(f"{out}/bad_claimed_size.zip", "rb").read())
 central = data.rfind(b"PK\x01\x02")
 struct.pack_into("<I", data, central + 24, 0xFFFFFFF0)  # uncompressed size: almost 4 GiB
 open(f"{out}/bad_claimed_size.zip", "wb").write(bytes(data))
+
+# Every optimizer's variables in Keras' order: a two-layer model trained two steps, saved, then one
+# more step. ember loads opt_<name>.keras, takes the same step and must land on opt_<name>_y_next.
+optimizers = {
+    "sgd_nesterov": keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop_centered": keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "adagrad": keras.optimizers.Adagrad(0.1),
+    "adadelta": keras.optimizers.Adadelta(1.0),
+    "adam_amsgrad": keras.optimizers.Adam(0.01, amsgrad=True),
+    "adamw": keras.optimizers.AdamW(0.01, weight_decay=0.1),
+    "nadam": keras.optimizers.Nadam(0.01),
+    "adamax": keras.optimizers.Adamax(0.01),
+}
+x_opt = rng.normal(size=(6, 3)).astype(np.float32)
+t_opt = rng.normal(size=(6, 2)).astype(np.float32)
+x_next = rng.normal(size=(6, 3)).astype(np.float32)
+t_next = rng.normal(size=(6, 2)).astype(np.float32)
+np.save(f"{out}/opt_x.npy", x_opt)
+np.save(f"{out}/opt_t.npy", t_opt)
+np.save(f"{out}/opt_x_next.npy", x_next)
+np.save(f"{out}/opt_t_next.npy", t_next)
+for name, optimizer in optimizers.items():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)],
+                             name=f"opt_{name}")
+    model.compile(optimizer, "mse")
+    model.fit(x_opt, t_opt, batch_size=6, epochs=2, verbose=0, shuffle=False)
+    model.save(f"{out}/opt_{name}.keras")
+    model.fit(x_next, t_next, batch_size=6, epochs=1, verbose=0, shuffle=False)
+    np.save(f"{out}/opt_{name}_y_next.npy", model.predict(x_opt, verbose=0).astype(np.float32))
