@@ -82,7 +82,8 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   Variable add_weight(const std::string& name, const Shape& shape,
                       const initializers::InitializerRef& initializer = "glorot_uniform",
                       bool trainable = true, const regularizers::RegularizerRef& regularizer = {});
-  /// Own trainable weights, own non-trainable ones, then those of sublayers (Keras' order).
+  /// Own weights created trainable, own others, then those of sublayers: Keras' order, which
+  /// freezing the layer does not change.
   std::vector<Variable> weights() const;
   std::vector<Variable> trainable_weights() const;
   std::vector<Variable> non_trainable_weights() const;

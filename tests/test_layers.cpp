@@ -198,6 +198,32 @@ TEST_P(Layers, ActivationsByName) {
   expect_error<Error>([] { activations::get("rectifier"); }, {"rectifier", "relu", "gelu"});
 }
 
+TEST(LayerWeights, OrderStaysWhenFrozen) {
+  // Keras keeps a layer's weights as created-trainable, then the others; freezing changes which
+  // are trainable, not that order (weight files and get_weights() rely on it).
+  struct Counter : keras::Layer {
+    Variable count, scale;
+    void build(const Shape&) override {
+      count = add_weight("count", {1}, "zeros", /*trainable=*/false);
+      scale = add_weight("scale", {1}, "ones");
+    }
+    Tensor call(const Tensor& x) override { return x * scale; }
+  };
+  auto layer = keras::make<Counter>();
+  (void)layer(ones({1, 1}));
+  const auto names = [&] {
+    std::vector<std::string> out;
+    for (const Variable& v : layer->weights()) out.push_back(v.name());
+    return out;
+  };
+  const std::vector<std::string> keras_order = {layer->name() + "/scale", layer->name() + "/count"};
+  EXPECT_EQ(names(), keras_order);
+  layer->set_trainable(false);
+  EXPECT_EQ(names(), keras_order);
+  EXPECT_TRUE(layer->trainable_weights().empty());
+  EXPECT_EQ(layer->non_trainable_weights().size(), 2u);
+}
+
 TEST_P(Layers, LossesFromAddLossAndRegularizers) {
   struct Penalised : keras::Layer {
     Variable w;
