@@ -168,10 +168,44 @@ Config training_config(const Config& compile_config) {
   return training;
 }
 
-Config compile_config_from_training(const Config& training) {
+/// Keras 2's metrics of one output: names, or {"class_name": "MeanMetricWrapper", "config":
+/// {"name": "accuracy", "fn": ...}} for the ones given by name (their name says the metric).
+Config keras2_metric_list(const Config& list) {
+  Config out = Config::array();
+  for (const Config& metric : list) {
+    const bool wrapped =
+        metric.is_object() && metric.value("class_name", std::string()) == "MeanMetricWrapper";
+    out.push_back(wrapped ? metric.at("config").at("name") : metric);
+  }
+  return out;
+}
+
+/// Keras 2 writes metrics per output: [[...], [...]]. One output: the list; several: by name.
+Config keras2_metrics(const Config& metrics, const std::vector<std::string>& outputs) {
+  if (!metrics.is_array() || metrics.empty() || !metrics[0].is_array()) return metrics;
+  if (metrics.size() == 1) return keras2_metric_list(metrics[0]);
+  Config by_output = Config::object();
+  for (std::size_t i = 0; i < metrics.size() && i < outputs.size(); ++i) {
+    by_output[outputs[i]] = keras2_metric_list(metrics[i]);
+  }
+  return by_output;
+}
+
+Config compile_config_from_training(const Config& training,
+                                    const std::vector<std::string>& outputs) {
   Config compile = training;
   compile.erase("optimizer_config");
   compile["optimizer"] = training.at("optimizer_config");
+  // Keras 2 registered its optimizers under a package: "Custom>Adam".
+  if (Config& optimizer = compile["optimizer"];
+      optimizer.is_object() && optimizer.contains("class_name")) {
+    const std::string name = optimizer["class_name"].get<std::string>();
+    optimizer["class_name"] =
+        name.substr(name.find('>') == std::string::npos ? 0 : name.find('>') + 1);
+  }
+  for (const char* field : {"metrics", "weighted_metrics"}) {
+    if (compile.contains(field)) compile[field] = keras2_metrics(compile[field], outputs);
+  }
   return compile;
 }
 
@@ -322,7 +356,13 @@ Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options)
     const Config training =
         parse_json(root.string_attribute("training_config", path), cat(path, ": training_config"));
     if (training.is_object() && training.contains("optimizer_config")) {
-      compile_from(*model, compile_config_from_training(training), options, where);
+      try {
+        compile_from(*model, compile_config_from_training(training, model->output_names()), options,
+                     where);
+      } catch (const Error& e) {
+        // Keras 2 files may name what ember lacks; the model is still whole for inference.
+        warn(cat(e.what(), "; the model is loaded uncompiled (compile it before training)"));
+      }
     }
   }
   const io::H5Group* weights = root.find_group("model_weights");

@@ -107,7 +107,7 @@ keras::Config BatchNormalizationLayer::get_config() const {
 
 Handle<BatchNormalizationLayer> BatchNormalizationLayer::from_config(const keras::Config& c) {
   return BatchNormalization(
-      {.axis = c.value("axis", std::int64_t{-1}),
+      {.axis = keras::single_axis_from_json(c, -1, "BatchNormalization"),
        .momentum = c.value("momentum", 0.99),
        .epsilon = c.value("epsilon", 1e-3),
        .center = c.value("center", true),

@@ -37,7 +37,9 @@ std::map<std::string, LayerFactory> builtin_layers() {
        }},
       {"Flatten", [](const Config& c) -> LayerHandle { return Flatten(options_from_config(c)); }},
       {"InputLayer", [](const Config& c) -> LayerHandle {
-         const Shape batch_shape = shape_from_json(c.at("batch_shape"));
+         // Keras 2 called it batch_input_shape.
+         const Shape batch_shape =
+             shape_from_json(c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape"));
          const std::vector<std::int64_t> dims(batch_shape.dims().begin() + 1, batch_shape.dims().end());
          InputOptions o{.name = c.value("name", std::string())};
          if (c.contains("dtype")) o.dtype = dtype_from_json(c["dtype"]);
@@ -46,17 +48,7 @@ std::map<std::string, LayerFactory> builtin_layers() {
        }},
       {"LayerNormalization", [](const Config& c) -> LayerHandle {
          const LayerOptions common = options_from_config(c);
-         // Keras 3 writes the axis as a list ([-1]); ember normalizes over one axis.
-         std::int64_t axis = -1;
-         if (c.contains("axis") && c["axis"].is_array()) {
-           if (c["axis"].size() != 1) {
-             throw Error(cat("LayerNormalization '", common.name, "': axis ", c["axis"].dump(),
-                             "; ember normalizes over one axis"));
-           }
-           axis = c["axis"][0].get<std::int64_t>();
-         } else if (c.contains("axis")) {
-           axis = c["axis"].get<std::int64_t>();
-         }
+         const std::int64_t axis = single_axis_from_json(c, -1, cat("LayerNormalization '", common.name, "'"));
          return LayerNormalization({.axis = axis, .epsilon = c.value("epsilon", 1e-3),
                                     .center = c.value("center", true), .scale = c.value("scale", true),
                                     .name = common.name, .trainable = common.trainable});

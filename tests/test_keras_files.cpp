@@ -117,12 +117,13 @@ TEST_P(KerasOptimizerState, ContinuesKerasTrajectory) {
   model->fit(io::load_npy(fixture("opt_x_next.npy")), io::load_npy(fixture("opt_t_next.npy")),
              {.batch_size = 6, .epochs = 1, .verbose = 0, .shuffle = false});
   const Tensor y = model->predict(io::load_npy(fixture("opt_x.npy")), {.verbose = 0});
-  expect_close(values_of(y), values_of(io::load_npy(fixture("opt_" + GetParam() + "_y_next.npy"))), 1e-5);
+  expect_close(values_of(y), values_of(io::load_npy(fixture("opt_" + GetParam() + "_y_next.npy"))),
+               1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasOptimizerState,
-                         ::testing::Values("sgd_nesterov", "rmsprop_centered", "adagrad", "adadelta", "adam_amsgrad",
-                                           "adamw", "nadam", "adamax"));
+                         ::testing::Values("sgd_nesterov", "rmsprop_centered", "adagrad",
+                                           "adadelta", "adam_amsgrad", "adamw", "nadam", "adamax"));
 
 TEST(KerasFiles, ACompileConfigWithoutOptimizerCompilesWithKerasDefault) {
   REQUIRE_HDF5();
@@ -157,6 +158,20 @@ TEST(KerasFiles, LoadsAModelOfEveryLayerClassEmberHas) {
   ASSERT_EQ(y[0].shape(), expected.shape());
   expect_close(values_of(y[0]), values_of(expected), 1e-5);
   EXPECT_EQ(model->layers().size(), 30u);  // as in the file's config.json, inputs included
+}
+
+TEST(KerasFiles, LoadsKeras2H5Models) {
+  REQUIRE_HDF5();
+  // tf_keras (Keras 2, the lessons' TensorFlow 2.x) wrote these: batch_input_shape, nested
+  // inbound_nodes, BatchNormalization's axis as [3], "Custom>Adam", metrics as MeanMetricWrapper.
+  for (const std::string name : {"keras2_functional", "keras2_sequential"}) {
+    SCOPED_TRACE(name);
+    auto model = keras::load_model(fixture(name + ".h5"));
+    expect_keras_prediction(*model, name);
+    EXPECT_TRUE(model->compiled());
+  }
+  EXPECT_EQ(keras::load_model(fixture("keras2_functional.h5"))->optimizer().class_name(), "Adam");
+  EXPECT_EQ(keras::load_model(fixture("keras2_sequential.h5"))->optimizer().class_name(), "SGD");
 }
 
 TEST(KerasFiles, KeepsKerasNamesAndCompileArguments) {

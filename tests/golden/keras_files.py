@@ -10,7 +10,8 @@ and <name>_y.npy (Keras' prediction), then <name>_x_next.npy and <name>_t_next.n
 training batch) and <name>_y_next.npy (the prediction after that step). Then zoo.keras: every layer class ember has, with options
 (regularizers, depth multipliers, strides, activations by name), two inputs (an image and int32
 tokens), with zoo_x0.npy, zoo_x1.npy and zoo_y.npy. Also Keras' snake_case names of ember's layer classes, and
-a zip with a deflated entry, h5py files ember must refuse (bad_*), and opt_<optimizer>.keras:
+a zip with a deflated entry, h5py files ember must refuse (bad_*), keras2_*.h5 written by
+tf_keras (Keras 2; `pip install tf_keras`), and opt_<optimizer>.keras:
 each optimizer's variables after two steps, with the prediction after a third. Run with
 TensorFlow installed:
     python tests/golden/keras_files.py tests/data/keras_files
@@ -161,3 +162,32 @@ for name, optimizer in optimizers.items():
     model.save(f"{out}/opt_{name}.keras")
     model.fit(x_next, t_next, batch_size=6, epochs=1, verbose=0, shuffle=False)
     np.save(f"{out}/opt_{name}_y_next.npy", model.predict(x_opt, verbose=0).astype(np.float32))
+
+# Keras 2 (tf_keras, the Keras of the lessons' TensorFlow 2.x): its .h5 files, which many trained
+# models still are. Needs `pip install tf_keras`; skipped without it.
+try:
+    import tf_keras
+except ImportError:
+    tf_keras = None
+if tf_keras is not None:
+    tf_keras.utils.set_random_seed(7)
+    K2 = tf_keras.layers
+    inp = tf_keras.Input((6, 6, 3))
+    h = K2.BatchNormalization()(K2.Conv2D(4, 3, padding="same", activation="relu")(inp))
+    a = K2.GlobalAveragePooling2D()(h)
+    out2 = K2.Dense(5, activation="softmax")(K2.Add()([a, K2.Dense(4, activation="tanh")(a)]))
+    k2_functional = tf_keras.Model(inp, out2)
+    k2_functional.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x2 = rng.normal(size=(4, 6, 6, 3)).astype(np.float32)
+    k2_functional.fit(x2, np.arange(4), verbose=0)
+    k2_functional.save(f"{out}/keras2_functional.h5")
+    np.save(f"{out}/keras2_functional_x.npy", x2)
+    np.save(f"{out}/keras2_functional_y.npy", k2_functional.predict(x2, verbose=0).astype(np.float32))
+    k2_sequential = tf_keras.Sequential([K2.Dense(5, activation="relu", input_shape=(3,)), K2.Dropout(0.2),
+                                        K2.Dense(2)])
+    k2_sequential.compile(tf_keras.optimizers.SGD(0.1, momentum=0.9), "mse", metrics=["mae"])
+    x2 = rng.normal(size=(5, 3)).astype(np.float32)
+    k2_sequential.fit(x2, rng.normal(size=(5, 2)), verbose=0)
+    k2_sequential.save(f"{out}/keras2_sequential.h5")
+    np.save(f"{out}/keras2_sequential_x.npy", x2)
+    np.save(f"{out}/keras2_sequential_y.npy", k2_sequential.predict(x2, verbose=0).astype(np.float32))
