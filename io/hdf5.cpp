@@ -94,8 +94,7 @@ bool has_hdf5_signature(const std::string& bytes) {
   return false;
 }
 
-// --- reading
-// --------------------------------------------------------------------------------------
+// --- reading -------------------------------------------------------------------------------------
 
 struct ReadContext {
   const std::string& file;
@@ -296,8 +295,7 @@ void read_group(hid_t location, H5Group& group, ReadContext& context) {
     read_error(context.file, context.where, "cannot list the members (truncated or corrupt?)");
 }
 
-// --- writing
-// --------------------------------------------------------------------------------------
+// --- writing -------------------------------------------------------------------------------------
 
 [[noreturn]] void write_error(const std::string& file, const std::string& object,
                               const std::string& what) {

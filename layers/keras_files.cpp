@@ -73,8 +73,7 @@ struct PendingAssignments {
   }
 };
 
-// --- Keras 2 (legacy .h5)
-// ---------------------------------------------------------------------------
+// --- Keras 2 (legacy .h5) ------------------------------------------------------------------------
 
 /// model_weights (or a weights file's root) in Keras 2's layout.
 void write_legacy_weights(const Model& model, io::H5Group& group) {
@@ -235,8 +234,7 @@ void compile_from(Model& model, const Config& compile_config, const LoadOptions&
   }
 }
 
-// --- Keras 3 (.keras, .weights.h5)
-// ------------------------------------------------------------------
+// --- Keras 3 (.keras, .weights.h5) ---------------------------------------------------------------
 
 /// Keras 3's weights, and (as Keras writes them for a compiled model) the optimizer's variables.
 void write_keras3_weights(const Model& model, io::H5Group& root, bool with_optimizer) {
