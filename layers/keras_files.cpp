@@ -167,14 +167,23 @@ Config training_config(const Config& compile_config) {
   return training;
 }
 
-/// Keras 2's metrics of one output: names, or {"class_name": "MeanMetricWrapper", "config":
-/// {"name": "accuracy", "fn": ...}} for the ones given by name (their name says the metric).
-Config keras2_metric_list(const Config& list) {
+/// Keras 2's metrics of one output: names, null (none), or {"class_name": "MeanMetricWrapper",
+/// "config": {"name": "accuracy", "fn": ...}} for the ones given by name. The name says the
+/// metric, once the output's prefix ("b_mae" for output "b") is taken off.
+Config keras2_metric_list(const Config& list, const std::string& output) {
   Config out = Config::array();
+  if (!list.is_array()) return out;
   for (const Config& metric : list) {
+    if (metric.is_null()) continue;
     const bool wrapped =
         metric.is_object() && metric.value("class_name", std::string()) == "MeanMetricWrapper";
-    out.push_back(wrapped ? metric.at("config").at("name") : metric);
+    if (!wrapped) {
+      out.push_back(metric);
+      continue;
+    }
+    std::string name = metric.at("config").at("name").get<std::string>();
+    if (!output.empty() && name.starts_with(output + "_")) name = name.substr(output.size() + 1);
+    out.push_back(name);
   }
   return out;
 }
@@ -182,10 +191,10 @@ Config keras2_metric_list(const Config& list) {
 /// Keras 2 writes metrics per output: [[...], [...]]. One output: the list; several: by name.
 Config keras2_metrics(const Config& metrics, const std::vector<std::string>& outputs) {
   if (!metrics.is_array() || metrics.empty() || !metrics[0].is_array()) return metrics;
-  if (metrics.size() == 1) return keras2_metric_list(metrics[0]);
+  if (metrics.size() == 1) return keras2_metric_list(metrics[0], "");
   Config by_output = Config::object();
   for (std::size_t i = 0; i < metrics.size() && i < outputs.size(); ++i) {
-    by_output[outputs[i]] = keras2_metric_list(metrics[i]);
+    by_output[outputs[i]] = keras2_metric_list(metrics[i], outputs[i]);
   }
   return by_output;
 }
@@ -360,6 +369,9 @@ Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options)
       } catch (const Error& e) {
         // Keras 2 files may name what ember lacks; the model is still whole for inference.
         warn(cat(e.what(), "; the model is loaded uncompiled (compile it before training)"));
+      } catch (const nlohmann::json::exception& e) {
+        warn(cat(where, ": training_config not understood (", e.what(),
+                 "); the model is loaded uncompiled (compile it before training)"));
       }
     }
   }

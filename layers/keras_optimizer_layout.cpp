@@ -29,7 +29,7 @@ std::vector<std::vector<std::string>> slot_groups(const std::string& class_name)
 constexpr const char* kLearningRate = "";  // Keras' second variable; ember keeps no state for it
 
 /// The keys of get_state() in Keras' order.
-std::vector<std::string> keras_order(const optim::OptimizerState& state,
+std::vector<std::string> keras_order(const optim::OptimizerState& state, bool constant_rate,
                                      const std::string& class_name) {
   std::map<std::int64_t, std::map<std::string, std::string>>
       slots_by_variable;  // "<i>:<variable>/<slot>"
@@ -38,7 +38,9 @@ std::vector<std::string> keras_order(const optim::OptimizerState& state,
     if (colon == std::string::npos) continue;
     slots_by_variable[std::stoll(key.substr(0, colon))][key.substr(key.rfind('/') + 1)] = key;
   }
-  std::vector<std::string> order{"iterations", kLearningRate};
+  // Keras keeps the learning rate as a variable only when it is a number, not a schedule.
+  std::vector<std::string> order{"iterations"};
+  if (constant_rate) order.push_back(kLearningRate);
   for (const std::vector<std::string>& group : slot_groups(class_name)) {
     for (const auto& [index, slots] : slots_by_variable) {
       for (const std::string& slot : group) {
@@ -57,7 +59,8 @@ std::vector<Tensor> keras_optimizer_variables(const optim::Optimizer& optimizer)
   if (slot_groups(optimizer.class_name()).empty()) return {};
   const optim::OptimizerState state = optimizer.get_state();
   std::vector<Tensor> values;
-  for (const std::string& key : keras_order(state, optimizer.class_name())) {
+  for (const std::string& key :
+       keras_order(state, optimizer.constant_learning_rate(), optimizer.class_name())) {
     if (key == kLearningRate)
       values.push_back(constant(static_cast<float>(optimizer.learning_rate())));
     else if (key == "u_product")
@@ -76,8 +79,8 @@ bool restore_keras_optimizer(optim::Optimizer& optimizer, const std::vector<Vari
              optimizer.class_name(), " starts afresh"));
     return false;
   };
-  // An optimizer saved before its first step holds its step count and learning rate only.
-  if (values.size() == 2 && values[0].size() == 1 &&
+  // An optimizer saved before its first step holds its step count (and learning rate) only.
+  if (values.size() <= 2 && !values.empty() && values[0].size() == 1 &&
       cast(values[0], DType::int64).item<std::int64_t>() == 0) {
     return true;
   }
@@ -86,7 +89,8 @@ bool restore_keras_optimizer(optim::Optimizer& optimizer, const std::vector<Vari
   // Slots made now, in the order of the model's trainable weights, are what the file lists.
   optimizer.build(trainable);
   optim::OptimizerState state = optimizer.get_state();
-  const std::vector<std::string> order = keras_order(state, optimizer.class_name());
+  const std::vector<std::string> order =
+      keras_order(state, optimizer.constant_learning_rate(), optimizer.class_name());
   if (values.size() != order.size()) {
     return skip(cat("the file has ", values.size(), " variables, ", optimizer.class_name(),
                     " here has ", order.size()));

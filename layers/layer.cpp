@@ -254,15 +254,12 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape,
 void Layer::collect_variables(std::vector<Variable>& out, std::unordered_set<std::uint64_t>& seen,
                               bool trainable_only) const {
   if (trainable_only && !trainable_) return;
-  // All weights go in the order Keras keeps them: those created trainable, then the others,
-  // whatever is frozen now, so weight files and get_weights() do not change order when a layer
-  // is frozen or unfrozen.
-  for (const Weight& w : weights_) {
-    const bool first = trainable_only ? w.variable.trainable() : w.created_trainable;
-    if (first && seen.insert(w.variable.id()).second) out.push_back(w.variable);
-  }
-  if (!trainable_only) {
+  // Keras' order: the weights created trainable, then the others, whatever is frozen now (so
+  // weight files and get_weights() keep their order when a layer is frozen); the trainable ones
+  // are that list filtered, as Keras' trainable_weights.
+  for (const bool created_trainable : {true, false}) {
     for (const Weight& w : weights_) {
+      if (w.created_trainable != created_trainable || (trainable_only && !w.variable.trainable())) continue;
       if (seen.insert(w.variable.id()).second) out.push_back(w.variable);
     }
   }

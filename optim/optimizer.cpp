@@ -179,7 +179,9 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     throw Error(cat(name_, ": the learning rate at step ", iterations_, " is ", lr,
                     "; it must be a finite number >= 0"));
   }
-  for (const Variable& v : updated) entry_for(v);
+  // Slots for every variable given, in order, gradient or not: Keras builds them so, and the
+  // order of the slots is the order of the variables (what Keras' files list).
+  for (const Variable& v : vars) entry_for(v);
 
   const autodiff::PauseAll not_differentiable;  // optimizer updates are never recorded
   const std::vector<Tensor> clipped = clip(present);

@@ -58,6 +58,8 @@ class Optimizer {
   double learning_rate() const { return learning_rate_.at(iterations_); }
   /// Replaces a constant learning rate (an error for schedules, as in Keras).
   void set_learning_rate(double value);
+  /// Whether the rate is a number (not a schedule or a callable).
+  bool constant_learning_rate() const { return learning_rate_.is_constant(); }
   const std::string& name() const { return name_; }
   /// Keras' class name: "SGD", "Adam", "AdamW", ...
   const std::string& class_name() const { return class_name_; }

@@ -123,7 +123,8 @@ TEST_P(KerasOptimizerState, ContinuesKerasTrajectory) {
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasOptimizerState,
                          ::testing::Values("sgd_nesterov", "rmsprop_centered", "adagrad",
-                                           "adadelta", "adam_amsgrad", "adamw", "nadam", "adamax"));
+                                           "adadelta", "adam_amsgrad", "adamw", "nadam", "adamax",
+                                           "adam_schedule"));
 
 TEST(KerasFiles, ACompileConfigWithoutOptimizerCompilesWithKerasDefault) {
   REQUIRE_HDF5();
@@ -172,6 +173,12 @@ TEST(KerasFiles, LoadsKeras2H5Models) {
   }
   EXPECT_EQ(keras::load_model(fixture("keras2_functional.h5"))->optimizer().class_name(), "Adam");
   EXPECT_EQ(keras::load_model(fixture("keras2_sequential.h5"))->optimizer().class_name(), "SGD");
+  // Two outputs, a metric for the second only: [[null], [{"name": "b_mae", ...}]].
+  ::testing::internal::CaptureStderr();
+  auto two = keras::load_model(fixture("keras2_two_outputs.h5"));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_TRUE(two->compiled());
+  EXPECT_EQ(two->optimizer().class_name(), "RMSprop");
 }
 
 TEST(KerasFiles, KeepsKerasNamesAndCompileArguments) {

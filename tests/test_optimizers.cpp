@@ -376,6 +376,14 @@ TEST_P(Optimizers, MissingGradientsAreSkippedWithAWarning) {
   EXPECT_NE(warning.find("'frozen'"), std::string::npos);
   EXPECT_EQ(w.to_vector<float>(), std::vector<float>{0});
   EXPECT_EQ(frozen.to_vector<float>(), std::vector<float>{5});
+  // Keras builds slots for every variable it is given, gradient or not, in their order: the
+  // order its files list them in.
+  optim::Adam adam;
+  adam.apply_gradients({std::nullopt, constant({1.f})}, {frozen, w});
+  const auto state = adam.get_state();
+  EXPECT_TRUE(state.count("0:frozen/momentum"));
+  EXPECT_TRUE(state.count("1:w/momentum"));
+  EXPECT_EQ(state.at("0:frozen/momentum").to_vector<float>(), std::vector<float>{0});
 }
 
 TEST_P(Optimizers, SchedulesFollowKeras) {

@@ -144,6 +144,8 @@ optimizers = {
     "adamw": keras.optimizers.AdamW(0.01, weight_decay=0.1),
     "nadam": keras.optimizers.Nadam(0.01),
     "adamax": keras.optimizers.Adamax(0.01),
+    # A schedule: Keras keeps no learning-rate variable then.
+    "adam_schedule": keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.02, 1, 0.5)),
 }
 x_opt = rng.normal(size=(6, 3)).astype(np.float32)
 t_opt = rng.normal(size=(6, 2)).astype(np.float32)
@@ -191,3 +193,11 @@ if tf_keras is not None:
     k2_sequential.save(f"{out}/keras2_sequential.h5")
     np.save(f"{out}/keras2_sequential_x.npy", x2)
     np.save(f"{out}/keras2_sequential_y.npy", k2_sequential.predict(x2, verbose=0).astype(np.float32))
+    # Two outputs, metrics for one: tf_keras writes [[None], [{"name": "b_mae", ...}]].
+    inp = tf_keras.Input((3,))
+    a = K2.Dense(2, name="a")(inp)
+    b = K2.Dense(1, name="b")(inp)
+    k2_two = tf_keras.Model(inp, [a, b])
+    k2_two.compile("rmsprop", ["mse", "mae"], metrics={"b": "mae"})
+    k2_two.fit(x2, [rng.normal(size=(5, 2)), rng.normal(size=(5, 1))], verbose=0)
+    k2_two.save(f"{out}/keras2_two_outputs.h5")
