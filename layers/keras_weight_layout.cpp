@@ -1,8 +1,8 @@
 // Where each weight goes in Keras' files (layers/keras_files.h). Keras 3 names a layer's group
 // after its class, not its name, and numbers repeats per container ("dense", "dense_1"); Keras 2
 // names groups after layers and matches them by order.
+#include <cctype>
 #include <map>
-#include <regex>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -68,13 +68,39 @@ FileFormat format_of(const std::string& path, bool weights) {
 }
 
 std::string to_snake_case(const std::string& class_name) {
-  // keras.src.utils.naming.to_snake_case, step by step.
-  static const std::regex non_word(R"(\W+)");
-  static const std::regex word_start("(.)([A-Z][a-z]+)");
-  static const std::regex lower_upper("([a-z])([A-Z])");
-  std::string name = std::regex_replace(class_name, non_word, "");
-  name = std::regex_replace(name, word_start, "$1_$2");
-  name = std::regex_replace(name, lower_upper, "$1_$2");
+  // keras.src.utils.naming.to_snake_case's three substitutions, scanned by hand (left to right,
+  // matches not overlapping, as Python's re.sub): drop \W; "(.)([A-Z][a-z]+)" -> "\1_\2";
+  // "([a-z])([A-Z])" -> "\1_\2"; then lower case.
+  const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  std::string word;
+  for (const char c : class_name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') word += c;
+  }
+  std::string split;
+  for (std::size_t i = 0; i < word.size();) {
+    if (i + 2 < word.size() && is_upper(word[i + 1]) && is_lower(word[i + 2])) {
+      std::size_t end = i + 2;
+      while (end < word.size() && is_lower(word[end])) ++end;
+      split += word[i];
+      split += '_';
+      split.append(word, i + 1, end - i - 1);
+      i = end;
+    } else {
+      split += word[i++];
+    }
+  }
+  std::string name;
+  for (std::size_t i = 0; i < split.size();) {
+    if (i + 1 < split.size() && is_lower(split[i]) && is_upper(split[i + 1])) {
+      name += split[i];
+      name += '_';
+      name += split[i + 1];
+      i += 2;
+    } else {
+      name += split[i++];
+    }
+  }
   return lower(name);
 }
 

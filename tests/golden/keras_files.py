@@ -101,7 +101,8 @@ np.save(f"{out}/zoo_y.npy", zoo.predict(x, verbose=0).astype(np.float32))
 
 classes = ["Dense", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
            "LayerNormalization", "GlobalAveragePooling2D", "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
-           "InputLayer", "Functional", "Sequential", "Add", "MyHTTPLayer2D"]
+           "InputLayer", "Functional", "Sequential", "Add", "MyHTTPLayer2D", "ABCDef", "aBcDe", "X",
+           "Conv3DTranspose", "HTTPServerError2", "Dense_1", "My-Layer!"]
 with open(f"{out}/snake_case.txt", "w") as f:
     for c in classes:
         f.write(f"{c} {naming.to_snake_case(c)}\n")
