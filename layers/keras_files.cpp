@@ -347,8 +347,18 @@ void save_h5_model(const Model& model, const std::string& path, const Config& sa
   root.attributes["model_config"] = architecture(saved).dump();
   const Config training = training_config(saved.value("compile_config", Config()));
   if (training.is_object()) root.attributes["training_config"] = training.dump();
-  // As lesson 16 says of this format: no optimizer state (use .keras or a folder to keep it).
   write_legacy_weights(model, root.group("model_weights"));
+  // Keras 3 keeps the optimizer here too (lesson 16 describes older Keras, which did not).
+  if (options.include_optimizer && model.compiled()) {
+    io::H5Group& group = root.group("optimizer_weights");
+    std::vector<std::string> names;
+    const std::vector<Tensor> values = keras_optimizer_variables(model.optimizer());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      names.push_back(cat(model.optimizer().name(), "/", i));
+      group.set_dataset(names.back(), values[i]);
+    }
+    group.attributes["weight_names"] = names;
+  }
   io::save_hdf5(path, root);
 }
 
@@ -378,6 +388,19 @@ Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options)
   const io::H5Group* weights = root.find_group("model_weights");
   if (!weights) throw IoError(cat(path, ": no model_weights group (not a Keras model file)"));
   read_legacy_weights(*model, *weights, path);
+  if (const io::H5Group* optimizer = root.find_group("optimizer_weights");
+      optimizer && model->compiled()) {
+    std::vector<Tensor> values = legacy_values(*optimizer, path, "optimizer_weights");
+    const std::vector<std::string> names = optimizer->list_attribute("weight_names", path);
+    // Keras 2 (tf_keras) lists no learning-rate variable: [iteration, slots...]. Its place is
+    // kept with the rate the compile config gave.
+    const bool keras2 = !names.empty() && names[0].starts_with("iteration:");
+    if (keras2 && model->optimizer().constant_learning_rate() && !values.empty()) {
+      values.insert(values.begin() + 1,
+                    constant(static_cast<float>(model->optimizer().learning_rate())));
+    }
+    restore_keras_optimizer(model->optimizer(), model->trainable_variables(), values, path);
+  }
   return model;
 }
 

@@ -91,17 +91,25 @@ TEST_P(KerasFixture, LoadsEveryWeightsFileIntoTheModel) {
   }
 }
 
-TEST_P(KerasFixture, ResumesKerasTrainingWhereItStopped) {
-  REQUIRE_HDF5();
-  // The archive holds the optimizer's slots and step count (Adam's moments, SGD's momentum): one
-  // more step here must land where Keras' own next step did.
-  auto model = keras::load_model(fixture(GetParam() + ".keras"));
+/// Loads `file`, takes one training step on <name>_x_next / <name>_t_next and checks the
+/// prediction against <name>_y_next: Keras' own next step from the state the file holds.
+void expect_keras_next_step(const std::string& file, const std::string& name) {
+  SCOPED_TRACE(file);
+  auto model = keras::load_model(fixture(file));
   EXPECT_EQ(model->optimizer().iterations(), 1);
-  Tensor targets = io::load_npy(fixture(GetParam() + "_t_next.npy"));
-  model->fit(io::load_npy(fixture(GetParam() + "_x_next.npy")), targets,
+  const Tensor targets = io::load_npy(fixture(name + "_t_next.npy"));
+  model->fit(io::load_npy(fixture(name + "_x_next.npy")), targets,
              {.batch_size = targets.shape(0), .epochs = 1, .verbose = 0, .shuffle = false});
   EXPECT_EQ(model->optimizer().iterations(), 2);
-  expect_keras_prediction(*model, GetParam(), "_y_next.npy");
+  expect_keras_prediction(*model, name, "_y_next.npy");
+}
+
+TEST_P(KerasFixture, ResumesKerasTrainingWhereItStopped) {
+  REQUIRE_HDF5();
+  // Both files hold the optimizer's slots and step count (Adam's moments, SGD's momentum): one
+  // more step here must land where Keras' own next step did.
+  expect_keras_next_step(GetParam() + ".keras", GetParam());
+  expect_keras_next_step(GetParam() + ".h5", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, KerasFixture, ::testing::Values("conv", "stacked"));
@@ -173,6 +181,8 @@ TEST(KerasFiles, LoadsKeras2H5Models) {
   }
   EXPECT_EQ(keras::load_model(fixture("keras2_functional.h5"))->optimizer().class_name(), "Adam");
   EXPECT_EQ(keras::load_model(fixture("keras2_sequential.h5"))->optimizer().class_name(), "SGD");
+  // tf_keras' Adam state ([iteration, m, v, ...], no learning-rate variable) resumes exactly.
+  expect_keras_next_step("keras2_functional.h5", "keras2_functional");
   // Two outputs, a metric for the second only: [[null], [{"name": "b_mae", ...}]].
   ::testing::internal::CaptureStderr();
   auto two = keras::load_model(fixture("keras2_two_outputs.h5"));
@@ -244,25 +254,29 @@ TEST_P(EmberWrites, AModelThatLoadsWithItsPredictionsAndCompileArguments) {
 
 INSTANTIATE_TEST_SUITE_P(KerasFiles, EmberWrites, ::testing::Values(".h5", ".keras", ".hdf5"));
 
-TEST(KerasFiles, ArchiveKeepsTheOptimizerStateAndH5DoesNot) {
+TEST(KerasFiles, BothModelFilesKeepTheOptimizerStateUnlessAskedNot) {
   REQUIRE_HDF5();
   const TempDir dir;
   auto model = trained_model();
   model->save(dir / "m.keras");
   model->save(dir / "m.h5");
+  model->save(dir / "bare.h5", {.include_optimizer = false});
   auto from_archive = keras::load_model(dir / "m.keras");
   auto from_h5 = keras::load_model(dir / "m.h5");
-  // One more step on the same batch: the archive's model moves exactly as the original (Adam's
-  // moments and step count came back); the .h5 one starts Adam afresh, as lesson 16 says.
+  auto bare = keras::load_model(dir / "bare.h5");
+  // One more step on the same batch: the loaded models move exactly as the original (Adam's
+  // moments and step count came back), the one saved without them starts Adam afresh.
   const Tensor x = random::normal({6, 5, 5, 2});
   const Tensor y = constant<std::int32_t>({3, 2, 1, 0, 3, 2});
-  for (auto* m : {model.get(), from_archive.get(), from_h5.get()}) {
+  for (auto* m : {model.get(), from_archive.get(), from_h5.get(), bare.get()}) {
     m->fit(x, y, {.batch_size = 6, .epochs = 1, .verbose = 0, .shuffle = false});
   }
   EXPECT_EQ(from_archive->optimizer().iterations(), model->optimizer().iterations());
   EXPECT_EQ(weight_values(*from_archive), weight_values(*model));
-  EXPECT_EQ(from_h5->optimizer().iterations(), 1);
-  EXPECT_NE(weight_values(*from_h5), weight_values(*model));
+  EXPECT_EQ(from_h5->optimizer().iterations(), model->optimizer().iterations());
+  EXPECT_EQ(weight_values(*from_h5), weight_values(*model));
+  EXPECT_EQ(bare->optimizer().iterations(), 1);
+  EXPECT_NE(weight_values(*bare), weight_values(*model));
 }
 
 TEST(KerasFiles, WeightsFilesRoundTripIntoAFreshModel) {

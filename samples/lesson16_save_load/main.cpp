@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   std::cout << "test accuracy after one more epoch: " << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100
             << " %\n";
 
-  // --- Keras' own files: model.save("model.h5") (the old format: no optimizer state) and .keras --
+  // --- Keras' own files: model.save("model.h5") (the old single-file format) and .keras ---------
   if (io::hdf5_available()) {
     model.save(dir + "/model.h5");
     model.save(dir + "/model.keras");
@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
     const double h5_accuracy = from_h5->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
     std::cout << "\nsaved model.h5, model.keras, model.weights.h5 (Keras' formats: Keras loads them too); "
               << "model.h5 loads with test accuracy " << h5_accuracy * 100
-              << " % and a fresh " << from_h5->optimizer().class_name() << " (step "
-              << from_h5->optimizer().iterations() << "): the old format keeps no optimizer state\n";
+              << " % and " << from_h5->optimizer().class_name() << " at step " << from_h5->optimizer().iterations()
+              << " (Keras 3 keeps the optimizer in .h5 too; the lesson's older Keras did not)\n";
     // For tests/golden/keras_reads_ember.py: Keras must predict these from the three files.
     io::save_npy(dir + "/keras_check_x.npy", x_test.slice(0, 8));
     io::save_npy(dir + "/keras_check_y.npy", model.predict(x_test.slice(0, 8), {.verbose = 0}));

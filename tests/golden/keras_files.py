@@ -186,6 +186,13 @@ if tf_keras is not None:
     k2_functional.save(f"{out}/keras2_functional.h5")
     np.save(f"{out}/keras2_functional_x.npy", x2)
     np.save(f"{out}/keras2_functional_y.npy", k2_functional.predict(x2, verbose=0).astype(np.float32))
+    # One more step from the saved Adam state (tf_keras lists no learning-rate variable).
+    rng_next = np.random.default_rng(99)
+    x2_next = rng_next.normal(size=x2.shape).astype(np.float32)
+    k2_functional.fit(x2_next, np.arange(4)[::-1].copy(), batch_size=4, verbose=0, shuffle=False)
+    np.save(f"{out}/keras2_functional_x_next.npy", x2_next)
+    np.save(f"{out}/keras2_functional_t_next.npy", np.arange(4)[::-1].astype(np.int32))
+    np.save(f"{out}/keras2_functional_y_next.npy", k2_functional.predict(x2, verbose=0).astype(np.float32))
     k2_sequential = tf_keras.Sequential([K2.Dense(5, activation="relu", input_shape=(3,)), K2.Dropout(0.2),
                                         K2.Dense(2)])
     k2_sequential.compile(tf_keras.optimizers.SGD(0.1, momentum=0.9), "mse", metrics=["mae"])
