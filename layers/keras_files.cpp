@@ -399,6 +399,10 @@ Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options)
       values.insert(values.begin() + 1,
                     constant(static_cast<float>(model->optimizer().learning_rate())));
     }
+    // tf_keras does not save Nadam's running product: its own load starts it again at 1.
+    if (keras2 && model->optimizer().class_name() == "Nadam" && values.size() > 2) {
+      values.push_back(constant(1.0f));
+    }
     restore_keras_optimizer(model->optimizer(), model->trainable_variables(), values, path);
   }
   return model;

@@ -183,6 +183,7 @@ TEST(KerasFiles, LoadsKeras2H5Models) {
   EXPECT_EQ(keras::load_model(fixture("keras2_sequential.h5"))->optimizer().class_name(), "SGD");
   // tf_keras' Adam state ([iteration, m, v, ...], no learning-rate variable) resumes exactly.
   expect_keras_next_step("keras2_functional.h5", "keras2_functional");
+  expect_keras_next_step("keras2_rmsprop.h5", "keras2_rmsprop");  // centered, with momentum
   // Two outputs, a metric for the second only: [[null], [{"name": "b_mae", ...}]].
   ::testing::internal::CaptureStderr();
   auto two = keras::load_model(fixture("keras2_two_outputs.h5"));
