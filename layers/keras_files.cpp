@@ -8,7 +8,6 @@
 #include <set>
 #include <unordered_set>
 
-#include "core/autodiff.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "io/hdf5.h"
@@ -47,7 +46,8 @@ void check_overwrite(const std::string& path, bool overwrite) {
 /// Values for variables, checked all at once (count by the caller, shapes here) before any is
 /// written, so a file that does not fit leaves the model as it was.
 struct PendingAssignments {
-  std::vector<std::pair<Variable, Tensor>> pairs;
+  std::vector<Variable> variables;
+  std::vector<Tensor> values;
 
   void add(const Variable& variable, const Tensor& value, const std::string& where) {
     if (value.shape() != variable.shape()) {
@@ -61,16 +61,10 @@ struct PendingAssignments {
                            dtype_name(variable.dtype()), " but the file's is ",
                            dtype_name(value.dtype())));
     }
-    const autodiff::PauseAll untaped;
-    // Converted now, so that a failure (a device out of memory) comes before any weight changes.
-    Tensor converted = value.to(variable.device());
-    if (converted.dtype() != variable.dtype()) converted = cast(converted, variable.dtype());
-    pairs.emplace_back(variable, converted);
+    variables.push_back(variable);
+    values.push_back(value);
   }
-  void apply() {
-    const autodiff::PauseAll untaped;
-    for (auto& [variable, value] : pairs) variable.assign(value);
-  }
+  void apply() const { assign_weights(variables, values); }
 };
 
 // --- Keras 2 (legacy .h5) ------------------------------------------------------------------------
@@ -233,17 +227,25 @@ Config architecture(const Config& saved) {
   return model_config;
 }
 
-void compile_from(Model& model, const Config& compile_config, const LoadOptions& options,
-                  const std::string& where) {
-  if (!options.compile || !compile_config.is_object()) return;
-  try {
-    model.compile(compile_options_from_config(compile_config));
-  } catch (const Error& e) {
-    throw Error(cat(where, ": ", e.what()));
-  }
+// --- Keras 3 (.keras, .weights.h5) ---------------------------------------------------------------
+
+/// Keras 3 keeps a list of values as datasets named 0, 1, ... in one group.
+void set_numbered(io::H5Group& group, const std::vector<Tensor>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    group.datasets.insert_or_assign(std::to_string(i), values[i]);
 }
 
-// --- Keras 3 (.keras, .weights.h5) ---------------------------------------------------------------
+/// The group's datasets 0 .. n-1 (n: how many it holds); IoError for a gap.
+std::vector<Tensor> numbered_values(const io::H5Group& group, const std::string& file,
+                                    const std::string& path) {
+  std::vector<Tensor> values;
+  for (std::size_t i = 0; i < group.datasets.size(); ++i) {
+    const auto it = group.datasets.find(std::to_string(i));
+    if (it == group.datasets.end()) throw IoError(cat(file, ": ", path, "/", i, " is missing"));
+    values.push_back(it->second);
+  }
+  return values;
+}
 
 /// Keras 3's weights, and (as Keras writes them for a compiled model) the optimizer's variables.
 void write_keras3_weights(const Model& model, io::H5Group& root, bool with_optimizer) {
@@ -251,16 +253,14 @@ void write_keras3_weights(const Model& model, io::H5Group& root, bool with_optim
   for (const LayerVariables& entry : keras3_layout(model)) {
     io::H5Group& vars = root.group(join(entry.path, "vars"));
     vars.attributes["name"] = entry.layer_name;
-    for (std::size_t i = 0; i < entry.variables.size(); ++i) {
-      vars.datasets.insert_or_assign(std::to_string(i), entry.variables[i].value());
-    }
+    std::vector<Tensor> values;
+    for (const Variable& v : entry.variables) values.push_back(v.value());
+    set_numbered(vars, values);
   }
   if (with_optimizer && model.compiled()) {
     io::H5Group& vars = root.group(kOptimizerVars);
     vars.attributes["name"] = model.optimizer().name();
-    const std::vector<Tensor> values = keras_optimizer_variables(model.optimizer());
-    for (std::size_t i = 0; i < values.size(); ++i)
-      vars.datasets.insert_or_assign(std::to_string(i), values[i]);
+    set_numbered(vars, keras_optimizer_variables(model.optimizer()));
   }
 }
 
@@ -268,14 +268,8 @@ void write_keras3_weights(const Model& model, io::H5Group& root, bool with_optim
 void read_keras3_optimizer(Model& model, const io::H5Group& root, const std::string& file) {
   const io::H5Group* saved = root.find_group(kOptimizerVars);
   if (!saved || !model.compiled()) return;
-  std::vector<Tensor> values;
-  for (std::size_t i = 0; i < saved->datasets.size(); ++i) {
-    const auto it = saved->datasets.find(std::to_string(i));
-    if (it == saved->datasets.end())
-      throw IoError(cat(file, ": ", kOptimizerVars, "/", i, " is missing"));
-    values.push_back(it->second);
-  }
-  restore_keras_optimizer(model.optimizer(), model.trainable_variables(), values, file);
+  restore_keras_optimizer(model.optimizer(), model.trainable_variables(),
+                          numbered_values(*saved, file, kOptimizerVars), file);
 }
 
 void read_keras3_weights(Model& model, const io::H5Group& root, const std::string& file) {
@@ -293,11 +287,8 @@ void read_keras3_weights(Model& model, const io::H5Group& root, const std::strin
       throw Error(cat(who, ": layer '", entry.layer_name, "' has ", entry.variables.size(),
                       " weights, the file has ", vars->datasets.size(), " at ", path));
     }
-    for (std::size_t i = 0; i < entry.variables.size(); ++i) {
-      const auto it = vars->datasets.find(std::to_string(i));
-      if (it == vars->datasets.end()) throw IoError(cat(file, ": ", path, "/", i, " is missing"));
-      pending.add(entry.variables[i], it->second, who);
-    }
+    const std::vector<Tensor> values = numbered_values(*vars, file, path);
+    for (std::size_t i = 0; i < values.size(); ++i) pending.add(entry.variables[i], values[i], who);
   }
   pending.apply();
 }
@@ -374,8 +365,8 @@ Handle<Model> load_h5_model(const std::string& path, const LoadOptions& options)
         parse_json(root.string_attribute("training_config", path), cat(path, ": training_config"));
     if (training.is_object() && training.contains("optimizer_config")) {
       try {
-        compile_from(*model, compile_config_from_training(training, model->output_names()), options,
-                     where);
+        compile_from_config(*model, compile_config_from_training(training, model->output_names()),
+                            options, where);
       } catch (const Error& e) {
         // Keras 2 files may name what ember lacks; the model is still whole for inference.
         warn(cat(e.what(), "; the model is loaded uncompiled (compile it before training)"));
@@ -428,7 +419,7 @@ Handle<Model> load_keras_archive(const std::string& path, const LoadOptions& opt
   const std::string where = cat("load_model ", path);
   const CustomObjectScope scope(options.custom_objects);
   Handle<Model> model = model_from_serialized(archive.config, where);
-  compile_from(*model, archive.config.value("compile_config", Config()), options, where);
+  compile_from_config(*model, archive.config.value("compile_config", Config()), options, where);
   read_keras3_weights(*model, archive.weights, cat(path, "/", kWeightsEntry));
   read_keras3_optimizer(*model, archive.weights, cat(path, "/", kWeightsEntry));
   return model;

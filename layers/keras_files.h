@@ -42,6 +42,14 @@ std::vector<LayerVariables> legacy_layout(const Model& model);
 /// The model a serialized config ({"class_name", "config", "build_config"}) describes, with its
 /// weights made; `where` starts error messages.
 Handle<Model> model_from_serialized(const Config& serialized, const std::string& where);
+/// Compiles `model` with a saved compile config (if there is one and options.compile says so);
+/// errors start with `where` (saving.cpp).
+void compile_from_config(Model& model, const Config& compile_config, const LoadOptions& options,
+                         const std::string& where);
+/// Writes checked values (same count and shapes) into the variables, on their devices and in
+/// their dtypes. Every value is converted before the first variable changes, so a failure (a
+/// device out of memory) leaves them all as they were (weights_io.cpp).
+void assign_weights(const std::vector<Variable>& vars, const std::vector<Tensor>& values);
 
 /// The optimizer's state as Keras 3 lists its variables (optimizer/vars/0, 1, ...): the step
 /// count, the learning rate, then the slots variable by variable in the order of Keras' build().

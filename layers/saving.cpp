@@ -80,6 +80,16 @@ Handle<Model> detail::model_from_serialized(const Config& serialized, const std:
   }
 }
 
+void detail::compile_from_config(Model& model, const Config& compile_config, const LoadOptions& options,
+                                 const std::string& where) {
+  if (!options.compile || !compile_config.is_object()) return;
+  try {
+    model.compile(compile_options_from_config(compile_config));
+  } catch (const Error& e) {
+    throw Error(cat(where, ": ", e.what()));
+  }
+}
+
 void Model::save(const std::string& path, SaveOptions options) const {
   const detail::FileFormat format = detail::format_of(path, false);
   if (format == detail::FileFormat::keras3_weights || format == detail::FileFormat::safetensors) {
@@ -166,14 +176,7 @@ Handle<Model> load_model(const std::string& path, LoadOptions options) {
   }
   const CustomObjectScope scope(options.custom_objects);
   Handle<Model> model = detail::model_from_serialized(top, cat("load_model ", path));
-  const Config compile_config = top.value("compile_config", Config());
-  if (options.compile && compile_config.is_object()) {
-    try {
-      model->compile(detail::compile_options_from_config(compile_config));
-    } catch (const Error& e) {
-      throw Error(cat("load_model ", path, ": ", e.what()));
-    }
-  }
+  detail::compile_from_config(*model, top.value("compile_config", Config()), options, cat("load_model ", path));
   model->load_weights((folder / kWeightsFile).string());
   return model;
 }

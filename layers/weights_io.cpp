@@ -29,17 +29,21 @@ void check_weight_values(const std::vector<Variable>& vars, const std::vector<Te
     }
   }
 }
-/// Writes checked values into the variables, on their devices and in their dtypes.
-void assign_weights(const std::vector<Variable>& vars, const std::vector<Tensor>& values) {
+}  // namespace
+
+void detail::assign_weights(const std::vector<Variable>& vars, const std::vector<Tensor>& values) {
   const autodiff::PauseAll untaped;
+  std::vector<Tensor> converted;
+  converted.reserve(values.size());
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    Tensor value = values[i].to(vars[i].device());
+    converted.push_back(value.dtype() == vars[i].dtype() ? value : cast(value, vars[i].dtype()));
+  }
   for (std::size_t i = 0; i < vars.size(); ++i) {
     Variable v = vars[i];
-    Tensor value = values[i].to(v.device());
-    if (value.dtype() != v.dtype()) value = cast(value, v.dtype());
-    v.assign(value);
+    v.assign(converted[i]);
   }
 }
-}  // namespace
 
 std::vector<Tensor> Layer::get_weights() const {
   // The values are immutable tensors: optimizer updates copy a value someone still holds before
@@ -52,7 +56,7 @@ std::vector<Tensor> Layer::get_weights() const {
 void Layer::set_weights(const std::vector<Tensor>& values) {
   const std::vector<Variable> vars = weights();
   check_weight_values(vars, values, "set_weights", name(), "the value");
-  assign_weights(vars, values);
+  detail::assign_weights(vars, values);
 }
 
 void Model::save_weights(const std::string& path, bool include_optimizer) const {
@@ -103,7 +107,7 @@ void Model::load_weights(const std::string& path) {
                     "on data, or give its layers an input shape)"));
   }
   check_weight_values(vars, values, cat("load_weights ", path), name(), "the file's");
-  assign_weights(vars, values);
+  detail::assign_weights(vars, values);
   if (!optimizer_state.empty() && compiled_) {
     for (auto& [key, value] : optimizer_state) value = value.to(data_device());
     compiled_->optimizer().set_state(optimizer_state);
