@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/gradient_tape.h"
-#include "core/ops_elementwise.h"
-#include "core/ops_shape.h"
+#include "core/autodiff/gradient_tape.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/shape.h"
 #include "core/tensor_impl.h"
 
 namespace ember {

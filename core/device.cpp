@@ -6,7 +6,7 @@
 #include <optional>
 #include <ostream>
 
-#include "core/backend.h"
+#include "core/backend/backend.h"
 #include "core/error.h"
 
 namespace ember {

@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "core/dtype.h"
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember {
 

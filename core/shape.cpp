@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "core/error.h"
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember {
 

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/tensor_impl.h"
-#include "core/trace.h"
+#include "core/function/trace.h"
 
 namespace ember {
 namespace detail {

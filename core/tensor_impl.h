@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "core/backend.h"
+#include "core/backend/backend.h"
 #include "core/storage.h"
 #include "core/tensor.h"
 

@@ -2,13 +2,13 @@
 
 #include <ostream>
 
-#include "core/autodiff.h"
+#include "core/autodiff/autodiff.h"
 #include "core/error.h"
-#include "core/op_support.h"
-#include "core/ops_elementwise.h"
-#include "core/ops_shape.h"
+#include "core/ops/op_support.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/shape.h"
 #include "core/tensor_impl.h"
-#include "core/trace.h"
+#include "core/function/trace.h"
 
 namespace ember {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/backend.h"
+#include "core/backend/backend.h"
 
 namespace ember::cuda {
 

@@ -12,7 +12,7 @@
 #include <map>
 #include <mutex>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 #include "cuda/cudnn_handles.h"
 #include "cuda/launch.h"
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 #include "cuda/cuda_check.h"
 #include "cuda/launch.h"
 

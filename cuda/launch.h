@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember::cuda {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/optimizer_math.h"
+#include "core/backend/optimizer_math.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
 #include "cuda/launch.h"

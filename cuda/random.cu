@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/philox.h"
+#include "core/random/philox.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
 #include "cuda/launch.h"

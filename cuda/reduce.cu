@@ -14,7 +14,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "core/elementwise_math.h"
+#include "core/backend/elementwise_math.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
 #include "cuda/launch.h"

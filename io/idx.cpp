@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 #include "core/tensor_impl.h"
 #include "io/gzip_reader.h"
 

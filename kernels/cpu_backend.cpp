@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "kernels/cpu_allocator.h"
+#include "kernels/allocator.h"
 #include "kernels/cpu_kernels.h"
 
 namespace ember::cpu {

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "core/error.h"
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember::cpu {
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember::cpu {
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 
 namespace ember::cpu {
 

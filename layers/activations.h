@@ -5,8 +5,8 @@
 #include <functional>
 #include <string>
 
-#include "core/ops_elementwise.h"
-#include "core/ops_nn.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/softmax.h"
 #include "core/tensor.h"
 
 namespace ember::activations {

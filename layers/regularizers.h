@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "core/tensor.h"
-#include "layers/config.h"
+#include "layers/engine/config.h"
 
 namespace ember::regularizers {
 

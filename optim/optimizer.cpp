@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "core/autodiff.h"
-#include "core/backend.h"
+#include "core/autodiff/autodiff.h"
+#include "core/backend/backend.h"
 #include "core/error.h"
-#include "core/gradient_tape.h"
-#include "core/op_support.h"
+#include "core/autodiff/gradient_tape.h"
+#include "core/ops/op_support.h"
 #include "core/ops.h"
-#include "core/trace.h"
+#include "core/function/trace.h"
 
 namespace ember::optim {
 

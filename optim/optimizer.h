@@ -16,7 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "core/kernel_types.h"
+#include "core/backend/kernel_types.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "optim/learning_rate.h"

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <type_traits>
 
-#include "core/elementwise_math.h"
-#include "core/optimizer_math.h"
+#include "core/backend/elementwise_math.h"
+#include "core/backend/optimizer_math.h"
 #include "kernels/elementwise_kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/strided_iteration.h"

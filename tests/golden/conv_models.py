@@ -1,5 +1,5 @@
 """Keras 3's summaries and parameter counts of the convolutional models in
-tests/test_conv_layers.cpp: the lesson 11 CNN, the lesson 13 toy ResNet, VGG16/VGG19 (lesson 12),
+tests/layers/convolutional/test_conv_layers.cpp: the lesson 11 CNN, the lesson 13 toy ResNet, VGG16/VGG19 (lesson 12),
 and a BatchNormalization layer's moving statistics after one training call. Run with the full
 table width:  COLUMNS=200 /root/tfvenv/bin/python tests/golden/conv_models.py
 """

@@ -1,5 +1,5 @@
 """Keras 3's output shapes of the image layers, written to tests/data/conv_shapes.json for
-tests/test_conv_layers.cpp. Run with TensorFlow 2.21 / Keras 3:
+tests/layers/convolutional/test_conv_layers.cpp. Run with TensorFlow 2.21 / Keras 3:
     /root/tfvenv/bin/python tests/golden/conv_shapes.py
 Each row: [layer, height, width, kernel (pool) size, stride, padding, dilation, output height,
 output width]; an output of [-1, -1] marks an input Keras rejects (the window does not fit).

@@ -1,4 +1,4 @@
-"""Writes Keras 3's Conv2DTranspose with output_padding for tests/test_conv_layers.cpp
+"""Writes Keras 3's Conv2DTranspose with output_padding for tests/layers/convolutional/test_conv_layers.cpp
 (TransposedOutputPaddingMatchesKeras): for each case (padding, strides, kernel, output_padding),
 the input, the kernel and Keras' output. Run with TensorFlow installed:
     python tests/golden/conv_transpose.py tests/data/conv_transpose

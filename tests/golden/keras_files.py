@@ -1,4 +1,4 @@
-"""Writes Keras 3's own model and weight files for tests/test_keras_files.cpp: what ember's
+"""Writes Keras 3's own model and weight files for tests/layers/saving/test_keras_files.cpp: what ember's
 load_model and load_weights must read. Two models, each trained one step so the optimizer and the
 BatchNormalization moving statistics hold non-initial values:
   conv:    functional, Conv2D -> BatchNormalization -> GlobalAveragePooling2D -> Dense(softmax),

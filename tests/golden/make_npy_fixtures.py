@@ -1,4 +1,4 @@
-"""Writes the .npy fixtures that tests/test_npy.cpp reads (run with NumPy; the outputs are
+"""Writes the .npy fixtures that tests/io/test_npy.cpp reads (run with NumPy; the outputs are
 committed, so the tests themselves never need NumPy):
     python tests/golden/make_npy_fixtures.py tests/data
 """

@@ -1,4 +1,4 @@
-"""Writes Keras 3's trajectories for the optimizer tests (tests/test_optimizers.cpp):
+"""Writes Keras 3's trajectories for the optimizer tests (tests/optim/test_optimizers.cpp):
 20 steps on f(w, u) = sum(s*(w-c)^2) + sum(s2*(u-c2)^2), float32, one .npy per configuration
 with the values of [w, u] after each step (shape (20, 8)). Run with TensorFlow installed:
     python tests/golden/optimizers.py tests/data/optimizers

@@ -1,4 +1,4 @@
-"""Prints how TensorFlow 2 prints tensors, for tests/test_tensor.cpp's printing cases.
+"""Prints how TensorFlow 2 prints tensors, for tests/core/test_tensor.cpp's printing cases.
 
 Run with TensorFlow installed (python -m venv v && v/bin/pip install tensorflow-cpu):
     python tests/golden/print_cases.py

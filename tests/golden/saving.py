@@ -1,4 +1,4 @@
-"""Writes Keras 3's own JSON for two models and their outputs, for tests/test_saving.cpp
+"""Writes Keras 3's own JSON for two models and their outputs, for tests/layers/saving/test_saving.cpp
 (ReadsKerasJson): keras.models.model_from_json's input format is what ember's model_from_json
 must read. A functional model (an input, a Dense layer called twice, an Add, a Conv2D branch
 reshaped, two outputs) and a Sequential; for each: to_json(), the weights (get_weights order), a

@@ -1,4 +1,4 @@
-"""Prints Keras 3's model.summary() for the models of tests/test_models.cpp (run with COLUMNS=200
+"""Prints Keras 3's model.summary() for the models of tests/layers/models/test_models.cpp (run with COLUMNS=200
 so the tables have their full width: COLUMNS=200 python tests/golden/summaries.py)."""
 import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"]="3"

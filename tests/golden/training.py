@@ -1,4 +1,4 @@
-"""Writes Keras 3's model.fit results for tests/test_training.cpp (FitMatchesKeras): a 4-5-3
+"""Writes Keras 3's model.fit results for tests/layers/trainers/test_training.cpp (FitMatchesKeras): a 4-5-3
 network (relu, softmax) with fixed initial weights, trained by fit on 12 fixed rows with SGD
 (learning rate 0.1, momentum 0.9), batches of 5 (the last one has 2 rows), no shuffling, the
 last 25% held out (validation_split), 3 epochs; once plainly and once with sample weights. Saves

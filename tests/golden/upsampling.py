@@ -1,4 +1,4 @@
-"""Writes Keras 3's UpSampling2D with bilinear interpolation for tests/test_conv_layers.cpp
+"""Writes Keras 3's UpSampling2D with bilinear interpolation for tests/layers/convolutional/test_conv_layers.cpp
 (BilinearUpSamplingMatchesKeras): the input and Keras' outputs for sizes (2, 2) and (3, 2).
 Run with TensorFlow installed:
     python tests/golden/upsampling.py tests/data/upsampling

@@ -1,0 +1,180 @@
+#include "core/autodiff/gradient_tape.h"
+
+#include <algorithm>
+#include <ostream>
+#include <unordered_map>
+
+#include "core/autodiff/autodiff.h"
+#include "core/error.h"
+#include "core/ops/creation.h"
+#include "core/ops/elementwise.h"
+#include "core/tensor_impl.h"
+#include "core/function/trace.h"
+
+namespace ember {
+namespace {
+
+void unregister(autodiff::TapeState* state) {
+  auto& live = autodiff::tapes();
+  live.erase(std::remove(live.begin(), live.end(), state), live.end());
+}
+
+}  // namespace
+
+GradientSource::GradientSource(const Variable& v)
+    : id_(v.id()), value_(v.value()), name_("variable '" + v.name() + "'"), variable_(v) {}
+
+GradientSource::GradientSource(const Tensor& t) : value_(t) {
+  detail::check_defined(t, "GradientTape");
+  id_ = t.impl()->id;
+  name_ = "tensor of shape " + t.shape().to_string();
+}
+
+RecordingPause::RecordingPause(std::shared_ptr<autodiff::TapeState> tape) : tape_(std::move(tape)) {
+  ++tape_->pauses;
+}
+RecordingPause::~RecordingPause() {
+  if (tape_) --tape_->pauses;
+}
+RecordingPause::RecordingPause(RecordingPause&& other) noexcept : tape_(std::move(other.tape_)) {}
+
+GradientTape::GradientTape(GradientTapeOptions options)
+    : state_(std::make_shared<autodiff::TapeState>()) {
+  state_->persistent = options.persistent;
+  state_->watch_accessed_variables = options.watch_accessed_variables;
+  autodiff::tapes().push_back(state_.get());
+}
+
+GradientTape::~GradientTape() { unregister(state_.get()); }
+
+void GradientTape::watch(const GradientSource& source) {
+  if (!is_floating(source.value().dtype())) {
+    warn(cat("GradientTape::watch: the ", source.name(), " has dtype ",
+             dtype_name(source.value().dtype()),
+             "; gradients exist only for floating dtypes (float32, float64)"));
+  }
+  const bool added = state_->tracked.insert(source.id()).second;
+  if (added && source.variable()) state_->watched_variables.push_back(*source.variable());
+}
+
+void GradientTape::watch(std::initializer_list<GradientSource> sources) {
+  for (const GradientSource& s : sources) watch(s);
+}
+
+std::optional<Tensor> GradientTape::gradient(const GradientSource& target,
+                                             const GradientSource& source) {
+  return compute(target, {source})[0];
+}
+
+std::vector<std::optional<Tensor>> GradientTape::gradient(
+    const GradientSource& target, std::initializer_list<GradientSource> sources) {
+  return compute(target, std::vector<GradientSource>(sources));
+}
+
+std::vector<std::optional<Tensor>> GradientTape::gradient(
+    const GradientSource& target, const std::vector<GradientSource>& sources) {
+  return compute(target, sources);
+}
+
+std::vector<std::optional<Tensor>> GradientTape::gradient(const GradientSource& target,
+                                                          const std::vector<Variable>& sources) {
+  return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()));
+}
+
+std::vector<std::vector<std::optional<Tensor>>> GradientTape::gradient(
+    const GradientSource& target, const std::vector<std::vector<Variable>>& sources) {
+  // One computation for all the lists (a non-persistent tape computes once), split after.
+  std::vector<GradientSource> flat;
+  for (const auto& list : sources) flat.insert(flat.end(), list.begin(), list.end());
+  const std::vector<std::optional<Tensor>> all = compute(target, flat);
+  std::vector<std::vector<std::optional<Tensor>>> out;
+  std::size_t next = 0;
+  for (const auto& list : sources) {
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(next),
+                     all.begin() + static_cast<std::ptrdiff_t>(next + list.size()));
+    next += list.size();
+  }
+  return out;
+}
+
+std::vector<std::optional<Tensor>> GradientTape::compute(
+    const GradientSource& target, const std::vector<GradientSource>& sources) {
+  autodiff::TapeState& tape = *state_;
+  if (tape.finished) {
+    throw Error(
+        "GradientTape::gradient: this tape has already computed gradients once; a non-persistent "
+        "tape frees its records then. Create it with GradientTape({.persistent = true}) to call "
+        "gradient() several times");
+  }
+  // The tape does not record its own gradient computation; outer tapes do (higher derivatives).
+  const RecordingPause pause(state_);
+
+  std::unordered_map<std::uint64_t, Tensor> grads;
+  std::unordered_map<std::uint64_t, int> wanted;  // source ids: their gradients are kept
+  for (const GradientSource& s : sources) ++wanted[s.id()];
+  if (tape.tracked.count(target.id()) != 0 && is_floating(target.value().dtype())) {
+    // A non-scalar target is summed first: its gradient seed is all ones.
+    grads.emplace(target.id(), ones_like(target.value()));
+    for (auto record = tape.records.rbegin(); record != tape.records.rend(); ++record) {
+      const auto found = grads.find(record->output);
+      if (found == grads.end()) continue;
+      const Tensor output_gradient = found->second;
+      if (wanted.count(record->output) == 0) grads.erase(found);  // free it early
+      autodiff::NeedsMask mask = 0;
+      for (std::size_t i = 0; i < record->inputs.size(); ++i) {
+        if (i >= 64 || tape.tracked.count(record->inputs[i]) != 0) mask |= std::uint64_t{1} << (i % 64);
+      }
+      if (mask == 0) continue;
+      const autodiff::Gradients input_gradients = (*record->backward)(output_gradient, mask);
+      for (std::size_t i = 0; i < record->inputs.size(); ++i) {
+        if (!autodiff::needs(mask, i) || !input_gradients[i]) continue;
+        if (tape.tracked.count(record->inputs[i]) == 0) continue;
+        auto [slot, inserted] = grads.try_emplace(record->inputs[i], *input_gradients[i]);
+        if (!inserted) slot->second = add(slot->second, *input_gradients[i]);
+      }
+    }
+  }
+  std::vector<std::optional<Tensor>> result;
+  for (const GradientSource& s : sources) {
+    if (!is_floating(s.value().dtype())) {
+      warn(cat("GradientTape::gradient: the ", s.name(), " has dtype ", dtype_name(s.value().dtype()),
+               "; gradients exist only for floating dtypes, so its gradient is none"));
+      result.emplace_back(std::nullopt);
+      continue;
+    }
+    const auto found = grads.find(s.id());
+    result.emplace_back(found == grads.end() ? std::nullopt : std::optional<Tensor>(found->second));
+  }
+  if (!tape.persistent) {
+    tape.finished = true;
+    tape.records.clear();
+    tape.tracked.clear();
+    tape.watched_variables.clear();
+  }
+  return result;
+}
+
+RecordingPause GradientTape::stop_recording() { return RecordingPause(state_); }
+
+void GradientTape::reset() {
+  state_->records.clear();
+  state_->tracked.clear();
+  state_->watched_variables.clear();
+  state_->finished = false;
+}
+
+std::vector<Variable> GradientTape::watched_variables() const { return state_->watched_variables; }
+
+bool GradientTape::persistent() const { return state_->persistent; }
+
+Tensor stop_gradient(const Tensor& x) {
+  EMBER_TRACE_OP("stop_gradient", stop_gradient, x);
+  detail::check_defined(x, "stop_gradient");
+  return detail::view(x, x.shape());  // a new identity that no tape has recorded
+}
+
+std::ostream& operator<<(std::ostream& out, const std::optional<Tensor>& gradient) {
+  return gradient ? out << *gradient : out << "None";
+}
+
+}  // namespace ember

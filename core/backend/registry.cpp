@@ -1,0 +1,62 @@
+// Which backend serves which device. The only place that knows whether CUDA was compiled in.
+#include <array>
+#include <memory>
+#include <mutex>
+
+#include "core/backend/backend.h"
+#include "core/error.h"
+#include "kernels/cpu_backend.h"
+
+#if EMBER_WITH_CUDA
+#include "cuda/cuda_backend.h"
+#endif
+
+namespace ember::detail {
+namespace {
+
+constexpr int kMaxCudaDevices = 16;
+
+// Backends live for the whole process (never destroyed), so tensors held in static variables
+// can still free their memory during shutdown.
+Backend& cpu_backend() {
+  static Backend* backend = cpu::make_backend().release();
+  return *backend;
+}
+
+}  // namespace
+
+bool cuda_backend_compiled() { return EMBER_WITH_CUDA != 0; }
+
+int cuda_backend_device_count() {
+#if EMBER_WITH_CUDA
+  static const int count = std::min(cuda::device_count(), kMaxCudaDevices);
+  return count;
+#else
+  return 0;
+#endif
+}
+
+std::string cuda_unavailable_reason() {
+#if EMBER_WITH_CUDA
+  return cuda::unavailable_reason();
+#else
+  return "built without CUDA";
+#endif
+}
+
+Backend& backend_for(const Device& device) {
+  if (device.is_cpu()) return cpu_backend();
+  check_device_available(device);
+#if EMBER_WITH_CUDA
+  static std::array<Backend*, kMaxCudaDevices> backends{};
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  Backend*& backend = backends[device.index];
+  if (backend == nullptr) backend = cuda::make_backend(device.index).release();
+  return *backend;
+#else
+  throw DeviceError("unreachable: check_device_available rejects CUDA without CUDA");
+#endif
+}
+
+}  // namespace ember::detail

@@ -1,0 +1,67 @@
+// Argument checks and layout helpers shared by the op implementations (internal).
+#pragma once
+
+#include <initializer_list>
+#include <vector>
+
+#include "core/backend/kernel_types.h"
+#include "core/tensor.h"
+#include "core/tensor_impl.h"
+
+namespace ember::detail {
+
+/// Throws DTypeError unless a and b have the same dtype; the message suggests cast.
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
+/// Throws DeviceError unless a and b live on the same device; the message suggests .to().
+void check_same_device(const char* op, const Tensor& a, const Tensor& b);
+/// Throws DTypeError unless x's dtype is floating ("sqrt: expected float32 or float64, got int32").
+void check_floating(const char* op, const Tensor& x);
+/// Throws DTypeError unless x's dtype is one of `allowed`.
+void check_dtype_in(const char* op, const Tensor& x, std::initializer_list<DType> allowed,
+                    const char* what);
+
+/// The layout that reads a tensor of shape `in` as if it had the (broadcast) shape `out`:
+/// broadcast axes get stride 0.
+StridedLayout broadcast_layout(const Shape& in, const Shape& out);
+/// The contiguous row-major layout of `shape`.
+StridedLayout contiguous_layout(const Shape& shape);
+
+/// Merges adjacent axes that every layout traverses contiguously and drops size-1 axes, so
+/// kernels see the smallest rank. `shape` is the iteration shape; `layouts` share it.
+void coalesce(StridedLayout& shape, std::vector<StridedLayout*> layouts);
+
+/// True when `layout` walks `shape` in row-major order without gaps or broadcasting.
+bool is_contiguous(const StridedLayout& layout);
+
+/// An ElementwiseInput reading tensor `t` broadcast to `out_shape`.
+ElementwiseInput elementwise_input(const Tensor& t, const Shape& out_shape);
+
+/// Where an index expression (m[1, 2:5, ::-1]) lands in a row-major tensor: the first element's
+/// offset, the strided layout of the selected region, and the result's shape.
+struct IndexRegion {
+  std::int64_t offset = 0;
+  StridedLayout layout;
+  Shape shape;
+};
+IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries);
+
+/// The gradient of x.index(entries): `g` placed in the selected region of zeros of `shape`.
+/// Differentiable (its gradient is an index again).
+Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Index>& entries);
+/// The gradient of gather(x, indices, axis): `g` summed into zeros of x's `shape` at the
+/// gathered positions (repeated indices add up). Differentiable (its gradient is a gather).
+Tensor gather_backward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape);
+
+/// Writable data of `t`, after replacing `t` by a copy when its storage is shared with any other
+/// handle or view (copy-on-write, so values others hold never change).
+void* exclusive_data(Tensor& t);
+
+/// A new tensor of `shape` on `device` with every element equal to `value`.
+Tensor full(const Shape& shape, DType dtype, const Device& device, ScalarValue value);
+
+/// Copies the region `src_layout` (element strides, starting `src_offset` elements into src) to
+/// the region `dst_layout` of dst (starting `dst_offset` elements in); both have one shape.
+void copy_region(const Tensor& src, std::int64_t src_offset, StridedLayout src_layout,
+                 const Tensor& dst, std::int64_t dst_offset, StridedLayout dst_layout);
+
+}  // namespace ember::detail

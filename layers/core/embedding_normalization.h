@@ -1,0 +1,66 @@
+// Embedding and LayerNormalization.
+#pragma once
+
+#include "layers/core/core_layers.h"
+
+namespace ember::layers {
+
+struct EmbeddingOptions {
+  initializers::InitializerRef embeddings_initializer = "uniform";  // Keras: uniform in ±0.05
+  regularizers::RegularizerRef embeddings_regularizer = {};
+  std::string name = "";
+  bool trainable = true;
+  std::optional<Shape> input_shape = std::nullopt;
+};
+
+/// Integer indices (any shape) -> rows of an (input_dim, output_dim) table: shape + (output_dim,).
+/// An index outside [0, input_dim) is an error on the CPU.
+class EmbeddingLayer : public keras::Layer {
+ public:
+  EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options = {});
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+  std::vector<DType> compute_output_dtype(const std::vector<DType>&) override { return {float32}; }
+  std::string class_name() const override { return "Embedding"; }
+  keras::Config get_config() const override;
+
+  Variable embeddings;
+
+ private:
+  std::int64_t input_dim_, output_dim_;
+  EmbeddingOptions options_;
+};
+Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options = {});
+
+struct LayerNormalizationOptions {
+  std::int64_t axis = -1;
+  double epsilon = 1e-3;
+  bool center = true;  // learn an offset beta
+  bool scale = true;   // learn a factor gamma
+  initializers::InitializerRef beta_initializer = "zeros";
+  initializers::InitializerRef gamma_initializer = "ones";
+  std::string name = "";
+  bool trainable = true;
+  std::optional<Shape> input_shape = std::nullopt;
+};
+
+/// Normalises each example over `axis`: (x − mean)/sqrt(var + ε)·gamma + beta.
+class LayerNormalizationLayer : public keras::Layer {
+ public:
+  explicit LayerNormalizationLayer(LayerNormalizationOptions options = {});
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& s) override { return s; }
+  std::string class_name() const override { return "LayerNormalization"; }
+  keras::Config get_config() const override;
+
+  Variable gamma, beta;
+
+ private:
+  LayerNormalizationOptions options_;
+  int axis_ = -1;
+};
+Handle<LayerNormalizationLayer> LayerNormalization(LayerNormalizationOptions options = {});
+
+}  // namespace ember::layers

@@ -1,0 +1,44 @@
+#include "layers/engine/config.h"
+
+#include "core/error.h"
+#include "core/ops/elementwise.h"
+
+namespace ember::keras {
+
+std::string shape_string(const Shape& shape) {
+  std::string out = "(";
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (i > 0) out += ", ";
+    out += shape[i] < 0 ? "None" : std::to_string(shape[i]);
+  }
+  return out + (shape.rank() == 1 ? ",)" : ")");
+}
+
+Config shape_to_json(const Shape& shape) {
+  Config out = Config::array();
+  for (std::int64_t d : shape) out.push_back(d < 0 ? Config(nullptr) : Config(d));
+  return out;
+}
+
+Shape shape_from_json(const Config& json) {
+  if (!json.is_array()) throw Error(cat("config: expected a shape list, got ", json.dump()));
+  std::vector<std::int64_t> dims;
+  for (const Config& d : json) dims.push_back(d.is_null() ? -1 : d.get<std::int64_t>());
+  return Shape(dims);
+}
+
+DType dtype_from_json(const Config& json) {
+  const Config& name = json.is_object() ? json.value("config", Config::object()).value("name", Config()) : json;
+  if (!name.is_string()) throw Error(cat("dtype: expected a name or a DTypePolicy, got ", json.dump()));
+  return dtype_from_name(name.get<std::string>(), "dtype");
+}
+
+std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback, const std::string& who) {
+  if (!config.contains("axis") || config["axis"].is_null()) return fallback;
+  const Config& axis = config["axis"];
+  if (!axis.is_array()) return axis.get<std::int64_t>();
+  if (axis.size() != 1) throw Error(cat(who, ": axis ", axis.dump(), "; ember normalizes over one axis"));
+  return axis[0].get<std::int64_t>();
+}
+
+}  // namespace ember::keras

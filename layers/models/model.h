@@ -1,0 +1,187 @@
+// keras::Model: a layer with inputs, outputs and the training API (compile, fit, evaluate,
+// predict; training.cpp) and weight files (weights_io.cpp). Three ways to make one, as in Keras:
+//   - functional: keras::Model(inputs, outputs) from symbolic tensors (keras::Input);
+//   - subclassed: derive from keras::Model, track layers, override call();
+//   - keras::Sequential (sequential.h), a stack of layers.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "io/data/dataset.h"
+#include "io/data/sequence.h"
+#include "layers/callbacks/callbacks.h"
+#include "layers/trainers/data_adapter.h"
+#include "layers/engine/layer.h"
+#include "layers/callbacks/logs.h"
+#include "layers/trainers/training_options.h"
+
+namespace ember::keras {
+
+namespace detail {
+class CompiledState;
+class DataAdapter;
+}  // namespace detail
+
+/// Model::save's options.
+struct SaveOptions {
+  /// Replace an existing saved model at the path (otherwise that is an error).
+  bool overwrite = true;
+  /// Save the optimizer's state (slots, iterations) with the weights.
+  bool include_optimizer = true;
+};
+
+class Model : public Layer {
+ public:
+  /// A subclassed model (override call()).
+  explicit Model(LayerOptions options = {});
+  /// A functional model: the graph between `inputs` (from keras::Input) and `outputs`.
+  Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, std::string name = "");
+  Model(const KerasTensor& input, const KerasTensor& output, std::string name = "");
+  Model(const KerasTensor& input, std::vector<KerasTensor> outputs, std::string name = "");
+  Model(std::vector<KerasTensor> inputs, const KerasTensor& output, std::string name = "");
+
+  std::string class_name() const override;
+  bool is_functional() const { return !graph_inputs_.empty(); }
+  const std::vector<KerasTensor>& inputs() const { return graph_inputs_; }
+  const std::vector<KerasTensor>& outputs() const { return graph_outputs_; }
+  /// The model's layers: for a functional model in graph order (inputs included, as in Keras),
+  /// for a subclassed one the layers it tracks.
+  virtual std::vector<LayerHandle> layers() const;
+  /// The layer called `name` (ember::Error listing the names otherwise).
+  LayerHandle get_layer(const std::string& name) const;
+
+  Tensor call(const Tensor& inputs, bool training) override;
+  std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+  std::vector<DType> compute_output_dtype(const std::vector<DType>& input_dtypes) override;
+
+  // --- training (training.cpp) -------------------------------------------------------------------
+  /// Sets the optimizer, the losses and the metrics (see training_options.h).
+  void compile(CompileOptions options = {});
+  bool compiled() const { return compiled_ != nullptr; }
+  /// Trains on arrays: x and y are one tensor, a list (one per input/output) or a map by name.
+  History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
+  /// Trains on a batched Dataset whose elements are {inputs..., targets..., [sample weights]}.
+  History fit(const Dataset& data, FitOptions options = {});
+  /// Trains on a user's Sequence of batches.
+  History fit(Sequence& data, FitOptions options = {});
+  /// The loss and the metrics over the data: logs["loss"], logs["accuracy"], or by position in
+  /// Keras' order (loss, per-output losses, metrics).
+  Logs evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
+  Logs evaluate(const Dataset& data, EvaluateOptions options = {});
+  Logs evaluate(Sequence& data, EvaluateOptions options = {});
+  /// Runs the model in inference mode over `x` in batches (32 rows unless given) and joins the
+  /// results (one tensor per output).
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const Dataset& data, PredictOptions options = {});
+  std::vector<Tensor> predict(Sequence& data, PredictOptions options = {});
+  /// One gradient step on one batch; the logs of that batch alone (metrics are reset first).
+  Logs train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight = {},
+                      const std::map<std::int64_t, double>& class_weight = {});
+  /// The loss and metrics of one batch.
+  Logs test_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight = {});
+  std::vector<Tensor> predict_on_batch(const Tensors& x);
+
+  /// What fit runs per batch: forward pass under a GradientTape, compute_loss, apply the
+  /// gradients, update the metrics. Override for custom training (GANs...).
+  virtual void train_step(const Batch& batch);
+  /// What evaluate runs per batch: forward pass, compute_loss, update the metrics.
+  virtual void test_step(const Batch& batch);
+  /// The compiled losses (weighted) plus the losses layers added (regularisation); also adds the
+  /// batch to the loss trackers.
+  virtual Tensor compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred);
+  /// The model's outputs for these inputs, as a list.
+  std::vector<Tensor> forward(const std::vector<Tensor>& x, bool training);
+
+  /// Set by a callback to end fit after the current batch.
+  bool stop_training = false;
+  optim::Optimizer& optimizer() const;
+  /// The loss trackers and compiled metrics (after the first batch), as Keras' model.metrics.
+  std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
+  /// Resets every metric (fit and evaluate do at the start of each epoch and run).
+  void reset_metrics();
+  /// Whether a logged value ("val_accuracy") gets better upwards (for callbacks' mode "auto").
+  std::optional<metrics::Direction> metric_direction(const std::string& name) const;
+  /// Names of the inputs and outputs (layer names for a functional model).
+  std::vector<std::string> input_names() const;
+  std::vector<std::string> output_names() const;
+
+  // --- weights (weights_io.cpp) ----------------------------------------------------------------
+  /// Writes the weights (and, with include_optimizer, the optimizer's state) to a safetensors
+  /// file, through a temporary file and a rename; a name ending in .weights.h5 writes Keras 3's
+  /// weights file instead (with the optimizer's variables when compiled, as Keras does), and .h5
+  /// Keras 2's (weights only; layers/keras_files.h).
+  void save_weights(const std::string& path, bool include_optimizer = false) const;
+  /// Reads weights saved by save_weights, or by Keras (.weights.h5, .h5, .keras), into this model
+  /// (built, same architecture); an optimizer state in the file (safetensors, .weights.h5, .keras)
+  /// is restored when the model is compiled. Weights that do not fit throw and change nothing.
+  void load_weights(const std::string& path);
+
+  // --- architecture and saving (model_config.cpp, saving.cpp) -------------------------------------
+  /// Keras' get_config: for a functional model its layers and how they connect ("layers" with
+  /// "inbound_nodes", "input_layers", "output_layers"); for a subclassed model its own arguments
+  /// (override get_config, give it a static from_config and register it to make it loadable).
+  Config get_config() const override;
+  /// A functional model from the get_config() of one (Keras' Model.from_config). Layers come
+  /// from layer_from_config: custom ones need register_layer or a CustomObjectScope.
+  static Handle<Model> from_config(const Config& config);
+  /// The architecture as JSON text: {"class_name", "config", "build_config"} (Keras' to_json;
+  /// keras::model_from_json reads it back). `indent` < 0 writes one line.
+  std::string to_json(int indent = -1) const;
+  /// Writes the whole model into the folder `path`: config.json (architecture, compile()'s
+  /// arguments, build shapes) and model.safetensors (weights and, if compiled, the optimizer's
+  /// state); keras::load_model reads it back and training continues where it stopped. The folder
+  /// is written beside and renamed into place, so a failed save leaves the old one whole. A path
+  /// ending in .keras or .h5/.hdf5 writes Keras' own file instead (layers/keras_files.h).
+  void save(const std::string& path, SaveOptions options = {}) const;
+
+  /// Prints Keras' summary table: layers, output shapes, parameter counts and totals.
+  void summary(std::ostream& out) const;
+  void summary() const;
+  std::string summary_string() const;
+
+ protected:
+  /// Makes this model the functional graph between `inputs` and `outputs` (replacing any earlier).
+  void set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs);
+  /// Runs the functional graph.
+  std::vector<Tensor> run_graph(const std::vector<Tensor>& inputs, bool training);
+  /// Graph nodes in execution order (deepest first), inputs included.
+  const std::vector<std::shared_ptr<const Node>>& graph_nodes() const { return nodes_in_order_; }
+  /// Whether the summary may use the sequential layout (a chain without branches or sharing).
+  bool sequential_like() const;
+
+ private:
+  /// {"input_shape": ...} of a subclassed model's first call (Keras' build_config), what loading
+  /// needs to make its weights; null for a functional model or one never called.
+  Config build_config() const;
+  void require_compiled(const char* method) const;
+  Device data_device() const;
+  /// x and y as lists in the model's input and output order, checked (rows, names).
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> ordered_arrays(const Tensors& x, const Tensors& y,
+                                                                     const Tensor& sample_weight,
+                                                                     const std::string& method) const;
+  std::unique_ptr<detail::DataAdapter> arrays_adapter(const Tensors& x, const Tensors& y, const Tensor& sample_weight,
+                                                      std::int64_t batch_size, bool shuffle,
+                                                      const std::string& method) const;
+  /// The adapter for fit's validation_data (nothing when none is given).
+  std::unique_ptr<detail::DataAdapter> validation_adapter(const FitOptions& options,
+                                                          std::int64_t default_batch_size) const;
+  std::size_t input_count() const;
+  std::size_t output_count_for_data() const;
+  History run_fit(detail::DataAdapter& train, detail::DataAdapter* validation, const FitOptions& options);
+  Logs run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps, callbacks::CallbackList& callbacks);
+  /// evaluate() on an adapter: its callbacks (progress bar included) around run_evaluate.
+  Logs evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options);
+  std::vector<Tensor> run_predict(detail::DataAdapter& data, const PredictOptions& options);
+  std::vector<Logs::Entry> logs_now() const;
+
+  std::shared_ptr<detail::CompiledState> compiled_;
+  std::vector<KerasTensor> graph_inputs_, graph_outputs_;
+  std::vector<std::shared_ptr<const Node>> nodes_in_order_;
+  std::vector<LayerHandle> graph_layers_;
+};
+
+}  // namespace ember::keras

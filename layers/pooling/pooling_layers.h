@@ -1,0 +1,64 @@
+// The Keras pooling layers: MaxPooling2D, AveragePooling2D (pool_size 2, strides = pool_size,
+// padding "valid" by default), GlobalAveragePooling2D and GlobalMaxPooling2D, on NHWC images.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/ops/conv.h"
+#include "layers/engine/layer.h"
+
+namespace ember::layers {
+
+using keras::Handle;
+
+struct Pooling2DOptions {
+  /// The step between windows; pool_size when absent (Keras' default).
+  std::optional<Size2D> strides = std::nullopt;
+  std::string padding = "valid";
+  std::string name = "";
+  std::optional<Shape> input_shape = std::nullopt;
+};
+
+/// Max or average pooling over windows of pool_size: (batch, h, w, c) -> (batch, oh, ow, c).
+class Pooling2DLayer : public keras::Layer {
+ public:
+  Pooling2DLayer(PoolMode mode, Size2D pool_size, Pooling2DOptions options);
+  Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+  std::string class_name() const override;
+  keras::Config get_config() const override;
+  static Handle<Pooling2DLayer> from_config(PoolMode mode, const keras::Config& config);
+
+ private:
+  PoolMode mode_;
+  Size2D pool_size_, strides_;
+  std::string padding_;
+};
+Handle<Pooling2DLayer> MaxPooling2D(Size2D pool_size = 2, Pooling2DOptions options = {});
+Handle<Pooling2DLayer> AveragePooling2D(Size2D pool_size = 2, Pooling2DOptions options = {});
+
+struct GlobalPooling2DOptions {
+  bool keepdims = false;
+  std::string name = "";
+  std::optional<Shape> input_shape = std::nullopt;
+};
+
+/// The mean or maximum over height and width: (batch, h, w, c) -> (batch, c), or
+/// (batch, 1, 1, c) with keepdims.
+class GlobalPooling2DLayer : public keras::Layer {
+ public:
+  GlobalPooling2DLayer(PoolMode mode, GlobalPooling2DOptions options);
+  Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+  std::string class_name() const override;
+  keras::Config get_config() const override;
+
+ private:
+  PoolMode mode_;
+  bool keepdims_;
+};
+Handle<GlobalPooling2DLayer> GlobalAveragePooling2D(GlobalPooling2DOptions options = {});
+Handle<GlobalPooling2DLayer> GlobalMaxPooling2D(GlobalPooling2DOptions options = {});
+
+}  // namespace ember::layers
