@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/tensor_impl.h"
 #include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace detail {
@@ -24,9 +25,7 @@ Tensor empty(const Shape& shape, DType dtype, const Device& device) {
       device, static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
-  Tensor t(std::move(impl));
-  trace::note_created(t);
-  return t;
+  return Tensor(std::move(impl));
 }
 
 std::uint64_t next_tensor_id() {
@@ -39,17 +38,13 @@ Tensor view(const Tensor& base, const Shape& shape, std::size_t byte_offset) {
   impl->offset += byte_offset;
   impl->shape = shape;
   impl->id = next_tensor_id();
-  Tensor t(std::move(impl));
-  trace::note_created(t);
-  return t;
+  return Tensor(std::move(impl));
 }
 
 Tensor view_with_id(const Tensor& base, std::uint64_t id) {
   auto impl = std::make_shared<TensorImpl>(*base.impl());
   impl->id = id;
-  Tensor t(std::move(impl));
-  trace::note_created(t);
-  return t;
+  return Tensor(std::move(impl));
 }
 
 Tensor from_host(const void* data, const Shape& shape, DType dtype, const Device& device) {
@@ -90,21 +85,22 @@ const void* Tensor::raw_data() const {
 }
 
 namespace {
-Tensor copy_to(const Tensor& x, const Device& target) { return x.to(target); }
+Tensor copy_forward(const Tensor& x, const Device& target) {
+  detail::check_defined(x, "Tensor::to");
+  const Device source = x.device();
+  if (source == target) return x;
+  check_device_available(target);
+  const std::size_t bytes = static_cast<std::size_t>(x.size()) * dtype_size(x.dtype());
+  if (source.is_cpu()) return detail::from_host(x.raw_data(), x.shape(), x.dtype(), target);
+  // From a GPU: through the host (a direct peer copy is not worth its complexity here).
+  std::vector<unsigned char> host(bytes);
+  if (bytes > 0) detail::backend_of(x).copy_to_host(host.data(), x.raw_data(), bytes);
+  return detail::from_host(host.data(), x.shape(), x.dtype(), target);
+}
 }  // namespace
 
 Tensor Tensor::to(const Device& target) const {
-  EMBER_TRACE_OP("to", copy_to, *this, target);
-  detail::check_defined(*this, "Tensor::to");
-  const Device source = device();
-  if (source == target) return *this;
-  check_device_available(target);
-  const std::size_t bytes = static_cast<std::size_t>(size()) * dtype_size(dtype());
-  if (source.is_cpu()) return detail::from_host(raw_data(), shape(), dtype(), target);
-  // From a GPU: through the host (a direct peer copy is not worth its complexity here).
-  std::vector<unsigned char> host(bytes);
-  if (bytes > 0) detail::backend_of(*this).copy_to_host(host.data(), raw_data(), bytes);
-  return detail::from_host(host.data(), shape(), dtype(), target);
+  return detail::run_op("to", copy_forward, detail::no_gradient, *this, target);
 }
 
 namespace {

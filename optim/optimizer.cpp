@@ -2,13 +2,11 @@
 
 #include <cmath>
 
-#include "core/autodiff/autodiff.h"
-#include "core/backend/backend.h"
-#include "core/error.h"
 #include "core/autodiff/gradient_tape.h"
-#include "core/ops/op_support.h"
-#include "core/ops.h"
+#include "core/error.h"
 #include "core/function/trace.h"
+#include "core/ops.h"
+#include "core/ops/optimizer.h"
 
 namespace ember::optim {
 
@@ -62,7 +60,8 @@ Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
       entry.slots[s] = restored->second.to(v.device());
       pending_.erase(restored);
     } else {
-      entry.slots[s] = detail::full(v.shape(), v.dtype(), v.device(), ScalarValue{layout.initial[s], 0});
+      const Tensor value = v.value();
+      entry.slots[s] = layout.initial[s] == 0 ? zeros_like(value) : ones_like(value) * layout.initial[s];
     }
   }
   entry_index_.emplace(v.id(), index);
@@ -78,7 +77,7 @@ Tensor& Optimizer::nonfinite_counter(const Device& device) {
   for (auto& [d, counter] : nonfinite_counters_) {
     if (d == device) return counter;
   }
-  nonfinite_counters_.emplace_back(device, detail::full({}, DType::int64, device, ScalarValue{}));
+  nonfinite_counters_.emplace_back(device, zeros(Shape{}, DType::int64).to(device));
   return nonfinite_counters_.back().second;
 }
 
@@ -141,6 +140,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                     " variables; pass one gradient (or none) per variable"));
   }
   // Check everything before changing anything.
+  const std::string caller = name_ + ".apply_gradients";
   std::vector<Tensor> present;
   std::vector<Variable> updated;
   std::string missing;
@@ -152,19 +152,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
       continue;
     }
     const Tensor& g = *grads[i];
-    detail::check_defined(g, "apply_gradients");
-    if (g.shape() != v.shape()) {
-      throw ShapeError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
-                           "' has shape ", g.shape(), " but the variable has shape ", v.shape()));
-    }
-    if (g.dtype() != v.dtype()) {
-      throw DTypeError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
-                           "' is ", dtype_name(g.dtype()), " but the variable is ", dtype_name(v.dtype())));
-    }
-    if (g.device() != v.device()) {
-      throw DeviceError(cat(name_, ".apply_gradients: the gradient for variable '", v.name(),
-                            "' is on ", g.device(), " but the variable is on ", v.device()));
-    }
+    check_optimizer_gradient(v, g, caller.c_str());
     present.push_back(g);
     updated.push_back(v);
   }
@@ -187,29 +175,20 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   const std::vector<Tensor> clipped = clip(present);
   const Step step = begin_step(iterations_ + 1, lr);
   const double decay = common_.weight_decay ? *common_.weight_decay * lr : 0.0;
+  OptimizerStep update{.rule = step.rule, .learning_rate = lr, .decay = decay,
+                       .coefficients = step.coefficients};
   for (std::size_t i = 0; i < updated.size(); ++i) {
     Variable& v = updated[i];
     Entry& entry = entries_[entry_index_.at(v.id())];
-    OptimizerUpdateArgs args;
-    args.rule = step.rule;
-    args.dtype = v.dtype();
-    args.n = v.size();
-    args.param = detail::exclusive_data(v);
-    args.grad = clipped[i].raw_data();
-    for (int s = 0; s < 3; ++s) {
-      args.slots[s] = entry.slots[s].defined() ? detail::exclusive_data(entry.slots[s]) : nullptr;
-    }
-    args.learning_rate = lr;
-    args.decay = decay;
-    for (int c = 0; c < 6; ++c) args.coefficients[c] = step.coefficients[c];
     Tensor& counter = nonfinite_counter(v.device());
-    args.nonfinite_count = static_cast<std::int64_t*>(detail::exclusive_data(counter));
+    // On the CPU the count is read for free, and the warning names the variable.
     const bool on_cpu = v.device().is_cpu();
-    const std::int64_t before = on_cpu ? *args.nonfinite_count : 0;
-    detail::backend_for(v.device()).optimizer_update(args);
-    if (on_cpu && *args.nonfinite_count != before) {
-      warn(cat(name_, ": ", *args.nonfinite_count - before, " non-finite gradient value(s) for variable '",
-               v.name(), "' were skipped; those elements and their slots keep their values"));
+    const std::int64_t before = on_cpu ? counter.item<std::int64_t>() : 0;
+    apply_optimizer_update(update, v, entry.slots, clipped[i], counter, caller.c_str());
+    const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;
+    if (after != before) {
+      warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '", v.name(),
+               "' were skipped; those elements and their slots keep their values"));
     }
   }
   ++iterations_;
@@ -235,16 +214,18 @@ Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn, const std::ve
 
 OptimizerState Optimizer::get_state() const {
   OptimizerState state;
-  state.emplace("iterations", detail::full({}, DType::int64, Device::cpu(), ScalarValue{0, iterations_}));
+  {
+    const DeviceScope on_cpu(Device::cpu());
+    state.emplace("iterations", fill(Shape{}, Scalar(iterations_)));
+  }
   const Slots layout = slots();
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     for (int s = 0; s < 3; ++s) {
       if (layout.names[s] == nullptr) continue;
-      // A copy, so later in-place updates cannot reach it.
-      Tensor slot = entries_[i].slots[s];
-      Tensor copy = identity(slot);
-      (void)detail::exclusive_data(copy);
-      state.emplace(cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]), copy);
+      // A handle of its own: the next in-place update sees the storage shared and copies first
+      // (copy-on-write), so the state keeps this step's values.
+      state.emplace(cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]),
+                    identity(entries_[i].slots[s]));
     }
   }
   for (const auto& [key, value] : pending_) state.emplace(key, value);

@@ -19,32 +19,38 @@ void on_variable_read(const Variable& variable) {
   }
 }
 
-bool tracks_any(const std::vector<const Tensor*>& inputs) {
+bool tracks_any(const std::vector<Tensor>& inputs) {
   for (const TapeState* tape : tapes()) {
     if (!tape->recording()) continue;
-    for (const Tensor* input : inputs) {
-      if (tape->tracked.count(input->impl()->id) != 0) return true;
+    for (const Tensor& input : inputs) {
+      if (tape->tracked.count(input.impl()->id) != 0) return true;
     }
   }
   return false;
 }
 
-void record(const char* op, const std::vector<const Tensor*>& inputs, const Tensor& output,
+void record(const char* op, const std::vector<Tensor>& inputs, const Tensor& output,
             BackwardFunction backward) {
-  if (!is_floating(output.dtype())) return;
+  if (!backward || !is_floating(output.dtype())) return;
+  const std::uint64_t out_id = output.impl()->id;
+  // An op that returned its argument unchanged (a cast to the same dtype) adds no record: the
+  // tape already knows the value, and a record from it to itself would loop.
+  for (const Tensor& input : inputs) {
+    if (input.impl()->id == out_id) return;
+  }
   std::shared_ptr<const BackwardFunction> shared;
   for (TapeState* tape : tapes()) {
     if (!tape->recording()) continue;
-    const bool tracked = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor* input) {
-      return tape->tracked.count(input->impl()->id) != 0;
+    const bool tracked = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& input) {
+      return tape->tracked.count(input.impl()->id) != 0;
     });
     if (!tracked) continue;
     if (!shared) shared = std::make_shared<const BackwardFunction>(std::move(backward));
-    Record r{op, {}, output.impl()->id, shared};
+    Record r{op, {}, out_id, shared};
     r.inputs.reserve(inputs.size());
-    for (const Tensor* input : inputs) r.inputs.push_back(input->impl()->id);
+    for (const Tensor& input : inputs) r.inputs.push_back(input.impl()->id);
     tape->records.push_back(std::move(r));
-    tape->tracked.insert(output.impl()->id);
+    tape->tracked.insert(out_id);
   }
 }
 

@@ -1,16 +1,17 @@
-// The recording side of automatic differentiation (internal). Ops call maybe_record() after
-// computing their output; every GradientTape on this thread that tracks one of the op's inputs
-// keeps the op's backward function, which GradientTape::gradient replays in reverse.
+// The recording side of automatic differentiation (internal). Every op records itself through
+// detail::run_op (core/ops/run_op.h): each GradientTape on this thread that tracks one of the
+// op's inputs keeps the op's backward function, which GradientTape::gradient replays in reverse.
+// PauseAll, the scope that pauses every tape, is public (core/autodiff/gradient_tape.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <unordered_set>
 #include <vector>
 
+#include "core/autodiff/gradient_tape.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 
@@ -64,40 +65,13 @@ inline bool any_recording() {
 void on_variable_read(const Variable& variable);
 
 /// Records an op on every recording tape that tracks one of `inputs` (order matters: the
-/// backward function returns gradients in that order). Integer outputs are never recorded.
-void record(const char* op, const std::vector<const Tensor*>& inputs, const Tensor& output,
+/// backward function returns gradients in that order). Integer outputs, an empty backward
+/// function and an output that is one of the inputs (an op that returned its argument) are never
+/// recorded. Ops call this through detail::run_op (core/ops/run_op.h), not directly.
+void record(const char* op, const std::vector<Tensor>& inputs, const Tensor& output,
             BackwardFunction backward);
 
 /// Whether some recording tape tracks one of `inputs`.
-bool tracks_any(const std::vector<const Tensor*>& inputs);
-
-/// The one-line form ops use: builds the input list and the backward function only when a tape
-/// needs them (without an active tape this is one check of a thread-local list).
-template <class MakeBackward>
-void maybe_record(const char* op, std::initializer_list<const Tensor*> inputs,
-                  const Tensor& output, MakeBackward&& make_backward) {
-  if (!any_recording() || !is_floating(output.dtype())) return;
-  const std::vector<const Tensor*> list(inputs);
-  if (tracks_any(list)) record(op, list, output, make_backward());
-}
-template <class MakeBackward>
-void maybe_record(const char* op, const std::vector<const Tensor*>& inputs,
-                  const Tensor& output, MakeBackward&& make_backward) {
-  if (!any_recording() || !is_floating(output.dtype()) || !tracks_any(inputs)) return;
-  record(op, inputs, output, make_backward());
-}
-
-/// Pauses every tape on this thread for a scope (used by Variable::assign, which is not
-/// differentiable).
-class PauseAll {
- public:
-  PauseAll();
-  ~PauseAll();
-  PauseAll(const PauseAll&) = delete;
-  PauseAll& operator=(const PauseAll&) = delete;
-
- private:
-  std::vector<TapeState*> paused_;
-};
+bool tracks_any(const std::vector<Tensor>& inputs);
 
 }  // namespace ember::autodiff

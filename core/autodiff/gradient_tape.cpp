@@ -9,7 +9,7 @@
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
 #include "core/tensor_impl.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -167,10 +167,15 @@ std::vector<Variable> GradientTape::watched_variables() const { return state_->w
 
 bool GradientTape::persistent() const { return state_->persistent; }
 
-Tensor stop_gradient(const Tensor& x) {
-  EMBER_TRACE_OP("stop_gradient", stop_gradient, x);
+namespace {
+Tensor stop_gradient_forward(const Tensor& x) {
   detail::check_defined(x, "stop_gradient");
   return detail::view(x, x.shape());  // a new identity that no tape has recorded
+}
+}  // namespace
+
+Tensor stop_gradient(const Tensor& x) {
+  return detail::run_op("stop_gradient", stop_gradient_forward, detail::no_gradient, x);
 }
 
 std::ostream& operator<<(std::ostream& out, const std::optional<Tensor>& gradient) {

@@ -23,7 +23,20 @@ namespace ember {
 
 namespace autodiff {
 struct TapeState;
-}
+
+/// Pauses every tape on this thread for a scope: what runs inside is not recorded (a variable's
+/// assignment, a metric's update, an op's own parts when the op records itself as one).
+class PauseAll {
+ public:
+  PauseAll();
+  ~PauseAll();
+  PauseAll(const PauseAll&) = delete;
+  PauseAll& operator=(const PauseAll&) = delete;
+
+ private:
+  std::vector<TapeState*> paused_;
+};
+}  // namespace autodiff
 
 struct GradientTapeOptions {
   /// Allow several gradient() calls (otherwise the second is an error).

@@ -10,10 +10,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/ops/conv_support.h"
 #include "core/error.h"
 #include "core/function/graph_function.h"
-#include "core/ops/conv.h"
 #include "core/tensor_impl.h"
 #include "core/variable.h"
 
@@ -33,14 +31,6 @@ class Tracer {
   int input_slot(const Tensor& t) {
     const auto it = slot_of_.find(t.impl().get());
     if (it != slot_of_.end()) return it->second;
-    if (internal_.count(t.impl().get())) {
-      // A value an op made for itself (kept for its gradient, say) and did not return: the graph
-      // could only replay the trace's copy. Ops must not let such values escape; this is a bug
-      // in ember, said loudly rather than replayed wrongly.
-      throw Error(cat("function '", name_, "': an op's internal value of shape ", t.shape(),
-                      " is read by a later op; ember cannot replay this graph correctly (please report it). ",
-                      "Call the function without ember::function meanwhile"));
-    }
     const int slot = new_slot(t, false);
     constants_.emplace_back(slot, t);
     return slot;
@@ -60,10 +50,6 @@ class Tracer {
   }
 
   void add(Node node) { nodes_.push_back(std::move(node)); }
-  void note_internal(const Tensor& t) {
-    internal_.insert(t.impl().get());
-    keepalive_.push_back(t);
-  }
   int& pause_depth() { return pause_depth_; }
   const std::string& name() const { return name_; }
   bool warned_host_read = false;
@@ -86,7 +72,6 @@ class Tracer {
   std::vector<std::pair<int, Tensor>> constants_;
   std::vector<int> arg_slots_;
   std::vector<Tensor> keepalive_;
-  std::unordered_set<const ember::detail::TensorImpl*> internal_;  // made inside recorded ops
   int pause_depth_ = 0;
 };
 
@@ -118,10 +103,6 @@ Tensor variable_read(const Variable& variable, Tensor value) {
   return value;
 }
 
-void note_created(const Tensor& t) {
-  if (current != nullptr && current->pause_depth() > 0) current->note_internal(t);
-}
-
 void note_host_read(const Tensor& t, const char* what) {
   if (!recording() || !current->traced(t) || current->warned_host_read) return;
   current->warned_host_read = true;
@@ -137,11 +118,6 @@ Pause::~Pause() {
 }
 
 namespace detail {
-
-std::vector<Tensor> flatten(const Tensor& t) { return {t}; }
-std::vector<Tensor> flatten(const std::vector<Tensor>& v) { return v; }
-std::vector<Tensor> flatten(const FusedBatchNormResult& r) { return {r.y, r.mean, r.variance}; }
-std::vector<Tensor> flatten(const ember::detail::BatchNormGradients& g) { return {g.dx, g.dscale, g.doffset}; }
 
 std::string exact_text(double value) {
   char text[64];

@@ -1,19 +1,19 @@
-// Recording ops into a graph while ember::function traces (internal; see core/function.h).
+// Recording ops into a graph while ember::function traces (internal; see core/function/function.h).
 //
 // A value is *traced* when it depends on the function's arguments, on a variable or on random
-// numbers. An op with its own kernel (a leaf op) begins with EMBER_TRACE_OP: while a trace records
-// and one of the op's tensor arguments is traced, the op runs once right there (with recording
-// paused below it) and is recorded as a node that calls the same op again, with the same
-// non-tensor arguments, on the replay's values. An op whose inputs are all constants is not
-// recorded: its result is a constant of the graph (constant folding). Random ops and variable
-// reads are recorded even without traced inputs (they give new values on every call); variable
-// writes and optimizer steps are recorded as effects, which pruning keeps.
+// numbers. Every op with its own kernel (a leaf op) runs through detail::run_op
+// (core/ops/run_op.h): while a trace records and one of the op's tensor arguments is traced, the
+// op runs once right there (with recording paused below it) and is recorded as a node that calls
+// the same op again, with the same non-tensor arguments, on the replay's values. An op whose
+// inputs are all constants is not recorded: its result is a constant of the graph (constant
+// folding). Random ops and variable reads are recorded even without traced inputs (they give new
+// values on every call); variable writes and optimizer steps are recorded as effects, which
+// pruning keeps.
 //
 // Two rules keep replays exact. An op made of other ops (clip_by_value, dropout, depthwise_conv2d,
-// ...) carries no hook: its parts are recorded one by one. And a leaf op's gradient may keep only
-// the op's inputs and outputs (or recompute from them): a value made inside the op and kept for the
-// gradient would be replayed as the trace's copy. The tracer checks the second rule (note_created)
-// and stops with an error rather than replay such a graph.
+// ...) is not a node: its parts are recorded one by one. And a leaf op's gradient is made from the
+// op's arguments and results only (run_op hands its rule nothing else), never from a value made
+// inside the op, which a replay would give as the trace's copy.
 #pragma once
 
 #include <array>
@@ -30,11 +30,7 @@
 #include "core/tensor.h"
 
 namespace ember {
-struct FusedBatchNormResult;
 class Variable;
-namespace detail {
-struct BatchNormGradients;
-}
 }  // namespace ember
 
 namespace ember::trace {
@@ -56,9 +52,6 @@ void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs, c
             Replay replay);
 /// The value a variable read gave: recorded as a read of `variable` so replays read it afresh.
 Tensor variable_read(const Variable& variable, Tensor value);
-/// Called for every new tensor: one made inside a recorded op's own work is that op's internal
-/// value, and a later node reading it would replay the trace's copy (see Tracer::input_slot).
-void note_created(const Tensor& t);
 /// Called when a traced value is read on the host (item, to_vector): warns once per trace that
 /// the function will go on using the value read now.
 void note_host_read(const Tensor& t, const char* what);
@@ -138,10 +131,14 @@ struct Arg<std::vector<Tensor>> {
 
 // --- results: what an op returns, as a list of tensors ------------------------------------------
 
-std::vector<Tensor> flatten(const Tensor& t);
-std::vector<Tensor> flatten(const std::vector<Tensor>& v);
-std::vector<Tensor> flatten(const FusedBatchNormResult& r);
-std::vector<Tensor> flatten(const ember::detail::BatchNormGradients& g);
+inline std::vector<Tensor> flatten(const Tensor& t) { return {t}; }
+inline std::vector<Tensor> flatten(const std::vector<Tensor>& v) { return v; }
+/// An op result with several tensors (FusedBatchNormResult) lists them with tensors().
+template <class Result>
+  requires requires(const Result& r) { r.tensors(); }
+std::vector<Tensor> flatten(const Result& r) {
+  return r.tensors();
+}
 
 // --- keys: the op and its non-tensor arguments, for merging identical nodes --------------------
 
@@ -259,21 +256,3 @@ void record_effect(const char* op, F f, const Args&... args) {
 }
 
 }  // namespace ember::trace
-
-/// The first statement of a public op `fn` (see above); `...` are the op's arguments.
-#define EMBER_TRACE_OP(op, fn, ...)                                                                          \
-  if (::ember::trace::recording()) {                                                                         \
-    if (auto traced_result = ::ember::trace::traced_call(                                                    \
-            op, ::ember::trace::NodeKind::pure, [](const auto&... traced_args) { return fn(traced_args...); }, \
-            __VA_ARGS__)) {                                                                                  \
-      return std::move(*traced_result);                                                                      \
-    }                                                                                                        \
-  }
-
-/// The same for ops that give new values on every call (random numbers): always recorded.
-#define EMBER_TRACE_SOURCE(op, fn, ...)                                                                        \
-  if (::ember::trace::recording()) {                                                                           \
-    return std::move(*::ember::trace::traced_call(                                                             \
-        op, ::ember::trace::NodeKind::source, [](const auto&... traced_args) { return fn(traced_args...); }, \
-        __VA_ARGS__));                                                                                         \
-  }

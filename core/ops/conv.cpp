@@ -2,12 +2,12 @@
 // derivatives), conv2d_transpose and depthwise_conv2d, which are these ops with other shapes.
 #include "core/ops/conv.h"
 
-#include "core/ops/conv_support.h"
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
+#include "core/ops/conv_support.h"
 #include "core/ops/op_support.h"
 #include "core/ops/shape.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -28,10 +28,7 @@ void check_input_shape(const char* op, const Shape& shape, const char* what) {
   }
 }
 
-}  // namespace
-
-Tensor conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
-  EMBER_TRACE_OP("conv2d", conv2d, x, filter, options);
+Tensor conv2d_forward(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
   constexpr const char* op = "conv2d";
   detail::check_image_operands(op, x, {&filter});
   check_rank4(op, x, "x");
@@ -48,14 +45,11 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& option
       detail::backend_of(y).conv2d_forward(a, x.raw_data(), filter.raw_data(),
                                            detail::mutable_data(y));
   }
-  autodiff::maybe_record(op, {&x, &filter}, y,
-                         [&] { return grad::conv2d_backward(x, filter, options); });
   return y;
 }
 
-Tensor conv2d_backward_input(const Shape& input_shape, const Tensor& filter, const Tensor& dy,
-                             const Conv2DOptions& options) {
-  EMBER_TRACE_OP("conv2d_backward_input", conv2d_backward_input, input_shape, filter, dy, options);
+Tensor conv2d_backward_input_forward(const Shape& input_shape, const Tensor& filter, const Tensor& dy,
+                                     const Conv2DOptions& options) {
   constexpr const char* op = "conv2d_backward_input";
   detail::check_image_operands(op, dy, {&filter});
   check_input_shape(op, input_shape, "input_shape");
@@ -73,14 +67,11 @@ Tensor conv2d_backward_input(const Shape& input_shape, const Tensor& filter, con
     detail::backend_of(dx).conv2d_backward_data(a, filter.raw_data(), dy.raw_data(),
                                                 detail::mutable_data(dx));
   }
-  autodiff::maybe_record(op, {&filter, &dy}, dx,
-                         [&] { return grad::conv2d_backward_input_backward(filter, dy, options); });
   return dx;
 }
 
-Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const Tensor& dy,
-                              const Conv2DOptions& options) {
-  EMBER_TRACE_OP("conv2d_backward_filter", conv2d_backward_filter, x, filter_shape, dy, options);
+Tensor conv2d_backward_filter_forward(const Tensor& x, const Shape& filter_shape, const Tensor& dy,
+                                      const Conv2DOptions& options) {
   constexpr const char* op = "conv2d_backward_filter";
   detail::check_image_operands(op, x, {&dy});
   check_rank4(op, x, "x");
@@ -98,9 +89,25 @@ Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const 
     detail::backend_of(dfilter).conv2d_backward_filter(a, x.raw_data(), dy.raw_data(),
                                                        detail::mutable_data(dfilter));
   }
-  autodiff::maybe_record(op, {&x, &dy}, dfilter,
-                         [&] { return grad::conv2d_backward_filter_backward(x, dy, options); });
   return dfilter;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {
+  return detail::run_op("conv2d", conv2d_forward, grad::conv2d_gradient, x, filter, options);
+}
+
+Tensor conv2d_backward_input(const Shape& input_shape, const Tensor& filter, const Tensor& dy,
+                             const Conv2DOptions& options) {
+  return detail::run_op("conv2d_backward_input", conv2d_backward_input_forward,
+                        grad::conv2d_backward_input_gradient, input_shape, filter, dy, options);
+}
+
+Tensor conv2d_backward_filter(const Tensor& x, const Shape& filter_shape, const Tensor& dy,
+                              const Conv2DOptions& options) {
+  return detail::run_op("conv2d_backward_filter", conv2d_backward_filter_forward,
+                        grad::conv2d_backward_filter_gradient, x, filter_shape, dy, options);
 }
 
 Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptions& options) {

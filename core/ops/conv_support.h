@@ -9,6 +9,7 @@
 
 #include "core/backend/kernel_types.h"
 #include "core/ops/conv.h"
+#include "core/ops/pool.h"
 
 namespace ember::detail {
 
@@ -53,13 +54,5 @@ void check_shape(const char* op, const Tensor& t, const Shape& expected, const c
 /// The checks every image op shares: defined, floating, same device and dtype as `x`.
 void check_image_operands(const char* op, const Tensor& x,
                           std::initializer_list<const Tensor*> others);
-
-/// The gradients of fused_batch_norm from the backend's fused primitive (not recorded: the
-/// gradient rule uses it only when no tape records the gradient computation).
-struct BatchNormGradients {
-  Tensor dx, dscale, doffset;
-};
-BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& scale,
-                                       const Tensor& mean, const Tensor& inv_std, double epsilon);
 
 }  // namespace ember::detail

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops/op_support.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 
@@ -17,16 +17,22 @@ Tensor ones(const Shape& shape, DType dtype) {
   return detail::full(shape, dtype, default_device(), ScalarValue{1.0, 1});
 }
 
+namespace {
+
+Tensor full_like_forward(const Tensor& x, const std::optional<DType>& dtype, double value) {
+  detail::check_defined(x, value == 0 ? "zeros_like" : "ones_like");
+  return detail::full(x.shape(), dtype.value_or(x.dtype()), x.device(),
+                      ScalarValue{value, static_cast<std::int64_t>(value)});
+}
+
+}  // namespace
+
 Tensor zeros_like(const Tensor& x, std::optional<DType> dtype) {
-  EMBER_TRACE_OP("zeros_like", zeros_like, x, dtype);
-  detail::check_defined(x, "zeros_like");
-  return detail::full(x.shape(), dtype.value_or(x.dtype()), x.device(), ScalarValue{});
+  return detail::run_op("zeros_like", full_like_forward, detail::no_gradient, x, dtype, 0.0);
 }
 
 Tensor ones_like(const Tensor& x, std::optional<DType> dtype) {
-  EMBER_TRACE_OP("ones_like", ones_like, x, dtype);
-  detail::check_defined(x, "ones_like");
-  return detail::full(x.shape(), dtype.value_or(x.dtype()), x.device(), ScalarValue{1.0, 1});
+  return detail::run_op("ones_like", full_like_forward, detail::no_gradient, x, dtype, 1.0);
 }
 
 Tensor fill(const Shape& shape, const Scalar& value) {

@@ -1,10 +1,10 @@
-#include "core/function/trace.h"
 #include "core/ops/elementwise.h"
 
+#include "core/autodiff/gradients.h"
 #include "core/constant.h"
 #include "core/error.h"
-#include "core/autodiff/gradients.h"
 #include "core/ops/op_support.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -65,8 +65,9 @@ ElementwiseInput operand_input(const Operand& v, DType dtype, const Shape& out_s
   return detail::elementwise_input(v.tensor(), out_shape);
 }
 
-Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
-  EMBER_TRACE_OP("binary", binary, op, a_in, b_in);
+Tensor binary(BinaryOp op, const Operand& a, const Operand& b);
+
+Tensor binary_forward(BinaryOp op, const Operand& a_in, const Operand& b_in) {
   const char* name = binary_name(op);
   if (a_in.is_scalar() && b_in.is_scalar()) {
     return binary(op, constant(a_in.scalar()), b_in);  // like tf.add(1, 2): a scalar tensor
@@ -101,18 +102,14 @@ Tensor binary(BinaryOp op, const Operand& a_in, const Operand& b_in) {
     ib.contiguous = !ib.is_scalar && detail::is_contiguous(ib.layout);
     backend_of(out).binary(op, dtype, ia, ib, mutable_data(out), iteration);
   }
-  // floordiv, comparisons and logic have no gradient.
-  if (autodiff::any_recording() && op != BinaryOp::floordiv && !is_comparison(op) && !logical) {
-    std::vector<const Tensor*> inputs;
-    if (!a.is_scalar()) inputs.push_back(&a.tensor());
-    if (!b.is_scalar()) inputs.push_back(&b.tensor());
-    autodiff::maybe_record(name, inputs, out, [&] { return grad::binary_backward(op, a, b, out); });
-  }
   return out;
 }
 
-Tensor unary(UnaryOp op, const char* name, const Tensor& x, double param = 0) {
-  EMBER_TRACE_OP("unary", unary, op, name, x, param);
+Tensor binary(BinaryOp op, const Operand& a, const Operand& b) {
+  return detail::run_op(binary_name(op), binary_forward, grad::binary_gradient, op, a, b);
+}
+
+Tensor unary_forward(UnaryOp op, const char* name, const Tensor& x, double param) {
   detail::check_defined(x, name);
   switch (op) {
     case UnaryOp::negative:
@@ -134,10 +131,11 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, double param = 0) {
   if (out.size() > 0) {
     backend_of(out).unary(op, x.dtype(), x.raw_data(), mutable_data(out), x.size(), param);
   }
-  if (op != UnaryOp::logical_not) {
-    autodiff::maybe_record(name, {&x}, out, [&] { return grad::unary_backward(op, x, out, param); });
-  }
   return out;
+}
+
+Tensor unary(UnaryOp op, const char* name, const Tensor& x, double param = 0) {
+  return detail::run_op(name, unary_forward, grad::unary_gradient, op, name, x, param);
 }
 
 }  // namespace
@@ -184,8 +182,9 @@ Tensor elu(const Tensor& x, double alpha) { return unary(UnaryOp::elu, "elu", x,
 Tensor softplus(const Tensor& x) { return unary(UnaryOp::softplus, "softplus", x); }
 Tensor erf(const Tensor& x) { return unary(UnaryOp::erf, "erf", x); }
 
-Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
-  EMBER_TRACE_OP("where", where, cond, x_in, y_in);
+namespace {
+
+Tensor where_forward(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
   detail::check_defined(cond, "where");
   detail::check_dtype_in("where", cond, {DType::bool_}, "a bool condition");
   Operand x = x_in, y = y_in;
@@ -212,13 +211,23 @@ Tensor where(const Tensor& cond, const Operand& x_in, const Operand& y_in) {
     iy.contiguous = !iy.is_scalar && detail::is_contiguous(iy.layout);
     backend_of(out).where(dtype, ic, ix, iy, mutable_data(out), iteration);
   }
-  if (autodiff::any_recording()) {
-    std::vector<const Tensor*> inputs;
-    if (!x.is_scalar()) inputs.push_back(&x.tensor());
-    if (!y.is_scalar()) inputs.push_back(&y.tensor());
-    autodiff::maybe_record("where", inputs, out, [&] { return grad::where_backward(cond, x, y); });
+  return out;
+}
+
+Tensor cast_forward(const Tensor& x, DType dtype) {
+  detail::check_defined(x, "cast");
+  if (x.dtype() == dtype) return x;
+  Tensor out = detail::empty(x.shape(), dtype, x.device());
+  if (out.size() > 0) {
+    backend_of(out).cast(x.dtype(), x.raw_data(), dtype, mutable_data(out), x.size());
   }
   return out;
+}
+
+}  // namespace
+
+Tensor where(const Tensor& cond, const Operand& x, const Operand& y) {
+  return detail::run_op("where", where_forward, grad::where_gradient, cond, x, y);
 }
 
 Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
@@ -241,17 +250,21 @@ DType dtype_from_name(const std::string& name, const char* op) {
 Tensor cast(const Tensor& x, const std::string& dtype) { return cast(x, dtype_from_name(dtype, "cast")); }
 
 Tensor cast(const Tensor& x, DType dtype) {
-  EMBER_TRACE_OP("cast", cast, x, dtype);
-  detail::check_defined(x, "cast");
-  if (x.dtype() == dtype) return x;
-  Tensor out = detail::empty(x.shape(), dtype, x.device());
-  if (out.size() > 0) {
-    backend_of(out).cast(x.dtype(), x.raw_data(), dtype, mutable_data(out), x.size());
+  return detail::run_op("cast", cast_forward, grad::cast_gradient, x, dtype);
+}
+
+Tensor bias_add(const Tensor& x, const Tensor& bias) {
+  constexpr const char* op = "bias_add";
+  detail::check_defined(x, op);
+  detail::check_defined(bias, op);
+  detail::check_same_device(op, x, bias);
+  detail::check_same_dtype(op, x, bias);
+  if (x.rank() < 2) throw ShapeError(cat(op, ": expected x of rank >= 2, got shape ", x.shape()));
+  if (bias.rank() != 1 || bias.shape(0) != x.shape(-1)) {
+    throw ShapeError(cat(op, ": expected bias of shape (", x.shape(-1),
+                         ",) (x's last dimension), got ", bias.shape(), " for x ", x.shape()));
   }
-  if (is_floating(x.dtype())) {  // casts from integers or bool carry no gradient
-    autodiff::maybe_record("cast", {&x}, out, [&] { return grad::cast_backward(x.dtype()); });
-  }
-  return out;
+  return x + bias;
 }
 
 Tensor operator+(const Operand& a, const Operand& b) { return add(a, b); }

@@ -72,6 +72,8 @@ Tensor erf(const Tensor& x);
 Tensor where(const Tensor& cond, const Operand& x, const Operand& y);
 /// min(max(x, lo), hi); the result has x's shape.
 Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi);
+/// x + bias along the last axis (tf.nn.bias_add); bias has shape (x.shape[-1],).
+Tensor bias_add(const Tensor& x, const Tensor& bias);
 
 /// Converts to another dtype (floats to ints truncate toward zero; to bool: non-zero is true).
 Tensor cast(const Tensor& x, DType dtype);

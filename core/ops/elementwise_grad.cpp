@@ -33,7 +33,16 @@ autodiff::Gradients for_tensors(const Operand& a, const Operand& b, std::optiona
 
 }  // namespace
 
-BackwardFunction binary_backward(BinaryOp op, const Operand& a, const Operand& b, const Tensor& out) {
+BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& a, const Operand& b) {
+  // floordiv, comparisons and logic have no gradient, and neither has arithmetic on integers
+  // (an integer division's float result included).
+  if (op == BinaryOp::floordiv || is_comparison(op) || op == BinaryOp::logical_and ||
+      op == BinaryOp::logical_or) {
+    return {};
+  }
+  for (const Operand* operand : {&a, &b}) {
+    if (!operand->is_scalar() && !is_floating(operand->tensor().dtype())) return {};
+  }
   return [op, a, b, out](const Tensor& g, autodiff::NeedsMask mask) -> autodiff::Gradients {
     // Which of a and b want a gradient: the mask counts tensor operands only.
     const bool want_a = !a.is_scalar() && autodiff::needs(mask, 0);
@@ -91,7 +100,9 @@ BackwardFunction binary_backward(BinaryOp op, const Operand& a, const Operand& b
   };
 }
 
-BackwardFunction unary_backward(UnaryOp op, const Tensor& x, const Tensor& out, double param) {
+BackwardFunction unary_gradient(const Tensor& out, UnaryOp op, const char*, const Tensor& x,
+                                double param) {
+  if (op == UnaryOp::logical_not) return {};
   return [op, x, out, param](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     switch (op) {
       case UnaryOp::negative: return {negative(g)};
@@ -118,16 +129,25 @@ BackwardFunction unary_backward(UnaryOp op, const Tensor& x, const Tensor& out, 
   };
 }
 
-BackwardFunction where_backward(const Tensor& cond, const Operand& x, const Operand& y) {
+BackwardFunction where_gradient(const Tensor&, const Tensor& cond, const Operand& x,
+                                const Operand& y) {
   return [cond, x, y](const Tensor& g, autodiff::NeedsMask mask) -> autodiff::Gradients {
-    const bool want_x = !x.is_scalar() && autodiff::needs(mask, 0);
-    const bool want_y = !y.is_scalar() && autodiff::needs(mask, x.is_scalar() ? 0 : 1);
-    return for_tensors(x, y, want_x ? std::optional(where(cond, g, 0)) : std::nullopt,
-                       want_y ? std::optional(where(cond, 0, g)) : std::nullopt);
+    // Input 0 is cond (no gradient), then the tensor operands among x and y.
+    const bool want_x = !x.is_scalar() && autodiff::needs(mask, 1);
+    const bool want_y = !y.is_scalar() && autodiff::needs(mask, x.is_scalar() ? 1 : 2);
+    autodiff::Gradients grads{std::nullopt};
+    const autodiff::Gradients operands =
+        for_tensors(x, y, want_x ? std::optional(where(cond, g, 0)) : std::nullopt,
+                    want_y ? std::optional(where(cond, 0, g)) : std::nullopt);
+    grads.insert(grads.end(), operands.begin(), operands.end());
+    return grads;
   };
 }
 
-BackwardFunction cast_backward(DType input_dtype) {
+BackwardFunction cast_gradient(const Tensor&, const Tensor& x, DType dtype) {
+  // Casts from integers or bool carry no gradient, and a cast to x's own dtype is x itself.
+  const DType input_dtype = x.dtype();
+  if (!is_floating(input_dtype) || input_dtype == dtype) return {};
   return [input_dtype](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     return {ember::cast(g, input_dtype)};
   };

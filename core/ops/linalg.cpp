@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
 #include "core/ops/op_support.h"
 #include "core/ops/creation.h"
 #include "core/ops/shape.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 
@@ -16,6 +16,62 @@ namespace {
 
 std::vector<std::int64_t> leading(const Shape& s, int drop) {
   return std::vector<std::int64_t>(s.dims().begin(), s.dims().end() - drop);
+}
+
+// The product's sizes for a and b of rank >= 2 (after the checks of matmul).
+struct ProductShape {
+  std::int64_t m = 0, n = 0, k = 0, kb = 0;
+  Shape batch_a, batch_b;
+};
+
+ProductShape product_shape(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
+  const bool ta = options.transpose_a, tb = options.transpose_b;
+  ProductShape p;
+  p.m = ta ? a.shape(-1) : a.shape(-2);
+  p.k = ta ? a.shape(-2) : a.shape(-1);
+  p.kb = tb ? b.shape(-1) : b.shape(-2);
+  p.n = tb ? b.shape(-2) : b.shape(-1);
+  p.batch_a = Shape(leading(a.shape(), 2));
+  p.batch_b = Shape(leading(b.shape(), 2));
+  return p;
+}
+
+// A single matrix (batch of one) is reused for every matrix of the other operand (stride 0).
+bool reused(const Shape& own_batch, std::int64_t batch_count) {
+  return own_batch.num_elements() == 1 && batch_count != 1;
+}
+
+// The product of operands of rank >= 2 whose batches are equal, or one of them a single matrix.
+Tensor matmul_forward(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
+  const ProductShape p = product_shape(a, b, options);
+  const Shape batch = broadcast_shapes(p.batch_a, p.batch_b, "matmul (batch dimensions)");
+  const std::int64_t batch_count = batch.num_elements();
+  std::vector<std::int64_t> out_dims = batch.dims();
+  out_dims.push_back(p.m);
+  out_dims.push_back(p.n);
+  if (p.k == 0) return zeros(Shape(out_dims), a.dtype()).to(a.device());
+  Tensor out = detail::empty(Shape(out_dims), a.dtype(), a.device());
+  if (out.size() == 0) return out;
+  GemmArgs args;
+  args.stride_a = reused(p.batch_a, batch_count) ? 0 : a.shape(-2) * a.shape(-1);
+  args.stride_b = reused(p.batch_b, batch_count) ? 0 : b.shape(-2) * b.shape(-1);
+  args.dtype = a.dtype();
+  args.transpose_a = options.transpose_a;
+  args.transpose_b = options.transpose_b;
+  args.m = p.m;
+  args.n = p.n;
+  args.k = p.k;
+  args.batch = batch_count;
+  args.a = a.raw_data();
+  args.lda = a.shape(-1);
+  args.b = b.raw_data();
+  args.ldb = b.shape(-1);
+  args.c = detail::mutable_data(out);
+  args.ldc = p.n;
+  args.stride_c = p.m * p.n;
+  args.allow_tf32 = config::tf32_enabled();
+  detail::backend_of(out).gemm(args);
+  return out;
 }
 
 }  // namespace
@@ -35,32 +91,34 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
   const bool a_vector = a_in.rank() == 1, b_vector = b_in.rank() == 1;
   const Tensor a = a_vector ? reshape(a_in, {1, a_in.shape(0)}) : a_in;
   const Tensor b = b_vector ? reshape(b_in, {b_in.shape(0), 1}) : b_in;
-  const bool ta = options.transpose_a && !a_vector, tb = options.transpose_b && !b_vector;
-  const std::int64_t m = ta ? a.shape(-1) : a.shape(-2), k = ta ? a.shape(-2) : a.shape(-1);
-  const std::int64_t kb = tb ? b.shape(-1) : b.shape(-2), n = tb ? b.shape(-2) : b.shape(-1);
-  if (k != kb) {
+  const MatmulOptions matrix_options{.transpose_a = options.transpose_a && !a_vector,
+                                     .transpose_b = options.transpose_b && !b_vector};
+  const ProductShape p = product_shape(a, b, matrix_options);
+  if (p.k != p.kb) {
     throw ShapeError(cat("matmul: inner dimensions differ: ", a_in.shape(), " x ", b_in.shape(),
-                         ta || tb ? " (after the requested transposes)" : "", ": ", k, " vs ", kb));
+                         matrix_options.transpose_a || matrix_options.transpose_b
+                             ? " (after the requested transposes)"
+                             : "",
+                         ": ", p.k, " vs ", p.kb));
   }
-  const Shape batch_a(leading(a.shape(), 2)), batch_b(leading(b.shape(), 2));
-  const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul (batch dimensions)");
+  const Shape batch = broadcast_shapes(p.batch_a, p.batch_b, "matmul (batch dimensions)");
   // The reshapes of vectors and the broadcasts of batches are ops of their own, done before the
-  // product itself, so that tapes and traces see them: nothing the gradient needs stays hidden
-  // inside this op (see core/trace.h).
+  // product itself, so that tapes and traces see them: the product's gradient needs only its
+  // own operands (see core/ops/run_op.h).
   if (a_vector || b_vector) {
-    const Tensor out = matmul(a, b, {.transpose_a = ta, .transpose_b = tb});
+    const Tensor out = matmul(a, b, matrix_options);
     std::vector<std::int64_t> dims = batch.dims();
-    if (!a_vector) dims.push_back(m);
-    if (!b_vector) dims.push_back(n);
+    if (!a_vector) dims.push_back(p.m);
+    if (!b_vector) dims.push_back(p.n);
     return reshape(out, Shape(dims));
   }
-  const std::int64_t batch_count = batch.num_elements();
   // A batch that matches the result walks its matrices; a single matrix is reused (stride 0);
   // anything else is broadcast into a new tensor first.
+  const std::int64_t batch_count = batch.num_elements();
   auto needs_broadcast = [&](const Shape& own_batch) {
-    return !(own_batch.num_elements() == 1 && batch_count != 1) && own_batch != batch;
+    return !reused(own_batch, batch_count) && own_batch != batch;
   };
-  if (needs_broadcast(batch_a) || needs_broadcast(batch_b)) {
+  if (needs_broadcast(p.batch_a) || needs_broadcast(p.batch_b)) {
     auto full = [&](const Tensor& t, const Shape& own_batch) {
       if (!needs_broadcast(own_batch)) return t;
       std::vector<std::int64_t> dims = batch.dims();
@@ -68,40 +126,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
       dims.push_back(t.shape(-1));
       return broadcast_to(t, Shape(dims));
     };
-    return matmul(full(a, batch_a), full(b, batch_b), options);
+    return matmul(full(a, p.batch_a), full(b, p.batch_b), options);
   }
-  EMBER_TRACE_OP("matmul", matmul, a_in, b_in, options);
-  GemmArgs args;
-  const bool reuse_a = batch_a.num_elements() == 1 && batch_count != 1;
-  const bool reuse_b = batch_b.num_elements() == 1 && batch_count != 1;
-  args.stride_a = reuse_a ? 0 : a.shape(-2) * a.shape(-1);
-  args.stride_b = reuse_b ? 0 : b.shape(-2) * b.shape(-1);
-
-  std::vector<std::int64_t> out_dims = batch.dims();
-  out_dims.push_back(m);
-  out_dims.push_back(n);
-  Tensor out = (k == 0) ? zeros(Shape(out_dims), a.dtype()).to(a.device())
-                        : detail::empty(Shape(out_dims), a.dtype(), a.device());
-  if (out.size() > 0 && k > 0) {
-    args.dtype = a.dtype();
-    args.transpose_a = ta;
-    args.transpose_b = tb;
-    args.m = m;
-    args.n = n;
-    args.k = k;
-    args.batch = batch_count;
-    args.a = a.raw_data();
-    args.lda = a.shape(-1);
-    args.b = b.raw_data();
-    args.ldb = b.shape(-1);
-    args.c = detail::mutable_data(out);
-    args.ldc = n;
-    args.stride_c = m * n;
-    args.allow_tf32 = config::tf32_enabled();
-    detail::backend_of(out).gemm(args);
-  }
-  autodiff::maybe_record("matmul", {&a, &b}, out, [&] { return grad::matmul_backward(a, b, ta, tb); });
-  return out;
+  return detail::run_op("matmul", matmul_forward, grad::matmul_gradient, a, b, options);
 }
 
 Tensor tensordot(const Tensor& a, const Tensor& b, int axes) {

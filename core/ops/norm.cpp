@@ -1,5 +1,5 @@
 // Batch normalization (training mode through the backend's fused primitive, inference mode as a
-// formula of ops), bias_add and dropout.
+// formula of ops) and dropout.
 #include <cmath>
 #include <limits>
 
@@ -7,10 +7,10 @@
 #include "core/error.h"
 #include "core/autodiff/gradients.h"
 #include "core/ops/op_support.h"
-#include "core/ops/conv.h"
+#include "core/ops/norm.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -36,9 +36,11 @@ BatchNormArgs batch_norm_args(const Tensor& x, double epsilon) {
 
 namespace detail {
 
-BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& scale,
-                                       const Tensor& mean, const Tensor& inv_std, double epsilon) {
-  EMBER_TRACE_OP("batch_norm_backward", batch_norm_backward, x, dy, scale, mean, inv_std, epsilon);
+namespace {
+
+BatchNormGradients batch_norm_backward_forward(const Tensor& x, const Tensor& dy, const Tensor& scale,
+                                               const Tensor& mean, const Tensor& inv_std,
+                                               double epsilon) {
   const BatchNormArgs a = batch_norm_args(x, epsilon);
   BatchNormGradients g{empty(x.shape(), x.dtype(), x.device()),
                        empty(scale.shape(), x.dtype(), x.device()),
@@ -54,11 +56,20 @@ BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const 
   return g;
 }
 
+}  // namespace
+
+BatchNormGradients batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& scale,
+                                       const Tensor& mean, const Tensor& inv_std, double epsilon) {
+  return run_op("batch_norm_backward", batch_norm_backward_forward, no_gradient, x, dy, scale, mean,
+                inv_std, epsilon);
+}
+
 }  // namespace detail
 
-FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, const Tensor& offset,
-                                      double epsilon) {
-  EMBER_TRACE_OP("fused_batch_norm", fused_batch_norm, x, scale, offset, epsilon);
+namespace {
+
+FusedBatchNormResult fused_batch_norm_forward(const Tensor& x, const Tensor& scale,
+                                              const Tensor& offset, double epsilon) {
   constexpr const char* op = "fused_batch_norm";
   detail::check_image_operands(op, x, {&scale, &offset});
   if (x.rank() < 1)
@@ -71,7 +82,7 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
   const BatchNormArgs a = batch_norm_args(x, epsilon);
   // x: (..., C)  scale, offset: (C,)  ->  y: (..., C); mean, variance, inv_std: (C,)
   FusedBatchNormResult r{detail::empty(x.shape(), x.dtype(), x.device()), {}, {}};
-  Tensor inv_std;  // the backend writes it; the gradient recomputes it from the variance (trace.h)
+  Tensor inv_std;  // the backend writes it; the gradient recomputes it from the variance
   if (a.rows > 0 && a.channels > 0) {
     r.mean = detail::empty({channels}, x.dtype(), x.device());
     r.variance = detail::empty({channels}, x.dtype(), x.device());
@@ -87,14 +98,15 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
     r.variance = detail::full({channels}, x.dtype(), x.device(), nan);
     inv_std = detail::full({channels}, x.dtype(), x.device(), nan);
   }
-  autodiff::maybe_record(op, {&x, &scale, &offset}, r.y, [&] {
-    return grad::fused_batch_norm_backward(x, scale, r.mean, r.variance, epsilon);
-  });
-  autodiff::maybe_record("fused_batch_norm_mean", {&x}, r.mean,
-                         [&] { return grad::batch_mean_backward(x); });
-  autodiff::maybe_record("fused_batch_norm_variance", {&x}, r.variance,
-                         [&] { return grad::batch_variance_backward(x); });
   return r;
+}
+
+}  // namespace
+
+FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, const Tensor& offset,
+                                      double epsilon) {
+  return detail::run_op("fused_batch_norm", fused_batch_norm_forward, grad::fused_batch_norm_gradient,
+                        x, scale, offset, epsilon);
 }
 
 Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance,
@@ -111,20 +123,6 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
   if (scale) inv = inv * *scale;
   const Tensor shift = offset ? *offset - mean * inv : negative(mean * inv);
   return x * inv + shift;
-}
-
-Tensor bias_add(const Tensor& x, const Tensor& bias) {
-  constexpr const char* op = "bias_add";
-  detail::check_defined(x, op);
-  detail::check_defined(bias, op);
-  detail::check_same_device(op, x, bias);
-  detail::check_same_dtype(op, x, bias);
-  if (x.rank() < 2) throw ShapeError(cat(op, ": expected x of rank >= 2, got shape ", x.shape()));
-  if (bias.rank() != 1 || bias.shape(0) != x.shape(-1)) {
-    throw ShapeError(cat(op, ": expected bias of shape (", x.shape(-1),
-                         ",) (x's last dimension), got ", bias.shape(), " for x ", x.shape()));
-  }
-  return x + bias;
 }
 
 Tensor dropout(const Tensor& x, double rate, std::optional<random::Generator> generator) {

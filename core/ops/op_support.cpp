@@ -1,8 +1,38 @@
 #include "core/ops/op_support.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace ember::detail {
+
+std::vector<int> reduced_axes(const Axes& axes, int rank, const char* op) {
+  std::vector<int> out;
+  if (axes.all()) {
+    for (int i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (std::int64_t a : axes.list()) out.push_back(normalize_axis(a, rank, op));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<int> resolved_permutation(int rank, const std::optional<std::vector<std::int64_t>>& perm_in,
+                                      const char* op) {
+  std::vector<int> perm(rank);
+  if (!perm_in) {
+    for (int i = 0; i < rank; ++i) perm[i] = rank - 1 - i;
+    return perm;
+  }
+  std::vector<bool> seen(rank, false);
+  for (int i = 0; i < rank; ++i) {
+    perm[i] = normalize_axis((*perm_in)[i], rank, op);
+    if (seen[perm[i]]) throw ShapeError(cat(op, ": axis ", perm[i], " repeats in perm"));
+    seen[perm[i]] = true;
+  }
+  return perm;
+}
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype()) {

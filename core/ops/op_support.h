@@ -2,9 +2,11 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <vector>
 
 #include "core/backend/kernel_types.h"
+#include "core/ops/reduce.h"
 #include "core/tensor.h"
 #include "core/tensor_impl.h"
 
@@ -19,6 +21,16 @@ void check_floating(const char* op, const Tensor& x);
 /// Throws DTypeError unless x's dtype is one of `allowed`.
 void check_dtype_in(const char* op, const Tensor& x, std::initializer_list<DType> allowed,
                     const char* what);
+
+/// The sorted, de-duplicated axes a reduction over `axes` of a rank-`rank` tensor reduces (all of
+/// them when `axes` says so); throws ShapeError naming `op` for an axis out of range.
+std::vector<int> reduced_axes(const Axes& axes, int rank, const char* op);
+
+/// transpose's permutation of a rank-`rank` tensor: `perm` with negative axes resolved, or the
+/// reversed axes when absent; throws ShapeError naming `op` for a repeated or out-of-range axis.
+/// (The caller checks that `perm` has `rank` entries.)
+std::vector<int> resolved_permutation(int rank, const std::optional<std::vector<std::int64_t>>& perm,
+                                      const char* op);
 
 /// The layout that reads a tensor of shape `in` as if it had the (broadcast) shape `out`:
 /// broadcast axes get stride 0.
@@ -44,13 +56,6 @@ struct IndexRegion {
   Shape shape;
 };
 IndexRegion resolve_index(const Shape& shape, const std::vector<Index>& entries);
-
-/// The gradient of x.index(entries): `g` placed in the selected region of zeros of `shape`.
-/// Differentiable (its gradient is an index again).
-Tensor index_backward(const Tensor& g, const Shape& shape, const std::vector<Index>& entries);
-/// The gradient of gather(x, indices, axis): `g` summed into zeros of x's `shape` at the
-/// gathered positions (repeated indices add up). Differentiable (its gradient is a gather).
-Tensor gather_backward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape);
 
 /// Writable data of `t`, after replacing `t` by a copy when its storage is shared with any other
 /// handle or view (copy-on-write, so values others hold never change).

@@ -8,11 +8,12 @@
 #include "core/error.h"
 #include "core/autodiff/gradients.h"
 #include "core/ops/op_support.h"
-#include "core/ops/conv.h"
+#include "core/ops/pool.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
+#include "core/ops/index.h"
 #include "core/ops/shape.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -29,27 +30,16 @@ Tensor pool_forward(PoolMode mode, const char* op, const Tensor& x, const Pool2D
   return y;
 }
 
-}  // namespace
-
-Tensor max_pool2d(const Tensor& x, const Pool2DOptions& options) {
-  EMBER_TRACE_OP("max_pool2d", max_pool2d, x, options);
-  const Tensor y = pool_forward(PoolMode::max, "max_pool2d", x, options);
-  autodiff::maybe_record("max_pool2d", {&x}, y,
-                         [&] { return grad::max_pool2d_backward_rule(x, y, options); });
-  return y;
+Tensor max_pool2d_forward(const Tensor& x, const Pool2DOptions& options) {
+  return pool_forward(PoolMode::max, "max_pool2d", x, options);
 }
 
-Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& options) {
-  EMBER_TRACE_OP("avg_pool2d", avg_pool2d, x, options);
-  const Tensor y = pool_forward(PoolMode::average, "avg_pool2d", x, options);
-  autodiff::maybe_record("avg_pool2d", {&x}, y,
-                         [&] { return grad::avg_pool2d_backward_rule(x.shape(), options); });
-  return y;
+Tensor avg_pool2d_forward(const Tensor& x, const Pool2DOptions& options) {
+  return pool_forward(PoolMode::average, "avg_pool2d", x, options);
 }
 
-Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
-                           const Pool2DOptions& options) {
-  EMBER_TRACE_OP("max_pool2d_backward", max_pool2d_backward, x, y, dy, options);
+Tensor max_pool2d_backward_forward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                                   const Pool2DOptions& options) {
   constexpr const char* op = "max_pool2d_backward";
   detail::check_image_operands(op, x, {&y, &dy});
   check_rank4(op, x, "x");
@@ -63,14 +53,11 @@ Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
     detail::backend_of(dx).pool2d_backward(a, x.raw_data(), y.raw_data(), dy.raw_data(),
                                            detail::mutable_data(dx));
   }
-  autodiff::maybe_record(op, {&x, &y, &dy}, dx,
-                         [] { return grad::max_pool2d_second_order_rule(); });
   return dx;
 }
 
-Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
-                           const Pool2DOptions& options) {
-  EMBER_TRACE_OP("avg_pool2d_backward", avg_pool2d_backward, input_shape, dy, options);
+Tensor avg_pool2d_backward_forward(const Shape& input_shape, const Tensor& dy,
+                                   const Pool2DOptions& options) {
   constexpr const char* op = "avg_pool2d_backward";
   detail::check_image_operands(op, dy, {});
   if (input_shape.rank() != 4)
@@ -83,9 +70,28 @@ Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
     detail::backend_of(dx).pool2d_backward(a, nullptr, nullptr, dy.raw_data(),
                                            detail::mutable_data(dx));
   }
-  autodiff::maybe_record(op, {&dy}, dx,
-                         [&] { return grad::avg_pool2d_second_order_rule(options); });
   return dx;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, const Pool2DOptions& options) {
+  return detail::run_op("max_pool2d", max_pool2d_forward, grad::max_pool2d_gradient, x, options);
+}
+
+Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& options) {
+  return detail::run_op("avg_pool2d", avg_pool2d_forward, grad::avg_pool2d_gradient, x, options);
+}
+
+Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                           const Pool2DOptions& options) {
+  return detail::run_op("max_pool2d_backward", max_pool2d_backward_forward,
+                        grad::max_pool2d_backward_gradient, x, y, dy, options);
+}
+
+Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy, const Pool2DOptions& options) {
+  return detail::run_op("avg_pool2d_backward", avg_pool2d_backward_forward,
+                        grad::avg_pool2d_backward_gradient, input_shape, dy, options);
 }
 
 Tensor global_average_pool2d(const Tensor& x, bool keepdims) {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
 #include "core/ops/op_support.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -23,27 +23,13 @@ const char* reduce_name(ReduceOp op) {
   return "reduce";
 }
 
-// The sorted, de-duplicated axes to reduce (all of them when `axes` says so).
-std::vector<int> resolve_axes(const Axes& axes, int rank, const char* op) {
-  std::vector<int> out;
-  if (axes.all()) {
-    for (int i = 0; i < rank; ++i) out.push_back(i);
-    return out;
-  }
-  for (std::int64_t a : axes.list()) out.push_back(normalize_axis(a, rank, op));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 std::int64_t product(const std::vector<std::int64_t>& dims, int begin, int end) {
   std::int64_t p = 1;
   for (int i = begin; i < end; ++i) p *= dims[i];
   return p;
 }
 
-Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
-  EMBER_TRACE_OP("reduce", reduce, op, x, axes, keepdims);
+Tensor reduce_forward(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
   const char* name = reduce_name(op);
   detail::check_defined(x, name);
   if (op == ReduceOp::any || op == ReduceOp::all) {
@@ -52,7 +38,7 @@ Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
     throw DTypeError(cat(name, ": bool tensors are not numbers; cast to a numeric dtype or use ",
                          "reduce_any/reduce_all"));
   }
-  const std::vector<int> reduced = resolve_axes(axes, x.rank(), name);
+  const std::vector<int> reduced = detail::reduced_axes(axes, x.rank(), name);
   std::vector<std::int64_t> result_dims;
   std::int64_t reduced_count = 1;
   for (int i = 0; i < x.rank(); ++i) {
@@ -84,13 +70,14 @@ Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
     current = next;
     i = j + 1;
   }
-  Tensor out = detail::view(current, Shape(result_dims));
-  autodiff::maybe_record(name, {&x}, out, [&] { return grad::reduce_backward(op, x, out, reduced); });
-  return out;
+  return detail::view(current, Shape(result_dims));
 }
 
-Tensor arg_reduce(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
-  EMBER_TRACE_OP("arg_reduce", arg_reduce, op, x, axis);
+Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
+  return detail::run_op(reduce_name(op), reduce_forward, grad::reduce_gradient, op, x, axes, keepdims);
+}
+
+Tensor arg_reduce_forward(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
   const char* name = op == ArgReduceOp::argmax ? "argmax" : "argmin";
   detail::check_defined(x, name);
   if (x.dtype() == DType::bool_) {
@@ -113,6 +100,11 @@ Tensor arg_reduce(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
                                        product(dims, a + 1, x.rank()));
   }
   return out;
+}
+
+Tensor arg_reduce(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
+  return detail::run_op(op == ArgReduceOp::argmax ? "argmax" : "argmin", arg_reduce_forward,
+                        detail::no_gradient, op, x, axis);
 }
 
 }  // namespace

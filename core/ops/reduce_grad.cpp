@@ -1,7 +1,8 @@
-// Gradient rules of reductions and softmax.
+// Gradient rules of the reductions.
 #include "core/error.h"
 #include "core/autodiff/gradients.h"
 #include "core/ops/creation.h"
+#include "core/ops/op_support.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
 #include "core/ops/shape.h"
@@ -18,7 +19,10 @@ Shape kept_shape(const Shape& x, const std::vector<int>& axes) {
 
 }  // namespace
 
-BackwardFunction reduce_backward(ReduceOp op, const Tensor& x, const Tensor& out, std::vector<int> axes) {
+BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x, const Axes& axes_in,
+                                 bool) {
+  if (op == ReduceOp::any || op == ReduceOp::all) return {};
+  const std::vector<int> axes = detail::reduced_axes(axes_in, x.rank(), "reduce");
   return [op, x, out, axes](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     const Shape kept = kept_shape(x.shape(), axes);
     const Tensor g_kept = reshape(g, kept);
@@ -51,13 +55,6 @@ BackwardFunction reduce_backward(ReduceOp op, const Tensor& x, const Tensor& out
       default: break;
     }
     internal_error(__FILE__, __LINE__, "reduction without a gradient was recorded");
-  };
-}
-
-BackwardFunction softmax_backward(bool log, const Tensor& out, int axis) {
-  return [log, out, axis](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
-    if (log) return {g - exp(out) * reduce_sum(g, axis, true)};
-    return {(g - reduce_sum(g * out, axis, true)) * out};
   };
 }
 

@@ -1,4 +1,3 @@
-#include "core/function/trace.h"
 #include "core/ops/shape.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "core/ops/op_support.h"
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/run_op.h"
 
 namespace ember {
 namespace {
@@ -27,10 +27,7 @@ StridedLayout permuted_layout(const Shape& shape, const std::vector<int>& perm) 
   return layout;
 }
 
-}  // namespace
-
-Tensor reshape(const Tensor& x, const Shape& shape) {
-  EMBER_TRACE_OP("reshape", reshape, x, shape);
+Tensor reshape_forward(const Tensor& x, const Shape& shape) {
   check_defined(x, "reshape");
   std::vector<std::int64_t> dims = shape.dims();
   int inferred = -1;
@@ -60,40 +57,25 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   if (static_cast<int>(dims.size()) > kMaxRank) {
     throw ShapeError(cat("reshape: rank ", dims.size(), " exceeds the maximum rank ", kMaxRank));
   }
-  Tensor out = detail::view(x, Shape(dims));
-  autodiff::maybe_record("reshape", {&x}, out, [&] { return grad::reshape_backward(x.shape()); });
-  return out;
+  return detail::view(x, Shape(dims));
 }
 
-Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm_in) {
-  EMBER_TRACE_OP("transpose", transpose, x, perm_in);
+Tensor transpose_forward(const Tensor& x, const std::optional<std::vector<std::int64_t>>& perm_in) {
   check_defined(x, "transpose");
-  const int rank = x.rank();
-  std::vector<int> perm(rank);
-  if (perm_in) {
-    if (static_cast<int>(perm_in->size()) != rank) {
-      throw ShapeError(cat("transpose: perm has ", perm_in->size(), " entries but the tensor has ",
-                           "rank ", rank, " (shape ", x.shape(), ")"));
-    }
-    std::vector<bool> seen(rank, false);
-    for (int i = 0; i < rank; ++i) {
-      perm[i] = normalize_axis((*perm_in)[i], rank, "transpose");
-      if (seen[perm[i]]) throw ShapeError(cat("transpose: axis ", perm[i], " repeats in perm"));
-      seen[perm[i]] = true;
-    }
-  } else {
-    for (int i = 0; i < rank; ++i) perm[i] = rank - 1 - i;
+  if (perm_in && static_cast<int>(perm_in->size()) != x.rank()) {
+    throw ShapeError(cat("transpose: perm has ", perm_in->size(), " entries but the tensor has ",
+                         "rank ", x.rank(), " (shape ", x.shape(), ")"));
   }
+  const std::vector<int> perm = detail::resolved_permutation(x.rank(), perm_in, "transpose");
+  const int rank = x.rank();
   StridedLayout src = permuted_layout(x.shape(), perm);
   std::vector<std::int64_t> dims(src.shape, src.shape + rank);
   Tensor out = detail::empty(Shape(dims), x.dtype(), x.device());
   detail::copy_region(x, 0, src, out, 0, detail::contiguous_layout(out.shape()));
-  autodiff::maybe_record("transpose", {&x}, out, [&] { return grad::transpose_backward(perm); });
   return out;
 }
 
-Tensor expand_dims(const Tensor& x, std::int64_t axis) {
-  EMBER_TRACE_OP("expand_dims", expand_dims, x, axis);
+Tensor expand_dims_forward(const Tensor& x, std::int64_t axis) {
   check_defined(x, "expand_dims");
   const int a = normalize_axis(axis, x.rank() + 1, "expand_dims");
   std::vector<std::int64_t> dims = x.shape().dims();
@@ -101,8 +83,7 @@ Tensor expand_dims(const Tensor& x, std::int64_t axis) {
   return reshape(x, Shape(dims));
 }
 
-Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
-  EMBER_TRACE_OP("squeeze", squeeze, x, axes);
+Tensor squeeze_forward(const Tensor& x, const std::optional<std::vector<std::int64_t>>& axes) {
   check_defined(x, "squeeze");
   std::vector<bool> drop(x.rank(), false);
   if (axes) {
@@ -124,8 +105,7 @@ Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
   return reshape(x, Shape(dims));
 }
 
-Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
-  EMBER_TRACE_OP("concat", concat, values, axis);
+Tensor concat_forward(const std::vector<Tensor>& values, std::int64_t axis) {
   if (values.empty()) throw ShapeError("concat: expected at least one tensor, got none");
   for (const Tensor& v : values) check_defined(v, "concat");
   const Tensor& first = values.front();
@@ -150,23 +130,17 @@ Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
   Tensor out = detail::empty(Shape(dims), first.dtype(), first.device());
   const auto out_strides = contiguous_strides(out.shape());
   std::int64_t position = 0;
-  std::vector<const Tensor*> inputs;
-  std::vector<std::int64_t> sizes;
   for (const Tensor& v : values) {
-    inputs.push_back(&v);
-    sizes.push_back(v.shape(a));
     StridedLayout dst = detail::contiguous_layout(v.shape());
     for (int d = 0; d < v.rank(); ++d) dst.strides[d] = out_strides[d];
     detail::copy_region(v, 0, detail::contiguous_layout(v.shape()), out,
                         position * out_strides[a], dst);
     position += v.shape(a);
   }
-  autodiff::maybe_record("concat", inputs, out, [&] { return grad::concat_backward(sizes, a); });
   return out;
 }
 
-Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
-  EMBER_TRACE_OP("stack", stack, values, axis);
+Tensor stack_forward(const std::vector<Tensor>& values, std::int64_t axis) {
   if (values.empty()) throw ShapeError("stack: expected at least one tensor, got none");
   std::vector<Tensor> expanded;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -181,8 +155,7 @@ Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
   return concat(expanded, axis < 0 ? axis + values[0].rank() + 1 : axis);
 }
 
-std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) {
-  EMBER_TRACE_OP("split", split, x, num, axis);
+std::vector<Tensor> split_evenly_forward(const Tensor& x, std::int64_t num, std::int64_t axis) {
   check_defined(x, "split");
   const int a = normalize_axis(axis, x.rank(), "split");
   if (num <= 0 || x.shape(a) % num != 0) {
@@ -192,9 +165,8 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) 
   return split(x, std::vector<std::int64_t>(num, x.shape(a) / num), axis);
 }
 
-std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes_in,
-                          std::int64_t axis) {
-  EMBER_TRACE_OP("split", split, x, sizes_in, axis);
+std::vector<Tensor> split_sizes_forward(const Tensor& x, const std::vector<std::int64_t>& sizes_in,
+                                        std::int64_t axis) {
   check_defined(x, "split");
   const int a = normalize_axis(axis, x.rank(), "split");
   std::vector<std::int64_t> sizes = sizes_in;
@@ -227,8 +199,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& size
   return parts;
 }
 
-Tensor broadcast_to(const Tensor& x, const Shape& shape) {
-  EMBER_TRACE_OP("broadcast_to", broadcast_to, x, shape);
+Tensor broadcast_to_forward(const Tensor& x, const Shape& shape) {
   check_defined(x, "broadcast_to");
   const Shape target = broadcast_shapes(x.shape(), shape, "broadcast_to");
   if (target != shape) {
@@ -238,12 +209,10 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   Tensor out = detail::empty(target, x.dtype(), x.device());
   detail::copy_region(x, 0, detail::broadcast_layout(x.shape(), target), out, 0,
                       detail::contiguous_layout(target));
-  autodiff::maybe_record("broadcast_to", {&x}, out, [&] { return grad::broadcast_to_backward(x.shape()); });
   return out;
 }
 
-Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
-  EMBER_TRACE_OP("tile", tile, x, multiples);
+Tensor tile_forward(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   check_defined(x, "tile");
   if (static_cast<int>(multiples.size()) != x.rank()) {
     throw ShapeError(cat("tile: multiples has ", multiples.size(), " entries but the tensor has ",
@@ -263,9 +232,8 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
   return reshape(broadcast_to(reshape(x, Shape(spread)), Shape(tiled)), Shape(result));
 }
 
-Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& paddings,
-           const Scalar& constant_value) {
-  EMBER_TRACE_OP("pad", pad, x, paddings, constant_value);
+Tensor pad_forward(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& paddings,
+                   const Scalar& constant_value) {
   check_defined(x, "pad");
   if (static_cast<int>(paddings.size()) != x.rank()) {
     throw ShapeError(cat("pad: paddings has ", paddings.size(), " rows but the tensor has rank ",
@@ -288,84 +256,55 @@ Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& padd
     offset += paddings[i][0] * strides[i];
   }
   detail::copy_region(x, 0, detail::contiguous_layout(x.shape()), out, offset, dst);
-  autodiff::maybe_record("pad", {&x}, out, [&] { return grad::pad_backward(x.shape(), paddings); });
   return out;
 }
 
-Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
-  EMBER_TRACE_OP("gather", gather, x, indices, axis);
-  check_defined(x, "gather");
-  check_defined(indices, "gather");
-  detail::check_same_device("gather", x, indices);
-  detail::check_dtype_in("gather", indices, {DType::int32, DType::int64}, "int32 or int64 indices");
-  if (x.rank() == 0) throw ShapeError("gather: cannot gather from a scalar");
-  const int a = normalize_axis(axis, x.rank(), "gather");
-  const std::int64_t axis_size = x.shape(a);
-  if (indices.device().is_cpu()) {
-    // On the host the check is free; on a GPU it would need a synchronisation (see Backend).
-    const Tensor idx = cast(indices, DType::int64);
-    const auto* p = idx.data<std::int64_t>();
-    for (std::int64_t i = 0; i < idx.size(); ++i) {
-      if (p[i] < 0 || p[i] >= axis_size) {
-        throw IndexError(cat("gather: index ", p[i], " (position ", i, ") is out of range for ",
-                             "axis ", axis, " of size ", axis_size, " (shape ", x.shape(), ")"));
-      }
-    }
-  }
-  std::vector<std::int64_t> dims(x.shape().dims().begin(), x.shape().dims().begin() + a);
-  dims.insert(dims.end(), indices.shape().dims().begin(), indices.shape().dims().end());
-  dims.insert(dims.end(), x.shape().dims().begin() + a + 1, x.shape().dims().end());
-  if (static_cast<int>(dims.size()) > kMaxRank) {
-    throw ShapeError(cat("gather: the result would have rank ", dims.size(), " > ", kMaxRank));
-  }
-  Tensor out = detail::empty(Shape(dims), x.dtype(), x.device());
-  if (out.size() > 0) {
-    std::int64_t outer = 1, inner = 1;
-    for (int i = 0; i < a; ++i) outer *= x.shape(i);
-    for (int i = a + 1; i < x.rank(); ++i) inner *= x.shape(i);
-    detail::backend_of(out).gather(dtype_size(x.dtype()), x.raw_data(), outer, axis_size, inner,
-                                   indices.dtype(), indices.raw_data(), indices.size(),
-                                   detail::mutable_data(out));
-  }
-  autodiff::maybe_record("gather", {&x, &indices}, out,
-                         [&] { return grad::gather_backward(indices, a, x.shape()); });
-  return out;
-}
-
-Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis) {
-  check_defined(x, "gather");
-  const Tensor idx = detail::from_host(indices.data(), Shape{static_cast<std::int64_t>(indices.size())},
-                                       DType::int64, x.device());
-  return gather(x, idx, axis);
-}
-
-Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value,
-               const Scalar& off_value, std::int64_t axis, DType dtype) {
-  EMBER_TRACE_OP("one_hot", one_hot, indices, depth, on_value, off_value, axis, dtype);
-  check_defined(indices, "one_hot");
-  detail::check_dtype_in("one_hot", indices, {DType::int32, DType::int64, DType::uint8},
-                         "integer indices");
-  if (depth < 0) throw ShapeError(cat("one_hot: depth must be >= 0, got ", depth));
-  const int a = normalize_axis(axis, indices.rank() + 1, "one_hot");
-  // indices with a new axis at `a`, compared against 0..depth-1 laid along that axis.
-  std::vector<std::int64_t> depth_dims(indices.rank() + 1, 1);
-  depth_dims[a] = depth;
-  const Tensor positions = reshape(range(std::int64_t{0}, depth, std::int64_t{1}, DType::int64)
-                                       .to(indices.device()),
-                                   Shape(depth_dims));
-  const Tensor hot = equal(expand_dims(cast(indices, DType::int64), a), positions);
-  const Device device = indices.device();
-  const Tensor on = detail::full({}, dtype, device, on_value.as(dtype, "one_hot"));
-  const Tensor off = detail::full({}, dtype, device, off_value.as(dtype, "one_hot"));
-  return where(hot, on, off);
-}
-
-Tensor identity(const Tensor& x) {
-  EMBER_TRACE_OP("identity", identity, x);
+Tensor identity_forward(const Tensor& x) {
   check_defined(x, "identity");
-  Tensor out = detail::view(x, x.shape());
-  autodiff::maybe_record("identity", {&x}, out, [] { return grad::identity_backward(); });
-  return out;
+  return detail::view(x, x.shape());
+}
+
+}  // namespace
+
+using detail::no_gradient;
+using detail::run_op;
+
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  return run_op("reshape", reshape_forward, grad::reshape_gradient, x, shape);
+}
+Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm) {
+  return run_op("transpose", transpose_forward, grad::transpose_gradient, x, perm);
+}
+Tensor expand_dims(const Tensor& x, std::int64_t axis) {
+  return run_op("expand_dims", expand_dims_forward, no_gradient, x, axis);
+}
+Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
+  return run_op("squeeze", squeeze_forward, no_gradient, x, axes);
+}
+Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {
+  return run_op("concat", concat_forward, grad::concat_gradient, values, axis);
+}
+Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
+  return run_op("stack", stack_forward, no_gradient, values, axis);
+}
+std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) {
+  return run_op("split", split_evenly_forward, no_gradient, x, num, axis);
+}
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis) {
+  return run_op("split", split_sizes_forward, no_gradient, x, sizes, axis);
+}
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  return run_op("broadcast_to", broadcast_to_forward, grad::broadcast_to_gradient, x, shape);
+}
+Tensor tile(const Tensor& x, const std::vector<std::int64_t>& multiples) {
+  return run_op("tile", tile_forward, no_gradient, x, multiples);
+}
+Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& paddings,
+           const Scalar& constant_value) {
+  return run_op("pad", pad_forward, grad::pad_gradient, x, paddings, constant_value);
+}
+Tensor identity(const Tensor& x) {
+  return run_op("identity", identity_forward, grad::identity_gradient, x);
 }
 
 }  // namespace ember

@@ -1,5 +1,5 @@
-// Shape and indexing ops. reshape/expand_dims/squeeze share storage with their input (tensors
-// are immutable, so a view is a value); the others copy.
+// Shape ops. reshape/expand_dims/squeeze share storage with their input (tensors are immutable,
+// so a view is a value); the others copy. Indexing and gathering are in core/ops/index.h.
 #pragma once
 
 #include <array>
@@ -36,15 +36,6 @@ Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& padd
            const Scalar& constant_value = 0);
 /// Broadcasts to `shape` with NumPy's rules.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
-/// Entries of x at `indices` (int32/int64, any shape) along `axis`: the result's shape is
-/// x.shape[:axis] + indices.shape + x.shape[axis+1:]. Negative indices are out of range.
-Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis = 0);
-Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis = 0);
-/// One-hot encoding of integer indices: a new axis of `depth` entries (last by default) holding
-/// on_value at the index and off_value elsewhere; out-of-range indices give all off_value.
-Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value = 1.0f,
-               const Scalar& off_value = 0.0f, std::int64_t axis = -1, DType dtype = float32);
-
 /// An identical tensor (a new handle to the same value), like tf.identity.
 Tensor identity(const Tensor& x);
 

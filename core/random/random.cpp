@@ -6,9 +6,9 @@
 
 #include "core/error.h"
 #include "core/ops/op_support.h"
-#include "core/ops/shape.h"
+#include "core/ops/index.h"
 #include "core/random/philox.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember::random {
 namespace {
@@ -98,23 +98,32 @@ RandomArgs uniform_args(const UniformOptions& o) {
   return args;
 }
 
-}  // namespace
-
-Tensor normal(const Shape& shape, NormalOptions o) {
-  EMBER_TRACE_SOURCE("random.normal", normal, shape, o);
+Tensor normal_forward(const Shape& shape, const NormalOptions& o) {
   return generate("random::normal", shape, o.dtype, normal_args("random::normal", o, false),
                   generator().next());
 }
 
-Tensor truncated_normal(const Shape& shape, NormalOptions o) {
-  EMBER_TRACE_SOURCE("random.truncated_normal", truncated_normal, shape, o);
+Tensor truncated_normal_forward(const Shape& shape, const NormalOptions& o) {
   return generate("random::truncated_normal", shape, o.dtype,
                   normal_args("random::truncated_normal", o, true), generator().next());
 }
 
-Tensor uniform(const Shape& shape, UniformOptions o) {
-  EMBER_TRACE_SOURCE("random.uniform", uniform, shape, o);
+Tensor uniform_forward(const Shape& shape, const UniformOptions& o) {
   return generate("random::uniform", shape, o.dtype, uniform_args(o), generator().next());
+}
+
+}  // namespace
+
+Tensor normal(const Shape& shape, NormalOptions o) {
+  return detail::run_random_op("random.normal", normal_forward, shape, o);
+}
+
+Tensor truncated_normal(const Shape& shape, NormalOptions o) {
+  return detail::run_random_op("random.truncated_normal", truncated_normal_forward, shape, o);
+}
+
+Tensor uniform(const Shape& shape, UniformOptions o) {
+  return detail::run_random_op("random.uniform", uniform_forward, shape, o);
 }
 
 struct Generator::State {
@@ -136,36 +145,22 @@ std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t
 }  // namespace
 
 namespace {
-// The draws as free functions, for the trace hooks: a replay calls them on a copy of the
-// generator, and copies share the state, so every replay draws the next numbers.
-Tensor generator_normal(Generator g, const Shape& s, NormalOptions o) { return g.normal(s, o); }
-Tensor generator_truncated_normal(Generator g, const Shape& s, NormalOptions o) {
-  return g.truncated_normal(s, o);
-}
-Tensor generator_uniform(Generator g, const Shape& s, UniformOptions o) { return g.uniform(s, o); }
-}  // namespace
 
-Tensor Generator::normal(const Shape& shape, NormalOptions o) {
-  EMBER_TRACE_SOURCE("Generator.normal", generator_normal, *this, shape, o);
+// The draws of a generator, as functions of a copy of it (copies share the state, so every
+// replay of a traced graph draws the next numbers).
+Tensor generator_normal(const Generator& g, const Shape& shape, const NormalOptions& o) {
   return generate("Generator::normal", shape, o.dtype, normal_args("Generator::normal", o, false),
-                  next_of(state_->mutex, state_->seed, state_->calls));
+                  g.next_key_and_call());
 }
-
-Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
-  EMBER_TRACE_SOURCE("Generator.truncated_normal", generator_truncated_normal, *this, shape, o);
+Tensor generator_truncated_normal(const Generator& g, const Shape& shape, const NormalOptions& o) {
   return generate("Generator::truncated_normal", shape, o.dtype,
-                  normal_args("Generator::truncated_normal", o, true),
-                  next_of(state_->mutex, state_->seed, state_->calls));
+                  normal_args("Generator::truncated_normal", o, true), g.next_key_and_call());
+}
+Tensor generator_uniform(const Generator& g, const Shape& shape, const UniformOptions& o) {
+  return generate("Generator::uniform", shape, o.dtype, uniform_args(o), g.next_key_and_call());
 }
 
-Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
-  EMBER_TRACE_SOURCE("Generator.uniform", generator_uniform, *this, shape, o);
-  return generate("Generator::uniform", shape, o.dtype, uniform_args(o),
-                  next_of(state_->mutex, state_->seed, state_->calls));
-}
-
-Tensor shuffle(const Tensor& x) {
-  EMBER_TRACE_SOURCE("random.shuffle", shuffle, x);
+Tensor shuffle_forward(const Tensor& x) {
   detail::check_defined(x, "random::shuffle");
   if (x.rank() == 0) throw ShapeError("random::shuffle: cannot shuffle a scalar");
   const std::int64_t n = x.shape(0);
@@ -183,5 +178,25 @@ Tensor shuffle(const Tensor& x) {
   for (std::int64_t i = 0; i < n; ++i) order[i] = keyed[i].second;
   return gather(x, order, 0);
 }
+
+}  // namespace
+
+std::pair<std::uint64_t, std::uint64_t> Generator::next_key_and_call() const {
+  return next_of(state_->mutex, state_->seed, state_->calls);
+}
+
+Tensor Generator::normal(const Shape& shape, NormalOptions o) {
+  return detail::run_random_op("Generator.normal", generator_normal, *this, shape, o);
+}
+
+Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
+  return detail::run_random_op("Generator.truncated_normal", generator_truncated_normal, *this, shape, o);
+}
+
+Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
+  return detail::run_random_op("Generator.uniform", generator_uniform, *this, shape, o);
+}
+
+Tensor shuffle(const Tensor& x) { return detail::run_random_op("random.shuffle", shuffle_forward, x); }
 
 }  // namespace ember::random

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <optional>
 
 #include "core/tensor.h"
@@ -37,6 +38,8 @@ class Generator {
   Tensor truncated_normal(const Shape& shape, NormalOptions options = {});
   Tensor uniform(const Shape& shape, UniformOptions options = {});
   std::uint64_t seed() const;
+  /// The Philox key and call number of the next draw (each draw takes one call).
+  std::pair<std::uint64_t, std::uint64_t> next_key_and_call() const;
 
  private:
   struct State;

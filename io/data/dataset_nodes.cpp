@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "core/ops/index.h"
 #include "core/ops/shape.h"
 #include "core/tensor_impl.h"
 #include "io/data/dataset_pipeline.h"

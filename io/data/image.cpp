@@ -5,33 +5,30 @@
 
 #include <functional>
 
-#include "core/autodiff/autodiff.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/tensor_impl.h"
-#include "core/function/trace.h"
+#include "core/ops/run_op.h"
 
 namespace ember::image {
 
 namespace {
 
-/// Inside a graph function's trace, records an augmentation as a random op, so that every call
-/// of the function draws afresh (the draws happen on the host, out of the ops' sight).
-/// `augment(images, generator)` is the augmentation itself; the generator (if any) is copied,
-/// and copies share their state.
+/// Runs an augmentation as a random op, so that every call of a graph function draws afresh (the
+/// draws happen on the host, out of the ops' sight). `augment(images, generator)` is the
+/// augmentation itself; the generator (if any) is copied, and copies share their state.
 template <class F>
 Tensor traced_augmentation(const char* op, const Tensor& images, random::Generator* generator, F augment) {
   if (generator == nullptr) {
-    return std::move(*trace::traced_call(
-        op, trace::NodeKind::source, [augment](const Tensor& x) { return augment(x, nullptr); }, images));
+    return detail::run_random_op(op, [augment](const Tensor& x) { return augment(x, nullptr); }, images);
   }
-  return std::move(*trace::traced_call(
-      op, trace::NodeKind::source,
+  return detail::run_random_op(
+      op,
       [augment, shared = *generator](const Tensor& x) {
         random::Generator g = shared;
         return augment(x, &g);
       },
-      images));
+      images);
 }
 
 /// The images as a batch [N, H, W, C] (a single HWC image becomes a batch of one).

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/ops/conv.h"
+#include "core/ops/pool.h"
 #include "layers/engine/layer.h"
 
 namespace ember::layers {

@@ -1,0 +1,38 @@
+// The optimizer's update as an op: one fused step of a Keras optimizer's rule for one variable and
+// its slots (moments, accumulators), in place on the variable's device. optim/ computes the rule's
+// coefficients for the step (core/backend/optimizer_math.h says which is which) and calls this;
+// nothing above core/ touches a backend. Not recorded on tapes (an update is not differentiable).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/backend/kernel_types.h"
+#include "core/tensor.h"
+#include "core/variable.h"
+
+namespace ember {
+
+/// The numbers of one optimizer step, the same for every variable it updates.
+struct OptimizerStep {
+  OptimizerRule rule = OptimizerRule::sgd;
+  double learning_rate = 0;
+  /// Decoupled weight decay times the learning rate: the variable loses this fraction first.
+  double decay = 0;
+  std::array<double, 6> coefficients{0, 0, 0, 0, 0, 0};
+};
+
+/// Throws ShapeError, DTypeError or DeviceError naming `caller` and the variable unless `gradient`
+/// has the variable's shape, dtype and device (apply_optimizer_update checks it too; an optimizer
+/// checks every pair before it updates the first).
+void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, const char* caller);
+
+/// Updates `variable` and its `slots` (undefined tensors for the slots the rule has not) with
+/// `gradient`, which has the variable's shape, dtype and device. Elements whose gradient is NaN or
+/// infinite are left untouched, variable and slots, and counted into `nonfinite_count` (an int64
+/// scalar on the variable's device). The variable's old value, read before, keeps its values
+/// (copy-on-write), and so does any tensor sharing a slot's storage.
+void apply_optimizer_update(const OptimizerStep& step, Variable& variable, std::array<Tensor, 3>& slots,
+                            const Tensor& gradient, Tensor& nonfinite_count, const char* caller);
+
+}  // namespace ember
