@@ -242,7 +242,7 @@ class CudaBackend final : public Backend {
     launch_random(args, ctx_);
   }
 
-  // --- convolution and batch normalization through cuDNN, pooling in pooling.cu ----------------
+  // --- convolution and batch normalization through cuDNN, pooling in pool.cu ----------------
   void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y) override {
     const std::lock_guard<std::mutex> lock(library_mutex_);
     cudnn().conv2d_forward(args, x, filter, y);

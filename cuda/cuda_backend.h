@@ -1,4 +1,4 @@
-// The CUDA backend: one per GPU, created on first use by core/backend_registry.cpp and never
+// The CUDA backend: one per GPU, created on first use by core/backend/registry.cpp and never
 // destroyed (tensors in static storage free their memory during shutdown). Host header: no CUDA
 // headers, so the registry compiles like any other C++20 file.
 #pragma once

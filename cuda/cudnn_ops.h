@@ -1,5 +1,5 @@
-// The cuDNN half of the CUDA backend: convolutions (cudnn_conv.cpp) and batch normalization
-// (cudnn_batch_norm.cpp), one CudnnOps per device (internal, host C++20).
+// The cuDNN half of the CUDA backend: convolutions (conv.cpp) and batch normalization
+// (norm.cpp), one CudnnOps per device (internal, host C++20).
 //
 // Convolutions pick their algorithm with cudnnFind*AlgorithmEx the first time a shape is seen
 // (which times the candidates, so that one call waits for the GPU) and keep the choice per

@@ -1,5 +1,5 @@
 // Max and average pooling of NHWC images, forward and backward, with the CPU's rules
-// (kernels/cpu_pool.cpp): windows clipped to the image (so TensorFlow's asymmetric SAME padding
+// (kernels/pool.cpp): windows clipped to the image (so TensorFlow's asymmetric SAME padding
 // needs no special case, which cuDNN's symmetric pooling descriptors would), the average over
 // the elements inside the image, the gradient of max pooling to the first maximum of a window.
 // The backward pass is a gather, one thread per input element: no atomics, a fixed summation

@@ -1,5 +1,5 @@
 // Reductions over the middle axis of [outer, r, inner] and arg-reductions, matching the CPU's
-// accumulators (kernels/cpu_reduce.cpp): floating values accumulate in float64, integers in
+// accumulators (kernels/reduce.cpp): floating values accumulate in float64, integers in
 // int64 (wrapping), NaN wins max/min and argmax/argmin, empty axes give the identities.
 //
 // Strategy: a block covers a tile of outputs with a few threads each along the axis (see

@@ -1,5 +1,5 @@
 // Softmax and log-softmax over the middle axis of [outer, n, inner], in the CPU's formula
-// (kernels/cpu_reduce.cpp): shift by the row's max in T, sum exp in float64, then
+// (kernels/softmax.cpp): shift by the row's max in T, sum exp in float64, then
 // softmax = exp(x - max) * (1 / sum) and log_softmax = x - max - log(sum).
 #include <cuda_runtime.h>
 

@@ -1,5 +1,5 @@
 // Convolutions on the CPU. float32 goes to oneDNN's primitives when ember is built with it
-// (kernels/cpu_conv_onednn.cpp); every floating dtype has the reference here: im2col + gemm.
+// (kernels/conv_onednn.cpp); every floating dtype has the reference here: im2col + gemm.
 //
 // The reference works a few whole images at a time: their patches are unrolled into a column
 // matrix col (rows (n, oh, ow), columns (group, i, j, c)), so that each group's convolution is

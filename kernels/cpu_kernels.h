@@ -25,7 +25,7 @@ void dispatch_floating(DType dtype, F&& f) {
   }
 }
 
-// cpu_elementwise.cpp
+// elementwise.cpp (the loops: simd/elementwise.cpp, once per instruction set)
 void fill(DType dtype, void* out, std::int64_t n, ScalarValue value);
 void cast(DType from, const void* x, DType to, void* y, std::int64_t n);
 void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double param);
@@ -34,47 +34,51 @@ void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const Elementwi
 void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
            const ElementwiseInput& y, void* out, const StridedLayout& shape);
 
+// optimizer.cpp
 void optimizer_update(const OptimizerUpdateArgs& args);
 
-// cpu_reduce.cpp
+// reduce.cpp
 void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t r,
             std::int64_t inner, std::int64_t mean_divisor);
 void arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y, std::int64_t outer,
                 std::int64_t r, std::int64_t inner);
+
+// softmax.cpp
 void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,
              std::int64_t inner);
 
-// cpu_gemm.cpp
+// linalg.cpp
 void gemm(const GemmArgs& args);
 
-// cpu_copy.cpp
+// shape.cpp
 void strided_copy(std::size_t element_size, const void* src, const StridedLayout& src_layout,
                   void* dst, const StridedLayout& dst_layout);
+
+// index.cpp
 void gather(std::size_t element_size, const void* x, std::int64_t outer, std::int64_t axis_size,
             std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
             void* out);
-
 void scatter_add(DType dtype, const void* updates, std::int64_t outer, std::int64_t axis_size,
                  std::int64_t inner, DType index_dtype, const void* indices, std::int64_t count,
                  void* out);
 
-// cpu_conv.cpp: float32 through oneDNN when built with it; im2col + gemm for every floating dtype.
+// conv.cpp: float32 through oneDNN when built with it; im2col + gemm for every floating dtype.
 void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
 void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy, void* dx);
 void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
 
 #if EMBER_WITH_ONEDNN
-// cpu_conv_onednn.cpp: float32 only; primitives cached per shape.
+// conv_onednn.cpp: float32 only; primitives cached per shape.
 void onednn_conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
 void onednn_conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy, void* dx);
 void onednn_conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
 #endif
 
-// cpu_pool.cpp
+// pool.cpp
 void pool2d_forward(const Pool2DArgs& args, const void* x, void* y);
 void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy, void* dx);
 
-// cpu_batch_norm.cpp
+// norm.cpp
 void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,
                                  const void* offset, void* y, void* mean, void* variance,
                                  void* inv_std);
@@ -82,7 +86,7 @@ void batch_norm_backward(const BatchNormArgs& args, const void* x, const void* d
                          const void* scale, const void* mean, const void* inv_std, void* dx,
                          void* dscale, void* doffset);
 
-// cpu_random.cpp
+// random.cpp
 void random(const RandomArgs& args);
 
 }  // namespace ember::cpu

@@ -41,9 +41,6 @@ void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const Elementwi
             void* out, const StridedLayout& shape) {
   elementwise_kernels().binary(op, dtype, a, b, out, shape);
 }
-void optimizer_update(const OptimizerUpdateArgs& args) {
-  elementwise_kernels().optimizer_update(args);
-}
 void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
            const ElementwiseInput& y, void* out, const StridedLayout& shape) {
   elementwise_kernels().where(dtype, cond, x, y, out, shape);

@@ -1,7 +1,7 @@
 // Max and average pooling of NHWC images on the CPU, every floating dtype. Pooling is
 // memory-bound, so these are plain loops with the channels innermost (contiguous). The backward
 // pass hands each thread whole images (blocks of channels): no two threads write one element
-// and the order of the sums is fixed (the CUDA kernels in cuda/pooling.cu, a gather, add in the
+// and the order of the sums is fixed (the CUDA kernels in cuda/pool.cu, a gather, add in the
 // same order).
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // Philox random numbers on the CPU. Compiled with -ffp-contract=off so every floating operation
-// rounds exactly like its CUDA twin (core/philox.h).
+// rounds exactly like its CUDA twin (core/random/philox.h).
 #include <cstdint>
 
 #include "core/random/philox.h"

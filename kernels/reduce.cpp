@@ -1,4 +1,4 @@
-// Reductions over the middle axis of [outer, r, inner], arg-reductions and softmax on the CPU.
+// Reductions over the middle axis of [outer, r, inner] and arg-reductions on the CPU.
 //
 // Accuracy: float32 sums accumulate in float64 (eight lanes, so the loop vectorises); float64
 // sums are Kahan-compensated. Long axes are cut into fixed chunks combined in order, so results
@@ -237,32 +237,6 @@ void arg_reduce_typed(const T* x, std::int64_t* y, std::int64_t outer, std::int6
                });
 }
 
-template <class T>
-void softmax_typed(bool log, const T* x, T* y, std::int64_t outer, std::int64_t n,
-                   std::int64_t inner) {
-  parallel_for(outer * inner, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(n, 1)),
-               [&](std::int64_t begin, std::int64_t end) {
-                 for (std::int64_t t = begin; t < end; ++t) {
-                   const std::int64_t o = t / inner, i = t % inner;
-                   const T* in = x + o * n * inner + i;
-                   T* out = y + o * n * inner + i;
-                   T max = in[0];
-                   for (std::int64_t j = 1; j < n; ++j) max = in[j * inner] > max ? in[j * inner] : max;
-                   double sum = 0;
-                   for (std::int64_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(in[j * inner] - max));
-                   if (log) {
-                     const T log_sum = static_cast<T>(std::log(sum));
-                     for (std::int64_t j = 0; j < n; ++j) out[j * inner] = in[j * inner] - max - log_sum;
-                   } else {
-                     const double scale = 1.0 / sum;
-                     for (std::int64_t j = 0; j < n; ++j) {
-                       out[j * inner] = static_cast<T>(std::exp(static_cast<double>(in[j * inner] - max)) * scale);
-                     }
-                   }
-                 }
-               });
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t r,
@@ -301,15 +275,6 @@ void arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y, std
       }
     }
   });
-}
-
-void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,
-             std::int64_t inner) {
-  if (dtype == DType::float32) {
-    softmax_typed(log, static_cast<const float*>(x), static_cast<float*>(y), outer, n, inner);
-  } else {
-    softmax_typed(log, static_cast<const double*>(x), static_cast<double*>(y), outer, n, inner);
-  }
 }
 
 }  // namespace ember::cpu

@@ -84,7 +84,7 @@ class Optimizer {
     std::array<double, 3> initial{0, 0, 0};
   };
   virtual Slots slots() const = 0;
-  /// The fused rule and its coefficients (core/optimizer_math.h) for update number `step`
+  /// The fused rule and its coefficients (core/backend/optimizer_math.h) for update number `step`
   /// (1-based) at learning rate `lr`; called once per apply, before any variable is updated.
   struct Step {
     OptimizerRule rule;

@@ -1,7 +1,7 @@
 // The primitives a device must provide. Ops (core/ops_*.cpp) check their arguments, then call the
 // backend of their inputs' device; nothing above core/ knows which backend runs. The CPU backend
 // lives in kernels/, the CUDA backend in cuda/. Arguments are plain pointers into device memory
-// plus the small structs of core/kernel_types.h, already validated by the op layer.
+// plus the small structs of core/backend/kernel_types.h, already validated by the op layer.
 #pragma once
 
 #include <cstddef>
@@ -78,7 +78,7 @@ class Backend {
                            std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                            const void* indices, std::int64_t count, void* out) = 0;
 
-  // --- convolution, pooling, batch normalization (core/kernel_types.h describes the layouts) ---
+  // --- convolution, pooling, batch normalization (core/backend/kernel_types.h describes the layouts) ---
   /// y = conv(x, filter).
   virtual void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter,
                               void* y) = 0;
@@ -105,7 +105,7 @@ class Backend {
                                    void* dx, void* dscale, void* doffset) = 0;
 
   // --- optimizers ---------------------------------------------------------------------------
-  /// Updates a variable and its slots in place with one fused pass (core/optimizer_math.h).
+  /// Updates a variable and its slots in place with one fused pass (core/backend/optimizer_math.h).
   virtual void optimizer_update(const OptimizerUpdateArgs& args) = 0;
 
   // --- random -------------------------------------------------------------------------------

@@ -73,14 +73,14 @@ struct GemmArgs {
 };
 
 /// The fused update rules of the optimizers (optim/): one kernel per rule updates a variable and
-/// its slots in place (core/optimizer_math.h holds the per-element formulas).
+/// its slots in place (core/backend/optimizer_math.h holds the per-element formulas).
 enum class OptimizerRule : std::uint8_t {
   sgd, sgd_momentum, sgd_nesterov, adagrad, adadelta, rmsprop, rmsprop_centered, adam,
   adam_amsgrad, nadam, adamax,
 };
 
 /// One variable's update. `param`, `slots` and `grad` hold n elements of `dtype` (float32 or
-/// float64). The coefficients are computed on the host per step (core/optimizer_math.h says
+/// float64). The coefficients are computed on the host per step (core/backend/optimizer_math.h says
 /// which is which). Elements whose gradient is NaN or infinite are left untouched (variable and
 /// slots) and counted into *nonfinite_count, a device counter.
 struct OptimizerUpdateArgs {

@@ -1,4 +1,4 @@
-// The graph a trace builds and its replay (internal; see core/trace.h and core/function.h).
+// The graph a trace builds and its replay (internal; see core/function/trace.h and core/function/function.h).
 #pragma once
 
 #include <memory>

@@ -1,5 +1,5 @@
 // Shape rules and argument checks of the convolution and pooling ops (internal): TensorFlow's
-// output sizes and padding, turned into the backend argument packs of core/kernel_types.h.
+// output sizes and padding, turned into the backend argument packs of core/backend/kernel_types.h.
 #pragma once
 
 #include <cstdint>

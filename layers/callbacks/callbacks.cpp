@@ -1,6 +1,6 @@
 // The Callback base, the list fit runs them from, History, the progress-bar logger, TerminateOnNaN
-// and LambdaCallback. (Monitoring callbacks: callbacks_monitor.cpp; ModelCheckpoint:
-// callbacks_checkpoint.cpp.)
+// and LambdaCallback. (Monitoring callbacks: monitor.cpp; ModelCheckpoint:
+// checkpoint.cpp.)
 #include "layers/callbacks/callbacks.h"
 
 #include <cmath>

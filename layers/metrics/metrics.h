@@ -217,7 +217,7 @@ class LossMetric final : public MeanMetricWrapper {
   std::string loss_name_;
 };
 
-// --- confusion-matrix metrics (metrics_confusion.cpp) -------------------------------------------
+// --- confusion-matrix metrics (confusion.cpp) -------------------------------------------
 struct PrecisionRecallOptions {
   /// A prediction counts as positive when it is greater than the threshold; several thresholds
   /// give one result per threshold. Default 0.5 (or none with top_k).
