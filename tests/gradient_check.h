@@ -67,4 +67,40 @@ inline void check_second_gradient(const std::string& name, const Function& f,
   check_gradient(name + " (second order)", first_derivative, inputs, 1e-5, 1e-6);
 }
 
+/// The CPU against CUDA for ops with gradients: forward values and the gradient of every input,
+/// float32 on both devices; skipped without a GPU.
+class CpuVsCudaGradients : public ::testing::Test {
+  DeviceScope cpu_{Device::cpu()};  // test data is made on the CPU, then copied to each device
+
+ protected:
+  void SetUp() override { EMBER_SKIP_WITHOUT_GPU(); }
+
+  // Forward values and the gradients of every input, float32 on both devices.
+  // tf32: the error is measured against the largest value (expect_close_normwise).
+  static void compare(const std::string& name, const std::vector<Tensor>& inputs,
+                      const Function& f, double tol, bool tf32 = false) {
+    const Tensor weights = random_tensor(f(inputs).shape(), -1, 1, 77);
+    auto run = [&](const Device& device) {
+      DeviceScope scope(device);
+      std::vector<Tensor> xs;
+      for (const Tensor& t : inputs) xs.push_back(cast(t, float32).to(device));
+      GradientTape tape;
+      for (const Tensor& t : xs) tape.watch(t);
+      const Tensor y = f(xs);
+      const auto grads = tape.gradient(reduce_sum(y * cast(weights, float32).to(device)),
+                                       std::vector<GradientSource>(xs.begin(), xs.end()));
+      std::vector<std::vector<double>> out{values_of(y.to(Device::cpu()))};
+      for (const auto& g : grads) out.push_back(values_of(g->to(Device::cpu())));
+      return out;
+    };
+    const auto expected = run(Device::cpu());
+    const auto actual = run(Device::cuda(0));
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const std::string what = name + (i == 0 ? " forward" : " gradient " + std::to_string(i - 1));
+      if (tf32) expect_close_normwise(actual[i], expected[i], tol, what);
+      else expect_close(actual[i], expected[i], tol, what);
+    }
+  }
+};
+
 }  // namespace ember::testing

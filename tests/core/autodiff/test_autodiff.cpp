@@ -1,13 +1,16 @@
 // GradientTape semantics: every behaviour lesson 4 shows (including its pitfalls), options,
-// nesting, tie rules, and memory. Expected values are closed forms or TensorFlow 2.21's output
+// nesting, tie rules, memory, and second derivatives through the ops' backward passes. (First
+// derivatives of each op: the op family's own test, tests/core/ops/test_<family>.cpp.) Expected values are closed forms or TensorFlow 2.21's output
 // for the same program.
-#include "tests/test_support.h"
+#include "tests/gradient_check.h"
 
 namespace ember {
 namespace {
 
+using testing::check_second_gradient;
 using testing::expect_close;
 using testing::expect_error;
+using testing::random_tensor;
 using testing::values_of;
 
 class Tape : public testing::OnDevice {};
@@ -319,6 +322,24 @@ TEST_P(Tape, GradientsOfSeveralVariableListsComeBackNested) {
 
 INSTANTIATE_TEST_SUITE_P(Devices, Tape, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
+
+// --- second derivatives against central differences of the tape's first (CPU) --------------------
+
+class SecondDerivatives : public ::testing::Test {
+  DeviceScope cpu_{Device::cpu()};
+};
+
+TEST_F(SecondDerivatives, OfElementwiseMatmulAndIndexing) {
+  const Tensor x = random_tensor({2, 3}, 0.5, 1.5, 22);
+  check_second_gradient("cube", [](auto& v) { return v[0] * v[0] * v[0]; }, {x});
+  check_second_gradient("tanh", [](auto& v) { return tanh(v[0]); }, {x});
+  check_second_gradient("sigmoid", [](auto& v) { return sigmoid(v[0]); }, {x});
+  check_second_gradient("softmax", [](auto& v) { return softmax(v[0]) * v[0]; }, {x});
+  check_second_gradient("exp log", [](auto& v) { return exp(v[0]) * log(v[0]); }, {x});
+  check_second_gradient("matmul", [](auto& v) { return matmul(v[0], transpose(v[0]) * v[0][0][0]); }, {x});
+  check_second_gradient("gather", [](auto& v) { return square(gather(v[0], {1, 1, 0}, 1)); }, {x});
+  check_second_gradient("slice", [](auto& v) { return square(v[0].index(all, Slice{0, 2})); }, {x});
+}
 
 }  // namespace
 }  // namespace ember

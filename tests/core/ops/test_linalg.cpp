@@ -1,11 +1,13 @@
 // matmul and tensordot against float64 loops written here, on every device.
-#include "tests/test_support.h"
+#include "tests/gradient_check.h"
 
 namespace ember {
 namespace {
 
+using testing::check_gradient;
 using testing::expect_close;
 using testing::expect_error;
+using testing::random_tensor;
 using testing::random_values;
 using testing::values_of;
 
@@ -129,6 +131,32 @@ TEST_P(Linalg, TensordotInnerAndOuter) {
 
 INSTANTIATE_TEST_SUITE_P(Devices, Linalg, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
+
+// --- gradients against float64 central differences (CPU) ----------------------------------------
+
+class LinalgGradients : public ::testing::Test {
+  DeviceScope cpu_{Device::cpu()};
+};
+
+TEST_F(LinalgGradients, MatmulAndTensordot) {
+  const Tensor a = random_tensor({3, 4}, -1, 1, 10), b = random_tensor({4, 2}, -1, 1, 11);
+  check_gradient("matmul", [](auto& v) { return matmul(v[0], v[1]); }, {a, b});
+  const Tensor at = random_tensor({4, 3}, -1, 1, 12), bt = random_tensor({2, 4}, -1, 1, 13);
+  check_gradient("matmul ta", [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true}); }, {at, b});
+  check_gradient("matmul tb", [](auto& v) { return matmul(v[0], v[1], {.transpose_b = true}); }, {a, bt});
+  check_gradient("matmul ta tb",
+                 [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true, .transpose_b = true}); }, {at, bt});
+  const Tensor batch = random_tensor({2, 3, 4}, -1, 1, 14);
+  check_gradient("batched x shared", [](auto& v) { return matmul(v[0], v[1]); }, {batch, b});
+  const Tensor p = random_tensor({2, 1, 3, 4}, -1, 1, 15), q = random_tensor({1, 3, 4, 2}, -1, 1, 16);
+  check_gradient("broadcast batches", [](auto& v) { return matmul(v[0], v[1]); }, {p, q});
+  const Tensor vec = random_tensor({4}, -1, 1, 17);
+  check_gradient("vector x matrix", [](auto& v) { return matmul(v[0], v[1]); }, {vec, b});
+  check_gradient("matrix x vector", [](auto& v) { return matmul(v[0], v[1]); }, {a, vec});
+  check_gradient("tensordot 0", [](auto& v) { return tensordot(v[0], v[1], 0); }, {vec, random_tensor({3}, -1, 1, 23)});
+  check_gradient("tensordot pairs", [](auto& v) { return tensordot(v[0], v[1], {1, 2}, {1, 0}); },
+                 {random_tensor({2, 3, 4}, -1, 1, 18), random_tensor({4, 3, 2}, -1, 1, 19)});
+}
 
 }  // namespace
 }  // namespace ember

@@ -1,11 +1,13 @@
 // Reductions and softmax against float64 loops written here, on every device.
-#include "tests/test_support.h"
+#include "tests/gradient_check.h"
 
 namespace ember {
 namespace {
 
+using testing::check_gradient;
 using testing::expect_close;
 using testing::expect_error;
+using testing::random_tensor;
 using testing::random_values;
 using testing::values_of;
 
@@ -176,41 +178,32 @@ TEST_P(Reduce, AxisErrors) {
   expect_error<IndexError>([&] { reduce_mean(m, {0, -3}); }, {"reduce_mean", "axis -3"});
 }
 
-TEST_P(Reduce, SoftmaxIsStableOnAnyAxis) {
-  for (DType dtype : {float32, float64}) {
-    const auto xv = random_values(24, -5, 5, 11);
-    const Tensor x = constant(xv, Shape{2, 3, 4}, dtype);
-    const auto xh = values_of(x);
-    for (int axis : {0, 1, 2, -1}) {
-      const int a = (axis + 3) % 3;
-      const int dims[3] = {2, 3, 4};
-      std::vector<double> soft(24), log_soft(24);
-      for (int i = 0; i < 24; ++i) {
-        int idx[3] = {i / 12, (i / 4) % 3, i % 4};
-        double sum = 0;
-        for (int k = 0; k < dims[a]; ++k) {
-          int j[3] = {idx[0], idx[1], idx[2]};
-          j[a] = k;
-          sum += std::exp(xh[j[0] * 12 + j[1] * 4 + j[2]]);
-        }
-        soft[i] = std::exp(xh[i]) / sum;
-        log_soft[i] = xh[i] - std::log(sum);
-      }
-      const double tol = dtype == float32 ? 1e-6 : 1e-14;
-      expect_close(values_of(softmax(x, axis)), soft, tol, "softmax");
-      expect_close(values_of(log_softmax(x, axis)), log_soft, tol, "log_softmax");
-    }
-  }
-  // Large logits: no overflow.
-  const Tensor big = constant({1000.f, 1000.f, -1000.f});
-  expect_close(values_of(softmax(big)), {0.5, 0.5, 0}, 1e-7, "softmax big");
-  expect_close(values_of(log_softmax(big)), {-std::log(2.0), -std::log(2.0), -2000 - std::log(2.0)},
-               1e-6, "log_softmax big");
-  expect_error<DTypeError>([] { softmax(constant({1, 2})); }, {"softmax", "int32"});
-}
-
 INSTANTIATE_TEST_SUITE_P(Devices, Reduce, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
+
+// --- gradients against float64 central differences (CPU) ----------------------------------------
+
+class ReduceGradients : public ::testing::Test {
+  DeviceScope cpu_{Device::cpu()};
+};
+
+TEST_F(ReduceGradients, Reductions) {
+  const Tensor x = random_tensor({2, 3, 4}, -2, 2, 7);
+  for (const Axes& axes : {Axes(), Axes(0), Axes(1), Axes(-1), Axes({0, 2})}) {
+    for (bool keep : {false, true}) {
+      check_gradient("reduce_sum", [&](auto& v) { return reduce_sum(v[0], axes, keep); }, {x});
+      check_gradient("reduce_mean", [&](auto& v) { return reduce_mean(v[0], axes, keep); }, {x});
+      check_gradient("reduce_max", [&](auto& v) { return reduce_max(v[0], axes, keep); }, {x});
+      check_gradient("reduce_min", [&](auto& v) { return reduce_min(v[0], axes, keep); }, {x});
+    }
+  }
+  const Tensor p = random_tensor({3, 4}, 0.5, 1.5, 8);
+  check_gradient("reduce_prod", [](auto& v) { return reduce_prod(v[0], 1); }, {p});
+  check_gradient("reduce_prod all", [](auto& v) { return reduce_prod(v[0]); }, {p});
+  // One zero in a group: its gradient is the product of the others.
+  const Tensor z = constant({{2.0, 0.0, 3.0}, {1.0, 4.0, 5.0}}, float64);
+  check_gradient("reduce_prod with a zero", [](auto& v) { return reduce_prod(v[0], 1); }, {z});
+}
 
 }  // namespace
 }  // namespace ember
