@@ -1,4 +1,4 @@
-// A block of device memory owned by tensors that share it. Freed through its backend when the
+// A block of device memory owned by tensors that share it (internal). Freed through its backend when the
 // last tensor lets go.
 #pragma once
 

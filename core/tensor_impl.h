@@ -1,4 +1,4 @@
-// The shared state behind a Tensor handle. Internal: ops and backends use it, users do not.
+// The shared state behind a Tensor handle (internal: ops and backends use it, users do not).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// The primitives a device must provide. Ops (core/ops_*.cpp) check their arguments, then call the
+// The primitives a device must provide (internal). Ops (core/ops/*.cpp) check their arguments, then call the
 // backend of their inputs' device; nothing above core/ knows which backend runs. The CPU backend
 // lives in kernels/, the CUDA backend in cuda/. Arguments are plain pointers into device memory
 // plus the small structs of core/backend/kernel_types.h, already validated by the op layer.

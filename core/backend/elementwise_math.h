@@ -1,4 +1,4 @@
-// The scalar semantics of every elementwise op, written once for the CPU kernels and the CUDA
+// The scalar semantics of every elementwise op (internal), written once for the CPU kernels and the CUDA
 // kernels (thin, C++17, host+device). Backends loop; this file decides what one element becomes.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The per-element update of every optimizer rule, written once for the CPU and CUDA kernels (thin,
+// The per-element update of every optimizer rule (internal), written once for the CPU and CUDA kernels (thin,
 // C++17, host+device). The formulas and their order follow keras.optimizers (Keras 3), so a
 // trajectory ported from Keras matches to float rounding. Coefficients that depend only on the
 // step are computed on the host (optim/*.cpp) and arrive in OptimizerUpdateArgs::coefficients:

@@ -1,4 +1,4 @@
-// The optimizer's update as an op: one fused step of a Keras optimizer's rule for one variable and
+// The optimizer's update as an op (internal: optim/ calls it): one fused step of a Keras optimizer's rule for one variable and
 // its slots (moments, accumulators), in place on the variable's device. optim/ computes the rule's
 // coefficients for the step (core/backend/optimizer_math.h says which is which) and calls this;
 // nothing above core/ touches a backend. Not recorded on tapes (an update is not differentiable).

@@ -1,4 +1,4 @@
-// The one entry point of every op with its own kernel (a leaf op), internal to core/. An op is
+// The one entry point of every op with its own kernel, a leaf op (internal to core/). An op is
 // written as two functions and one call:
 //
 //   Tensor relu_forward(const Tensor& x);                                 // checks, then computes

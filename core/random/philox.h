@@ -1,4 +1,4 @@
-// Philox 4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) and the
+// Philox 4x32-10 (internal; Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) and the
 // transforms from its bits to uniform and normal values. Shared verbatim by the CPU kernels and
 // the CUDA kernels (thin, C++17), so that a seed gives bit-identical values on every device.
 //

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <typeinfo>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/tensor_impl.h"

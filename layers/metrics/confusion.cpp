@@ -3,7 +3,7 @@
 // from the (at most a few hundred) counts when result() is read.
 #include <cmath>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "layers/losses/loss_shapes.h"

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <map>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "layers/engine/layer.h"

@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "layers/convolutional/conv_shapes.h"

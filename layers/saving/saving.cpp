@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "io/atomic_file.h"

@@ -1,7 +1,7 @@
 // Weights as values (any layer's get_weights/set_weights) and as files (a model's
 // save_weights/load_weights: safetensors, see io/safetensors.h). Weights are matched by position
 // in weights() order, as Keras does for its weight files, and checked by shape.
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "io/safetensors.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "layers/saving/compile_config.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "core/autodiff/autodiff.h"
+#include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/random/random.h"

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/autodiff/autodiff.h"
 #include "core/error.h"
 #include "core/autodiff/gradient_tape.h"
 #include "core/ops.h"
