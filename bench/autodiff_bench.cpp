@@ -28,9 +28,15 @@ int main() {
     Tensor y = x;
     for (int i = 0; i < ops; ++i) {
       switch (i % 3) {
-        case 0: y = y * scales[i]; break;
-        case 1: y = y + shifts[i]; break;
-        default: y = tanh(y); break;
+        case 0:
+          y = y * scales[i];
+          break;
+        case 1:
+          y = y + shifts[i];
+          break;
+        default:
+          y = tanh(y);
+          break;
       }
     }
     const Tensor loss = reduce_sum(y);
@@ -41,14 +47,17 @@ int main() {
   for (int i = 0; i < 200; ++i) {
     const auto start = std::chrono::steady_clock::now();
     (void)step();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   const double ember_us = times[times.size() / 2] / ops * 1e6;
 
   const std::string python = bench::python_with("torch", "EMBER_PYTHON");
-  std::printf("autodiff_bench: chain of %d elementwise ops on %lld floats, forward + backward, "
-              "median of 200; CPU threads %d\n", ops, static_cast<long long>(n), config::cpu_threads());
+  std::printf(
+      "autodiff_bench: chain of %d elementwise ops on %lld floats, forward + backward, "
+      "median of 200; CPU threads %d\n",
+      ops, static_cast<long long>(n), config::cpu_threads());
   if (python.empty()) {
     std::printf("  ember %.2f us/op   (PyTorch not found: set EMBER_PYTHON)\n", ember_us);
     return 0;
@@ -59,8 +68,9 @@ int main() {
   if (it == peer.end()) {
     std::printf("  ember %.2f us/op   (PyTorch run failed)\n", ember_us);
   } else {
-    std::printf("  ember %.2f us/op   PyTorch %.2f us/op   ember/PyTorch time %.2fx (target <= 0.5x)\n",
-                ember_us, it->second, ember_us / it->second);
+    std::printf(
+        "  ember %.2f us/op   PyTorch %.2f us/op   ember/PyTorch time %.2fx (target <= 0.5x)\n",
+        ember_us, it->second, ember_us / it->second);
   }
   return 0;
 }

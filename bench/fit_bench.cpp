@@ -30,7 +30,8 @@ class EpochTimer {
   callbacks::LambdaCallback& callback() { return callback_; }
   double ms_per_step(std::int64_t steps) const {
     std::vector<double> epochs;
-    for (std::size_t i = 1; i < ends_.size(); ++i) epochs.push_back(std::chrono::duration<double>(ends_[i] - ends_[i - 1]).count());
+    for (std::size_t i = 1; i < ends_.size(); ++i)
+      epochs.push_back(std::chrono::duration<double>(ends_[i] - ends_[i - 1]).count());
     std::sort(epochs.begin(), epochs.end());
     return epochs[epochs.size() / 2] / static_cast<double>(steps) * 1e3;
   }
@@ -44,12 +45,14 @@ double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t bat
   DeviceScope scope(device);
   random::set_seed(1);
   const Tensor x = random::uniform({rows, 784});
-  const Tensor y = one_hot(cast(random::uniform({rows}, {.maxval = 10, .dtype = int64}), int64), 10);
+  const Tensor y =
+      one_hot(cast(random::uniform({rows}, {.maxval = 10, .dtype = int64}), int64), 10);
   keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
                            layers::Dense(10, {.activation = "softmax"})});
   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
   auto timer = std::make_shared<EpochTimer>(device);
-  model.fit(x, y, {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  model.fit(x, y,
+            {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
   return timer->ms_per_step((rows + batch - 1) / batch);
 }
 
@@ -73,9 +76,11 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
   h = layers::Dense(256, {.activation = "relu"})(h);
   h = layers::Dropout(0.5)(h);
   keras::Model model(inputs, layers::Dense(10, {.activation = "softmax"})(h));
-  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  model.compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
   auto timer = std::make_shared<EpochTimer>(device);
-  model.fit(x, y, {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  model.fit(x, y,
+            {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
   return timer->ms_per_step((rows + batch - 1) / batch);
 }
 
@@ -95,22 +100,29 @@ int main() {
     for (const Case& c : {Case{"mlp", 32}, Case{"mlp", 128}, Case{"resnet", 64}}) {
       const bool resnet = std::string(c.model) == "resnet";
       const std::int64_t rows = resnet ? (device.is_cpu() ? 640 : 12800) : 12800;
-      const double ours = resnet ? resnet_ms_per_step(device, rows, c.batch) : mlp_ms_per_step(device, rows, c.batch);
-      std::ostringstream args_text;  // (operator+ on strings here trips a GCC 12 -Wrestrict false positive)
-      if (device.is_cpu()) args_text << "cpu " << config::cpu_threads();
-      else args_text << "cuda 0";
+      const double ours = resnet ? resnet_ms_per_step(device, rows, c.batch)
+                                 : mlp_ms_per_step(device, rows, c.batch);
+      std::ostringstream
+          args_text;  // (operator+ on strings here trips a GCC 12 -Wrestrict false positive)
+      if (device.is_cpu())
+        args_text << "cpu " << config::cpu_threads();
+      else
+        args_text << "cuda 0";
       args_text << " " << c.batch << " " << c.model << " " << rows;
       const std::string args = args_text.str();
-      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s)", device.str().c_str(), c.model,
-                  static_cast<long long>(c.batch), ours, static_cast<double>(c.batch) / ours * 1e3);
+      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s)", device.str().c_str(),
+                  c.model, static_cast<long long>(c.batch), ours,
+                  static_cast<double>(c.batch) / ours * 1e3);
       const auto report = [&](const std::string& python, const char* script, const char* label) {
         if (python.empty()) {
           std::printf("   (%s not available)", label);
           return;
         }
-        const auto peer = bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/" + script, args);
+        const auto peer =
+            bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/" + script, args);
         const auto it = peer.find("ms_per_step");
-        if (it == peer.end()) std::printf("   (%s failed)", label);
+        if (it == peer.end())
+          std::printf("   (%s failed)", label);
         else {
           std::printf("   %s %8.3f ms (%6.0f images/s; ember %.2fx)", label, it->second,
                       static_cast<double>(c.batch) / it->second * 1e3, it->second / ours);

@@ -22,7 +22,8 @@ struct Step {
   Step() {
     random::set_seed(1);
     model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-        keras::Input({784}), layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+        keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
+        layers::Dense(10, {.activation = "softmax"})});
   }
   Tensor operator()(const Tensor& x, const Tensor& y) {
     GradientTape tape;
@@ -35,7 +36,8 @@ struct Step {
 
 /// Median ms per step over rounds of `steps` calls (one warm-up round first).
 template <class F>
-double ms_per_step(F&& step, const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Device& device) {
+double ms_per_step(F&& step, const std::vector<Tensor>& xs, const std::vector<Tensor>& ys,
+                   const Device& device) {
   constexpr int kSteps = 200, kRounds = 5;
   std::vector<double> rounds;
   for (int round = 0; round <= kRounds; ++round) {
@@ -44,7 +46,9 @@ double ms_per_step(F&& step, const std::vector<Tensor>& xs, const std::vector<Te
     for (int i = 0; i < kSteps; ++i) total = total + step(xs[i % xs.size()], ys[i % ys.size()]);
     (void)total.item<float>();
     synchronize(device);
-    if (round > 0) rounds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (round > 0)
+      rounds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(rounds.begin(), rounds.end());
   return rounds[rounds.size() / 2] / kSteps * 1e3;
@@ -71,19 +75,22 @@ int main() {
       auto traced_step = function([&](const Tensor& x, const Tensor& y) { return traced(x, y); });
       const double eager_ms = ms_per_step(eager, xs, ys, device);
       const double function_ms = ms_per_step(traced_step, xs, ys, device);
-      std::printf("  %-8s batch %3lld  ember eager %7.3f ms  ember function %7.3f ms", device.str().c_str(),
-                  static_cast<long long>(batch), eager_ms, function_ms);
+      std::printf("  %-8s batch %3lld  ember eager %7.3f ms  ember function %7.3f ms",
+                  device.str().c_str(), static_cast<long long>(batch), eager_ms, function_ms);
       std::ostringstream args;
-      if (device.is_cpu()) args << "cpu " << config::cpu_threads();
-      else args << "cuda 0";
+      if (device.is_cpu())
+        args << "cpu " << config::cpu_threads();
+      else
+        args << "cuda 0";
       args << " " << batch;
       if (tf_python.empty()) {
         std::printf("   (TensorFlow not available)");
       } else {
-        const auto tf = bench::run_peer(tf_python, std::string(EMBER_BENCH_DIR) + "/tf_function.py", args.str());
+        const auto tf = bench::run_peer(tf_python, std::string(EMBER_BENCH_DIR) + "/tf_function.py",
+                                        args.str());
         if (tf.count("eager_ms") && tf.count("function_ms")) {
-          std::printf("   TF eager %7.3f ms  @tf.function %7.3f ms (ember function %.2fx)", tf.at("eager_ms"),
-                      tf.at("function_ms"), tf.at("function_ms") / function_ms);
+          std::printf("   TF eager %7.3f ms  @tf.function %7.3f ms (ember function %.2fx)",
+                      tf.at("eager_ms"), tf.at("function_ms"), tf.at("function_ms") / function_ms);
         } else {
           std::printf("   (TensorFlow failed)");
         }
@@ -91,10 +98,13 @@ int main() {
       if (torch_python.empty()) {
         std::printf("   (PyTorch not available)");
       } else {
-        const auto torch = bench::run_peer(torch_python, std::string(EMBER_BENCH_DIR) + "/torch_fit.py",
-                                           args.str() + " mlp 12800");
-        if (torch.count("ms_per_step")) std::printf("   PyTorch loop %7.3f ms", torch.at("ms_per_step"));
-        else std::printf("   (PyTorch failed)");
+        const auto torch =
+            bench::run_peer(torch_python, std::string(EMBER_BENCH_DIR) + "/torch_fit.py",
+                            args.str() + " mlp 12800");
+        if (torch.count("ms_per_step"))
+          std::printf("   PyTorch loop %7.3f ms", torch.at("ms_per_step"));
+        else
+          std::printf("   (PyTorch failed)");
       }
       std::printf("\n");
       std::fflush(stdout);

@@ -23,7 +23,8 @@ double median_seconds(const std::function<void()>& fn, int repeats, const Device
     const auto start = std::chrono::steady_clock::now();
     fn();
     synchronize(device);
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
@@ -33,9 +34,11 @@ struct Peers {
   std::map<std::string, double> torch, tensorflow;
 };
 
-void row(const char* what, double ember_value, const Peers& peers, const char* key, const char* unit) {
+void row(const char* what, double ember_value, const Peers& peers, const char* key,
+         const char* unit) {
   std::printf("  %-24s ember %8.1f %-8s", what, ember_value, unit);
-  for (const auto& [name, results] : {std::pair{"PyTorch", &peers.torch}, std::pair{"TensorFlow", &peers.tensorflow}}) {
+  for (const auto& [name, results] :
+       {std::pair{"PyTorch", &peers.torch}, std::pair{"TensorFlow", &peers.tensorflow}}) {
     const auto it = results->find(key);
     if (it != results->end()) {
       std::printf("  %s %8.1f (ember %.2fx)", name, it->second, ember_value / it->second);
@@ -44,7 +47,8 @@ void row(const char* what, double ember_value, const Peers& peers, const char* k
   std::printf("\n");
 }
 
-void bench_device(const Device& device, const std::string& torch_python, const std::string& tf_python) {
+void bench_device(const Device& device, const std::string& torch_python,
+                  const std::string& tf_python) {
   DeviceScope scope(device);
   const bool gpu = device.is_cuda();
   random::set_seed(1);
@@ -64,15 +68,20 @@ void bench_device(const Device& device, const std::string& torch_python, const s
   Peers peers;
   const std::string args = (gpu ? "cuda 0" : "cpu " + std::to_string(config::cpu_threads()));
   if (!torch_python.empty()) {
-    peers.torch = bench::run_peer(torch_python, std::string(EMBER_BENCH_DIR) + "/torch_ops.py", args);
+    peers.torch =
+        bench::run_peer(torch_python, std::string(EMBER_BENCH_DIR) + "/torch_ops.py", args);
   }
   if (!tf_python.empty()) {
-    peers.tensorflow = bench::run_peer(tf_python, std::string(EMBER_BENCH_DIR) + "/tf_ops.py", args);
+    peers.tensorflow =
+        bench::run_peer(tf_python, std::string(EMBER_BENCH_DIR) + "/tf_ops.py", args);
   }
   std::printf("%s (%s)\n", device.str().c_str(),
-              gpu ? "TF32 off unless marked" : ("threads: " + std::to_string(config::cpu_threads())).c_str());
+              gpu ? "TF32 off unless marked"
+                  : ("threads: " + std::to_string(config::cpu_threads())).c_str());
   row("matmul 1024^3 float32", 2.0 * n * n * n / t_mm / 1e9, peers, "matmul_gflops", "GFLOP/s");
-  if (gpu) row("matmul 1024^3 TF32", 2.0 * n * n * n / t_tf32 / 1e9, peers, "matmul_tf32_gflops", "GFLOP/s");
+  if (gpu)
+    row("matmul 1024^3 TF32", 2.0 * n * n * n / t_tf32 / 1e9, peers, "matmul_tf32_gflops",
+        "GFLOP/s");
   row("add 2^24 float32", 3.0 * 4 * m / t_add / 1e9, peers, "add_gbs", "GB/s");
 }
 
@@ -81,9 +90,10 @@ void bench_device(const Device& device, const std::string& torch_python, const s
 int main() {
   const std::string torch_python = ember::bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = ember::bench::python_with("tensorflow", "EMBER_TF_PYTHON");
-  std::printf("ops_bench: median of repeated runs; PyTorch %s; TensorFlow %s\n",
-              torch_python.empty() ? "not found (set EMBER_PYTHON)" : ("via " + torch_python).c_str(),
-              tf_python.empty() ? "not found (set EMBER_TF_PYTHON)" : ("via " + tf_python).c_str());
+  std::printf(
+      "ops_bench: median of repeated runs; PyTorch %s; TensorFlow %s\n",
+      torch_python.empty() ? "not found (set EMBER_PYTHON)" : ("via " + torch_python).c_str(),
+      tf_python.empty() ? "not found (set EMBER_TF_PYTHON)" : ("via " + tf_python).c_str());
   bench_device(ember::Device::cpu(), torch_python, tf_python);
   if (ember::cuda_available()) bench_device(ember::Device::cuda(0), torch_python, tf_python);
   return 0;

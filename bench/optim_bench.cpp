@@ -27,7 +27,8 @@ double ember_gbs(const Device& device) {
     const auto start = std::chrono::steady_clock::now();
     adam.apply_gradients({g}, {w});
     synchronize(device);
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   return 7.0 * 4 * n / times[times.size() / 2] / 1e9;
@@ -37,18 +38,24 @@ double ember_gbs(const Device& device) {
 
 int main() {
   const std::string python = bench::python_with("torch", "EMBER_PYTHON");
-  std::printf("optim_bench: Adam step over 1e7 float32 parameters (28 bytes moved per parameter)\n");
+  std::printf(
+      "optim_bench: Adam step over 1e7 float32 parameters (28 bytes moved per parameter)\n");
   std::vector<Device> devices = {Device::cpu()};
   if (cuda_available()) devices.push_back(Device::cuda(0));
   for (const Device& device : devices) {
     const double ours = ember_gbs(device);
-    const std::string args = device.is_cpu() ? "cpu " + std::to_string(config::cpu_threads()) : "cuda 0";
-    const auto peer = python.empty() ? std::map<std::string, double>{}
-                                     : bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/torch_adam.py", args);
+    const std::string args =
+        device.is_cpu() ? "cpu " + std::to_string(config::cpu_threads()) : "cuda 0";
+    const auto peer =
+        python.empty()
+            ? std::map<std::string, double>{}
+            : bench::run_peer(python, std::string(EMBER_BENCH_DIR) + "/torch_adam.py", args);
     std::printf("  %-8s ember %7.1f GB/s", device.str().c_str(), ours);
     const auto it = peer.find("gbs");
-    if (it != peer.end()) std::printf("   PyTorch %7.1f GB/s   ember %.2fx", it->second, ours / it->second);
-    else std::printf("   (PyTorch not available)");
+    if (it != peer.end())
+      std::printf("   PyTorch %7.1f GB/s   ember %.2fx", it->second, ours / it->second);
+    else
+      std::printf("   (PyTorch not available)");
     if (device.is_cuda()) std::printf("   (H100 SXM: 3350 GB/s, H200: 4800 GB/s peak)");
     std::printf("\n");
   }

@@ -4,8 +4,8 @@
 #include <limits>
 #include <sstream>
 
-#include "core/error.h"
 #include "core/autodiff/gradient_tape.h"
+#include "core/error.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/shape.h"
 #include "core/tensor_impl.h"
@@ -41,7 +41,8 @@ D convert_value(S v, std::int64_t index) {
     }
     return static_cast<D>(v);
   } else if constexpr (std::is_integral_v<D> && std::is_integral_v<S> && !std::is_same_v<D, bool>) {
-    if (static_cast<std::int64_t>(v) < static_cast<std::int64_t>(std::numeric_limits<D>::lowest()) ||
+    if (static_cast<std::int64_t>(v) <
+            static_cast<std::int64_t>(std::numeric_limits<D>::lowest()) ||
         static_cast<std::int64_t>(v) > static_cast<std::int64_t>(std::numeric_limits<D>::max())) {
       throw DTypeError(cat("constant: element ", index, " (", +v, ") is out of range for ",
                            dtype_name(dtype_of<D>::value)));
@@ -58,8 +59,8 @@ Tensor make_constant(const S* values, std::int64_t count, const Shape& shape,
   const DType target = dtype.value_or(natural_dtype<S>());
   const std::int64_t n = shape.num_elements();
   if (count != n && count != 1) {
-    throw ShapeError(cat("constant: ", count, " values do not fill shape ", shape, " (", n,
-                         " elements)"));
+    throw ShapeError(
+        cat("constant: ", count, " values do not fill shape ", shape, " (", n, " elements)"));
   }
   return dispatch_dtype(target, [&](auto zero) {
     using D = decltype(zero);
@@ -107,7 +108,9 @@ Tensor constant_from_host(const bool* v, std::int64_t n, const Shape& s, std::op
 
 }  // namespace detail
 
-Tensor constant(Scalar value, std::optional<DType> dtype) { return constant(value, Shape{}, dtype); }
+Tensor constant(Scalar value, std::optional<DType> dtype) {
+  return constant(value, Shape{}, dtype);
+}
 
 Tensor constant(Scalar value, const Shape& shape, std::optional<DType> dtype) {
   const DType target = dtype.value_or(value.natural_dtype());
@@ -124,7 +127,8 @@ Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dt
   if (out.size() == shape.num_elements()) return reshape(out, shape);
   if (out.size() == 1) return broadcast_to(reshape(out, Shape{}), shape);
   throw ShapeError(cat("constant: a value of shape ", value.shape(), " (", value.size(),
-                       " elements) does not fit shape ", shape, " (", shape.num_elements(), " elements)"));
+                       " elements) does not fit shape ", shape, " (", shape.num_elements(),
+                       " elements)"));
 }
 
 }  // namespace ember

@@ -42,10 +42,11 @@ Tensor constant_from_host(const bool* values, std::int64_t count, const Shape& s
 template <class T>
 using host_element_t = std::conditional_t<
     std::is_same_v<T, bool>, bool,
-    std::conditional_t<std::is_floating_point_v<T>, std::conditional_t<std::is_same_v<T, float>, float, double>,
-                       std::conditional_t<std::is_same_v<T, unsigned char>, std::uint8_t,
-                                          std::conditional_t<(sizeof(T) <= 4 && std::is_signed_v<T>),
-                                                             std::int32_t, std::int64_t>>>>;
+    std::conditional_t<
+        std::is_floating_point_v<T>, std::conditional_t<std::is_same_v<T, float>, float, double>,
+        std::conditional_t<std::is_same_v<T, unsigned char>, std::uint8_t,
+                           std::conditional_t<(sizeof(T) <= 4 && std::is_signed_v<T>), std::int32_t,
+                                              std::int64_t>>>>;
 
 // Host buffers keep bools as bytes (std::vector<bool> has no contiguous storage).
 template <class T>
@@ -112,31 +113,30 @@ Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dt
 /// From a (nested) list: `constant({1, 2, 3})`, `constant({{1.f, 2.f}, {3.f, 4.f}})`. With a
 /// shape, the values are laid out in it (sizes must agree): `constant({1, 2, 3, 4}, Shape{2, 2})`.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(std::initializer_list<T> values, std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor constant(std::initializer_list<T> values,
+                                                 std::optional<DType> dtype = std::nullopt) {
   return detail::constant_from_list<T>(values, std::nullopt, dtype);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(std::initializer_list<T> values, const Shape& shape,
-                std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor constant(std::initializer_list<T> values,
+                                                 const Shape& shape,
+                                                 std::optional<DType> dtype = std::nullopt) {
   return detail::constant_from_list<T>(values, shape, dtype);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(std::initializer_list<std::initializer_list<T>> values,
-                std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor
+constant(std::initializer_list<std::initializer_list<T>> values,
+         std::optional<DType> dtype = std::nullopt) {
   return detail::constant_from_list<T>(values, std::nullopt, dtype);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(std::initializer_list<std::initializer_list<std::initializer_list<T>>> values,
-                std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor
+constant(std::initializer_list<std::initializer_list<std::initializer_list<T>>> values,
+         std::optional<DType> dtype = std::nullopt) {
   return detail::constant_from_list<T>(values, std::nullopt, dtype);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(
+requires std::is_arithmetic_v<T> Tensor constant(
     std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<T>>>>
         values,
     std::optional<DType> dtype = std::nullopt) {
@@ -145,9 +145,8 @@ Tensor constant(
 
 /// From a flat vector laid out in `shape` (row-major); sizes must agree.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(const std::vector<T>& values, const Shape& shape,
-                std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor constant(const std::vector<T>& values, const Shape& shape,
+                                                 std::optional<DType> dtype = std::nullopt) {
   using H = detail::host_element_t<T>;
   if constexpr (std::is_same_v<T, H> && !std::is_same_v<T, bool>) {
     return detail::constant_from_host(values.data(), static_cast<std::int64_t>(values.size()),
@@ -160,8 +159,8 @@ Tensor constant(const std::vector<T>& values, const Shape& shape,
 }
 /// From a flat vector, as a rank-1 tensor.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor constant(const std::vector<T>& values, std::optional<DType> dtype = std::nullopt) {
+requires std::is_arithmetic_v<T> Tensor constant(const std::vector<T>& values,
+                                                 std::optional<DType> dtype = std::nullopt) {
   return constant(values, Shape{static_cast<std::int64_t>(values.size())}, dtype);
 }
 

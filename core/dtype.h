@@ -1,5 +1,5 @@
-// Element types of tensors. This header is thin on purpose (C++17, no standard-library heavyweights):
-// the CUDA sources include it, and nvcc 13 must not see C++20 headers.
+// Element types of tensors. This header is thin on purpose (C++17, no standard-library
+// heavyweights): the CUDA sources include it, and nvcc 13 must not see C++20 headers.
 #pragma once
 
 #include <cstddef>
@@ -23,12 +23,18 @@ inline constexpr int kNumDTypes = 6;
 /// Bytes per element.
 constexpr std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::float32: return 4;
-    case DType::float64: return 8;
-    case DType::int32: return 4;
-    case DType::int64: return 8;
-    case DType::uint8: return 1;
-    case DType::bool_: return 1;
+    case DType::float32:
+      return 4;
+    case DType::float64:
+      return 8;
+    case DType::int32:
+      return 4;
+    case DType::int64:
+      return 8;
+    case DType::uint8:
+      return 1;
+    case DType::bool_:
+      return 1;
   }
   return 0;
 }
@@ -36,12 +42,18 @@ constexpr std::size_t dtype_size(DType t) {
 /// TensorFlow's spelling: "float32", "int64", "bool", ...
 constexpr const char* dtype_name(DType t) {
   switch (t) {
-    case DType::float32: return "float32";
-    case DType::float64: return "float64";
-    case DType::int32: return "int32";
-    case DType::int64: return "int64";
-    case DType::uint8: return "uint8";
-    case DType::bool_: return "bool";
+    case DType::float32:
+      return "float32";
+    case DType::float64:
+      return "float64";
+    case DType::int32:
+      return "int32";
+    case DType::int64:
+      return "int64";
+    case DType::uint8:
+      return "uint8";
+    case DType::bool_:
+      return "bool";
   }
   return "?";
 }
@@ -54,25 +66,50 @@ constexpr bool is_integer(DType t) {
 constexpr bool is_numeric(DType t) { return t != DType::bool_; }
 
 /// The DType of a C++ element type; `bool` maps to `bool_`.
-template <class T> struct dtype_of;
-template <> struct dtype_of<float> { static constexpr DType value = DType::float32; };
-template <> struct dtype_of<double> { static constexpr DType value = DType::float64; };
-template <> struct dtype_of<std::int32_t> { static constexpr DType value = DType::int32; };
-template <> struct dtype_of<std::int64_t> { static constexpr DType value = DType::int64; };
-template <> struct dtype_of<std::uint8_t> { static constexpr DType value = DType::uint8; };
-template <> struct dtype_of<bool> { static constexpr DType value = DType::bool_; };
+template <class T>
+struct dtype_of;
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = DType::float32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = DType::float64;
+};
+template <>
+struct dtype_of<std::int32_t> {
+  static constexpr DType value = DType::int32;
+};
+template <>
+struct dtype_of<std::int64_t> {
+  static constexpr DType value = DType::int64;
+};
+template <>
+struct dtype_of<std::uint8_t> {
+  static constexpr DType value = DType::uint8;
+};
+template <>
+struct dtype_of<bool> {
+  static constexpr DType value = DType::bool_;
+};
 
 /// Calls `f(T{})` with the C++ type that stores `t` (bool is stored as `bool`, one byte).
 /// Used by kernels to turn a runtime dtype into a template argument.
 template <class F>
 decltype(auto) dispatch_dtype(DType t, F&& f) {
   switch (t) {
-    case DType::float32: return f(float{});
-    case DType::float64: return f(double{});
-    case DType::int32: return f(std::int32_t{});
-    case DType::int64: return f(std::int64_t{});
-    case DType::uint8: return f(std::uint8_t{});
-    case DType::bool_: return f(bool{});
+    case DType::float32:
+      return f(float{});
+    case DType::float64:
+      return f(double{});
+    case DType::int32:
+      return f(std::int32_t{});
+    case DType::int64:
+      return f(std::int64_t{});
+    case DType::uint8:
+      return f(std::uint8_t{});
+    case DType::bool_:
+      return f(bool{});
   }
   return f(float{});
 }

@@ -1,5 +1,6 @@
 // ember reports every failure as an exception derived from ember::Error. Messages name the op or
-// file, what was expected and what was got: "matmul: inner dimensions differ: (64, 784) x (128, 10)".
+// file, what was expected and what was got: "matmul: inner dimensions differ: (64, 784) x (128,
+// 10)".
 #pragma once
 
 #include <sstream>
@@ -54,7 +55,7 @@ void warn(const std::string& message);
 
 }  // namespace ember
 
-#define EMBER_ASSERT(cond)                                                          \
-  do {                                                                              \
+#define EMBER_ASSERT(cond)                                                        \
+  do {                                                                            \
     if (!(cond)) ::ember::internal_error(__FILE__, __LINE__, "assertion " #cond); \
   } while (0)

@@ -55,7 +55,8 @@ class Module {
   }
 
   /// Appends this module's variables, then its children's, skipping ids already in `seen`.
-  virtual void collect_variables(std::vector<Variable>& out, std::unordered_set<std::uint64_t>& seen,
+  virtual void collect_variables(std::vector<Variable>& out,
+                                 std::unordered_set<std::uint64_t>& seen,
                                  bool trainable_only) const;
   const std::vector<Module*>& children() const { return children_; }
   void forget_child(const Module* child);
@@ -65,7 +66,6 @@ class Module {
   void add_child(Module* child, std::shared_ptr<Module> owner);
 
  protected:
-
   mutable std::string name_;
 
  private:

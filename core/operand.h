@@ -12,15 +12,14 @@ namespace ember {
 
 class Operand {
  public:
-  Operand(const Tensor& t) : tensor_(t) {}  // NOLINT: implicit on purpose
+  Operand(const Tensor& t) : tensor_(t) {}        // NOLINT: implicit on purpose
   Operand(Tensor&& t) : tensor_(std::move(t)) {}  // NOLINT
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Operand(T value) : scalar_(value), is_scalar_(true) {}  // NOLINT
+  requires std::is_arithmetic_v<T> Operand(T value) : scalar_(value), is_scalar_(true) {}  // NOLINT
   template <class T>
-    requires(!std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cvref_t<T>, Tensor> &&
-             std::is_convertible_v<const T&, Tensor>)
-  Operand(const T& value) : tensor_(static_cast<Tensor>(value)) {}  // NOLINT
+  requires(!std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cvref_t<T>, Tensor> &&
+           std::is_convertible_v<const T&, Tensor>) Operand(const T& value)
+      : tensor_(static_cast<Tensor>(value)) {}  // NOLINT
 
   bool is_scalar() const { return is_scalar_; }
   const Tensor& tensor() const { return tensor_; }

@@ -9,7 +9,8 @@ namespace ember {
 namespace {
 
 std::string describe(const Scalar& s) {
-  return is_floating(s.natural_dtype()) ? cat(s.as_double()) : cat(static_cast<long long>(s.as_double()));
+  return is_floating(s.natural_dtype()) ? cat(s.as_double())
+                                        : cat(static_cast<long long>(s.as_double()));
 }
 
 }  // namespace
@@ -31,9 +32,18 @@ ScalarValue Scalar::as(DType target, const char* op) const {
   // Integer target: the value must be a whole number inside the type's range.
   double lo = 0, hi = 0;
   switch (target) {
-    case DType::int32: lo = std::numeric_limits<std::int32_t>::min(); hi = std::numeric_limits<std::int32_t>::max(); break;
-    case DType::uint8: lo = 0; hi = 255; break;
-    default: lo = -9.2233720368547758e18; hi = 9.2233720368547758e18; break;
+    case DType::int32:
+      lo = std::numeric_limits<std::int32_t>::min();
+      hi = std::numeric_limits<std::int32_t>::max();
+      break;
+    case DType::uint8:
+      lo = 0;
+      hi = 255;
+      break;
+    default:
+      lo = -9.2233720368547758e18;
+      hi = 9.2233720368547758e18;
+      break;
   }
   const double v = as_double();
   const bool whole = is_floating_ ? (std::isfinite(v) && std::floor(v) == v) : true;

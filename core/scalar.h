@@ -6,16 +6,16 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "core/dtype.h"
 #include "core/backend/kernel_types.h"
+#include "core/dtype.h"
 
 namespace ember {
 
 class Scalar {
  public:
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Scalar(T value) {  // NOLINT: implicit, so any C++ number can be passed where a Scalar is taken
+  requires std::is_arithmetic_v<T> Scalar(
+      T value) {  // NOLINT: implicit, so any C++ number can be passed where a Scalar is taken
     if constexpr (std::is_same_v<T, bool>) {
       dtype_ = DType::bool_;
       value_.i = value ? 1 : 0;

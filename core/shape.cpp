@@ -2,8 +2,8 @@
 
 #include <ostream>
 
-#include "core/error.h"
 #include "core/backend/kernel_types.h"
+#include "core/error.h"
 
 namespace ember {
 

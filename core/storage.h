@@ -1,5 +1,5 @@
-// A block of device memory owned by tensors that share it (internal). Freed through its backend when the
-// last tensor lets go.
+// A block of device memory owned by tensors that share it (internal). Freed through its backend
+// when the last tensor lets go.
 #pragma once
 
 #include <cstddef>

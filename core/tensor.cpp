@@ -5,9 +5,9 @@
 #include <ostream>
 
 #include "core/error.h"
-#include "core/tensor_impl.h"
 #include "core/function/trace.h"
 #include "core/ops/run_op.h"
+#include "core/tensor_impl.h"
 
 namespace ember {
 namespace detail {

@@ -43,11 +43,11 @@ inline constexpr Ellipsis ellipsis{};
 class Index {
  public:
   template <class T>
-    requires std::is_integral_v<T>
-  Index(T i) : value_(static_cast<std::int64_t>(i)) {}  // NOLINT: implicit like Python's m[1, 2]
-  Index(Slice s) : value_(s) {}                          // NOLINT
-  Index(NewAxis n) : value_(n) {}                        // NOLINT
-  Index(Ellipsis e) : value_(e) {}                       // NOLINT
+  requires std::is_integral_v<T> Index(T i)
+      : value_(static_cast<std::int64_t>(i)) {}  // NOLINT: implicit like Python's m[1, 2]
+  Index(Slice s) : value_(s) {}                  // NOLINT
+  Index(NewAxis n) : value_(n) {}                // NOLINT
+  Index(Ellipsis e) : value_(e) {}               // NOLINT
   const std::variant<std::int64_t, Slice, NewAxis, Ellipsis>& value() const { return value_; }
 
  private:
@@ -89,10 +89,8 @@ class Tensor {
   /// NumPy/TensorFlow indexing: `m.index(1, 2)` is `m[1, 2]`, `m.index(all, 1)` is `m[:, 1]`,
   /// `m.index(Slice{1, 3}, Slice{.step = -1})` is `m[1:3, ::-1]`.
   template <class... I>
-    requires(std::is_constructible_v<Index, const I&> && ...)
-  Tensor index(const I&... entries) const {
-    return index(std::vector<Index>{Index(entries)...});
-  }
+  requires(std::is_constructible_v<Index, const I&>&&...) Tensor index(const I&... entries)
+  const { return index(std::vector<Index>{Index(entries)...}); }
   Tensor index(const std::vector<Index>& entries) const;
   /// Matrix product, `a @ b`.
   Tensor matmul(const Tensor& other) const;

@@ -70,9 +70,11 @@ std::pair<std::string, std::string> positional(T v) {
     return {s.substr(0, dot), s.substr(dot + 1)};
   }
   std::string integer, fraction;
-  for (int i = 0; i < d.exponent; ++i) integer += i < static_cast<int>(d.digits.size()) ? d.digits[i] : '0';
+  for (int i = 0; i < d.exponent; ++i)
+    integer += i < static_cast<int>(d.digits.size()) ? d.digits[i] : '0';
   if (integer.empty()) integer = "0";
-  for (int i = std::max(d.exponent, 0); i < static_cast<int>(d.digits.size()); ++i) fraction += d.digits[i];
+  for (int i = std::max(d.exponent, 0); i < static_cast<int>(d.digits.size()); ++i)
+    fraction += d.digits[i];
   if (d.exponent < 0) fraction = std::string(-d.exponent, '0') + fraction;
   if (d.negative) integer = "-" + integer;
   return {integer, fraction};
@@ -82,13 +84,15 @@ std::pair<std::string, std::string> positional(T v) {
 class ElementFormatter {
  public:
   template <class T>
-  static ElementFormatter make(const std::vector<T>& values, const std::vector<std::int64_t>& shown) {
+  static ElementFormatter make(const std::vector<T>& values,
+                               const std::vector<std::int64_t>& shown) {
     ElementFormatter f;
     if constexpr (std::is_same_v<T, bool>) {
       for (std::int64_t i : shown) f.cells_.push_back(values[i] ? "True" : "False");
       f.pad_left(true);
     } else if constexpr (std::is_integral_v<T>) {
-      for (std::int64_t i : shown) f.cells_.push_back(std::to_string(static_cast<long long>(values[i])));
+      for (std::int64_t i : shown)
+        f.cells_.push_back(std::to_string(static_cast<long long>(values[i])));
       f.pad_left(false);
     } else {
       f.format_floats(values, shown);
@@ -117,8 +121,8 @@ class ElementFormatter {
       min_abs = any_finite_nonzero ? std::min(min_abs, a) : a;
       any_finite_nonzero = true;
     }
-    const bool scientific = any_finite_nonzero &&
-                            (max_abs >= 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1e3);
+    const bool scientific =
+        any_finite_nonzero && (max_abs >= 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1e3);
     struct Parts {
       std::string special, integer, fraction;
       int exponent = 0;
@@ -163,7 +167,8 @@ class ElementFormatter {
       if (scientific) {
         const std::string digits = std::to_string(std::abs(p.exponent));
         c += p.fraction + std::string(pad_right - p.fraction.size(), '0') + "e" +
-             (p.exponent < 0 ? "-" : "+") + std::string(exponent_digits - digits.size(), '0') + digits;
+             (p.exponent < 0 ? "-" : "+") + std::string(exponent_digits - digits.size(), '0') +
+             digits;
       } else {
         c += p.fraction + std::string(pad_right - p.fraction.size(), ' ');
       }
@@ -225,7 +230,8 @@ class Layout {
       const std::size_t element_width = width - 1;  // max(len(separator.rstrip()), len(']'))
       std::string line = hanging_indent;
       for (std::int64_t i = 0; i < leading; ++i) {
-        extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width, hanging_indent);
+        extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width,
+                    hanging_indent);
         line += " ";
       }
       if (summary) {
@@ -233,10 +239,12 @@ class Layout {
         line += " ";
       }
       for (std::int64_t i = trailing; i > 1; --i) {
-        extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width, hanging_indent);
+        extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width,
+                    hanging_indent);
         line += " ";
       }
-      extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width, hanging_indent);
+      extend_line(s, line, recurse(axis + 1, next_indent, next_width), element_width,
+                  hanging_indent);
       s += line;
     } else {
       const std::string line_separator(static_cast<std::size_t>(shape_.rank() - axis - 1), '\n');
@@ -306,8 +314,8 @@ std::string Tensor::to_string() const {
   if (!defined()) return "ember.Tensor(<undefined>)";
   const std::string values = values_string();
   const bool multiline = values.find('\n') != std::string::npos;
-  return "ember.Tensor(" + std::string(multiline ? "\n" : "") + values + ", shape=" +
-         shape().to_string() + ", dtype=" + dtype_name(dtype()) + ")";
+  return "ember.Tensor(" + std::string(multiline ? "\n" : "") + values +
+         ", shape=" + shape().to_string() + ", dtype=" + dtype_name(dtype()) + ")";
 }
 
 }  // namespace ember

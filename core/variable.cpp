@@ -4,11 +4,11 @@
 
 #include "core/autodiff/autodiff.h"
 #include "core/error.h"
-#include "core/ops/op_support.h"
+#include "core/function/trace.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/op_support.h"
 #include "core/ops/shape.h"
 #include "core/tensor_impl.h"
-#include "core/function/trace.h"
 
 namespace ember {
 
@@ -92,7 +92,8 @@ std::uint64_t Variable::id() const {
 Variable& Variable::assign(const Operand& value) {
   check_defined("Variable::assign");
   if (trace::recording()) {
-    trace::record_effect("Variable.assign", [self = *this](const Operand& x) { Variable(self).assign(x); }, value);
+    trace::record_effect(
+        "Variable.assign", [self = *this](const Operand& x) { Variable(self).assign(x); }, value);
     return *this;
   }
   const autodiff::PauseAll not_differentiable;
@@ -109,11 +110,13 @@ Variable& Variable::assign_add(const Operand& delta) {
   check_defined("Variable::assign_add");
   if (trace::recording()) {
     trace::record_effect(
-        "Variable.assign_add", [self = *this](const Operand& x) { Variable(self).assign_add(x); }, delta);
+        "Variable.assign_add", [self = *this](const Operand& x) { Variable(self).assign_add(x); },
+        delta);
     return *this;
   }
   const autodiff::PauseAll not_differentiable;
-  const Tensor next = add(state_->value, checked_value(delta, state_->value, "Variable::assign_add"));
+  const Tensor next =
+      add(state_->value, checked_value(delta, state_->value, "Variable::assign_add"));
   if (next.shape() != state_->value.shape()) {
     throw ShapeError(cat("Variable::assign_add: the value would change variable '", state_->name,
                          "' from shape ", state_->value.shape(), " to ", next.shape()));
@@ -126,7 +129,8 @@ Variable& Variable::assign_sub(const Operand& delta) {
   check_defined("Variable::assign_sub");
   if (trace::recording()) {
     trace::record_effect(
-        "Variable.assign_sub", [self = *this](const Operand& x) { Variable(self).assign_sub(x); }, delta);
+        "Variable.assign_sub", [self = *this](const Operand& x) { Variable(self).assign_sub(x); },
+        delta);
     return *this;
   }
   const autodiff::PauseAll not_differentiable;
@@ -153,15 +157,16 @@ VariableSlice Variable::index(const std::vector<Index>& entries) const {
 
 Variable Variable::clone(std::optional<VariableOptions> options) const {
   check_defined("Variable::clone");
-  VariableOptions o = options.value_or(VariableOptions{state_->name, state_->trainable, std::nullopt});
+  VariableOptions o =
+      options.value_or(VariableOptions{state_->name, state_->trainable, std::nullopt});
   return Variable(state_->value, o);
 }
 
 std::string Variable::to_string() const {
   if (!state_) return "<ember.Variable (undefined)>";
   const Tensor& v = state_->value;
-  return cat("<ember.Variable '", state_->name, "' shape=", v.shape(), " dtype=",
-             dtype_name(v.dtype()), ", numpy=", v.values_string(), ">");
+  return cat("<ember.Variable '", state_->name, "' shape=", v.shape(),
+             " dtype=", dtype_name(v.dtype()), ", numpy=", v.values_string(), ">");
 }
 
 VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)
@@ -172,7 +177,8 @@ VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)
 Variable& VariableSlice::assign(const Operand& value) {
   if (trace::recording()) {
     trace::record_effect(
-        "VariableSlice.assign", [slice = *this](const Operand& x) { VariableSlice(slice).assign(x); }, value);
+        "VariableSlice.assign",
+        [slice = *this](const Operand& x) { VariableSlice(slice).assign(x); }, value);
     return variable_;
   }
   const autodiff::PauseAll not_differentiable;

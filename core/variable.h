@@ -40,11 +40,11 @@ class Variable {
   explicit Variable(const Tensor& initial_value, VariableOptions options = {});
   explicit Variable(Scalar initial_value, VariableOptions options = {});
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit Variable(std::initializer_list<T> values, VariableOptions options = {})
       : Variable(constant(values, options.dtype), options) {}
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit Variable(std::initializer_list<std::initializer_list<T>> values,
                     VariableOptions options = {})
       : Variable(constant(values, options.dtype), options) {}
@@ -75,18 +75,15 @@ class Variable {
   Variable& assign_add(const Operand& delta);
   Variable& assign_sub(const Operand& delta);
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Variable& assign(std::initializer_list<T> values) {
+  requires std::is_arithmetic_v<T> Variable& assign(std::initializer_list<T> values) {
     return assign(constant(values, dtype()));
   }
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Variable& assign_add(std::initializer_list<T> values) {
+  requires std::is_arithmetic_v<T> Variable& assign_add(std::initializer_list<T> values) {
     return assign_add(constant(values, dtype()));
   }
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Variable& assign_sub(std::initializer_list<T> values) {
+  requires std::is_arithmetic_v<T> Variable& assign_sub(std::initializer_list<T> values) {
     return assign_sub(constant(values, dtype()));
   }
 
@@ -94,8 +91,8 @@ class Variable {
   VariableSlice operator[](std::int64_t i) const;
   VariableSlice slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
   template <class... I>
-    requires(std::is_constructible_v<Index, const I&> && ...)
-  VariableSlice index(const I&... entries) const;
+  requires(std::is_constructible_v<Index, const I&>&&...) VariableSlice index(const I&... entries)
+  const;
   VariableSlice index(const std::vector<Index>& entries) const;
 
   /// A new variable holding a copy of this one's value (tf.Variable(v1)).
@@ -132,8 +129,7 @@ class VariableSlice {
   /// Writes `value` (broadcast to the slice's shape, of the variable's dtype) into the variable.
   Variable& assign(const Operand& value);
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Variable& assign(std::initializer_list<T> values) {
+  requires std::is_arithmetic_v<T> Variable& assign(std::initializer_list<T> values) {
     return assign(constant(values, variable_.dtype()));
   }
 
@@ -144,10 +140,9 @@ class VariableSlice {
 };
 
 template <class... I>
-  requires(std::is_constructible_v<Index, const I&> && ...)
-VariableSlice Variable::index(const I&... entries) const {
-  return index(std::vector<Index>{Index(entries)...});
-}
+requires(std::is_constructible_v<Index, const I&>&&...)
+    VariableSlice Variable::index(const I&... entries)
+const { return index(std::vector<Index>{Index(entries)...}); }
 
 std::ostream& operator<<(std::ostream& out, const Variable& v);
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s);

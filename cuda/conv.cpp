@@ -110,15 +110,15 @@ void kcrs_to_hwio(const Conv2DArgs& a, const void* kcrs, void* hwio, const Strea
 }
 
 // (N, H, W, C) -> (N, C, H, W), walked in the destination's order.
-void nhwc_to_nchw(const Conv2DArgs& a, const void* nhwc, void* nchw, std::int64_t n,
-                  std::int64_t h, std::int64_t w, std::int64_t c, const StreamContext& ctx) {
+void nhwc_to_nchw(const Conv2DArgs& a, const void* nhwc, void* nchw, std::int64_t n, std::int64_t h,
+                  std::int64_t w, std::int64_t c, const StreamContext& ctx) {
   launch_strided_copy(element_size(a), nhwc, layout4(n, c, h, w, h * w * c, 1, w * c, c), nchw,
                       layout4(n, c, h, w, c * h * w, h * w, w, 1), ctx);
 }
 
 // (N, C, H, W) -> (N, H, W, C).
-void nchw_to_nhwc(const Conv2DArgs& a, const void* nchw, void* nhwc, std::int64_t n,
-                  std::int64_t h, std::int64_t w, std::int64_t c, const StreamContext& ctx) {
+void nchw_to_nhwc(const Conv2DArgs& a, const void* nchw, void* nhwc, std::int64_t n, std::int64_t h,
+                  std::int64_t w, std::int64_t c, const StreamContext& ctx) {
   launch_strided_copy(element_size(a), nchw, layout4(n, h, w, c, c * h * w, w, 1, h * w), nhwc,
                       layout4(n, h, w, c, h * w * c, w * c, c, 1), ctx);
 }
@@ -221,14 +221,12 @@ CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t p
   ConvDescriptors d;
   const cudnnDataType_t type = data_type(a.dtype);
   const cudnnTensorFormat_t format = uses_nchw(a) ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC;
-  EMBER_CUDNN_CHECK(
-      cudnnSetTensor4dDescriptor(d.x.get(), format, type, as_int(a.batch, "batch"),
-                                 as_int(a.in_channels, "channels"), as_int(padded_height, "height"),
-                                 as_int(padded_width, "width")));
-  EMBER_CUDNN_CHECK(
-      cudnnSetTensor4dDescriptor(d.y.get(), format, type, as_int(a.batch, "batch"),
-                                 as_int(a.out_channels, "channels"), as_int(a.out_height, "height"),
-                                 as_int(a.out_width, "width")));
+  EMBER_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
+      d.x.get(), format, type, as_int(a.batch, "batch"), as_int(a.in_channels, "channels"),
+      as_int(padded_height, "height"), as_int(padded_width, "width")));
+  EMBER_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
+      d.y.get(), format, type, as_int(a.batch, "batch"), as_int(a.out_channels, "channels"),
+      as_int(a.out_height, "height"), as_int(a.out_width, "width")));
   EMBER_CUDNN_CHECK(cudnnSetFilter4dDescriptor(
       d.w.get(), type, format, as_int(a.out_channels, "channels"),
       as_int(a.in_channels / a.groups, "channels"), as_int(a.kernel_height, "kernel"),
@@ -306,8 +304,10 @@ std::size_t filter_bytes(const Conv2DArgs& a) {
 // The filter in cuDNN's layout: KRSC for NHWC, KCRS for NCHW.
 ScratchBuffer cudnn_filter(const Conv2DArgs& a, const void* hwio, const StreamContext& ctx) {
   ScratchBuffer filter(filter_bytes(a), ctx);
-  if (uses_nchw(a)) hwio_to_kcrs(a, hwio, filter.get(), ctx);
-  else hwio_to_krsc(a, hwio, filter.get(), ctx);
+  if (uses_nchw(a))
+    hwio_to_kcrs(a, hwio, filter.get(), ctx);
+  else
+    hwio_to_krsc(a, hwio, filter.get(), ctx);
   return filter;
 }
 
@@ -339,8 +339,8 @@ void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* fi
                  : 0,
       ctx_);
   if (p.needed()) pad_into(a, p, x, padded.get(), ctx_);
-  const CudnnActivation input =
-      cudnn_activation(a, p.needed() ? padded.get() : x, a.batch, p.height, p.width, a.in_channels, ctx_);
+  const CudnnActivation input = cudnn_activation(a, p.needed() ? padded.get() : x, a.batch,
+                                                 p.height, p.width, a.in_channels, ctx_);
   const std::int64_t y_elements = a.batch * a.out_height * a.out_width * a.out_channels;
   ScratchBuffer y_nchw(uses_nchw(a) ? static_cast<std::size_t>(y_elements) * element : 0, ctx_);
   void* output = uses_nchw(a) ? y_nchw.get() : y;
@@ -353,7 +353,8 @@ void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* fi
       cudnnConvolutionForward(handle_.get(), blend.one(), d.x.get(), input.data, d.w.get(), w.get(),
                               d.conv.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.algorithm),
                               workspace.get(), c.workspace_bytes, blend.zero(), d.y.get(), output));
-  if (uses_nchw(a)) nchw_to_nhwc(a, output, y, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
+  if (uses_nchw(a))
+    nchw_to_nhwc(a, output, y, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
 }
 
 void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
@@ -372,8 +373,8 @@ void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, con
   void* padded_nhwc = p.needed() ? padded.get() : dx;
   void* output = uses_nchw(a) ? dx_nchw.get() : padded_nhwc;
   const ConvDescriptors d = describe(a, p.height, p.width);
-  const AlgorithmChoice c = find_algorithm(Pass::backward_data, a, d, output, w.get(),
-                                           const_cast<void*>(gradient.data));
+  const AlgorithmChoice c =
+      find_algorithm(Pass::backward_data, a, d, output, w.get(), const_cast<void*>(gradient.data));
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
   ScratchBuffer workspace(c.workspace_bytes, ctx_);
   const Blend blend(a.dtype);
@@ -381,7 +382,8 @@ void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, con
       handle_.get(), blend.one(), d.w.get(), w.get(), d.y.get(), gradient.data, d.conv.get(),
       static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algorithm), workspace.get(), c.workspace_bytes,
       blend.zero(), d.x.get(), output));
-  if (uses_nchw(a)) nchw_to_nhwc(a, output, padded_nhwc, a.batch, p.height, p.width, a.in_channels, ctx_);
+  if (uses_nchw(a))
+    nchw_to_nhwc(a, output, padded_nhwc, a.batch, p.height, p.width, a.in_channels, ctx_);
   if (p.needed()) crop_from(a, p, padded.get(), dx, ctx_);
 }
 
@@ -396,8 +398,8 @@ void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const 
                  : 0,
       ctx_);
   if (p.needed()) pad_into(a, p, x, padded.get(), ctx_);
-  const CudnnActivation input =
-      cudnn_activation(a, p.needed() ? padded.get() : x, a.batch, p.height, p.width, a.in_channels, ctx_);
+  const CudnnActivation input = cudnn_activation(a, p.needed() ? padded.get() : x, a.batch,
+                                                 p.height, p.width, a.in_channels, ctx_);
   const CudnnActivation gradient =
       cudnn_activation(a, dy, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
   const ConvDescriptors d = describe(a, p.height, p.width);
@@ -410,8 +412,10 @@ void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const 
       handle_.get(), blend.one(), d.x.get(), input.data, d.y.get(), gradient.data, d.conv.get(),
       static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algorithm), workspace.get(), c.workspace_bytes,
       blend.zero(), d.w.get(), w.get()));
-  if (uses_nchw(a)) kcrs_to_hwio(a, w.get(), dfilter, ctx_);
-  else krsc_to_hwio(a, w.get(), dfilter, ctx_);
+  if (uses_nchw(a))
+    kcrs_to_hwio(a, w.get(), dfilter, ctx_);
+  else
+    krsc_to_hwio(a, w.get(), dfilter, ctx_);
 }
 
 }  // namespace ember::cuda

@@ -18,8 +18,8 @@ void throw_cublas_error(cublasStatus_t status, const char* expression, const cha
 }
 
 void throw_cudnn_error(cudnnStatus_t status, const char* expression, const char* file, int line) {
-  throw Error(cat("cuDNN error ", cudnnGetErrorString(status), " (status ", static_cast<int>(status), ") in ",
-                  expression, " at ", file, ":", line));
+  throw Error(cat("cuDNN error ", cudnnGetErrorString(status), " (status ",
+                  static_cast<int>(status), ") in ", expression, " at ", file, ":", line));
 }
 
 }  // namespace ember::cuda

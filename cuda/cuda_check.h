@@ -1,5 +1,6 @@
-// Turning CUDA runtime, cuBLAS and cuDNN status codes into ember::Error (internal, thin: .cu files include
-// it). The throwing functions live in cuda_check.cpp, so this header needs no C++20 library.
+// Turning CUDA runtime, cuBLAS and cuDNN status codes into ember::Error (internal, thin: .cu files
+// include it). The throwing functions live in cuda_check.cpp, so this header needs no C++20
+// library.
 #pragma once
 
 #include <cublas_api.h>

@@ -134,9 +134,11 @@ void launch_scatter_add(DType dtype, const void* updates, std::int64_t outer,
                         const void* indices, std::int64_t count, void* out,
                         const StreamContext& ctx) {
   if (dtype == DType::float32) {
-    scatter_add_values<float>(updates, outer, axis_size, inner, index_dtype, indices, count, out, ctx);
+    scatter_add_values<float>(updates, outer, axis_size, inner, index_dtype, indices, count, out,
+                              ctx);
   } else {
-    scatter_add_values<double>(updates, outer, axis_size, inner, index_dtype, indices, count, out, ctx);
+    scatter_add_values<double>(updates, outer, axis_size, inner, index_dtype, indices, count, out,
+                               ctx);
   }
 }
 

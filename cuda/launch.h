@@ -1,7 +1,7 @@
 // Launchers of the CUDA kernels (cuda/*.cu), called by CudaBackend (internal, thin: C++17, plain
-// pointers, sizes and the structs of core/backend/kernel_types.h). Each launcher enqueues its kernels on
-// ctx.stream, checks every launch and returns at once: nothing here waits for the GPU. Arguments
-// were validated by the op layer; empty work launches nothing.
+// pointers, sizes and the structs of core/backend/kernel_types.h). Each launcher enqueues its
+// kernels on ctx.stream, checks every launch and returns at once: nothing here waits for the GPU.
+// Arguments were validated by the op layer; empty work launches nothing.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -66,7 +66,8 @@ void launch_optimizer_update(const OptimizerUpdateArgs& args, const StreamContex
 void launch_random(const RandomArgs& args, const StreamContext& ctx);
 
 // pool.cu: float32 and float64; x and y are read by max pooling's backward pass only.
-void launch_pool2d_forward(const Pool2DArgs& args, const void* x, void* y, const StreamContext& ctx);
+void launch_pool2d_forward(const Pool2DArgs& args, const void* x, void* y,
+                           const StreamContext& ctx);
 void launch_pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
                             void* dx, const StreamContext& ctx);
 

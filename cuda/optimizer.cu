@@ -1,6 +1,6 @@
 // The fused optimizer update: one pass over a variable, its gradient and its slots, with the
-// per-element rule of core/backend/optimizer_math.h (shared with the CPU). Elements whose gradient is not
-// finite are left untouched and counted (one atomic per block that saw any).
+// per-element rule of core/backend/optimizer_math.h (shared with the CPU). Elements whose gradient
+// is not finite are left untouched and counted (one atomic per block that saw any).
 #include <cuda_runtime.h>
 
 #include <cstdint>

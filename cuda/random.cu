@@ -1,6 +1,6 @@
 // Philox random numbers on the GPU: element i comes from philox::random_element, the function the
-// CPU kernel calls, so a seed gives bit-identical tensors on both devices. core/random/philox.h rounds
-// every floating step with the _rn intrinsics here, which nvcc never contracts into FMAs.
+// CPU kernel calls, so a seed gives bit-identical tensors on both devices. core/random/philox.h
+// rounds every floating step with the _rn intrinsics here, which nvcc never contracts into FMAs.
 #include <cuda_runtime.h>
 
 #include <cstdint>

@@ -10,8 +10,7 @@
 namespace ember::io {
 
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string temporary =
-      path + ".tmp" + std::to_string(std::random_device{}() % 1000000);
+  const std::string temporary = path + ".tmp" + std::to_string(std::random_device{}() % 1000000);
   try {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

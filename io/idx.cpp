@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/error.h"
 #include "core/backend/kernel_types.h"
+#include "core/error.h"
 #include "core/tensor_impl.h"
 #include "io/gzip_reader.h"
 

@@ -16,12 +16,18 @@ constexpr char kMagic[] = "\x93NUMPY";
 
 const char* descr(DType t) {
   switch (t) {
-    case DType::float32: return "<f4";
-    case DType::float64: return "<f8";
-    case DType::int32: return "<i4";
-    case DType::int64: return "<i8";
-    case DType::uint8: return "|u1";
-    case DType::bool_: return "|b1";
+    case DType::float32:
+      return "<f4";
+    case DType::float64:
+      return "<f8";
+    case DType::int32:
+      return "<i4";
+    case DType::int64:
+      return "<i8";
+    case DType::uint8:
+      return "|u1";
+    case DType::bool_:
+      return "|b1";
   }
   return "";
 }
@@ -38,9 +44,11 @@ DType dtype_from_descr(const std::string& d, const std::string& path) {
 }
 
 // The value that follows 'key': in NumPy's header dict, as raw text up to the next ',' at depth 0.
-std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
+std::string header_field(const std::string& header, const std::string& key,
+                         const std::string& path) {
   const std::size_t k = header.find("'" + key + "'");
-  if (k == std::string::npos) throw IoError(cat(path, ": .npy header has no '", key, "': ", header));
+  if (k == std::string::npos)
+    throw IoError(cat(path, ": .npy header has no '", key, "': ", header));
   std::size_t p = header.find(':', k);
   if (p == std::string::npos) throw IoError(cat(path, ": malformed .npy header: ", header));
   ++p;
@@ -77,7 +85,8 @@ std::vector<std::int64_t> parse_shape(const std::string& text, const std::string
     }
   }
   if (dims.size() > static_cast<std::size_t>(kMaxRank)) {
-    throw IoError(cat(path, ": .npy array has rank ", dims.size(), ", above ember's maximum ", kMaxRank));
+    throw IoError(
+        cat(path, ": .npy array has rank ", dims.size(), ", above ember's maximum ", kMaxRank));
   }
   return dims;
 }
@@ -88,8 +97,10 @@ void save_npy(const std::string& path, const Tensor& t) {
   detail::check_defined(t, "save_npy");
   std::string dims;
   for (std::int64_t d : t.shape()) dims += std::to_string(d) + ", ";
-  if (t.rank() != 1 && !dims.empty()) dims.resize(dims.size() - 2);
-  else if (t.rank() == 1) dims.resize(dims.size() - 1);
+  if (t.rank() != 1 && !dims.empty())
+    dims.resize(dims.size() - 2);
+  else if (t.rank() == 1)
+    dims.resize(dims.size() - 1);
   std::string header = std::string("{'descr': '") + descr(t.dtype()) +
                        "', 'fortran_order': False, 'shape': (" + dims + "), }";
   // Pad so the data starts on a 64-byte boundary; the header ends with '\n'.
@@ -105,8 +116,9 @@ void save_npy(const std::string& path, const Tensor& t) {
     const char version[2] = {static_cast<char>(v2 ? 2 : 1), 0};
     out.write(version, 2);
     const std::uint32_t length = static_cast<std::uint32_t>(header.size());
-    const unsigned char le[4] = {static_cast<unsigned char>(length), static_cast<unsigned char>(length >> 8),
-                                 static_cast<unsigned char>(length >> 16), static_cast<unsigned char>(length >> 24)};
+    const unsigned char le[4] = {
+        static_cast<unsigned char>(length), static_cast<unsigned char>(length >> 8),
+        static_cast<unsigned char>(length >> 16), static_cast<unsigned char>(length >> 24)};
     out.write(reinterpret_cast<const char*>(le), v2 ? 4 : 2);
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     out.write(static_cast<const char*>(host.raw_data()), static_cast<std::streamsize>(bytes));

@@ -1,18 +1,17 @@
 #include "io/safetensors.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <bit>
-#include <optional>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "core/constant.h"
-#include "core/tensor_impl.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/tensor_impl.h"
 #include "io/atomic_file.h"
 
 namespace ember::io {
@@ -21,25 +20,33 @@ namespace {
 
 const char* dtype_code(DType t) {
   switch (t) {
-    case DType::float32: return "F32";
-    case DType::float64: return "F64";
-    case DType::int32: return "I32";
-    case DType::int64: return "I64";
-    case DType::uint8: return "U8";
-    case DType::bool_: return "BOOL";
+    case DType::float32:
+      return "F32";
+    case DType::float64:
+      return "F64";
+    case DType::int32:
+      return "I32";
+    case DType::int64:
+      return "I64";
+    case DType::uint8:
+      return "U8";
+    case DType::bool_:
+      return "BOOL";
   }
   return "?";
 }
 
 std::optional<DType> dtype_from_code(const std::string& code) {
-  for (DType t : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+  for (DType t :
+       {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
     if (code == dtype_code(t)) return t;
   }
   return std::nullopt;
 }
 
 // Every platform ember builds for is little-endian, as the format is.
-static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "safetensors I/O assumes a little-endian host");
 
 }  // namespace
 
@@ -52,7 +59,8 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   std::uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
     if (name.empty() || name == "__metadata__" || !names.insert(name).second) {
-      throw IoError(cat("save_safetensors ", path, ": tensor name '", name, "' is empty, reserved or repeated"));
+      throw IoError(cat("save_safetensors ", path, ": tensor name '", name,
+                        "' is empty, reserved or repeated"));
     }
     detail::check_defined(tensor, "save_safetensors");
     const std::size_t bytes = static_cast<std::size_t>(tensor.size()) * dtype_size(tensor.dtype());
@@ -73,7 +81,9 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     const std::uint64_t length = text.size();
     out.write(reinterpret_cast<const char*>(&length), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& blob : blobs) out.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
+    for (const auto& blob : blobs)
+      out.write(reinterpret_cast<const char*>(blob.data()),
+                static_cast<std::streamsize>(blob.size()));
   });
 }
 
@@ -85,11 +95,12 @@ SafetensorsFile load_safetensors(const std::string& path) {
   in.seekg(0);
   std::uint64_t header_size = 0;
   if (file_size < 8 || !in.read(reinterpret_cast<char*>(&header_size), 8)) {
-    throw IoError(cat("load_safetensors ", path, ": the file is too short (", file_size, " bytes) to hold a header"));
+    throw IoError(cat("load_safetensors ", path, ": the file is too short (", file_size,
+                      " bytes) to hold a header"));
   }
   if (header_size > file_size - 8) {
-    throw IoError(cat("load_safetensors ", path, ": the header claims ", header_size, " bytes but the file has ",
-                      file_size - 8, " after the length"));
+    throw IoError(cat("load_safetensors ", path, ": the header claims ", header_size,
+                      " bytes but the file has ", file_size - 8, " after the length"));
   }
   std::string text(header_size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_size));
@@ -97,9 +108,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
   try {
     header = nlohmann::json::parse(text);
   } catch (const std::exception& e) {
-    throw IoError(cat("load_safetensors ", path, ": the header is not valid JSON (", e.what(), ")"));
+    throw IoError(
+        cat("load_safetensors ", path, ": the header is not valid JSON (", e.what(), ")"));
   }
-  if (!header.is_object()) throw IoError(cat("load_safetensors ", path, ": the header is not a JSON object"));
+  if (!header.is_object())
+    throw IoError(cat("load_safetensors ", path, ": the header is not a JSON object"));
   const std::uint64_t data_size = file_size - 8 - header_size;
   SafetensorsFile file;
   struct Entry {
@@ -117,35 +130,43 @@ SafetensorsFile load_safetensors(const std::string& path) {
       }
       const std::string code = info.at("dtype").get<std::string>();
       const std::optional<DType> dtype = dtype_from_code(code);
-      if (!dtype) throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has dtype ", code, ", which ember does not read"));
+      if (!dtype)
+        throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has dtype ", code,
+                          ", which ember does not read"));
       std::vector<std::int64_t> dims = info.at("shape").get<std::vector<std::int64_t>>();
       const auto offsets = info.at("data_offsets").get<std::vector<std::uint64_t>>();
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size) {
-        throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has data offsets outside the ", data_size,
+        throw IoError(cat("load_safetensors ", path, ": tensor '", name,
+                          "' has data offsets outside the ", data_size,
                           " bytes of data (is the file truncated?)"));
       }
       std::uint64_t elements = 1;
       for (std::int64_t d : dims) {
-        if (d < 0) throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has a negative dimension"));
+        if (d < 0)
+          throw IoError(
+              cat("load_safetensors ", path, ": tensor '", name, "' has a negative dimension"));
         elements *= static_cast<std::uint64_t>(d);
       }
       if (elements * dtype_size(*dtype) != offsets[1] - offsets[0]) {
-        throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' of shape ", Shape(dims), " and dtype ", code,
-                          " needs ", elements * dtype_size(*dtype), " bytes but its offsets span ",
-                          offsets[1] - offsets[0]));
+        throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' of shape ", Shape(dims),
+                          " and dtype ", code, " needs ", elements * dtype_size(*dtype),
+                          " bytes but its offsets span ", offsets[1] - offsets[0]));
       }
       entries.push_back({name, *dtype, Shape(dims), offsets[0], offsets[1]});
     }
   } catch (const nlohmann::json::exception& e) {
     throw IoError(cat("load_safetensors ", path, ": malformed header entry (", e.what(), ")"));
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
   std::vector<unsigned char> data(data_size);
-  if (data_size > 0 && !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data_size))) {
+  if (data_size > 0 &&
+      !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data_size))) {
     throw IoError(cat("load_safetensors ", path, ": reading the data failed"));
   }
   for (const Entry& e : entries) {
-    file.tensors.emplace_back(e.name, detail::from_host(data.data() + e.begin, e.shape, e.dtype, Device::cpu()));
+    file.tensors.emplace_back(
+        e.name, detail::from_host(data.data() + e.begin, e.shape, e.dtype, Device::cpu()));
   }
   return file;
 }

@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/error.h"
 #include "core/backend/kernel_types.h"
+#include "core/error.h"
 
 namespace ember::cpu {
 
@@ -21,7 +21,8 @@ void dispatch_floating(DType dtype, F&& f) {
       f(double{});
       break;
     default:
-      EMBER_ASSERT(false && "floating-point kernel called for another dtype (the op layer checks it)");
+      EMBER_ASSERT(false &&
+                   "floating-point kernel called for another dtype (the op layer checks it)");
   }
 }
 
@@ -70,13 +71,16 @@ void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* d
 #if EMBER_WITH_ONEDNN
 // conv_onednn.cpp: float32 only; primitives cached per shape.
 void onednn_conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
-void onednn_conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy, void* dx);
-void onednn_conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
+void onednn_conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
+                                 void* dx);
+void onednn_conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy,
+                                   void* dfilter);
 #endif
 
 // pool.cpp
 void pool2d_forward(const Pool2DArgs& args, const void* x, void* y);
-void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy, void* dx);
+void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
+                     void* dx);
 
 // norm.cpp
 void batch_norm_forward_training(const BatchNormArgs& args, const void* x, const void* scale,

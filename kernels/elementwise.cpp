@@ -8,7 +8,7 @@
 namespace ember::cpu {
 
 const ElementwiseKernels& elementwise_kernels() {
-  static const ElementwiseKernels& chosen = [] () -> const ElementwiseKernels& {
+  static const ElementwiseKernels& chosen = []() -> const ElementwiseKernels& {
 #if EMBER_CPU_HAS_AVX_BUILDS
     // EMBER_CPU_ISA=baseline|avx2 caps the choice (for comparisons and for debugging).
     const char* cap = std::getenv("EMBER_CPU_ISA");

@@ -11,21 +11,23 @@ namespace ember::cpu {
 namespace {
 
 template <class Index>
-void gather_typed(const char* x, std::size_t row_bytes, std::int64_t outer,
-                  std::int64_t axis_size, const Index* indices, std::int64_t count, char* out) {
-  parallel_for(outer * count, std::max<std::int64_t>(1, kParallelGrain * 4 / static_cast<std::int64_t>(row_bytes + 1)),
-               [&](std::int64_t begin, std::int64_t end) {
-                 for (std::int64_t t = begin; t < end; ++t) {
-                   const std::int64_t o = t / count, k = t % count;
-                   const std::int64_t index = static_cast<std::int64_t>(indices[k]);
-                   char* dst = out + t * row_bytes;
-                   if (index < 0 || index >= axis_size) {
-                     std::memset(dst, 0, row_bytes);
-                   } else {
-                     std::memcpy(dst, x + (o * axis_size + index) * row_bytes, row_bytes);
-                   }
-                 }
-               });
+void gather_typed(const char* x, std::size_t row_bytes, std::int64_t outer, std::int64_t axis_size,
+                  const Index* indices, std::int64_t count, char* out) {
+  parallel_for(
+      outer * count,
+      std::max<std::int64_t>(1, kParallelGrain * 4 / static_cast<std::int64_t>(row_bytes + 1)),
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t t = begin; t < end; ++t) {
+          const std::int64_t o = t / count, k = t % count;
+          const std::int64_t index = static_cast<std::int64_t>(indices[k]);
+          char* dst = out + t * row_bytes;
+          if (index < 0 || index >= axis_size) {
+            std::memset(dst, 0, row_bytes);
+          } else {
+            std::memcpy(dst, x + (o * axis_size + index) * row_bytes, row_bytes);
+          }
+        }
+      });
 }
 
 // Columns (o, i) are independent, so threads split them; each walks k in order, which keeps the
@@ -33,17 +35,18 @@ void gather_typed(const char* x, std::size_t row_bytes, std::int64_t outer,
 template <class T, class Index>
 void scatter_add_typed(const T* updates, std::int64_t outer, std::int64_t axis_size,
                        std::int64_t inner, const Index* indices, std::int64_t count, T* out) {
-  parallel_for(outer * inner, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(count, 1)),
-               [&](std::int64_t begin, std::int64_t end) {
-                 for (std::int64_t t = begin; t < end; ++t) {
-                   const std::int64_t o = t / inner, i = t % inner;
-                   for (std::int64_t k = 0; k < count; ++k) {
-                     const auto index = static_cast<std::int64_t>(indices[k]);
-                     if (index < 0 || index >= axis_size) continue;
-                     out[(o * axis_size + index) * inner + i] += updates[(o * count + k) * inner + i];
-                   }
-                 }
-               });
+  parallel_for(
+      outer * inner, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(count, 1)),
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t t = begin; t < end; ++t) {
+          const std::int64_t o = t / inner, i = t % inner;
+          for (std::int64_t k = 0; k < count; ++k) {
+            const auto index = static_cast<std::int64_t>(indices[k]);
+            if (index < 0 || index >= axis_size) continue;
+            out[(o * axis_size + index) * inner + i] += updates[(o * count + k) * inner + i];
+          }
+        }
+      });
 }
 
 template <class T>

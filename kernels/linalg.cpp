@@ -76,14 +76,14 @@ void gemm_reference(const GemmArgs& g) {
 #if EMBER_WITH_ONEDNN
 void gemm_onednn(const GemmArgs& g) {
   for (std::int64_t i = 0; i < g.batch; ++i) {
-    const dnnl_status_t status = dnnl_sgemm(
-        g.transpose_a ? 'T' : 'N', g.transpose_b ? 'T' : 'N', g.m, g.n, g.k, 1.0f,
-        static_cast<const float*>(g.a) + i * g.stride_a, g.lda,
-        static_cast<const float*>(g.b) + i * g.stride_b, g.ldb, 0.0f,
-        static_cast<float*>(g.c) + i * g.stride_c, g.ldc);
+    const dnnl_status_t status =
+        dnnl_sgemm(g.transpose_a ? 'T' : 'N', g.transpose_b ? 'T' : 'N', g.m, g.n, g.k, 1.0f,
+                   static_cast<const float*>(g.a) + i * g.stride_a, g.lda,
+                   static_cast<const float*>(g.b) + i * g.stride_b, g.ldb, 0.0f,
+                   static_cast<float*>(g.c) + i * g.stride_c, g.ldc);
     if (status != dnnl_success) {
-      throw Error(cat("matmul: oneDNN sgemm failed with status ", static_cast<int>(status),
-                      " for ", g.m, "x", g.k, " by ", g.k, "x", g.n));
+      throw Error(cat("matmul: oneDNN sgemm failed with status ", static_cast<int>(status), " for ",
+                      g.m, "x", g.k, " by ", g.k, "x", g.n));
     }
   }
 }
@@ -100,10 +100,17 @@ void gemm(const GemmArgs& g) {
       gemm_reference<float>(g);
 #endif
       break;
-    case DType::float64: gemm_reference<double>(g); break;
-    case DType::int32: gemm_reference<std::int32_t>(g); break;
-    case DType::int64: gemm_reference<std::int64_t>(g); break;
-    default: EMBER_ASSERT(false && "gemm dtype checked by the op layer");
+    case DType::float64:
+      gemm_reference<double>(g);
+      break;
+    case DType::int32:
+      gemm_reference<std::int32_t>(g);
+      break;
+    case DType::int64:
+      gemm_reference<std::int64_t>(g);
+      break;
+    default:
+      EMBER_ASSERT(false && "gemm dtype checked by the op layer");
   }
 }
 

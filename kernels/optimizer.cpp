@@ -7,6 +7,8 @@
 
 namespace ember::cpu {
 
-void optimizer_update(const OptimizerUpdateArgs& args) { elementwise_kernels().optimizer_update(args); }
+void optimizer_update(const OptimizerUpdateArgs& args) {
+  elementwise_kernels().optimizer_update(args);
+}
 
 }  // namespace ember::cpu

@@ -21,7 +21,9 @@ namespace ember::cpu {
 class FlushDenormals {
  public:
 #if defined(__x86_64__) || defined(_M_X64)
-  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ (bit 15) + DAZ (bit 6)
+  FlushDenormals() : saved_(_mm_getcsr()) {
+    _mm_setcsr(saved_ | 0x8040u);
+  }  // FTZ (bit 15) + DAZ (bit 6)
   ~FlushDenormals() { _mm_setcsr(saved_); }
 
  private:
@@ -56,7 +58,7 @@ void parallel_for(std::int64_t n, std::int64_t grain, const Body& body) {
     return;
   }
   const std::int64_t chunks = std::min<std::int64_t>(threads, (n + grain - 1) / grain);
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(chunks))
+#pragma omp parallel for schedule(static) num_threads(static_cast <int>(chunks))
   for (std::int64_t c = 0; c < chunks; ++c) {
     const FlushDenormals flush;
     const std::int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;

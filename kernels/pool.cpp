@@ -51,8 +51,8 @@ void forward(const Pool2DArgs& a, const T* x, T* y) {
                        for (std::int64_t iw = cols.begin; iw < cols.end; ++iw) {
                          const T* in = x + ((n * a.in_height + ih) * a.in_width + iw) * c_count;
                          if (a.mode == PoolMode::max) {
-                           // The first maximum wins; a NaN wins over numbers and stays (as in reduce_max). Without
-                           // branches, so the loop vectorises.
+                           // The first maximum wins; a NaN wins over numbers and stays (as in
+                           // reduce_max). Without branches, so the loop vectorises.
                            for (std::int64_t c = 0; c < c_count; ++c) {
                              const T best = out[c], v = in[c];
                              const bool take = (best == best) & ((v > best) | (v != v));
@@ -76,7 +76,8 @@ void forward(const Pool2DArgs& a, const T* x, T* y) {
 
 template <class T>
 void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
-  const std::int64_t C = a.channels, H = a.in_height, W = a.in_width, OH = a.out_height, OW = a.out_width;
+  const std::int64_t C = a.channels, H = a.in_height, W = a.in_width, OH = a.out_height,
+                     OW = a.out_width;
   constexpr std::int64_t kBlock = 64;  // channels per task: contiguous, so the loops vectorise
   const std::int64_t blocks = (C + kBlock - 1) / kBlock;
   // Each task owns one image's block of channels: it walks the windows in order (oh, ow
@@ -97,11 +98,13 @@ void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
           const Span cols = window_span(ow, a.stride_width, a.pad_left, a.window_width, W);
           const std::int64_t o = ((n * OH + oh) * OW + ow) * C + c0;
           if (a.mode == PoolMode::average) {
-            const double count = static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
+            const double count =
+                static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
             for (std::int64_t h = rows.begin; h < rows.end; ++h) {
               for (std::int64_t w = cols.begin; w < cols.end; ++w) {
                 double* s = &sums[static_cast<std::size_t>((h * W + w) * kBlock)];
-                for (std::int64_t c = 0; c < nc; ++c) s[c] += static_cast<double>(dy[o + c]) / count;
+                for (std::int64_t c = 0; c < nc; ++c)
+                  s[c] += static_cast<double>(dy[o + c]) / count;
               }
             }
             continue;
@@ -113,15 +116,19 @@ void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
           for (std::int64_t h = rows.begin; h < rows.end; ++h) {
             for (std::int64_t w = cols.begin; w < cols.end; ++w) {
               const T* v = x_image + (h * W + w) * C;
-              const auto position = static_cast<std::int32_t>(h * W + w);  // ascending: min keeps the first
-              for (std::int64_t c = 0; c < nc; ++c) {  // branch-free, so it vectorises
-                const bool match = (v[c] == result[c]) | ((result[c] != result[c]) & (v[c] != v[c]));
+              const auto position =
+                  static_cast<std::int32_t>(h * W + w);  // ascending: min keeps the first
+              for (std::int64_t c = 0; c < nc; ++c) {    // branch-free, so it vectorises
+                const bool match =
+                    (v[c] == result[c]) | ((result[c] != result[c]) & (v[c] != v[c]));
                 first[c] = std::min(first[c], match ? position : kNone);
               }
             }
           }
           for (std::int64_t c = 0; c < nc; ++c) {
-            if (first[c] != kNone) sums[static_cast<std::size_t>(first[c]) * kBlock + static_cast<std::size_t>(c)] += static_cast<double>(dy[o + c]);
+            if (first[c] != kNone)
+              sums[static_cast<std::size_t>(first[c]) * kBlock + static_cast<std::size_t>(c)] +=
+                  static_cast<double>(dy[o + c]);
           }
         }
       }

@@ -23,11 +23,20 @@ void random_typed(const RandomArgs& r) {
 
 void random(const RandomArgs& args) {
   switch (args.dtype) {
-    case DType::float32: random_typed<float>(args); break;
-    case DType::float64: random_typed<double>(args); break;
-    case DType::int32: random_typed<std::int32_t>(args); break;
-    case DType::int64: random_typed<std::int64_t>(args); break;
-    default: break;
+    case DType::float32:
+      random_typed<float>(args);
+      break;
+    case DType::float64:
+      random_typed<double>(args);
+      break;
+    case DType::int32:
+      random_typed<std::int32_t>(args);
+      break;
+    case DType::int64:
+      random_typed<std::int64_t>(args);
+      break;
+    default:
+      break;
   }
 }
 

@@ -36,8 +36,10 @@ struct SumAcc {
     if constexpr (std::is_same_v<T, double>) add_wide(-o.compensation);
   }
   void add_wide(wide_t<T> v) {
-    if constexpr (std::is_same_v<T, double>) add(v);
-    else sum += v;
+    if constexpr (std::is_same_v<T, double>)
+      add(v);
+    else
+      sum += v;
   }
   // Eight independent lanes let the compiler vectorise a contiguous float32 sum.
   void add_contiguous(const T* x, std::int64_t n) {
@@ -140,7 +142,8 @@ struct Accumulator<T, ReduceOp::all> {
 // Adds rows [j0, j1) of `inner` values each into acc[0..inner). A float32 sum goes through a
 // contiguous float64 row, which vectorises (the accumulator structs do not).
 template <class T, ReduceOp Op>
-void add_rows(Accumulator<T, Op>* acc, const T* base, std::int64_t j0, std::int64_t j1, std::int64_t inner) {
+void add_rows(Accumulator<T, Op>* acc, const T* base, std::int64_t j0, std::int64_t j1,
+              std::int64_t inner) {
   if constexpr (std::is_same_v<T, float> && (Op == ReduceOp::sum || Op == ReduceOp::mean)) {
     std::vector<double> row(static_cast<std::size_t>(inner), 0.0);
     double* __restrict wide = row.data();
@@ -176,8 +179,10 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
         Acc* acc = &partial[static_cast<std::size_t>((o * chunks + c) * inner)];
         const std::int64_t j0 = c * rows_per_chunk, j1 = std::min(r, j0 + rows_per_chunk);
         const T* base = x + o * r * inner;
-        if (inner == 1) acc[0].add_contiguous(base + j0, j1 - j0);
-        else add_rows(acc, base, j0, j1, inner);
+        if (inner == 1)
+          acc[0].add_contiguous(base + j0, j1 - j0);
+        else
+          add_rows(acc, base, j0, j1, inner);
       }
     }
     for (std::int64_t o = 0; o < outer; ++o) {
@@ -203,13 +208,15 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
     return;
   }
   // Rows of `inner` values: accumulate whole rows so memory is read in order.
-  parallel_for(outer, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(r * inner, 1)),
+  parallel_for(outer,
+               std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(r * inner, 1)),
                [&](std::int64_t begin, std::int64_t end) {
                  std::vector<Acc> acc(static_cast<std::size_t>(inner));
                  for (std::int64_t o = begin; o < end; ++o) {
                    std::fill(acc.begin(), acc.end(), Acc{});
                    add_rows(acc.data(), x + o * r * inner, 0, r, inner);
-                   for (std::int64_t i = 0; i < inner; ++i) y[o * inner + i] = acc[i].result(divisor);
+                   for (std::int64_t i = 0; i < inner; ++i)
+                     y[o * inner + i] = acc[i].result(divisor);
                  }
                });
 }
@@ -226,7 +233,8 @@ void arg_reduce_typed(const T* x, std::int64_t* y, std::int64_t outer, std::int6
                    T best_value = base[0];
                    for (std::int64_t j = 1; j < r && best_value == best_value; ++j) {
                      const T v = base[j * inner];
-                     const bool better = Op == ArgReduceOp::argmax ? v > best_value : v < best_value;
+                     const bool better =
+                         Op == ArgReduceOp::argmax ? v > best_value : v < best_value;
                      if (better || v != v) {
                        best = j;
                        best_value = v;
@@ -250,14 +258,23 @@ void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer
       if (op == ReduceOp::all) reduce_typed<T, ReduceOp::all>(in, out, outer, r, inner, 0);
     } else {
       switch (op) {
-        case ReduceOp::sum: reduce_typed<T, ReduceOp::sum>(in, out, outer, r, inner, 0); break;
+        case ReduceOp::sum:
+          reduce_typed<T, ReduceOp::sum>(in, out, outer, r, inner, 0);
+          break;
         case ReduceOp::mean:
           reduce_typed<T, ReduceOp::mean>(in, out, outer, r, inner, mean_divisor);
           break;
-        case ReduceOp::max: reduce_typed<T, ReduceOp::max>(in, out, outer, r, inner, 0); break;
-        case ReduceOp::min: reduce_typed<T, ReduceOp::min>(in, out, outer, r, inner, 0); break;
-        case ReduceOp::prod: reduce_typed<T, ReduceOp::prod>(in, out, outer, r, inner, 0); break;
-        default: break;
+        case ReduceOp::max:
+          reduce_typed<T, ReduceOp::max>(in, out, outer, r, inner, 0);
+          break;
+        case ReduceOp::min:
+          reduce_typed<T, ReduceOp::min>(in, out, outer, r, inner, 0);
+          break;
+        case ReduceOp::prod:
+          reduce_typed<T, ReduceOp::prod>(in, out, outer, r, inner, 0);
+          break;
+        default:
+          break;
       }
     }
   });

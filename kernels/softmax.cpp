@@ -19,16 +19,20 @@ void softmax_typed(bool log, const T* x, T* y, std::int64_t outer, std::int64_t 
                    const T* in = x + o * n * inner + i;
                    T* out = y + o * n * inner + i;
                    T max = in[0];
-                   for (std::int64_t j = 1; j < n; ++j) max = in[j * inner] > max ? in[j * inner] : max;
+                   for (std::int64_t j = 1; j < n; ++j)
+                     max = in[j * inner] > max ? in[j * inner] : max;
                    double sum = 0;
-                   for (std::int64_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(in[j * inner] - max));
+                   for (std::int64_t j = 0; j < n; ++j)
+                     sum += std::exp(static_cast<double>(in[j * inner] - max));
                    if (log) {
                      const T log_sum = static_cast<T>(std::log(sum));
-                     for (std::int64_t j = 0; j < n; ++j) out[j * inner] = in[j * inner] - max - log_sum;
+                     for (std::int64_t j = 0; j < n; ++j)
+                       out[j * inner] = in[j * inner] - max - log_sum;
                    } else {
                      const double scale = 1.0 / sum;
                      for (std::int64_t j = 0; j < n; ++j) {
-                       out[j * inner] = static_cast<T>(std::exp(static_cast<double>(in[j * inner] - max)) * scale);
+                       out[j * inner] = static_cast<T>(
+                           std::exp(static_cast<double>(in[j * inner] - max)) * scale);
                      }
                    }
                  }

@@ -1,8 +1,8 @@
 #include "layers/initializers.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <vector>
@@ -15,7 +15,8 @@ namespace {
 
 void check_floating(const char* name, DType dtype) {
   if (!is_floating(dtype)) {
-    throw DTypeError(cat(name, ": random initializers make floating tensors, not ", dtype_name(dtype)));
+    throw DTypeError(
+        cat(name, ": random initializers make floating tensors, not ", dtype_name(dtype)));
   }
 }
 
@@ -92,7 +93,8 @@ keras::Config RandomUniform::get_config() const {
   return {{"minval", o_.minval}, {"maxval", o_.maxval}, {"seed", seed_json(o_.seed)}};
 }
 
-VarianceScaling::VarianceScaling(VarianceScalingOptions o) : VarianceScaling("VarianceScaling", std::move(o)) {}
+VarianceScaling::VarianceScaling(VarianceScalingOptions o)
+    : VarianceScaling("VarianceScaling", std::move(o)) {}
 
 VarianceScaling::VarianceScaling(std::string name, VarianceScalingOptions o)
     : name_(std::move(name)), o_(std::move(o)) {
@@ -102,20 +104,23 @@ VarianceScaling::VarianceScaling(std::string name, VarianceScalingOptions o)
   }
   if (o_.distribution != "truncated_normal" && o_.distribution != "untruncated_normal" &&
       o_.distribution != "uniform") {
-    throw Error(cat(name_, ": distribution must be truncated_normal, untruncated_normal or uniform, got \"",
-                    o_.distribution, "\""));
+    throw Error(
+        cat(name_, ": distribution must be truncated_normal, untruncated_normal or uniform, got \"",
+            o_.distribution, "\""));
   }
 }
 
 Tensor VarianceScaling::operator()(const Shape& shape, DType dtype) const {
   check_floating(name_.c_str(), dtype);
   const auto [fan_in, fan_out] = compute_fans(shape);
-  const double n = o_.mode == "fan_in" ? fan_in : (o_.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2);
+  const double n =
+      o_.mode == "fan_in" ? fan_in : (o_.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2);
   const double scale = o_.scale / std::max(1.0, n);
   return draw(o_.seed, [&](random::Generator* g) {
     if (o_.distribution == "truncated_normal") {
       // 0.8796... is the stddev of a standard normal truncated at ±2: undo the narrowing.
-      return truncated(g, shape, {.stddev = std::sqrt(scale) / 0.87962566103423978, .dtype = dtype});
+      return truncated(g, shape,
+                       {.stddev = std::sqrt(scale) / 0.87962566103423978, .dtype = dtype});
     }
     if (o_.distribution == "untruncated_normal") {
       return normal(g, shape, {.stddev = std::sqrt(scale), .dtype = dtype});
@@ -127,7 +132,10 @@ Tensor VarianceScaling::operator()(const Shape& shape, DType dtype) const {
 
 keras::Config VarianceScaling::get_config() const {
   if (name_ != "VarianceScaling") return {{"seed", seed_json(o_.seed)}};
-  return {{"scale", o_.scale}, {"mode", o_.mode}, {"distribution", o_.distribution}, {"seed", seed_json(o_.seed)}};
+  return {{"scale", o_.scale},
+          {"mode", o_.mode},
+          {"distribution", o_.distribution},
+          {"seed", seed_json(o_.seed)}};
 }
 
 GlorotUniform::GlorotUniform(std::optional<std::uint64_t> seed)
@@ -203,7 +211,9 @@ Tensor Orthogonal::operator()(const Shape& shape, DType dtype) const {
   return cast(reshape(result, shape), dtype);
 }
 
-keras::Config Orthogonal::get_config() const { return {{"gain", o_.gain}, {"seed", seed_json(o_.seed)}}; }
+keras::Config Orthogonal::get_config() const {
+  return {{"gain", o_.gain}, {"seed", seed_json(o_.seed)}};
+}
 
 namespace {
 
@@ -264,12 +274,19 @@ std::shared_ptr<const Initializer> from_config(const keras::Config& config) {
     return c["seed"].get<std::uint64_t>();
   };
   if (name == "Constant") return std::make_shared<Constant>(c.value("value", 0.0));
-  if (name == "RandomNormal") return std::make_shared<RandomNormal>(RandomNormalOptions{c.value("mean", 0.0), c.value("stddev", 0.05), seed()});
-  if (name == "TruncatedNormal") return std::make_shared<TruncatedNormal>(RandomNormalOptions{c.value("mean", 0.0), c.value("stddev", 0.05), seed()});
-  if (name == "RandomUniform") return std::make_shared<RandomUniform>(RandomUniformOptions{c.value("minval", -0.05), c.value("maxval", 0.05), seed()});
+  if (name == "RandomNormal")
+    return std::make_shared<RandomNormal>(
+        RandomNormalOptions{c.value("mean", 0.0), c.value("stddev", 0.05), seed()});
+  if (name == "TruncatedNormal")
+    return std::make_shared<TruncatedNormal>(
+        RandomNormalOptions{c.value("mean", 0.0), c.value("stddev", 0.05), seed()});
+  if (name == "RandomUniform")
+    return std::make_shared<RandomUniform>(
+        RandomUniformOptions{c.value("minval", -0.05), c.value("maxval", 0.05), seed()});
   if (name == "VarianceScaling") {
-    return std::make_shared<VarianceScaling>(VarianceScalingOptions{c.value("scale", 1.0), c.value("mode", std::string("fan_in")),
-                                                                    c.value("distribution", std::string("truncated_normal")), seed()});
+    return std::make_shared<VarianceScaling>(
+        VarianceScalingOptions{c.value("scale", 1.0), c.value("mode", std::string("fan_in")),
+                               c.value("distribution", std::string("truncated_normal")), seed()});
   }
   if (name == "GlorotUniform") return std::make_shared<GlorotUniform>(seed());
   if (name == "GlorotNormal") return std::make_shared<GlorotNormal>(seed());
@@ -277,7 +294,8 @@ std::shared_ptr<const Initializer> from_config(const keras::Config& config) {
   if (name == "HeUniform") return std::make_shared<HeUniform>(seed());
   if (name == "LecunNormal") return std::make_shared<LecunNormal>(seed());
   if (name == "LecunUniform") return std::make_shared<LecunUniform>(seed());
-  if (name == "Orthogonal") return std::make_shared<Orthogonal>(OrthogonalOptions{c.value("gain", 1.0), seed()});
+  if (name == "Orthogonal")
+    return std::make_shared<Orthogonal>(OrthogonalOptions{c.value("gain", 1.0), seed()});
   return get(name);
 }
 

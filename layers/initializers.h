@@ -161,9 +161,9 @@ class InitializerRef {
   InitializerRef(const char* name);         // NOLINT: implicit, `.kernel_initializer = "he_normal"`
   InitializerRef(const std::string& name);  // NOLINT
   template <class I>
-    requires std::is_base_of_v<Initializer, I>
-  InitializerRef(I initializer) : initializer_(std::make_shared<I>(std::move(initializer))) {}  // NOLINT
-  InitializerRef(std::shared_ptr<const Initializer> initializer);  // NOLINT
+  requires std::is_base_of_v<Initializer, I> InitializerRef(I initializer)
+      : initializer_(std::make_shared<I>(std::move(initializer))) {}  // NOLINT
+  InitializerRef(std::shared_ptr<const Initializer> initializer);     // NOLINT
 
   Tensor operator()(const Shape& shape, DType dtype) const { return (*initializer_)(shape, dtype); }
   const Initializer& get() const { return *initializer_; }

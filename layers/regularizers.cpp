@@ -6,7 +6,8 @@
 namespace ember::regularizers {
 
 L1L2::L1L2(double l1, double l2) : l1_(l1), l2_(l2) {
-  if (!(l1 >= 0) || !(l2 >= 0)) throw Error(cat("L1L2: l1 and l2 must be >= 0, got ", l1, " and ", l2));
+  if (!(l1 >= 0) || !(l2 >= 0))
+    throw Error(cat("L1L2: l1 and l2 must be >= 0, got ", l1, " and ", l2));
 }
 
 Tensor L1L2::operator()(const Tensor& w) const {
@@ -18,10 +19,14 @@ Tensor L1L2::operator()(const Tensor& w) const {
 
 RegularizerRef::RegularizerRef(const char* name) {
   const std::string n = name;
-  if (n == "l1") regularizer_ = std::make_shared<L1>();
-  else if (n == "l2") regularizer_ = std::make_shared<L2>();
-  else if (n == "l1_l2") regularizer_ = std::make_shared<L1L2>(0.01, 0.01);
-  else throw Error(cat("unknown regularizer \"", n, "\"; known: l1, l2, l1_l2"));
+  if (n == "l1")
+    regularizer_ = std::make_shared<L1>();
+  else if (n == "l2")
+    regularizer_ = std::make_shared<L2>();
+  else if (n == "l1_l2")
+    regularizer_ = std::make_shared<L1L2>(0.01, 0.01);
+  else
+    throw Error(cat("unknown regularizer \"", n, "\"; known: l1, l2, l1_l2"));
 }
 
 RegularizerRef from_config(const keras::Config& config) {

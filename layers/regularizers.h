@@ -49,9 +49,10 @@ class RegularizerRef {
   RegularizerRef() = default;
   RegularizerRef(const char* name);  // NOLINT: implicit, `.kernel_regularizer = "l2"`
   template <class R>
-    requires std::is_base_of_v<Regularizer, R>
-  RegularizerRef(R regularizer) : regularizer_(std::make_shared<R>(std::move(regularizer))) {}  // NOLINT
-  RegularizerRef(std::shared_ptr<const Regularizer> regularizer) : regularizer_(std::move(regularizer)) {}  // NOLINT
+  requires std::is_base_of_v<Regularizer, R> RegularizerRef(R regularizer)
+      : regularizer_(std::make_shared<R>(std::move(regularizer))) {}  // NOLINT
+  RegularizerRef(std::shared_ptr<const Regularizer> regularizer)
+      : regularizer_(std::move(regularizer)) {}  // NOLINT
 
   explicit operator bool() const { return regularizer_ != nullptr; }
   Tensor operator()(const Tensor& w) const { return (*regularizer_)(w); }

@@ -12,7 +12,8 @@ Adagrad::Adagrad(AdagradOptions o)
       initial_accumulator_value_(o.initial_accumulator_value),
       epsilon_(o.epsilon) {
   if (!(o.initial_accumulator_value >= 0)) {
-    throw Error(cat(name(), ": initial_accumulator_value must be >= 0, got ", o.initial_accumulator_value));
+    throw Error(
+        cat(name(), ": initial_accumulator_value must be >= 0, got ", o.initial_accumulator_value));
   }
 }
 

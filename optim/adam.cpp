@@ -1,8 +1,7 @@
 #include "optim/adam.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -42,9 +41,9 @@ Optimizer::Step Adam::begin_step(std::int64_t step, double lr) {
 }
 
 AdamW::AdamW(AdamWOptions o)
-    : Adam("AdamW", AdamOptions{o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad,
-                                o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm,
-                                o.name}) {}
+    : Adam("AdamW",
+           AdamOptions{o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad, o.weight_decay,
+                       o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}) {}
 
 Nadam::Nadam(NadamOptions o)
     : Optimizer("Nadam", o.learning_rate,
@@ -65,8 +64,8 @@ Optimizer::Step Nadam::begin_step(std::int64_t step, double lr) {
   u_product_ *= u_t;  // Keras advances the product once per step, before the variables
   const double u_product_next = u_product_ * u_next;
   return {OptimizerRule::nadam,
-          {beta_1_, beta_2_, epsilon_, u_next / (1.0 - u_product_next), (1.0 - u_t) / (1.0 - u_product_),
-           1.0 / (1.0 - std::pow(beta_2_, t))}};
+          {beta_1_, beta_2_, epsilon_, u_next / (1.0 - u_product_next),
+           (1.0 - u_t) / (1.0 - u_product_), 1.0 / (1.0 - std::pow(beta_2_, t))}};
 }
 
 void Nadam::save_extra(OptimizerState& state) const {

@@ -6,12 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace ember::optim {
 
@@ -86,8 +85,8 @@ class LearningRate {
  public:
   LearningRate(double value);  // NOLINT: implicit, `.learning_rate = 0.02`
   template <class Schedule>
-    requires std::is_base_of_v<LearningRateSchedule, Schedule>
-  LearningRate(Schedule schedule)  // NOLINT
+  requires std::is_base_of_v<LearningRateSchedule, Schedule> LearningRate(
+      Schedule schedule)  // NOLINT
       : schedule_(std::make_shared<Schedule>(std::move(schedule))) {}
   LearningRate(std::function<double(std::int64_t)> function);  // NOLINT
 

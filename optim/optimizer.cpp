@@ -25,7 +25,8 @@ Optimizer::Optimizer(std::string default_name, LearningRate learning_rate, Commo
   const int clips = common_.clipnorm.has_value() + common_.clipvalue.has_value() +
                     common_.global_clipnorm.has_value();
   if (clips > 1) {
-    throw Error(cat(name_, ": set only one of clipnorm, clipvalue and global_clipnorm (as in Keras)"));
+    throw Error(
+        cat(name_, ": set only one of clipnorm, clipvalue and global_clipnorm (as in Keras)"));
   }
 }
 
@@ -53,15 +54,17 @@ Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
     const auto restored = pending_.find(key);
     if (restored != pending_.end()) {
       if (restored->second.shape() != v.shape() || restored->second.dtype() != v.dtype()) {
-        throw ShapeError(cat(name_, ": restored slot '", key, "' has shape ", restored->second.shape(),
-                             " and dtype ", dtype_name(restored->second.dtype()), ", but the variable has ",
+        throw ShapeError(cat(name_, ": restored slot '", key, "' has shape ",
+                             restored->second.shape(), " and dtype ",
+                             dtype_name(restored->second.dtype()), ", but the variable has ",
                              v.shape(), " and ", dtype_name(v.dtype())));
       }
       entry.slots[s] = restored->second.to(v.device());
       pending_.erase(restored);
     } else {
       const Tensor value = v.value();
-      entry.slots[s] = layout.initial[s] == 0 ? zeros_like(value) : ones_like(value) * layout.initial[s];
+      entry.slots[s] =
+          layout.initial[s] == 0 ? zeros_like(value) : ones_like(value) * layout.initial[s];
     }
   }
   entry_index_.emplace(v.id(), index);
@@ -129,7 +132,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
         [this, vars, present](const std::vector<Tensor>& values) {
           std::vector<std::optional<Tensor>> rebuilt;
           std::size_t next = 0;
-          for (bool p : present) rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
+          for (bool p : present)
+            rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
           apply_gradients(rebuilt, vars);
         },
         given);
@@ -156,7 +160,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     present.push_back(g);
     updated.push_back(v);
   }
-  if (present.empty()) throw Error(cat(name_, ".apply_gradients: no gradients provided for any variable"));
+  if (present.empty())
+    throw Error(cat(name_, ".apply_gradients: no gradients provided for any variable"));
   if (!missing.empty() && missing != warned_missing_) {  // once per set, not every step of a loop
     warn(cat(name_, ".apply_gradients: gradients do not exist for variables ", missing,
              "; they are left unchanged"));
@@ -175,8 +180,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   const std::vector<Tensor> clipped = clip(present);
   const Step step = begin_step(iterations_ + 1, lr);
   const double decay = common_.weight_decay ? *common_.weight_decay * lr : 0.0;
-  OptimizerStep update{.rule = step.rule, .learning_rate = lr, .decay = decay,
-                       .coefficients = step.coefficients};
+  OptimizerStep update{
+      .rule = step.rule, .learning_rate = lr, .decay = decay, .coefficients = step.coefficients};
   for (std::size_t i = 0; i < updated.size(); ++i) {
     Variable& v = updated[i];
     Entry& entry = entries_[entry_index_.at(v.id())];
@@ -187,8 +192,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     apply_optimizer_update(update, v, entry.slots, clipped[i], counter, caller.c_str());
     const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;
     if (after != before) {
-      warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '", v.name(),
-               "' were skipped; those elements and their slots keep their values"));
+      warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '",
+               v.name(), "' were skipped; those elements and their slots keep their values"));
     }
   }
   ++iterations_;
@@ -205,7 +210,8 @@ void Optimizer::apply_gradients(
   apply_gradients(grads, vars);
 }
 
-Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn, const std::vector<Variable>& vars) {
+Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn,
+                           const std::vector<Variable>& vars) {
   GradientTape tape;
   const Tensor loss = loss_fn();
   apply_gradients(tape.gradient(loss, vars), vars);
@@ -254,8 +260,9 @@ void Optimizer::set_state(const OptimizerState& state) {
         throw Error(cat(name_, ".set_state: the state has no slot '", key, "'"));
       }
       if (found->second.shape() != entries_[i].variable.shape()) {
-        throw ShapeError(cat(name_, ".set_state: slot '", key, "' has shape ", found->second.shape(),
-                             " but the variable has shape ", entries_[i].variable.shape()));
+        throw ShapeError(cat(name_, ".set_state: slot '", key, "' has shape ",
+                             found->second.shape(), " but the variable has shape ",
+                             entries_[i].variable.shape()));
       }
       entries_[i].slots[s] = found->second.to(entries_[i].variable.device());
       slots_by_key.erase(found);

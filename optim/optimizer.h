@@ -8,13 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/backend/kernel_types.h"
 #include "core/tensor.h"
@@ -46,7 +45,8 @@ class Optimizer {
   /// nonfinite_gradients()).
   void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                        const std::vector<Variable>& vars);
-  void apply_gradients(const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars);
+  void apply_gradients(
+      const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars);
   /// Computes loss() under a GradientTape, applies its gradients to `vars`, returns the loss.
   Tensor minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& vars);
   /// Creates the slots of `vars` now (otherwise the first apply does).
@@ -113,7 +113,7 @@ class Optimizer {
   std::int64_t iterations_ = 0;
   std::vector<Entry> entries_;
   std::unordered_map<std::uint64_t, std::size_t> entry_index_;  // variable id -> entries_
-  OptimizerState pending_;  // restored slots of variables not seen yet
+  OptimizerState pending_;      // restored slots of variables not seen yet
   std::string warned_missing_;  // the variables without gradients last warned about
   std::vector<std::pair<Device, Tensor>> nonfinite_counters_;
 };

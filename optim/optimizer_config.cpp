@@ -1,9 +1,8 @@
 // Optimizers and learning-rate schedules as JSON, in Keras' layout, so a saved model can be
 // compiled again with the optimizer it was trained with (Model::save, keras::load_model).
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "optim/optimizers.h"
@@ -14,7 +13,9 @@ using Json = nlohmann::json;
 
 namespace {
 
-Json optional_number(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+Json optional_number(const std::optional<double>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
 
 std::optional<double> optional_number(const Json& config, const char* key) {
   if (!config.contains(key) || config[key].is_null()) return std::nullopt;
@@ -30,7 +31,8 @@ T value_or(const Json& config, const char* key, T fallback) {
 /// Fills the options every optimizer's options struct shares (learning rate, clipping, name).
 template <class Options>
 Options common_options(const Json& config, Options o) {
-  if (config.contains("learning_rate")) o.learning_rate = LearningRate::from_config(config["learning_rate"]);
+  if (config.contains("learning_rate"))
+    o.learning_rate = LearningRate::from_config(config["learning_rate"]);
   o.weight_decay = optional_number(config, "weight_decay");
   o.clipnorm = optional_number(config, "clipnorm");
   o.clipvalue = optional_number(config, "clipvalue");
@@ -51,13 +53,15 @@ Options with_moments(const Json& config, Options o) {
 std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const Json& c) {
   using Factory = std::function<std::shared_ptr<Optimizer>(const Json&)>;
   static const std::map<std::string, Factory> factories = {
-      {"SGD", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"SGD",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          SGDOptions o = common_options(c, SGDOptions{});
          o.momentum = value_or(c, "momentum", o.momentum);
          o.nesterov = value_or(c, "nesterov", o.nesterov);
          return std::make_shared<SGD>(o);
        }},
-      {"RMSprop", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"RMSprop",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          RMSpropOptions o = common_options(c, RMSpropOptions{});
          o.rho = value_or(c, "rho", o.rho);
          o.momentum = value_or(c, "momentum", o.momentum);
@@ -65,27 +69,33 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const J
          o.centered = value_or(c, "centered", o.centered);
          return std::make_shared<RMSprop>(o);
        }},
-      {"Adagrad", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"Adagrad",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          AdagradOptions o = common_options(c, AdagradOptions{});
-         o.initial_accumulator_value = value_or(c, "initial_accumulator_value", o.initial_accumulator_value);
+         o.initial_accumulator_value =
+             value_or(c, "initial_accumulator_value", o.initial_accumulator_value);
          o.epsilon = value_or(c, "epsilon", o.epsilon);
          return std::make_shared<Adagrad>(o);
        }},
-      {"Adadelta", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"Adadelta",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          AdadeltaOptions o = common_options(c, AdadeltaOptions{});
          o.rho = value_or(c, "rho", o.rho);
          o.epsilon = value_or(c, "epsilon", o.epsilon);
          return std::make_shared<Adadelta>(o);
        }},
-      {"Adam", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"Adam",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          AdamOptions o = with_moments(c, common_options(c, AdamOptions{}));
          o.amsgrad = value_or(c, "amsgrad", o.amsgrad);
          return std::make_shared<Adam>(o);
        }},
-      {"AdamW", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"AdamW",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          // AdamW's weight decay is not optional (Keras' default 0.004), so it is read apart.
          AdamWOptions o = with_moments(c, AdamWOptions{});
-         if (c.contains("learning_rate")) o.learning_rate = LearningRate::from_config(c["learning_rate"]);
+         if (c.contains("learning_rate"))
+           o.learning_rate = LearningRate::from_config(c["learning_rate"]);
          o.weight_decay = value_or(c, "weight_decay", o.weight_decay);
          o.amsgrad = value_or(c, "amsgrad", o.amsgrad);
          o.clipnorm = optional_number(c, "clipnorm");
@@ -94,10 +104,12 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const J
          o.name = value_or(c, "name", o.name);
          return std::make_shared<AdamW>(o);
        }},
-      {"Nadam", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"Nadam",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          return std::make_shared<Nadam>(with_moments(c, common_options(c, NadamOptions{})));
        }},
-      {"Adamax", [](const Json& c) -> std::shared_ptr<Optimizer> {
+      {"Adamax",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
          return std::make_shared<Adamax>(with_moments(c, common_options(c, AdamaxOptions{})));
        }},
   };
@@ -105,16 +117,20 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const J
   if (it == factories.end()) {
     std::string known;
     for (const auto& [k, f] : factories) known += (known.empty() ? "" : ", ") + k;
-    throw Error(cat("optim::from_config: unknown optimizer class \"", class_name, "\"; known: ", known));
+    throw Error(
+        cat("optim::from_config: unknown optimizer class \"", class_name, "\"; known: ", known));
   }
-  if (!c.is_object()) throw Error(cat("optim::from_config: the config of ", class_name, " is not an object: ", c.dump()));
+  if (!c.is_object())
+    throw Error(
+        cat("optim::from_config: the config of ", class_name, " is not an object: ", c.dump()));
   return it->second(c);
 }
 
 }  // namespace
 
 Json LearningRateSchedule::get_config() const {
-  throw Error(cat("learning-rate schedule ", class_name(), " has no get_config(), so it cannot be saved; ",
+  throw Error(cat("learning-rate schedule ", class_name(),
+                  " has no get_config(), so it cannot be saved; ",
                   "override class_name() and get_config() to save it"));
 }
 
@@ -125,7 +141,9 @@ Json ExponentialDecay::get_config() const {
           {"staircase", o_.staircase}};
 }
 
-Json PiecewiseConstantDecay::get_config() const { return {{"boundaries", boundaries_}, {"values", values_}}; }
+Json PiecewiseConstantDecay::get_config() const {
+  return {{"boundaries", boundaries_}, {"values", values_}};
+}
 
 Json CosineDecay::get_config() const {
   return {{"initial_learning_rate", o_.initial_learning_rate},
@@ -136,10 +154,13 @@ Json CosineDecay::get_config() const {
 }
 
 Json LearningRate::to_config() const {
-  if (schedule_) return {{"class_name", schedule_->class_name()}, {"config", schedule_->get_config()}};
+  if (schedule_)
+    return {{"class_name", schedule_->class_name()}, {"config", schedule_->get_config()}};
   if (function_) {
-    throw Error("the learning rate is a C++ callable, which has no config and cannot be saved; give a number or a "
-                "schedule (ExponentialDecay, PiecewiseConstantDecay, CosineDecay)");
+    throw Error(
+        "the learning rate is a C++ callable, which has no config and cannot be saved; give a "
+        "number or a "
+        "schedule (ExponentialDecay, PiecewiseConstantDecay, CosineDecay)");
   }
   return value_;
 }
@@ -147,7 +168,9 @@ Json LearningRate::to_config() const {
 LearningRate LearningRate::from_config(const Json& config) {
   if (config.is_number()) return LearningRate(config.get<double>());
   if (!config.is_object() || !config.contains("class_name")) {
-    throw Error(cat("learning_rate: expected a number or {\"class_name\": ..., \"config\": ...}, got ", config.dump()));
+    throw Error(
+        cat("learning_rate: expected a number or {\"class_name\": ..., \"config\": ...}, got ",
+            config.dump()));
   }
   const std::string name = config["class_name"].get<std::string>();
   const Json c = config.value("config", Json::object());
@@ -197,14 +220,17 @@ Json serialize(const Optimizer& optimizer) {
 
 std::shared_ptr<Optimizer> from_config(const Json& serialized) {
   if (serialized.is_string()) return get(serialized.get<std::string>());
-  if (!serialized.is_object() || !serialized.contains("class_name") || !serialized["class_name"].is_string()) {
-    throw Error(cat("optim::from_config: expected {\"class_name\": ..., \"config\": ...}, got ", serialized.dump()));
+  if (!serialized.is_object() || !serialized.contains("class_name") ||
+      !serialized["class_name"].is_string()) {
+    throw Error(cat("optim::from_config: expected {\"class_name\": ..., \"config\": ...}, got ",
+                    serialized.dump()));
   }
   try {
-    return make_optimizer(serialized["class_name"].get<std::string>(), serialized.value("config", Json::object()));
+    return make_optimizer(serialized["class_name"].get<std::string>(),
+                          serialized.value("config", Json::object()));
   } catch (const nlohmann::json::exception& e) {
-    throw Error(cat("optim::from_config: malformed config for ", serialized["class_name"].get<std::string>(), ": ",
-                    e.what()));
+    throw Error(cat("optim::from_config: malformed config for ",
+                    serialized["class_name"].get<std::string>(), ": ", e.what()));
   }
 }
 

@@ -21,7 +21,8 @@ std::shared_ptr<Optimizer> get(const std::string& name) {
       {"sgd", [] { return std::make_shared<SGD>(); }},
   };
   std::string key = name;
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   const auto it = registry.find(key);
   if (it == registry.end()) {
     std::string known;

@@ -18,8 +18,9 @@ RMSprop::RMSprop(RMSpropOptions o)
 }
 
 Optimizer::Slots RMSprop::slots() const {
-  return {{"velocity", momentum_ > 0 ? "momentum" : nullptr, centered_ ? "average_gradient" : nullptr},
-          {0, 0, 0}};
+  return {
+      {"velocity", momentum_ > 0 ? "momentum" : nullptr, centered_ ? "average_gradient" : nullptr},
+      {0, 0, 0}};
 }
 
 Optimizer::Step RMSprop::begin_step(std::int64_t, double) {

@@ -13,15 +13,16 @@ using Function = std::function<Tensor(const std::vector<Tensor>&)>;
 
 /// Float64 values in [lo, hi) of `shape` (standard-library random, not ember's).
 inline Tensor random_tensor(const Shape& shape, double lo, double hi, unsigned seed) {
-  return constant(random_values(static_cast<std::size_t>(shape.num_elements()), lo, hi, seed), shape,
-                  float64);
+  return constant(random_values(static_cast<std::size_t>(shape.num_elements()), lo, hi, seed),
+                  shape, float64);
 }
 
 /// Checks the tape's gradients of L = sum(f(inputs) * W) (W random, so every output element
 /// weighs differently) against central differences with step eps, elementwise within
 /// tol * max(1, |numeric|).
-inline void check_gradient(const std::string& name, const Function& f, const std::vector<Tensor>& inputs,
-                           double eps = 1e-6, double tol = 1e-6) {
+inline void check_gradient(const std::string& name, const Function& f,
+                           const std::vector<Tensor>& inputs, double eps = 1e-6,
+                           double tol = 1e-6) {
   const Tensor probe = f(inputs);
   const Tensor weights = random_tensor(probe.shape(), -1, 1, 99);
   auto loss = [&](const std::vector<Tensor>& xs) { return reduce_sum(f(xs) * weights); };
@@ -77,8 +78,8 @@ class CpuVsCudaGradients : public ::testing::Test {
 
   // Forward values and the gradients of every input, float32 on both devices.
   // tf32: the error is measured against the largest value (expect_close_normwise).
-  static void compare(const std::string& name, const std::vector<Tensor>& inputs,
-                      const Function& f, double tol, bool tf32 = false) {
+  static void compare(const std::string& name, const std::vector<Tensor>& inputs, const Function& f,
+                      double tol, bool tf32 = false) {
     const Tensor weights = random_tensor(f(inputs).shape(), -1, 1, 77);
     auto run = [&](const Device& device) {
       DeviceScope scope(device);
@@ -97,8 +98,10 @@ class CpuVsCudaGradients : public ::testing::Test {
     const auto actual = run(Device::cuda(0));
     for (std::size_t i = 0; i < expected.size(); ++i) {
       const std::string what = name + (i == 0 ? " forward" : " gradient " + std::to_string(i - 1));
-      if (tf32) expect_close_normwise(actual[i], expected[i], tol, what);
-      else expect_close(actual[i], expected[i], tol, what);
+      if (tf32)
+        expect_close_normwise(actual[i], expected[i], tol, what);
+      else
+        expect_close(actual[i], expected[i], tol, what);
     }
   }
 };

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -51,7 +50,9 @@ inline const bool kTf32OffInTests = [] {
 /// previous setting back.
 class Tf32Scope {
  public:
-  explicit Tf32Scope(bool enabled) : previous_(config::tf32_enabled()) { config::set_tf32_enabled(enabled); }
+  explicit Tf32Scope(bool enabled) : previous_(config::tf32_enabled()) {
+    config::set_tf32_enabled(enabled);
+  }
   ~Tf32Scope() { config::set_tf32_enabled(previous_); }
   Tf32Scope(const Tf32Scope&) = delete;
   Tf32Scope& operator=(const Tf32Scope&) = delete;
@@ -104,8 +105,9 @@ inline void expect_close(const std::vector<double>& actual, const std::vector<do
 
 /// max |actual - expected| <= tol · max |expected|: the error measure for TF32 results, whose
 /// absolute error grows with the length of each sum, not with the element's own size.
-inline void expect_close_normwise(const std::vector<double>& actual, const std::vector<double>& expected,
-                                  double tol, const std::string& what = "") {
+inline void expect_close_normwise(const std::vector<double>& actual,
+                                  const std::vector<double>& expected, double tol,
+                                  const std::string& what = "") {
   ASSERT_EQ(actual.size(), expected.size()) << what;
   double largest = 0, worst = 0;
   std::size_t worst_at = 0;
@@ -115,8 +117,8 @@ inline void expect_close_normwise(const std::vector<double>& actual, const std::
     if (std::isnan(error) || error > worst) worst = error, worst_at = i;  // a NaN stays the worst
   }
   EXPECT_LE(worst, tol * std::max(largest, 1e-30))
-      << what << ": element " << worst_at << " is " << actual[worst_at] << ", expected " << expected[worst_at]
-      << " (largest |expected| " << largest << ")";
+      << what << ": element " << worst_at << " is " << actual[worst_at] << ", expected "
+      << expected[worst_at] << " (largest |expected| " << largest << ")";
 }
 
 /// Runs `f` and checks that it throws E whose message contains every fragment.

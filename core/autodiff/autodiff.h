@@ -22,7 +22,9 @@ using Gradients = std::vector<std::optional<Tensor>>;
 /// Bit i is set when input i of the op needs a gradient (the tape tracks it); backward functions
 /// skip the work for the others. Inputs past the 64th always count as needed.
 using NeedsMask = std::uint64_t;
-inline bool needs(NeedsMask mask, std::size_t input) { return input >= 64 || ((mask >> input) & 1u); }
+inline bool needs(NeedsMask mask, std::size_t input) {
+  return input >= 64 || ((mask >> input) & 1u);
+}
 /// Maps the gradient of an op's output to the gradients of its inputs, using ember ops (so it
 /// runs on every device and can itself be recorded for higher derivatives).
 using BackwardFunction = std::function<Gradients(const Tensor& output_gradient, NeedsMask needs)>;

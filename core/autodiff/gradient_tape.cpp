@@ -8,8 +8,8 @@
 #include "core/error.h"
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
-#include "core/tensor_impl.h"
 #include "core/ops/run_op.h"
+#include "core/tensor_impl.h"
 
 namespace ember {
 namespace {
@@ -122,7 +122,8 @@ std::vector<std::optional<Tensor>> GradientTape::compute(
       if (wanted.count(record->output) == 0) grads.erase(found);  // free it early
       autodiff::NeedsMask mask = 0;
       for (std::size_t i = 0; i < record->inputs.size(); ++i) {
-        if (i >= 64 || tape.tracked.count(record->inputs[i]) != 0) mask |= std::uint64_t{1} << (i % 64);
+        if (i >= 64 || tape.tracked.count(record->inputs[i]) != 0)
+          mask |= std::uint64_t{1} << (i % 64);
       }
       if (mask == 0) continue;
       const autodiff::Gradients input_gradients = (*record->backward)(output_gradient, mask);
@@ -137,7 +138,8 @@ std::vector<std::optional<Tensor>> GradientTape::compute(
   std::vector<std::optional<Tensor>> result;
   for (const GradientSource& s : sources) {
     if (!is_floating(s.value().dtype())) {
-      warn(cat("GradientTape::gradient: the ", s.name(), " has dtype ", dtype_name(s.value().dtype()),
+      warn(cat("GradientTape::gradient: the ", s.name(), " has dtype ",
+               dtype_name(s.value().dtype()),
                "; gradients exist only for floating dtypes, so its gradient is none"));
       result.emplace_back(std::nullopt);
       continue;

@@ -103,8 +103,8 @@ class GradientTape {
                                               const std::vector<Variable>& sources);
   /// Several lists at once (the lesson's `tape.gradient(loss, [layer_1.trainable_variables,
   /// layer_2.trainable_variables])`): the gradients come back in the same nesting.
-  std::vector<std::vector<std::optional<Tensor>>> gradient(const GradientSource& target,
-                                                           const std::vector<std::vector<Variable>>& sources);
+  std::vector<std::vector<std::optional<Tensor>>> gradient(
+      const GradientSource& target, const std::vector<std::vector<Variable>>& sources);
 
   /// Stops recording while the returned object lives: `{ auto pause = tape.stop_recording(); }`.
   RecordingPause stop_recording();

@@ -32,7 +32,8 @@ Tensor reduce_to_shape(const Tensor& g, const Shape& shape);
 // --- elementwise_grad.cpp -------------------------------------------------------------------
 /// Gradients for the tensor operands among a and b (a first). Ties of maximum/minimum go to a.
 /// None for floordiv, comparisons, logic and integer operands.
-BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& a, const Operand& b);
+BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& a,
+                                 const Operand& b);
 BackwardFunction unary_gradient(const Tensor& out, UnaryOp op, const char* name, const Tensor& x,
                                 double param);
 /// None for cond; gradients for the tensor operands among x and y.
@@ -48,8 +49,10 @@ BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x
 BackwardFunction softmax_gradient(const Tensor& out, bool log, const Tensor& x, std::int64_t axis);
 /// From the inputs again (not the saved forward values), so that an outer tape differentiates
 /// through the backward pass (second derivatives).
-BackwardFunction softmax_cross_entropy_with_logits_gradient(const Tensor& loss, const Tensor& labels,
-                                                            const Tensor& logits, std::int64_t axis);
+BackwardFunction softmax_cross_entropy_with_logits_gradient(const Tensor& loss,
+                                                            const Tensor& labels,
+                                                            const Tensor& logits,
+                                                            std::int64_t axis);
 /// None for the integer labels.
 BackwardFunction sparse_softmax_cross_entropy_with_logits_gradient(const Tensor& loss,
                                                                    const Tensor& labels,
@@ -73,7 +76,8 @@ BackwardFunction pad_gradient(const Tensor& out, const Tensor& x,
 BackwardFunction identity_gradient(const Tensor& out, const Tensor& x);
 
 // --- index_grad.cpp -------------------------------------------------------------------------
-BackwardFunction index_gradient(const Tensor& out, const Tensor& x, const std::vector<Index>& entries);
+BackwardFunction index_gradient(const Tensor& out, const Tensor& x,
+                                const std::vector<Index>& entries);
 BackwardFunction index_adjoint_gradient(const Tensor& out, const Tensor& g, const Shape& shape,
                                         const std::vector<Index>& entries);
 /// None for the indices.
@@ -97,8 +101,10 @@ BackwardFunction conv2d_backward_filter_gradient(const Tensor& dfilter, const Te
                                                  const Conv2DOptions& options);
 
 // --- pool_grad.cpp --------------------------------------------------------------------------
-BackwardFunction max_pool2d_gradient(const Tensor& y, const Tensor& x, const Pool2DOptions& options);
-BackwardFunction avg_pool2d_gradient(const Tensor& y, const Tensor& x, const Pool2DOptions& options);
+BackwardFunction max_pool2d_gradient(const Tensor& y, const Tensor& x,
+                                     const Pool2DOptions& options);
+BackwardFunction avg_pool2d_gradient(const Tensor& y, const Tensor& x,
+                                     const Pool2DOptions& options);
 /// max_pool2d_backward (tensor arguments x, y, dy): none for x and y (piecewise constant); an
 /// Error for dy (second derivatives of max pooling are not implemented).
 BackwardFunction max_pool2d_backward_gradient(const Tensor& dx, const Tensor& x, const Tensor& y,

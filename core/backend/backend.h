@@ -1,15 +1,15 @@
-// The primitives a device must provide (internal). Ops (core/ops/*.cpp) check their arguments, then call the
-// backend of their inputs' device; nothing above core/ knows which backend runs. The CPU backend
-// lives in kernels/, the CUDA backend in cuda/. Arguments are plain pointers into device memory
-// plus the small structs of core/backend/kernel_types.h, already validated by the op layer.
+// The primitives a device must provide (internal). Ops (core/ops/*.cpp) check their arguments, then
+// call the backend of their inputs' device; nothing above core/ knows which backend runs. The CPU
+// backend lives in kernels/, the CUDA backend in cuda/. Arguments are plain pointers into device
+// memory plus the small structs of core/backend/kernel_types.h, already validated by the op layer.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "core/device.h"
 #include "core/backend/kernel_types.h"
+#include "core/device.h"
 
 namespace ember {
 
@@ -78,7 +78,8 @@ class Backend {
                            std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                            const void* indices, std::int64_t count, void* out) = 0;
 
-  // --- convolution, pooling, batch normalization (core/backend/kernel_types.h describes the layouts) ---
+  // --- convolution, pooling, batch normalization (core/backend/kernel_types.h describes the
+  // layouts) ---
   /// y = conv(x, filter).
   virtual void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter,
                               void* y) = 0;
@@ -91,8 +92,8 @@ class Backend {
   virtual void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) = 0;
   /// dx from dy; max pooling passes each dy to the first maximum of its window in x (y is the
   /// forward result); average pooling spreads it evenly and ignores x and y.
-  virtual void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y,
-                               const void* dy, void* dx) = 0;
+  virtual void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
+                               void* dx) = 0;
   /// Training-mode batch normalization: y = (x - mean) * inv_std * scale + offset with the batch
   /// mean and biased variance per channel (written out), inv_std = 1 / sqrt(variance + epsilon).
   virtual void batch_norm_forward_training(const BatchNormArgs& args, const void* x,

@@ -1,5 +1,6 @@
-// The scalar semantics of every elementwise op (internal), written once for the CPU kernels and the CUDA
-// kernels (thin, C++17, host+device). Backends loop; this file decides what one element becomes.
+// The scalar semantics of every elementwise op (internal), written once for the CPU kernels and the
+// CUDA kernels (thin, C++17, host+device). Backends loop; this file decides what one element
+// becomes.
 #pragma once
 
 #include <math.h>
@@ -98,8 +99,10 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
   if constexpr (Op == UnaryOp::negative) {
     return static_cast<T>(-x);
   } else if constexpr (Op == UnaryOp::abs) {
-    if constexpr (std::is_unsigned_v<T>) return x;
-    else return x < T(0) ? static_cast<T>(-x) : x;  // -0.0 stays -0.0; NaN stays NaN
+    if constexpr (std::is_unsigned_v<T>)
+      return x;
+    else
+      return x < T(0) ? static_cast<T>(-x) : x;  // -0.0 stays -0.0; NaN stays NaN
   } else if constexpr (Op == UnaryOp::sign) {
     if constexpr (std::is_unsigned_v<T>) {
       return static_cast<T>(x != T(0));  // spelled apart: `x < 0` warns for unsigned T
@@ -110,8 +113,10 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
   } else if constexpr (Op == UnaryOp::square) {
     return static_cast<T>(x * x);
   } else if constexpr (Op == UnaryOp::relu) {
-    if constexpr (std::is_unsigned_v<T>) return x;
-    else return x < T(0) ? T(0) : x;  // NaN passes through
+    if constexpr (std::is_unsigned_v<T>)
+      return x;
+    else
+      return x < T(0) ? T(0) : x;  // NaN passes through
   } else if constexpr (Op == UnaryOp::logical_not) {
     return !x;
   } else if constexpr (std::is_floating_point_v<T>) {
@@ -155,10 +160,13 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
 /// Whether a unary op is defined for element type T (the op layer rejects the rest).
 template <UnaryOp Op, class T>
 constexpr bool unary_supported() {
-  if constexpr (std::is_same_v<T, bool>) return Op == UnaryOp::logical_not;
-  else if constexpr (std::is_floating_point_v<T>) return Op != UnaryOp::logical_not;
-  else return Op == UnaryOp::negative || Op == UnaryOp::abs || Op == UnaryOp::sign ||
-              Op == UnaryOp::square || Op == UnaryOp::relu;
+  if constexpr (std::is_same_v<T, bool>)
+    return Op == UnaryOp::logical_not;
+  else if constexpr (std::is_floating_point_v<T>)
+    return Op != UnaryOp::logical_not;
+  else
+    return Op == UnaryOp::negative || Op == UnaryOp::abs || Op == UnaryOp::sign ||
+           Op == UnaryOp::square || Op == UnaryOp::relu;
 }
 
 template <class T>
@@ -182,23 +190,39 @@ EMBER_HOST_DEVICE T integer_pow(T base, T exponent) {
 /// The result of a binary op on one pair: T for arithmetic, bool for comparisons and logic.
 template <BinaryOp Op, class T>
 EMBER_HOST_DEVICE auto binary(T a, T b) {
-  if constexpr (Op == BinaryOp::equal) return a == b;
-  else if constexpr (Op == BinaryOp::not_equal) return a != b;
-  else if constexpr (Op == BinaryOp::less) return a < b;
-  else if constexpr (Op == BinaryOp::less_equal) return a <= b;
-  else if constexpr (Op == BinaryOp::greater) return a > b;
-  else if constexpr (Op == BinaryOp::greater_equal) return a >= b;
-  else if constexpr (Op == BinaryOp::logical_and) return static_cast<bool>(a && b);
-  else if constexpr (Op == BinaryOp::logical_or) return static_cast<bool>(a || b);
-  else if constexpr (Op == BinaryOp::add) return static_cast<T>(a + b);
-  else if constexpr (Op == BinaryOp::subtract) return static_cast<T>(a - b);
-  else if constexpr (Op == BinaryOp::multiply) return static_cast<T>(a * b);
-  else if constexpr (Op == BinaryOp::divide) return static_cast<T>(a / b);  // floats only
-  else if constexpr (Op == BinaryOp::maximum) return (a > b || is_nan(a)) ? a : b;
-  else if constexpr (Op == BinaryOp::minimum) return (a < b || is_nan(a)) ? a : b;
+  if constexpr (Op == BinaryOp::equal)
+    return a == b;
+  else if constexpr (Op == BinaryOp::not_equal)
+    return a != b;
+  else if constexpr (Op == BinaryOp::less)
+    return a < b;
+  else if constexpr (Op == BinaryOp::less_equal)
+    return a <= b;
+  else if constexpr (Op == BinaryOp::greater)
+    return a > b;
+  else if constexpr (Op == BinaryOp::greater_equal)
+    return a >= b;
+  else if constexpr (Op == BinaryOp::logical_and)
+    return static_cast<bool>(a && b);
+  else if constexpr (Op == BinaryOp::logical_or)
+    return static_cast<bool>(a || b);
+  else if constexpr (Op == BinaryOp::add)
+    return static_cast<T>(a + b);
+  else if constexpr (Op == BinaryOp::subtract)
+    return static_cast<T>(a - b);
+  else if constexpr (Op == BinaryOp::multiply)
+    return static_cast<T>(a * b);
+  else if constexpr (Op == BinaryOp::divide)
+    return static_cast<T>(a / b);  // floats only
+  else if constexpr (Op == BinaryOp::maximum)
+    return (a > b || is_nan(a)) ? a : b;
+  else if constexpr (Op == BinaryOp::minimum)
+    return (a < b || is_nan(a)) ? a : b;
   else if constexpr (Op == BinaryOp::pow) {
-    if constexpr (std::is_floating_point_v<T>) return pow_(a, b);
-    else return integer_pow(a, b);
+    if constexpr (std::is_floating_point_v<T>)
+      return pow_(a, b);
+    else
+      return integer_pow(a, b);
   } else if constexpr (Op == BinaryOp::floordiv) {
     if constexpr (std::is_floating_point_v<T>) {
       return floor_(a / b);
@@ -275,25 +299,63 @@ using BinaryTag = std::integral_constant<BinaryOp, Op>;
 template <class F>
 void dispatch_unary(UnaryOp op, F&& f) {
   switch (op) {
-    case UnaryOp::negative: f(UnaryTag<UnaryOp::negative>{}); break;
-    case UnaryOp::abs: f(UnaryTag<UnaryOp::abs>{}); break;
-    case UnaryOp::sign: f(UnaryTag<UnaryOp::sign>{}); break;
-    case UnaryOp::square: f(UnaryTag<UnaryOp::square>{}); break;
-    case UnaryOp::sqrt: f(UnaryTag<UnaryOp::sqrt>{}); break;
-    case UnaryOp::rsqrt: f(UnaryTag<UnaryOp::rsqrt>{}); break;
-    case UnaryOp::exp: f(UnaryTag<UnaryOp::exp>{}); break;
-    case UnaryOp::log: f(UnaryTag<UnaryOp::log>{}); break;
-    case UnaryOp::log1p: f(UnaryTag<UnaryOp::log1p>{}); break;
-    case UnaryOp::sin: f(UnaryTag<UnaryOp::sin>{}); break;
-    case UnaryOp::cos: f(UnaryTag<UnaryOp::cos>{}); break;
-    case UnaryOp::tanh: f(UnaryTag<UnaryOp::tanh>{}); break;
-    case UnaryOp::sigmoid: f(UnaryTag<UnaryOp::sigmoid>{}); break;
-    case UnaryOp::relu: f(UnaryTag<UnaryOp::relu>{}); break;
-    case UnaryOp::leaky_relu: f(UnaryTag<UnaryOp::leaky_relu>{}); break;
-    case UnaryOp::elu: f(UnaryTag<UnaryOp::elu>{}); break;
-    case UnaryOp::softplus: f(UnaryTag<UnaryOp::softplus>{}); break;
-    case UnaryOp::erf: f(UnaryTag<UnaryOp::erf>{}); break;
-    case UnaryOp::logical_not: f(UnaryTag<UnaryOp::logical_not>{}); break;
+    case UnaryOp::negative:
+      f(UnaryTag<UnaryOp::negative>{});
+      break;
+    case UnaryOp::abs:
+      f(UnaryTag<UnaryOp::abs>{});
+      break;
+    case UnaryOp::sign:
+      f(UnaryTag<UnaryOp::sign>{});
+      break;
+    case UnaryOp::square:
+      f(UnaryTag<UnaryOp::square>{});
+      break;
+    case UnaryOp::sqrt:
+      f(UnaryTag<UnaryOp::sqrt>{});
+      break;
+    case UnaryOp::rsqrt:
+      f(UnaryTag<UnaryOp::rsqrt>{});
+      break;
+    case UnaryOp::exp:
+      f(UnaryTag<UnaryOp::exp>{});
+      break;
+    case UnaryOp::log:
+      f(UnaryTag<UnaryOp::log>{});
+      break;
+    case UnaryOp::log1p:
+      f(UnaryTag<UnaryOp::log1p>{});
+      break;
+    case UnaryOp::sin:
+      f(UnaryTag<UnaryOp::sin>{});
+      break;
+    case UnaryOp::cos:
+      f(UnaryTag<UnaryOp::cos>{});
+      break;
+    case UnaryOp::tanh:
+      f(UnaryTag<UnaryOp::tanh>{});
+      break;
+    case UnaryOp::sigmoid:
+      f(UnaryTag<UnaryOp::sigmoid>{});
+      break;
+    case UnaryOp::relu:
+      f(UnaryTag<UnaryOp::relu>{});
+      break;
+    case UnaryOp::leaky_relu:
+      f(UnaryTag<UnaryOp::leaky_relu>{});
+      break;
+    case UnaryOp::elu:
+      f(UnaryTag<UnaryOp::elu>{});
+      break;
+    case UnaryOp::softplus:
+      f(UnaryTag<UnaryOp::softplus>{});
+      break;
+    case UnaryOp::erf:
+      f(UnaryTag<UnaryOp::erf>{});
+      break;
+    case UnaryOp::logical_not:
+      f(UnaryTag<UnaryOp::logical_not>{});
+      break;
   }
 }
 
@@ -301,23 +363,57 @@ void dispatch_unary(UnaryOp op, F&& f) {
 template <class F>
 void dispatch_binary(BinaryOp op, F&& f) {
   switch (op) {
-    case BinaryOp::add: f(BinaryTag<BinaryOp::add>{}); break;
-    case BinaryOp::subtract: f(BinaryTag<BinaryOp::subtract>{}); break;
-    case BinaryOp::multiply: f(BinaryTag<BinaryOp::multiply>{}); break;
-    case BinaryOp::divide: f(BinaryTag<BinaryOp::divide>{}); break;
-    case BinaryOp::floordiv: f(BinaryTag<BinaryOp::floordiv>{}); break;
-    case BinaryOp::floormod: f(BinaryTag<BinaryOp::floormod>{}); break;
-    case BinaryOp::pow: f(BinaryTag<BinaryOp::pow>{}); break;
-    case BinaryOp::maximum: f(BinaryTag<BinaryOp::maximum>{}); break;
-    case BinaryOp::minimum: f(BinaryTag<BinaryOp::minimum>{}); break;
-    case BinaryOp::equal: f(BinaryTag<BinaryOp::equal>{}); break;
-    case BinaryOp::not_equal: f(BinaryTag<BinaryOp::not_equal>{}); break;
-    case BinaryOp::less: f(BinaryTag<BinaryOp::less>{}); break;
-    case BinaryOp::less_equal: f(BinaryTag<BinaryOp::less_equal>{}); break;
-    case BinaryOp::greater: f(BinaryTag<BinaryOp::greater>{}); break;
-    case BinaryOp::greater_equal: f(BinaryTag<BinaryOp::greater_equal>{}); break;
-    case BinaryOp::logical_and: f(BinaryTag<BinaryOp::logical_and>{}); break;
-    case BinaryOp::logical_or: f(BinaryTag<BinaryOp::logical_or>{}); break;
+    case BinaryOp::add:
+      f(BinaryTag<BinaryOp::add>{});
+      break;
+    case BinaryOp::subtract:
+      f(BinaryTag<BinaryOp::subtract>{});
+      break;
+    case BinaryOp::multiply:
+      f(BinaryTag<BinaryOp::multiply>{});
+      break;
+    case BinaryOp::divide:
+      f(BinaryTag<BinaryOp::divide>{});
+      break;
+    case BinaryOp::floordiv:
+      f(BinaryTag<BinaryOp::floordiv>{});
+      break;
+    case BinaryOp::floormod:
+      f(BinaryTag<BinaryOp::floormod>{});
+      break;
+    case BinaryOp::pow:
+      f(BinaryTag<BinaryOp::pow>{});
+      break;
+    case BinaryOp::maximum:
+      f(BinaryTag<BinaryOp::maximum>{});
+      break;
+    case BinaryOp::minimum:
+      f(BinaryTag<BinaryOp::minimum>{});
+      break;
+    case BinaryOp::equal:
+      f(BinaryTag<BinaryOp::equal>{});
+      break;
+    case BinaryOp::not_equal:
+      f(BinaryTag<BinaryOp::not_equal>{});
+      break;
+    case BinaryOp::less:
+      f(BinaryTag<BinaryOp::less>{});
+      break;
+    case BinaryOp::less_equal:
+      f(BinaryTag<BinaryOp::less_equal>{});
+      break;
+    case BinaryOp::greater:
+      f(BinaryTag<BinaryOp::greater>{});
+      break;
+    case BinaryOp::greater_equal:
+      f(BinaryTag<BinaryOp::greater_equal>{});
+      break;
+    case BinaryOp::logical_and:
+      f(BinaryTag<BinaryOp::logical_and>{});
+      break;
+    case BinaryOp::logical_or:
+      f(BinaryTag<BinaryOp::logical_or>{});
+      break;
   }
 }
 

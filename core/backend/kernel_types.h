@@ -1,5 +1,6 @@
 // The vocabulary shared by the op layer and the backends: operation codes, strided layouts and
-// argument packs for backend primitives. Thin on purpose (C++17, plain data): CUDA sources include it.
+// argument packs for backend primitives. Thin on purpose (C++17, plain data): CUDA sources include
+// it.
 #pragma once
 
 #include <cstdint>
@@ -12,16 +13,45 @@ namespace ember {
 inline constexpr int kMaxRank = 8;
 
 enum class UnaryOp : std::uint8_t {
-  negative, abs, sign, square,                              // every numeric dtype
-  sqrt, rsqrt, exp, log, log1p, sin, cos, tanh, sigmoid,    // floating dtypes
-  relu, leaky_relu, elu, softplus, erf,                     // floating dtypes; alpha in `param`
-  logical_not,                                              // bool
+  negative,
+  abs,
+  sign,
+  square,  // every numeric dtype
+  sqrt,
+  rsqrt,
+  exp,
+  log,
+  log1p,
+  sin,
+  cos,
+  tanh,
+  sigmoid,  // floating dtypes
+  relu,
+  leaky_relu,
+  elu,
+  softplus,
+  erf,          // floating dtypes; alpha in `param`
+  logical_not,  // bool
 };
 
 enum class BinaryOp : std::uint8_t {
-  add, subtract, multiply, divide, floordiv, floormod, pow, maximum, minimum,  // numeric -> same
-  equal, not_equal, less, less_equal, greater, greater_equal,                 // any -> bool
-  logical_and, logical_or,                                                    // bool -> bool
+  add,
+  subtract,
+  multiply,
+  divide,
+  floordiv,
+  floormod,
+  pow,
+  maximum,
+  minimum,  // numeric -> same
+  equal,
+  not_equal,
+  less,
+  less_equal,
+  greater,
+  greater_equal,  // any -> bool
+  logical_and,
+  logical_or,  // bool -> bool
 };
 
 constexpr bool is_comparison(BinaryOp op) {
@@ -61,7 +91,7 @@ struct ElementwiseInput {
 struct GemmArgs {
   DType dtype = DType::float32;
   bool transpose_a = false, transpose_b = false;
-  std::int64_t m = 0, n = 0, k = 0;   // C is m x n; op(A) is m x k; op(B) is k x n
+  std::int64_t m = 0, n = 0, k = 0;  // C is m x n; op(A) is m x k; op(B) is k x n
   std::int64_t batch = 1;
   const void* a = nullptr;
   std::int64_t lda = 0, stride_a = 0;
@@ -69,14 +99,23 @@ struct GemmArgs {
   std::int64_t ldb = 0, stride_b = 0;
   void* c = nullptr;
   std::int64_t ldc = 0, stride_c = 0;
-  bool allow_tf32 = true;             // float32 only; honoured by backends with tensor cores
+  bool allow_tf32 = true;  // float32 only; honoured by backends with tensor cores
 };
 
 /// The fused update rules of the optimizers (optim/): one kernel per rule updates a variable and
 /// its slots in place (core/backend/optimizer_math.h holds the per-element formulas).
 enum class OptimizerRule : std::uint8_t {
-  sgd, sgd_momentum, sgd_nesterov, adagrad, adadelta, rmsprop, rmsprop_centered, adam,
-  adam_amsgrad, nadam, adamax,
+  sgd,
+  sgd_momentum,
+  sgd_nesterov,
+  adagrad,
+  adadelta,
+  rmsprop,
+  rmsprop_centered,
+  adam,
+  adam_amsgrad,
+  nadam,
+  adamax,
 };
 
 /// One variable's update. `param`, `slots` and `grad` hold n elements of `dtype` (float32 or
@@ -91,7 +130,7 @@ struct OptimizerUpdateArgs {
   const void* grad = nullptr;
   void* slots[3] = {nullptr, nullptr, nullptr};
   double learning_rate = 0;
-  double decay = 0;          // decoupled weight decay: param -= param * decay first (wd * lr)
+  double decay = 0;  // decoupled weight decay: param -= param * decay first (wd * lr)
   double coefficients[6] = {0, 0, 0, 0, 0, 0};
   std::int64_t* nonfinite_count = nullptr;
 };
@@ -151,7 +190,7 @@ struct RandomArgs {
   void* out = nullptr;
   std::uint64_t key = 0;
   std::uint64_t call = 0;
-  double a = 0, b = 1;       // uniform: [a, b); normal: mean a, stddev b
+  double a = 0, b = 1;          // uniform: [a, b); normal: mean a, stddev b
   std::int64_t lo = 0, hi = 1;  // uniform_int: [lo, hi)
 };
 

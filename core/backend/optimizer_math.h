@@ -1,16 +1,17 @@
-// The per-element update of every optimizer rule (internal), written once for the CPU and CUDA kernels (thin,
-// C++17, host+device). The formulas and their order follow keras.optimizers (Keras 3), so a
-// trajectory ported from Keras matches to float rounding. Coefficients that depend only on the
-// step are computed on the host (optim/*.cpp) and arrive in OptimizerUpdateArgs::coefficients:
+// The per-element update of every optimizer rule (internal), written once for the CPU and CUDA
+// kernels (thin, C++17, host+device). The formulas and their order follow keras.optimizers (Keras
+// 3), so a trajectory ported from Keras matches to float rounding. Coefficients that depend only on
+// the step are computed on the host (optim/*.cpp) and arrive in OptimizerUpdateArgs::coefficients:
 //
 //   rule              coefficients
 //   sgd               -
 //   sgd_momentum      [0] momentum                       slots: momentum
 //   sgd_nesterov      [0] momentum                       slots: momentum
 //   adagrad           [0] epsilon                        slots: accumulator
-//   adadelta          [0] rho, [1] epsilon               slots: accumulated_grad, accumulated_delta_var
-//   rmsprop(_centered)[0] rho, [1] epsilon, [2] momentum slots: velocity, momentum, average_gradient
-//   adam(_amsgrad)    [0] beta_1, [1] beta_2, [2] epsilon, [3] alpha = lr·sqrt(1−β2^t)/(1−β1^t)
+//   adadelta          [0] rho, [1] epsilon               slots: accumulated_grad,
+//   accumulated_delta_var rmsprop(_centered)[0] rho, [1] epsilon, [2] momentum slots: velocity,
+//   momentum, average_gradient adam(_amsgrad)    [0] beta_1, [1] beta_2, [2] epsilon, [3] alpha =
+//   lr·sqrt(1−β2^t)/(1−β1^t)
 //                                                        slots: momentum, velocity, velocity_hat
 //   nadam             [0] beta_1, [1] beta_2, [2] epsilon, [3] u_{t+1}/(1−Πu_{t+1}),
 //                     [4] (1−u_t)/(1−Πu_t), [5] 1/(1−β2^t)     slots: momentum, velocity
@@ -26,8 +27,10 @@ namespace ember::math {
 
 template <class T>
 EMBER_HOST_DEVICE T sqrt_t(T x) {
-  if constexpr (sizeof(T) == 4) return ::sqrtf(x);
-  else return ::sqrt(x);
+  if constexpr (sizeof(T) == 4)
+    return ::sqrtf(x);
+  else
+    return ::sqrt(x);
 }
 
 /// Updates p (and its slots s0..s2) with gradient g. `c` are the rule's coefficients as T, `lr`
@@ -40,8 +43,10 @@ EMBER_HOST_DEVICE void optimizer_step(T& p, T g, T* s0, T* s1, T* s2, const T* c
   } else if constexpr (Rule == OptimizerRule::sgd_momentum || Rule == OptimizerRule::sgd_nesterov) {
     const T m = *s0 * c[0] - g * lr;
     *s0 = m;
-    if constexpr (Rule == OptimizerRule::sgd_nesterov) p = p + (m * c[0] - g * lr);
-    else p = p + m;
+    if constexpr (Rule == OptimizerRule::sgd_nesterov)
+      p = p + (m * c[0] - g * lr);
+    else
+      p = p + m;
   } else if constexpr (Rule == OptimizerRule::adagrad) {
     *s0 = *s0 + g * g;
     p = p - (lr * g) / sqrt_t(*s0 + c[0]);
@@ -99,17 +104,39 @@ EMBER_HOST_DEVICE void optimizer_step(T& p, T g, T* s0, T* s1, T* s2, const T* c
 template <class F>
 void dispatch_optimizer_rule(OptimizerRule rule, F&& f) {
   switch (rule) {
-    case OptimizerRule::sgd: f(std::integral_constant<OptimizerRule, OptimizerRule::sgd>{}); break;
-    case OptimizerRule::sgd_momentum: f(std::integral_constant<OptimizerRule, OptimizerRule::sgd_momentum>{}); break;
-    case OptimizerRule::sgd_nesterov: f(std::integral_constant<OptimizerRule, OptimizerRule::sgd_nesterov>{}); break;
-    case OptimizerRule::adagrad: f(std::integral_constant<OptimizerRule, OptimizerRule::adagrad>{}); break;
-    case OptimizerRule::adadelta: f(std::integral_constant<OptimizerRule, OptimizerRule::adadelta>{}); break;
-    case OptimizerRule::rmsprop: f(std::integral_constant<OptimizerRule, OptimizerRule::rmsprop>{}); break;
-    case OptimizerRule::rmsprop_centered: f(std::integral_constant<OptimizerRule, OptimizerRule::rmsprop_centered>{}); break;
-    case OptimizerRule::adam: f(std::integral_constant<OptimizerRule, OptimizerRule::adam>{}); break;
-    case OptimizerRule::adam_amsgrad: f(std::integral_constant<OptimizerRule, OptimizerRule::adam_amsgrad>{}); break;
-    case OptimizerRule::nadam: f(std::integral_constant<OptimizerRule, OptimizerRule::nadam>{}); break;
-    case OptimizerRule::adamax: f(std::integral_constant<OptimizerRule, OptimizerRule::adamax>{}); break;
+    case OptimizerRule::sgd:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::sgd>{});
+      break;
+    case OptimizerRule::sgd_momentum:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::sgd_momentum>{});
+      break;
+    case OptimizerRule::sgd_nesterov:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::sgd_nesterov>{});
+      break;
+    case OptimizerRule::adagrad:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::adagrad>{});
+      break;
+    case OptimizerRule::adadelta:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::adadelta>{});
+      break;
+    case OptimizerRule::rmsprop:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::rmsprop>{});
+      break;
+    case OptimizerRule::rmsprop_centered:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::rmsprop_centered>{});
+      break;
+    case OptimizerRule::adam:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::adam>{});
+      break;
+    case OptimizerRule::adam_amsgrad:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::adam_amsgrad>{});
+      break;
+    case OptimizerRule::nadam:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::nadam>{});
+      break;
+    case OptimizerRule::adamax:
+      f(std::integral_constant<OptimizerRule, OptimizerRule::adamax>{});
+      break;
   }
 }
 

@@ -13,7 +13,8 @@ std::string signature_of(const std::vector<Tensor>& args, const std::string& nam
   std::string signature;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const Tensor& a = args[i];
-    if (!a.defined()) throw Error(cat("function '", name, "': argument ", i, " is an undefined tensor"));
+    if (!a.defined())
+      throw Error(cat("function '", name, "': argument ", i, " is an undefined tensor"));
     signature += cat(dtype_name(a.dtype()), a.shape(), "@", a.device(), ";");
   }
   return signature;

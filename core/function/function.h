@@ -6,8 +6,8 @@
 //   auto train_step = function([&](const Tensor& x, const Tensor& y) {
 //     GradientTape tape;
 //     Tensor loss = loss_fn(y, model(x));
-//     opt.apply_gradients(tape.gradient(loss, model.trainable_variables()), model.trainable_variables());
-//     return loss;
+//     opt.apply_gradients(tape.gradient(loss, model.trainable_variables()),
+//     model.trainable_variables()); return loss;
 //   });
 //   Tensor loss = train_step(x_batch, y_batch);   // first call: traces (and computes)
 //
@@ -72,8 +72,10 @@ class FunctionCore {
 
 template <class R>
 std::vector<Tensor> results_as_list(R&& result) {
-  if constexpr (std::is_same_v<std::decay_t<R>, Tensor>) return {std::forward<R>(result)};
-  else return std::vector<Tensor>(std::forward<R>(result));
+  if constexpr (std::is_same_v<std::decay_t<R>, Tensor>)
+    return {std::forward<R>(result)};
+  else
+    return std::vector<Tensor>(std::forward<R>(result));
 }
 
 template <std::size_t>
@@ -90,11 +92,11 @@ class Function {
       : f_(std::move(f)), core_(std::make_shared<detail::FunctionCore>(std::move(options.name))) {}
 
   template <class... Args>
-    requires(std::is_same_v<Args, Tensor> && ...)
-  auto operator()(const Args&... args) {
+  requires(std::is_same_v<Args, Tensor>&&...) auto operator()(const Args&... args) {
     using Result = std::invoke_result_t<F&, const Args&...>;
     const std::vector<Tensor> in{args...};
-    const detail::FunctionCore::Body body = [this](const std::vector<Tensor>& a) -> std::vector<Tensor> {
+    const detail::FunctionCore::Body body =
+        [this](const std::vector<Tensor>& a) -> std::vector<Tensor> {
       return invoke(a, std::index_sequence_for<Args...>{});
     };
     std::vector<Tensor> out = core_->call(in, body);

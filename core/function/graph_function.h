@@ -1,4 +1,5 @@
-// The graph a trace builds and its replay (internal; see core/function/trace.h and core/function/function.h).
+// The graph a trace builds and its replay (internal; see core/function/trace.h and
+// core/function/function.h).
 #pragma once
 
 #include <memory>
@@ -7,8 +8,8 @@
 #include <vector>
 
 #include "core/function/function.h"
-#include "core/tensor.h"
 #include "core/function/trace.h"
+#include "core/tensor.h"
 
 namespace ember::trace {
 

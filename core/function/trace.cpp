@@ -79,14 +79,15 @@ namespace {
 thread_local Tracer* current = nullptr;
 }  // namespace
 
-// --- recording --------------------------------------------------------------------------------------
+// --- recording
+// --------------------------------------------------------------------------------------
 
 bool recording() { return current != nullptr && current->pause_depth() == 0; }
 
 bool is_traced(const Tensor& t) { return current != nullptr && current->traced(t); }
 
-void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-            Replay replay) {
+void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& outputs, Replay replay) {
   if (current == nullptr) return;
   Node node{std::move(key), kind, {}, {}, std::move(replay)};
   for (const Tensor& t : inputs) node.inputs.push_back(current->input_slot(t));
@@ -97,17 +98,19 @@ void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs, c
 Tensor variable_read(const Variable& variable, Tensor value) {
   if (!recording() || current->traced(value)) return value;
   // read(): a tape recording around a replay sees the variable read, as in eager execution.
-  record("", NodeKind::source, {}, {value}, [variable](const std::vector<Tensor>&) -> std::vector<Tensor> {
-    return {variable.read()};
-  });
+  record(
+      "", NodeKind::source, {}, {value},
+      [variable](const std::vector<Tensor>&) -> std::vector<Tensor> { return {variable.read()}; });
   return value;
 }
 
 void note_host_read(const Tensor& t, const char* what) {
   if (!recording() || !current->traced(t) || current->warned_host_read) return;
   current->warned_host_read = true;
-  warn(cat("function '", current->name(), "': ", what, " reads a traced value on the host while tracing; later ",
-           "calls reuse the value read now (keep the computation in ops to have it run on every call)"));
+  warn(cat(
+      "function '", current->name(), "': ", what,
+      " reads a traced value on the host while tracing; later ",
+      "calls reuse the value read now (keep the computation in ops to have it run on every call)"));
 }
 
 Pause::Pause() {
@@ -127,7 +130,8 @@ std::string exact_text(double value) {
 
 }  // namespace detail
 
-// --- building the graph --------------------------------------------------------------------------------
+// --- building the graph
+// --------------------------------------------------------------------------------
 
 std::shared_ptr<Graph> Tracer::finish(const std::vector<Tensor>& outputs, TraceStats& stats) {
   auto graph = std::make_shared<Graph>();
@@ -199,7 +203,8 @@ std::shared_ptr<Graph> Tracer::finish(const std::vector<Tensor>& outputs, TraceS
   graph->slot_count = slot_count();
   graph->release_after.resize(graph->nodes.size());
   for (int s = 0; s < slot_count(); ++s) {
-    const bool read_and_released = last_use[s] >= 0 && last_use[s] != std::numeric_limits<int>::max();
+    const bool read_and_released =
+        last_use[s] >= 0 && last_use[s] != std::numeric_limits<int>::max();
     if (read_and_released) graph->release_after[last_use[s]].push_back(s);
   }
   return graph;
@@ -216,8 +221,8 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& args) const {
     for (int s : node.inputs) inputs.push_back(values[s]);
     std::vector<Tensor> results = node.replay(inputs);
     if (results.size() != node.outputs.size()) {
-      throw Error(cat("graph function: a replayed node gave ", results.size(), " values, its trace ",
-                      node.outputs.size()));
+      throw Error(cat("graph function: a replayed node gave ", results.size(),
+                      " values, its trace ", node.outputs.size()));
     }
     for (std::size_t j = 0; j < results.size(); ++j) {
       if (node.outputs[j] >= 0) values[node.outputs[j]] = std::move(results[j]);
@@ -231,15 +236,19 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& args) const {
   return outputs;
 }
 
-// --- tracing scope ------------------------------------------------------------------------------------
+// --- tracing scope
+// ------------------------------------------------------------------------------------
 
-TraceScope::TraceScope(const std::string& name) : tracer_(std::make_unique<Tracer>(name)), previous_(current) {
+TraceScope::TraceScope(const std::string& name)
+    : tracer_(std::make_unique<Tracer>(name)), previous_(current) {
   current = tracer_.get();
 }
 
 TraceScope::~TraceScope() { current = previous_; }
 
-std::vector<Tensor> TraceScope::add_arguments(const std::vector<Tensor>& args) { return tracer_->add_arguments(args); }
+std::vector<Tensor> TraceScope::add_arguments(const std::vector<Tensor>& args) {
+  return tracer_->add_arguments(args);
+}
 
 std::shared_ptr<Graph> TraceScope::finish(const std::vector<Tensor>& outputs, TraceStats& stats) {
   current = previous_;

@@ -48,8 +48,8 @@ bool recording();
 bool is_traced(const Tensor& t);
 /// Adds a node whose inputs are `inputs` (traced values or constants) and outputs `outputs`.
 /// `key` ("" when the node must not be merged) names the op and its non-tensor arguments.
-void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-            Replay replay);
+void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& outputs, Replay replay);
 /// The value a variable read gave: recorded as a read of `variable` so replays read it afresh.
 Tensor variable_read(const Variable& variable, Tensor value);
 /// Called when a traced value is read on the host (item, to_vector): warns once per trace that
@@ -111,7 +111,8 @@ struct Arg<std::optional<Tensor>> {
     if (t && t->defined()) out.push_back(*t);
   }
   static Kept keep(const std::optional<Tensor>& t) { return t && t->defined(); }
-  static std::optional<Tensor> substitute(Kept defined, const std::vector<Tensor>& in, std::size_t at) {
+  static std::optional<Tensor> substitute(Kept defined, const std::vector<Tensor>& in,
+                                          std::size_t at) {
     return defined ? std::optional<Tensor>(in[at]) : std::nullopt;
   }
 };
@@ -135,10 +136,8 @@ inline std::vector<Tensor> flatten(const Tensor& t) { return {t}; }
 inline std::vector<Tensor> flatten(const std::vector<Tensor>& v) { return v; }
 /// An op result with several tensors (FusedBatchNormResult) lists them with tensors().
 template <class Result>
-  requires requires(const Result& r) { r.tensors(); }
-std::vector<Tensor> flatten(const Result& r) {
-  return r.tensors();
-}
+requires requires(const Result& r) { r.tensors(); }
+std::vector<Tensor> flatten(const Result& r) { return r.tensors(); }
 
 // --- keys: the op and its non-tensor arguments, for merging identical nodes --------------------
 
@@ -179,11 +178,19 @@ bool append_key(std::string& key, const T& value) {
   } else if constexpr (std::is_same_v<T, const char*> || std::is_same_v<T, std::string>) {
     key += value;
     return true;
-  } else if constexpr (requires { value.all(); value.list(); }) {  // reduction axes
-    if (value.all()) key += "all";
-    else append_key(key, value.list());
+  } else if constexpr (requires {
+                         value.all();
+                         value.list();
+                       }) {  // reduction axes
+    if (value.all())
+      key += "all";
+    else
+      append_key(key, value.list());
     return true;
-  } else if constexpr (requires { value.has_value(); *value; }) {  // std::optional of a keyable type
+  } else if constexpr (requires {
+                         value.has_value();
+                         *value;
+                       }) {  // std::optional of a keyable type
     if (!value.has_value()) {
       key += "none";
       return true;
@@ -209,7 +216,8 @@ std::string key_of(const char* op, const Args&... args) {
 /// need not be recorded (no traced input, and not a source or effect): the op then computes as
 /// usual and its result is a constant of the graph.
 template <class F, class... Args>
-auto traced_call(const char* op, NodeKind kind, F f, const Args&... args) -> std::optional<decltype(f(args...))> {
+auto traced_call(const char* op, NodeKind kind, F f, const Args&... args)
+    -> std::optional<decltype(f(args...))> {
   std::vector<Tensor> inputs;
   (detail::Arg<Args>::collect(args, inputs), ...);
   if (kind == NodeKind::pure) {
@@ -233,12 +241,13 @@ auto traced_call(const char* op, NodeKind kind, F f, const Args&... args) -> std
   auto kept = std::make_tuple(detail::Arg<Args>::keep(args)...);
   Replay replay = [f, kept, offsets](const std::vector<Tensor>& in) -> std::vector<Tensor> {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return detail::flatten(
-          f(detail::Arg<std::tuple_element_t<I, ArgTypes>>::substitute(std::get<I>(kept), in, offsets[I])...));
-    }(std::index_sequence_for<Args...>{});
+      return detail::flatten(f(detail::Arg<std::tuple_element_t<I, ArgTypes>>::substitute(
+          std::get<I>(kept), in, offsets[I])...));
+    }
+    (std::index_sequence_for<Args...>{});
   };
-  record(kind == NodeKind::pure ? detail::key_of(op, args...) : std::string(), kind, inputs, detail::flatten(*result),
-         std::move(replay));
+  record(kind == NodeKind::pure ? detail::key_of(op, args...) : std::string(), kind, inputs,
+         detail::flatten(*result), std::move(replay));
   return result;
 }
 

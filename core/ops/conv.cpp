@@ -6,8 +6,8 @@
 #include "core/error.h"
 #include "core/ops/conv_support.h"
 #include "core/ops/op_support.h"
-#include "core/ops/shape.h"
 #include "core/ops/run_op.h"
+#include "core/ops/shape.h"
 
 namespace ember {
 namespace {
@@ -48,8 +48,8 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& filter, const Conv2DOptions
   return y;
 }
 
-Tensor conv2d_backward_input_forward(const Shape& input_shape, const Tensor& filter, const Tensor& dy,
-                                     const Conv2DOptions& options) {
+Tensor conv2d_backward_input_forward(const Shape& input_shape, const Tensor& filter,
+                                     const Tensor& dy, const Conv2DOptions& options) {
   constexpr const char* op = "conv2d_backward_input";
   detail::check_image_operands(op, dy, {&filter});
   check_input_shape(op, input_shape, "input_shape");
@@ -124,9 +124,11 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptio
   std::optional<std::int64_t> pad_h, pad_w;
   if (options.output_padding) {
     const Size2D p = *options.output_padding;
-    if (p.height < 0 || p.width < 0 || p.height >= options.strides.height || p.width >= options.strides.width) {
-      throw Error(cat(op, ": output_padding (", p.height, ", ", p.width, ") must be >= 0 and less than the strides (",
-                      options.strides.height, ", ", options.strides.width, ")"));
+    if (p.height < 0 || p.width < 0 || p.height >= options.strides.height ||
+        p.width >= options.strides.width) {
+      throw Error(cat(op, ": output_padding (", p.height, ", ", p.width,
+                      ") must be >= 0 and less than the strides (", options.strides.height, ", ",
+                      options.strides.width, ")"));
     }
     pad_h = p.height;
     pad_w = p.width;
@@ -140,7 +142,8 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& filter, const Conv2DOptio
                                             options.dilation_rate.width, same, pad_w),
                   filter.shape(2)};
   if (out[1] < 1 || out[2] < 1) {
-    throw ShapeError(cat(op, ": the output would be ", out, " for x ", x.shape(), " and filter ", filter.shape()));
+    throw ShapeError(cat(op, ": the output would be ", out, " for x ", x.shape(), " and filter ",
+                         filter.shape()));
   }
   return conv2d_backward_input(out, filter, x, options);
 }

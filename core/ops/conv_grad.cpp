@@ -1,8 +1,8 @@
 // Gradient rules of the convolutions. The backward passes are ops themselves
 // (conv2d_backward_input, conv2d_backward_filter), adjoints of each other and of conv2d, so every
 // order of derivative exists and each rule is written once for every device.
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
 #include "core/ops/conv.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"

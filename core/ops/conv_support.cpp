@@ -53,10 +53,12 @@ AxisGeometry axis_geometry(std::int64_t input, std::int64_t window, std::int64_t
 }
 
 std::int64_t transposed_length(std::int64_t input, std::int64_t window, std::int64_t stride,
-                               std::int64_t dilation, bool same, std::optional<std::int64_t> output_padding) {
+                               std::int64_t dilation, bool same,
+                               std::optional<std::int64_t> output_padding) {
   if (input < 0) return -1;
   const std::int64_t dilated = (window - 1) * dilation + 1;
-  if (output_padding) return (input - 1) * stride + dilated - 2 * (same ? dilated / 2 : 0) + *output_padding;
+  if (output_padding)
+    return (input - 1) * stride + dilated - 2 * (same ? dilated / 2 : 0) + *output_padding;
   return same ? input * stride : input * stride + std::max<std::int64_t>(dilated - stride, 0);
 }
 

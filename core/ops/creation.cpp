@@ -64,8 +64,10 @@ Tensor range(const Scalar& start, const Scalar& limit, const Scalar& delta,
   // TensorFlow infers the widest of the three types: any real makes it float32.
   DType inferred = DType::int32;
   for (const Scalar* s : {&start, &limit, &delta}) {
-    if (is_floating(s->natural_dtype())) inferred = DType::float32;
-    else if (s->natural_dtype() == DType::int64 && inferred == DType::int32) inferred = DType::int64;
+    if (is_floating(s->natural_dtype()))
+      inferred = DType::float32;
+    else if (s->natural_dtype() == DType::int64 && inferred == DType::int32)
+      inferred = DType::int64;
   }
   const DType dtype = dtype_in.value_or(inferred);
   if (dtype == DType::bool_) throw DTypeError("range: expected a numeric dtype, got bool");

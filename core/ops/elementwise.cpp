@@ -14,23 +14,40 @@ using detail::mutable_data;
 
 const char* binary_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::add: return "add";
-    case BinaryOp::subtract: return "subtract";
-    case BinaryOp::multiply: return "multiply";
-    case BinaryOp::divide: return "divide";
-    case BinaryOp::floordiv: return "floordiv";
-    case BinaryOp::floormod: return "floormod";
-    case BinaryOp::pow: return "pow";
-    case BinaryOp::maximum: return "maximum";
-    case BinaryOp::minimum: return "minimum";
-    case BinaryOp::equal: return "equal";
-    case BinaryOp::not_equal: return "not_equal";
-    case BinaryOp::less: return "less";
-    case BinaryOp::less_equal: return "less_equal";
-    case BinaryOp::greater: return "greater";
-    case BinaryOp::greater_equal: return "greater_equal";
-    case BinaryOp::logical_and: return "logical_and";
-    case BinaryOp::logical_or: return "logical_or";
+    case BinaryOp::add:
+      return "add";
+    case BinaryOp::subtract:
+      return "subtract";
+    case BinaryOp::multiply:
+      return "multiply";
+    case BinaryOp::divide:
+      return "divide";
+    case BinaryOp::floordiv:
+      return "floordiv";
+    case BinaryOp::floormod:
+      return "floormod";
+    case BinaryOp::pow:
+      return "pow";
+    case BinaryOp::maximum:
+      return "maximum";
+    case BinaryOp::minimum:
+      return "minimum";
+    case BinaryOp::equal:
+      return "equal";
+    case BinaryOp::not_equal:
+      return "not_equal";
+    case BinaryOp::less:
+      return "less";
+    case BinaryOp::less_equal:
+      return "less_equal";
+    case BinaryOp::greater:
+      return "greater";
+    case BinaryOp::greater_equal:
+      return "greater_equal";
+    case BinaryOp::logical_and:
+      return "logical_and";
+    case BinaryOp::logical_or:
+      return "logical_or";
   }
   return "binary";
 }
@@ -87,9 +104,10 @@ Tensor binary_forward(BinaryOp op, const Operand& a_in, const Operand& b_in) {
     if (!a.is_scalar()) a = cast(a.tensor(), dtype);
     if (!b.is_scalar()) b = cast(b.tensor(), dtype);
   }
-  const Shape out_shape = a.is_scalar()   ? b.tensor().shape()
-                          : b.is_scalar() ? a.tensor().shape()
-                                          : broadcast_shapes(a.tensor().shape(), b.tensor().shape(), name);
+  const Shape out_shape = a.is_scalar() ? b.tensor().shape()
+                          : b.is_scalar()
+                              ? a.tensor().shape()
+                              : broadcast_shapes(a.tensor().shape(), b.tensor().shape(), name);
   ElementwiseInput ia = operand_input(a, dtype, out_shape, name);
   ElementwiseInput ib = operand_input(b, dtype, out_shape, name);
   const bool logical = op == BinaryOp::logical_and || op == BinaryOp::logical_or;
@@ -157,7 +175,9 @@ Tensor greater(const Operand& a, const Operand& b) { return binary(BinaryOp::gre
 Tensor greater_equal(const Operand& a, const Operand& b) {
   return binary(BinaryOp::greater_equal, a, b);
 }
-Tensor logical_and(const Operand& a, const Operand& b) { return binary(BinaryOp::logical_and, a, b); }
+Tensor logical_and(const Operand& a, const Operand& b) {
+  return binary(BinaryOp::logical_and, a, b);
+}
 Tensor logical_or(const Operand& a, const Operand& b) { return binary(BinaryOp::logical_or, a, b); }
 
 Tensor logical_not(const Tensor& x) { return unary(UnaryOp::logical_not, "logical_not", x); }
@@ -198,7 +218,8 @@ Tensor where_forward(const Tensor& cond, const Operand& x_in, const Operand& y_i
   }
   const DType dtype = ref.dtype();
   Shape out_shape = broadcast_shapes(cond.shape(), ref.shape(), "where");
-  if (!x.is_scalar() && !y.is_scalar()) out_shape = broadcast_shapes(out_shape, y.tensor().shape(), "where");
+  if (!x.is_scalar() && !y.is_scalar())
+    out_shape = broadcast_shapes(out_shape, y.tensor().shape(), "where");
   ElementwiseInput ic = detail::elementwise_input(cond, out_shape);
   ElementwiseInput ix = operand_input(x, dtype, out_shape, "where");
   ElementwiseInput iy = operand_input(y, dtype, out_shape, "where");
@@ -241,13 +262,17 @@ Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
 }
 
 DType dtype_from_name(const std::string& name, const char* op) {
-  for (DType t : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+  for (DType t :
+       {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
     if (name == dtype_name(t)) return t;
   }
-  throw DTypeError(cat(op, ": unknown dtype \"", name, "\"; known: float32, float64, int32, int64, uint8, bool"));
+  throw DTypeError(cat(op, ": unknown dtype \"", name,
+                       "\"; known: float32, float64, int32, int64, uint8, bool"));
 }
 
-Tensor cast(const Tensor& x, const std::string& dtype) { return cast(x, dtype_from_name(dtype, "cast")); }
+Tensor cast(const Tensor& x, const std::string& dtype) {
+  return cast(x, dtype_from_name(dtype, "cast"));
+}
 
 Tensor cast(const Tensor& x, DType dtype) {
   return detail::run_op("cast", cast_forward, grad::cast_gradient, x, dtype);

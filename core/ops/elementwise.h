@@ -95,7 +95,8 @@ Tensor operator<(const Operand& a, const Operand& b);
 Tensor operator<=(const Operand& a, const Operand& b);
 Tensor operator>(const Operand& a, const Operand& b);
 Tensor operator>=(const Operand& a, const Operand& b);
-/// Elementwise equality, as in TensorFlow 2 (a bool tensor, not a bool): `tf.cast(a, "int32") == b`.
+/// Elementwise equality, as in TensorFlow 2 (a bool tensor, not a bool): `tf.cast(a, "int32") ==
+/// b`.
 Tensor operator==(const Operand& a, const Operand& b);
 Tensor operator!=(const Operand& a, const Operand& b);
 /// Logical and/or/not of bool tensors (TensorFlow's & | ~).

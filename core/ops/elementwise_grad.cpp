@@ -1,8 +1,8 @@
 // Gradient rules of the elementwise ops.
 #include <cmath>
 
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
@@ -26,14 +26,17 @@ namespace {
 autodiff::Gradients for_tensors(const Operand& a, const Operand& b, std::optional<Tensor> ga,
                                 std::optional<Tensor> gb) {
   autodiff::Gradients out;
-  if (!a.is_scalar()) out.push_back(ga ? std::optional(reduce_to_shape(*ga, a.tensor().shape())) : std::nullopt);
-  if (!b.is_scalar()) out.push_back(gb ? std::optional(reduce_to_shape(*gb, b.tensor().shape())) : std::nullopt);
+  if (!a.is_scalar())
+    out.push_back(ga ? std::optional(reduce_to_shape(*ga, a.tensor().shape())) : std::nullopt);
+  if (!b.is_scalar())
+    out.push_back(gb ? std::optional(reduce_to_shape(*gb, b.tensor().shape())) : std::nullopt);
   return out;
 }
 
 }  // namespace
 
-BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& a, const Operand& b) {
+BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& a,
+                                 const Operand& b) {
   // floordiv, comparisons and logic have no gradient, and neither has arithmetic on integers
   // (an integer division's float result included).
   if (op == BinaryOp::floordiv || is_comparison(op) || op == BinaryOp::logical_and ||
@@ -105,25 +108,44 @@ BackwardFunction unary_gradient(const Tensor& out, UnaryOp op, const char*, cons
   if (op == UnaryOp::logical_not) return {};
   return [op, x, out, param](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     switch (op) {
-      case UnaryOp::negative: return {negative(g)};
-      case UnaryOp::abs: return {g * sign(x)};
-      case UnaryOp::sign: return {zeros_like(g)};
-      case UnaryOp::square: return {g * x * 2};
-      case UnaryOp::sqrt: return {g / (out * 2)};
-      case UnaryOp::rsqrt: return {g * out * out * out * -0.5};
-      case UnaryOp::exp: return {g * out};
-      case UnaryOp::log: return {g / x};
-      case UnaryOp::log1p: return {g / (x + 1)};
-      case UnaryOp::sin: return {g * cos(x)};
-      case UnaryOp::cos: return {negative(g * sin(x))};
-      case UnaryOp::tanh: return {g * (1 - out * out)};
-      case UnaryOp::sigmoid: return {g * out * (1 - out)};
-      case UnaryOp::relu: return {where(x > 0, g, 0)};
-      case UnaryOp::leaky_relu: return {where(x > 0, g, g * param)};
-      case UnaryOp::elu: return {where(x > 0, g, g * (out + param))};
-      case UnaryOp::softplus: return {g * sigmoid(x)};
-      case UnaryOp::erf: return {g * exp(negative(square(x))) * 1.1283791670955126};  // 2/sqrt(pi)
-      case UnaryOp::logical_not: break;
+      case UnaryOp::negative:
+        return {negative(g)};
+      case UnaryOp::abs:
+        return {g * sign(x)};
+      case UnaryOp::sign:
+        return {zeros_like(g)};
+      case UnaryOp::square:
+        return {g * x * 2};
+      case UnaryOp::sqrt:
+        return {g / (out * 2)};
+      case UnaryOp::rsqrt:
+        return {g * out * out * out * -0.5};
+      case UnaryOp::exp:
+        return {g * out};
+      case UnaryOp::log:
+        return {g / x};
+      case UnaryOp::log1p:
+        return {g / (x + 1)};
+      case UnaryOp::sin:
+        return {g * cos(x)};
+      case UnaryOp::cos:
+        return {negative(g * sin(x))};
+      case UnaryOp::tanh:
+        return {g * (1 - out * out)};
+      case UnaryOp::sigmoid:
+        return {g * out * (1 - out)};
+      case UnaryOp::relu:
+        return {where(x > 0, g, 0)};
+      case UnaryOp::leaky_relu:
+        return {where(x > 0, g, g * param)};
+      case UnaryOp::elu:
+        return {where(x > 0, g, g * (out + param))};
+      case UnaryOp::softplus:
+        return {g * sigmoid(x)};
+      case UnaryOp::erf:
+        return {g * exp(negative(square(x))) * 1.1283791670955126};  // 2/sqrt(pi)
+      case UnaryOp::logical_not:
+        break;
     }
     internal_error(__FILE__, __LINE__, "unary op without a gradient was recorded");
   };

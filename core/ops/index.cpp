@@ -46,11 +46,14 @@ namespace {
 std::vector<Index> expand_ellipsis(const Shape& shape, const std::vector<Index>& entries) {
   int ellipses = 0, consumed = 0;
   for (const Index& e : entries) {
-    if (std::holds_alternative<Ellipsis>(e.value())) ++ellipses;
-    else if (!std::holds_alternative<NewAxis>(e.value())) ++consumed;
+    if (std::holds_alternative<Ellipsis>(e.value()))
+      ++ellipses;
+    else if (!std::holds_alternative<NewAxis>(e.value()))
+      ++consumed;
   }
   if (ellipses == 0) return entries;
-  if (ellipses > 1) throw IndexError(cat("index: an index can have only one ellipsis (...), got ", ellipses));
+  if (ellipses > 1)
+    throw IndexError(cat("index: an index can have only one ellipsis (...), got ", ellipses));
   std::vector<Index> out;
   for (const Index& e : entries) {
     if (!std::holds_alternative<Ellipsis>(e.value())) {
@@ -114,29 +117,34 @@ Tensor index_forward(const Tensor& x, const std::vector<Index>& entries) {
   detail::check_defined(x, "index");
   const detail::IndexRegion region = detail::resolve_index(x.shape(), entries);
   if (detail::is_contiguous(region.layout)) {
-    return detail::view(x, region.shape, static_cast<std::size_t>(region.offset) * dtype_size(x.dtype()));
+    return detail::view(x, region.shape,
+                        static_cast<std::size_t>(region.offset) * dtype_size(x.dtype()));
   }
   Tensor out = detail::empty(region.shape, x.dtype(), x.device());
-  detail::copy_region(x, region.offset, region.layout, out, 0, detail::contiguous_layout(region.shape));
+  detail::copy_region(x, region.offset, region.layout, out, 0,
+                      detail::contiguous_layout(region.shape));
   return out;
 }
 
-Tensor index_adjoint_forward(const Tensor& g, const Shape& shape, const std::vector<Index>& entries) {
+Tensor index_adjoint_forward(const Tensor& g, const Shape& shape,
+                             const std::vector<Index>& entries) {
   const detail::IndexRegion region = detail::resolve_index(shape, entries);
   Tensor out = detail::full(shape, g.dtype(), g.device(), ScalarValue{});
-  detail::copy_region(g, 0, detail::contiguous_layout(region.shape), out, region.offset, region.layout);
+  detail::copy_region(g, 0, detail::contiguous_layout(region.shape), out, region.offset,
+                      region.layout);
   return out;
 }
 
-Tensor gather_adjoint_forward(const Tensor& g, const Tensor& indices, int axis, const Shape& shape) {
+Tensor gather_adjoint_forward(const Tensor& g, const Tensor& indices, int axis,
+                              const Shape& shape) {
   Tensor out = detail::full(shape, g.dtype(), g.device(), ScalarValue{});
   std::int64_t outer = 1, inner = 1;
   for (int i = 0; i < axis; ++i) outer *= shape.dims()[i];
   for (int i = axis + 1; i < shape.rank(); ++i) inner *= shape.dims()[i];
   if (g.size() > 0) {
     detail::backend_of(out).scatter_add(g.dtype(), g.raw_data(), outer, shape.dims()[axis], inner,
-                                indices.dtype(), indices.raw_data(), indices.size(),
-                                detail::mutable_data(out));
+                                        indices.dtype(), indices.raw_data(), indices.size(),
+                                        detail::mutable_data(out));
   }
   return out;
 }
@@ -190,9 +198,9 @@ Tensor one_hot_forward(const Tensor& indices, std::int64_t depth, const Scalar& 
   // indices with a new axis at `a`, compared against 0..depth-1 laid along that axis.
   std::vector<std::int64_t> depth_dims(indices.rank() + 1, 1);
   depth_dims[a] = depth;
-  const Tensor positions = reshape(range(std::int64_t{0}, depth, std::int64_t{1}, DType::int64)
-                                       .to(indices.device()),
-                                   Shape(depth_dims));
+  const Tensor positions =
+      reshape(range(std::int64_t{0}, depth, std::int64_t{1}, DType::int64).to(indices.device()),
+              Shape(depth_dims));
   const Tensor hot = equal(expand_dims(cast(indices, DType::int64), a), positions);
   const Device device = indices.device();
   const Tensor on = detail::full({}, dtype, device, on_value.as(dtype, "one_hot"));
@@ -212,8 +220,8 @@ Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
 
 Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis) {
   check_defined(x, "gather");
-  const Tensor idx = detail::from_host(indices.data(), Shape{static_cast<std::int64_t>(indices.size())},
-                                       DType::int64, x.device());
+  const Tensor idx = detail::from_host(
+      indices.data(), Shape{static_cast<std::int64_t>(indices.size())}, DType::int64, x.device());
   return gather(x, idx, axis);
 }
 

@@ -1,14 +1,15 @@
 // Batch normalization (training mode through the backend's fused primitive, inference mode as a
 // formula of ops) and dropout.
+#include "core/ops/norm.h"
+
 #include <cmath>
 #include <limits>
 
-#include "core/ops/conv_support.h"
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
-#include "core/ops/op_support.h"
-#include "core/ops/norm.h"
+#include "core/error.h"
+#include "core/ops/conv_support.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/op_support.h"
 #include "core/ops/reduce.h"
 #include "core/ops/run_op.h"
 
@@ -38,9 +39,9 @@ namespace detail {
 
 namespace {
 
-BatchNormGradients batch_norm_backward_forward(const Tensor& x, const Tensor& dy, const Tensor& scale,
-                                               const Tensor& mean, const Tensor& inv_std,
-                                               double epsilon) {
+BatchNormGradients batch_norm_backward_forward(const Tensor& x, const Tensor& dy,
+                                               const Tensor& scale, const Tensor& mean,
+                                               const Tensor& inv_std, double epsilon) {
   const BatchNormArgs a = batch_norm_args(x, epsilon);
   BatchNormGradients g{empty(x.shape(), x.dtype(), x.device()),
                        empty(scale.shape(), x.dtype(), x.device()),
@@ -105,8 +106,8 @@ FusedBatchNormResult fused_batch_norm_forward(const Tensor& x, const Tensor& sca
 
 FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, const Tensor& offset,
                                       double epsilon) {
-  return detail::run_op("fused_batch_norm", fused_batch_norm_forward, grad::fused_batch_norm_gradient,
-                        x, scale, offset, epsilon);
+  return detail::run_op("fused_batch_norm", fused_batch_norm_forward,
+                        grad::fused_batch_norm_gradient, x, scale, offset, epsilon);
 }
 
 Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance,

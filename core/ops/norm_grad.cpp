@@ -61,16 +61,16 @@ BackwardFunction batch_variance_gradient(const Tensor& x) {
     // cancels because the deviations sum to zero).
     const Tensor rows = as_rows(x);
     const Tensor centered = rows - reduce_mean(rows, 0, true);
-    return {reshape(reshape(g, {1, -1}) * centered * (2.0 / row_count(x)), x.shape()),
-            std::nullopt, std::nullopt};
+    return {reshape(reshape(g, {1, -1}) * centered * (2.0 / row_count(x)), x.shape()), std::nullopt,
+            std::nullopt};
   };
 }
 
 }  // namespace
 
-std::vector<BackwardFunction> fused_batch_norm_gradient(const FusedBatchNormResult& r, const Tensor& x,
-                                                        const Tensor& scale, const Tensor&,
-                                                        double epsilon) {
+std::vector<BackwardFunction> fused_batch_norm_gradient(const FusedBatchNormResult& r,
+                                                        const Tensor& x, const Tensor& scale,
+                                                        const Tensor&, double epsilon) {
   return {normalized_gradient(x, scale, r.mean, r.variance, epsilon), batch_mean_gradient(x),
           batch_variance_gradient(x)};
 }

@@ -18,7 +18,8 @@ std::vector<int> reduced_axes(const Axes& axes, int rank, const char* op) {
   return out;
 }
 
-std::vector<int> resolved_permutation(int rank, const std::optional<std::vector<std::int64_t>>& perm_in,
+std::vector<int> resolved_permutation(int rank,
+                                      const std::optional<std::vector<std::int64_t>>& perm_in,
                                       const char* op) {
   std::vector<int> perm(rank);
   if (!perm_in) {

@@ -29,7 +29,8 @@ std::vector<int> reduced_axes(const Axes& axes, int rank, const char* op);
 /// transpose's permutation of a rank-`rank` tensor: `perm` with negative axes resolved, or the
 /// reversed axes when absent; throws ShapeError naming `op` for a repeated or out-of-range axis.
 /// (The caller checks that `perm` has `rank` entries.)
-std::vector<int> resolved_permutation(int rank, const std::optional<std::vector<std::int64_t>>& perm,
+std::vector<int> resolved_permutation(int rank,
+                                      const std::optional<std::vector<std::int64_t>>& perm,
                                       const char* op);
 
 /// The layout that reads a tensor of shape `in` as if it had the (broadcast) shape `out`:

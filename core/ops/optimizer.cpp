@@ -5,7 +5,8 @@
 
 namespace ember {
 
-void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, const char* caller) {
+void check_optimizer_gradient(const Variable& variable, const Tensor& gradient,
+                              const char* caller) {
   detail::check_defined(gradient, caller);
   if (gradient.shape() != variable.shape()) {
     throw ShapeError(cat(caller, ": the gradient for variable '", variable.name(), "' has shape ",
@@ -13,7 +14,8 @@ void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, 
   }
   if (gradient.dtype() != variable.dtype()) {
     throw DTypeError(cat(caller, ": the gradient for variable '", variable.name(), "' is ",
-                         dtype_name(gradient.dtype()), " but the variable is ", dtype_name(variable.dtype())));
+                         dtype_name(gradient.dtype()), " but the variable is ",
+                         dtype_name(variable.dtype())));
   }
   if (gradient.device() != variable.device()) {
     throw DeviceError(cat(caller, ": the gradient for variable '", variable.name(), "' is on ",
@@ -21,13 +23,16 @@ void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, 
   }
 }
 
-void apply_optimizer_update(const OptimizerStep& step, Variable& variable, std::array<Tensor, 3>& slots,
-                            const Tensor& gradient, Tensor& nonfinite_count, const char* caller) {
+void apply_optimizer_update(const OptimizerStep& step, Variable& variable,
+                            std::array<Tensor, 3>& slots, const Tensor& gradient,
+                            Tensor& nonfinite_count, const char* caller) {
   check_optimizer_gradient(variable, gradient, caller);
   for (const Tensor& slot : slots) {
-    if (slot.defined() && (slot.shape() != variable.shape() || slot.device() != variable.device())) {
-      throw ShapeError(cat(caller, ": a slot of variable '", variable.name(), "' has shape ", slot.shape(),
-                           " on ", slot.device(), ", the variable ", variable.shape(), " on ", variable.device()));
+    if (slot.defined() &&
+        (slot.shape() != variable.shape() || slot.device() != variable.device())) {
+      throw ShapeError(cat(caller, ": a slot of variable '", variable.name(), "' has shape ",
+                           slot.shape(), " on ", slot.device(), ", the variable ", variable.shape(),
+                           " on ", variable.device()));
     }
   }
   if (nonfinite_count.dtype() != DType::int64 || nonfinite_count.size() != 1 ||
@@ -45,7 +50,8 @@ void apply_optimizer_update(const OptimizerStep& step, Variable& variable, std::
   }
   args.learning_rate = step.learning_rate;
   args.decay = step.decay;
-  for (std::size_t c = 0; c < step.coefficients.size(); ++c) args.coefficients[c] = step.coefficients[c];
+  for (std::size_t c = 0; c < step.coefficients.size(); ++c)
+    args.coefficients[c] = step.coefficients[c];
   args.nonfinite_count = static_cast<std::int64_t*>(detail::exclusive_data(nonfinite_count));
   if (args.n > 0) detail::backend_for(variable.device()).optimizer_update(args);
 }

@@ -1,7 +1,8 @@
-// The optimizer's update as an op (internal: optim/ calls it): one fused step of a Keras optimizer's rule for one variable and
-// its slots (moments, accumulators), in place on the variable's device. optim/ computes the rule's
-// coefficients for the step (core/backend/optimizer_math.h says which is which) and calls this;
-// nothing above core/ touches a backend. Not recorded on tapes (an update is not differentiable).
+// The optimizer's update as an op (internal: optim/ calls it): one fused step of a Keras
+// optimizer's rule for one variable and its slots (moments, accumulators), in place on the
+// variable's device. optim/ computes the rule's coefficients for the step
+// (core/backend/optimizer_math.h says which is which) and calls this; nothing above core/ touches a
+// backend. Not recorded on tapes (an update is not differentiable).
 #pragma once
 
 #include <array>
@@ -32,7 +33,8 @@ void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, 
 /// infinite are left untouched, variable and slots, and counted into `nonfinite_count` (an int64
 /// scalar on the variable's device). The variable's old value, read before, keeps its values
 /// (copy-on-write), and so does any tensor sharing a slot's storage.
-void apply_optimizer_update(const OptimizerStep& step, Variable& variable, std::array<Tensor, 3>& slots,
-                            const Tensor& gradient, Tensor& nonfinite_count, const char* caller);
+void apply_optimizer_update(const OptimizerStep& step, Variable& variable,
+                            std::array<Tensor, 3>& slots, const Tensor& gradient,
+                            Tensor& nonfinite_count, const char* caller);
 
 }  // namespace ember

@@ -1,19 +1,20 @@
 // Pooling ops: max and average pooling with their gradients as ops, global pooling (reductions)
 // and upsampling (nearest: a broadcast; bilinear: gathers and a lerp).
+#include "core/ops/pool.h"
+
 #include <algorithm>
 #include <cmath>
 
-#include "core/constant.h"
-#include "core/ops/conv_support.h"
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
-#include "core/ops/op_support.h"
-#include "core/ops/pool.h"
+#include "core/constant.h"
+#include "core/error.h"
+#include "core/ops/conv_support.h"
 #include "core/ops/elementwise.h"
-#include "core/ops/reduce.h"
 #include "core/ops/index.h"
-#include "core/ops/shape.h"
+#include "core/ops/op_support.h"
+#include "core/ops/reduce.h"
 #include "core/ops/run_op.h"
+#include "core/ops/shape.h"
 
 namespace ember {
 namespace {
@@ -89,7 +90,8 @@ Tensor max_pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
                         grad::max_pool2d_backward_gradient, x, y, dy, options);
 }
 
-Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy, const Pool2DOptions& options) {
+Tensor avg_pool2d_backward(const Shape& input_shape, const Tensor& dy,
+                           const Pool2DOptions& options) {
   return detail::run_op("avg_pool2d_backward", avg_pool2d_backward_forward,
                         grad::avg_pool2d_backward_gradient, input_shape, dy, options);
 }
@@ -143,7 +145,8 @@ Tensor upsampling2d(const Tensor& x, Size2D size, const std::string& interpolati
     return bilinear_axis(bilinear_axis(x, 1, size.height), 2, size.width);
   }
   if (interpolation != "nearest") {
-    throw Error(cat("upsampling2d: interpolation must be \"nearest\" or \"bilinear\", got \"", interpolation, "\""));
+    throw Error(cat("upsampling2d: interpolation must be \"nearest\" or \"bilinear\", got \"",
+                    interpolation, "\""));
   }
   // (N, H, W, C) -> (N, H, 1, W, 1, C) broadcast to (N, H, sh, W, sw, C) -> (N, H·sh, W·sw, C)
   const std::int64_t n = x.shape(0), h = x.shape(1), w = x.shape(2), c = x.shape(3);

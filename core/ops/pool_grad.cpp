@@ -6,7 +6,8 @@
 
 namespace ember::grad {
 
-BackwardFunction max_pool2d_gradient(const Tensor& y, const Tensor& x, const Pool2DOptions& options) {
+BackwardFunction max_pool2d_gradient(const Tensor& y, const Tensor& x,
+                                     const Pool2DOptions& options) {
   return [x, y, options](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     return {max_pool2d_backward(x, y, g, options)};
   };

@@ -12,13 +12,20 @@ namespace {
 
 const char* reduce_name(ReduceOp op) {
   switch (op) {
-    case ReduceOp::sum: return "reduce_sum";
-    case ReduceOp::mean: return "reduce_mean";
-    case ReduceOp::max: return "reduce_max";
-    case ReduceOp::min: return "reduce_min";
-    case ReduceOp::prod: return "reduce_prod";
-    case ReduceOp::any: return "reduce_any";
-    case ReduceOp::all: return "reduce_all";
+    case ReduceOp::sum:
+      return "reduce_sum";
+    case ReduceOp::mean:
+      return "reduce_mean";
+    case ReduceOp::max:
+      return "reduce_max";
+    case ReduceOp::min:
+      return "reduce_min";
+    case ReduceOp::prod:
+      return "reduce_prod";
+    case ReduceOp::any:
+      return "reduce_any";
+    case ReduceOp::all:
+      return "reduce_all";
   }
   return "reduce";
 }
@@ -74,7 +81,8 @@ Tensor reduce_forward(ReduceOp op, const Tensor& x, const Axes& axes, bool keepd
 }
 
 Tensor reduce(ReduceOp op, const Tensor& x, const Axes& axes, bool keepdims) {
-  return detail::run_op(reduce_name(op), reduce_forward, grad::reduce_gradient, op, x, axes, keepdims);
+  return detail::run_op(reduce_name(op), reduce_forward, grad::reduce_gradient, op, x, axes,
+                        keepdims);
 }
 
 Tensor arg_reduce_forward(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
@@ -94,10 +102,9 @@ Tensor arg_reduce_forward(ArgReduceOp op, const Tensor& x, std::int64_t axis) {
   }
   Tensor out = detail::empty(Shape(out_dims), DType::int64, x.device());
   if (out.size() > 0) {
-    detail::backend_of(out).arg_reduce(op, x.dtype(), x.raw_data(),
-                                       static_cast<std::int64_t*>(detail::mutable_data(out)),
-                                       product(dims, 0, a), dims[a],
-                                       product(dims, a + 1, x.rank()));
+    detail::backend_of(out).arg_reduce(
+        op, x.dtype(), x.raw_data(), static_cast<std::int64_t*>(detail::mutable_data(out)),
+        product(dims, 0, a), dims[a], product(dims, a + 1, x.rank()));
   }
   return out;
 }
@@ -130,7 +137,11 @@ Tensor reduce_any(const Tensor& x, const Axes& axis, bool keepdims) {
 Tensor reduce_all(const Tensor& x, const Axes& axis, bool keepdims) {
   return reduce(ReduceOp::all, x, axis, keepdims);
 }
-Tensor argmax(const Tensor& x, std::int64_t axis) { return arg_reduce(ArgReduceOp::argmax, x, axis); }
-Tensor argmin(const Tensor& x, std::int64_t axis) { return arg_reduce(ArgReduceOp::argmin, x, axis); }
+Tensor argmax(const Tensor& x, std::int64_t axis) {
+  return arg_reduce(ArgReduceOp::argmax, x, axis);
+}
+Tensor argmin(const Tensor& x, std::int64_t axis) {
+  return arg_reduce(ArgReduceOp::argmin, x, axis);
+}
 
 }  // namespace ember

@@ -1,9 +1,9 @@
 // Gradient rules of the reductions.
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
+#include "core/error.h"
 #include "core/ops/creation.h"
-#include "core/ops/op_support.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/op_support.h"
 #include "core/ops/reduce.h"
 #include "core/ops/shape.h"
 
@@ -19,8 +19,8 @@ Shape kept_shape(const Shape& x, const std::vector<int>& axes) {
 
 }  // namespace
 
-BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x, const Axes& axes_in,
-                                 bool) {
+BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x,
+                                 const Axes& axes_in, bool) {
   if (op == ReduceOp::any || op == ReduceOp::all) return {};
   const std::vector<int> axes = detail::reduced_axes(axes_in, x.rank(), "reduce");
   return [op, x, out, axes](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
@@ -31,7 +31,8 @@ BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x
     std::int64_t count = 1;
     for (int a : axes) count *= x.shape(a);
     switch (op) {
-      case ReduceOp::sum: return {broadcast_to(g_kept, x.shape())};
+      case ReduceOp::sum:
+        return {broadcast_to(g_kept, x.shape())};
       case ReduceOp::mean:
         return {broadcast_to(g_kept / static_cast<double>(count > 0 ? count : 1), x.shape())};
       case ReduceOp::max:
@@ -52,7 +53,8 @@ BackwardFunction reduce_gradient(const Tensor& out, ReduceOp op, const Tensor& x
                                    where(equal(zeros_in_group, 0), out_kept / safe_x, 0));
         return {g_kept * dense};
       }
-      default: break;
+      default:
+        break;
     }
     internal_error(__FILE__, __LINE__, "reduction without a gradient was recorded");
   };

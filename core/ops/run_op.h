@@ -62,11 +62,14 @@ void record(const char* name, Rule rule, const Result& result, const Args&... ar
 }
 
 template <trace::NodeKind Kind, class Forward, class Rule, class... Args>
-auto run(const char* name, Forward forward, Rule rule, const Args&... args) -> decltype(forward(args...)) {
+auto run(const char* name, Forward forward, Rule rule, const Args&... args)
+    -> decltype(forward(args...)) {
   if (trace::recording()) {
     auto traced = trace::traced_call(
         name, Kind,
-        [name, forward, rule](const auto&... replayed) { return run<Kind>(name, forward, rule, replayed...); },
+        [name, forward, rule](const auto&... replayed) {
+          return run<Kind>(name, forward, rule, replayed...);
+        },
         args...);
     if (traced) return std::move(*traced);
   }

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "core/autodiff/gradients.h"
 #include "core/constant.h"
 #include "core/error.h"
-#include "core/autodiff/gradients.h"
-#include "core/ops/op_support.h"
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/op_support.h"
 #include "core/ops/run_op.h"
 
 namespace ember {
@@ -46,8 +46,8 @@ Tensor reshape_forward(const Tensor& x, const Shape& shape) {
   }
   if (inferred >= 0) {
     if (known == 0 || x.size() % known != 0) {
-      throw ShapeError(cat("reshape: cannot reshape a tensor of shape ", x.shape(), " (",
-                           x.size(), " elements) into ", shape));
+      throw ShapeError(cat("reshape: cannot reshape a tensor of shape ", x.shape(), " (", x.size(),
+                           " elements) into ", shape));
     }
     dims[inferred] = x.size() / known;
   } else if (known != x.size()) {
@@ -133,8 +133,8 @@ Tensor concat_forward(const std::vector<Tensor>& values, std::int64_t axis) {
   for (const Tensor& v : values) {
     StridedLayout dst = detail::contiguous_layout(v.shape());
     for (int d = 0; d < v.rank(); ++d) dst.strides[d] = out_strides[d];
-    detail::copy_region(v, 0, detail::contiguous_layout(v.shape()), out,
-                        position * out_strides[a], dst);
+    detail::copy_region(v, 0, detail::contiguous_layout(v.shape()), out, position * out_strides[a],
+                        dst);
     position += v.shape(a);
   }
   return out;
@@ -247,7 +247,8 @@ Tensor pad_forward(const Tensor& x, const std::vector<std::array<std::int64_t, 2
     }
     dims.push_back(x.shape(i) + paddings[i][0] + paddings[i][1]);
   }
-  Tensor out = detail::full(Shape(dims), x.dtype(), x.device(), constant_value.as(x.dtype(), "pad"));
+  Tensor out =
+      detail::full(Shape(dims), x.dtype(), x.device(), constant_value.as(x.dtype(), "pad"));
   const auto strides = contiguous_strides(out.shape());
   StridedLayout dst = detail::contiguous_layout(x.shape());
   std::int64_t offset = 0;
@@ -290,7 +291,8 @@ Tensor stack(const std::vector<Tensor>& values, std::int64_t axis) {
 std::vector<Tensor> split(const Tensor& x, std::int64_t num, std::int64_t axis) {
   return run_op("split", split_evenly_forward, no_gradient, x, num, axis);
 }
-std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis) {
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes,
+                          std::int64_t axis) {
   return run_op("split", split_sizes_forward, no_gradient, x, sizes, axis);
 }
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {

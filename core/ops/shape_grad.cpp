@@ -1,10 +1,10 @@
 // Gradient rules of the shape ops.
-#include "core/error.h"
 #include "core/autodiff/gradients.h"
-#include "core/ops/op_support.h"
+#include "core/error.h"
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/linalg.h"
+#include "core/ops/op_support.h"
 #include "core/ops/reduce.h"
 #include "core/ops/shape.h"
 
@@ -46,7 +46,8 @@ BackwardFunction broadcast_to_gradient(const Tensor&, const Tensor& x, const Sha
 }
 
 BackwardFunction pad_gradient(const Tensor&, const Tensor& x,
-                              const std::vector<std::array<std::int64_t, 2>>& paddings, const Scalar&) {
+                              const std::vector<std::array<std::int64_t, 2>>& paddings,
+                              const Scalar&) {
   const Shape input_shape = x.shape();
   std::vector<Index> interior;
   for (int i = 0; i < input_shape.rank(); ++i) {

@@ -28,13 +28,15 @@ Tensor softmax_forward(bool log, const Tensor& x, std::int64_t axis) {
   return out;
 }
 
-Tensor softmax_cross_entropy_forward(const Tensor& labels, const Tensor& logits, std::int64_t axis) {
+Tensor softmax_cross_entropy_forward(const Tensor& labels, const Tensor& logits,
+                                     std::int64_t axis) {
   const char* name = "softmax_cross_entropy_with_logits";
   detail::check_defined(labels, name);
   detail::check_defined(logits, name);
   detail::check_floating(name, logits);
   if (labels.shape() != logits.shape()) {
-    throw ShapeError(cat(name, ": labels have shape ", labels.shape(), " but logits ", logits.shape()));
+    throw ShapeError(
+        cat(name, ": labels have shape ", labels.shape(), " but logits ", logits.shape()));
   }
   if (labels.dtype() != logits.dtype()) {
     throw DTypeError(cat(name, ": labels are ", dtype_name(labels.dtype()), " but logits ",
@@ -51,13 +53,14 @@ Tensor sparse_softmax_cross_entropy_forward(const Tensor& labels, const Tensor& 
   detail::check_defined(logits, name);
   detail::check_floating(name, logits);
   if (is_floating(labels.dtype()) || labels.dtype() == DType::bool_) {
-    throw DTypeError(cat(name, ": labels must be integer class indices, got ", dtype_name(labels.dtype())));
+    throw DTypeError(
+        cat(name, ": labels must be integer class indices, got ", dtype_name(labels.dtype())));
   }
   bool indexes = logits.rank() >= 1 && labels.rank() == logits.rank() - 1;
   for (int i = 0; indexes && i < labels.rank(); ++i) indexes = labels.shape(i) == logits.shape(i);
   if (!indexes) {
-    throw ShapeError(cat(name, ": labels of shape ", labels.shape(), " do not index logits of shape ",
-                         logits.shape()));
+    throw ShapeError(cat(name, ": labels of shape ", labels.shape(),
+                         " do not index logits of shape ", logits.shape()));
   }
   const autodiff::PauseAll untaped;
   const Tensor picked = one_hot(labels, logits.shape(-1), 1.0, 0.0, -1, logits.dtype());
@@ -74,13 +77,15 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
   return detail::run_op("log_softmax", softmax_forward, grad::softmax_gradient, true, x, axis);
 }
 
-Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, std::int64_t axis) {
+Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits,
+                                         std::int64_t axis) {
   return detail::run_op("softmax_cross_entropy_with_logits", softmax_cross_entropy_forward,
                         grad::softmax_cross_entropy_with_logits_gradient, labels, logits, axis);
 }
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
-  return detail::run_op("sparse_softmax_cross_entropy_with_logits", sparse_softmax_cross_entropy_forward,
+  return detail::run_op("sparse_softmax_cross_entropy_with_logits",
+                        sparse_softmax_cross_entropy_forward,
                         grad::sparse_softmax_cross_entropy_with_logits_gradient, labels, logits);
 }
 

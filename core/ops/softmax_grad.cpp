@@ -13,7 +13,8 @@ BackwardFunction softmax_gradient(const Tensor& out, bool log, const Tensor& x, 
   const int a = x.rank() == 0 ? 0 : normalize_axis(axis, x.rank(), log ? "log_softmax" : "softmax");
   if (x.rank() == 0) {
     // The softmax of one number is 1 (log_softmax 0), whatever the number: no gradient flows.
-    return [](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients { return {zeros_like(g)}; };
+    return
+        [](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients { return {zeros_like(g)}; };
   }
   return [log, out, a](const Tensor& g, autodiff::NeedsMask) -> autodiff::Gradients {
     if (log) return {g - exp(out) * reduce_sum(g, a, true)};
@@ -22,7 +23,8 @@ BackwardFunction softmax_gradient(const Tensor& out, bool log, const Tensor& x, 
 }
 
 BackwardFunction softmax_cross_entropy_with_logits_gradient(const Tensor&, const Tensor& labels,
-                                                            const Tensor& logits, std::int64_t axis) {
+                                                            const Tensor& logits,
+                                                            std::int64_t axis) {
   const int a = normalize_axis(axis, logits.rank(), "softmax_cross_entropy_with_logits");
   return [labels, logits, a](const Tensor& g, autodiff::NeedsMask needs) -> autodiff::Gradients {
     const Tensor g_column = expand_dims(g, a);
@@ -35,7 +37,8 @@ BackwardFunction softmax_cross_entropy_with_logits_gradient(const Tensor&, const
   };
 }
 
-BackwardFunction sparse_softmax_cross_entropy_with_logits_gradient(const Tensor&, const Tensor& labels,
+BackwardFunction sparse_softmax_cross_entropy_with_logits_gradient(const Tensor&,
+                                                                   const Tensor& labels,
                                                                    const Tensor& logits) {
   // The one-hot labels are made again from the labels (an argument), so that a graph function
   // replays this gradient with each call's labels.

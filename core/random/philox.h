@@ -1,6 +1,6 @@
-// Philox 4x32-10 (internal; Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) and the
-// transforms from its bits to uniform and normal values. Shared verbatim by the CPU kernels and
-// the CUDA kernels (thin, C++17), so that a seed gives bit-identical values on every device.
+// Philox 4x32-10 (internal; Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011)
+// and the transforms from its bits to uniform and normal values. Shared verbatim by the CPU kernels
+// and the CUDA kernels (thin, C++17), so that a seed gives bit-identical values on every device.
 //
 // Bit-identity needs every floating operation to round the same way on both sides: the helpers
 // below use the correctly rounded CUDA intrinsics on the device (no FMA contraction) and plain
@@ -47,9 +47,10 @@ EMBER_HOST_DEVICE Block philox4x32(Block counter, std::uint32_t key0, std::uint3
 /// The block of element `index` (attempt `attempt`) in call number `call` of stream `key`.
 EMBER_HOST_DEVICE Block element_block(std::uint64_t key, std::uint64_t call, std::uint32_t index,
                                       std::uint32_t attempt) {
-  const Block counter{{index, attempt, static_cast<std::uint32_t>(call),
-                       static_cast<std::uint32_t>(call >> 32)}};
-  return philox4x32(counter, static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32));
+  const Block counter{
+      {index, attempt, static_cast<std::uint32_t>(call), static_cast<std::uint32_t>(call >> 32)}};
+  return philox4x32(counter, static_cast<std::uint32_t>(key),
+                    static_cast<std::uint32_t>(key >> 32));
 }
 
 // --- correctly rounded double arithmetic, identical on host and device ------------------------
@@ -144,10 +145,22 @@ EMBER_HOST_DEVICE void cos_sin_2pi(double u, double* c, double* s) {
   cs = add(1.0, -cs);
   sn = mul(theta, add(1.0, -sn));
   switch (quadrant) {
-    case 0: *c = cs; *s = sn; break;
-    case 1: *c = -sn; *s = cs; break;
-    case 2: *c = -cs; *s = -sn; break;
-    default: *c = sn; *s = -cs; break;
+    case 0:
+      *c = cs;
+      *s = sn;
+      break;
+    case 1:
+      *c = -sn;
+      *s = cs;
+      break;
+    case 2:
+      *c = -cs;
+      *s = -sn;
+      break;
+    default:
+      *c = sn;
+      *s = -cs;
+      break;
   }
 }
 

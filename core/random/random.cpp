@@ -5,10 +5,10 @@
 #include <random>
 
 #include "core/error.h"
-#include "core/ops/op_support.h"
 #include "core/ops/index.h"
-#include "core/random/philox.h"
+#include "core/ops/op_support.h"
 #include "core/ops/run_op.h"
+#include "core/random/philox.h"
 
 namespace ember::random {
 namespace {
@@ -132,13 +132,16 @@ struct Generator::State {
   std::uint64_t calls = 0;
 };
 
-Generator::Generator(std::uint64_t seed) : state_(std::make_shared<State>()) { state_->seed = seed; }
+Generator::Generator(std::uint64_t seed) : state_(std::make_shared<State>()) {
+  state_->seed = seed;
+}
 
 std::uint64_t Generator::seed() const { return state_->seed; }
 
 namespace {
 // A generator's key: its seed mixed so it never collides with the global stream of the same seed.
-std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t seed, std::uint64_t& calls) {
+std::pair<std::uint64_t, std::uint64_t> next_of(std::mutex& mutex, std::uint64_t seed,
+                                                std::uint64_t& calls) {
   std::lock_guard<std::mutex> lock(mutex);
   return {seed ^ 0x9E3779B97F4A7C15ull, calls++};
 }
@@ -190,13 +193,16 @@ Tensor Generator::normal(const Shape& shape, NormalOptions o) {
 }
 
 Tensor Generator::truncated_normal(const Shape& shape, NormalOptions o) {
-  return detail::run_random_op("Generator.truncated_normal", generator_truncated_normal, *this, shape, o);
+  return detail::run_random_op("Generator.truncated_normal", generator_truncated_normal, *this,
+                               shape, o);
 }
 
 Tensor Generator::uniform(const Shape& shape, UniformOptions o) {
   return detail::run_random_op("Generator.uniform", generator_uniform, *this, shape, o);
 }
 
-Tensor shuffle(const Tensor& x) { return detail::run_random_op("random.shuffle", shuffle_forward, x); }
+Tensor shuffle(const Tensor& x) {
+  return detail::run_random_op("random.shuffle", shuffle_forward, x);
+}
 
 }  // namespace ember::random

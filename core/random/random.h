@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <optional>
+#include <utility>
 
 #include "core/tensor.h"
 

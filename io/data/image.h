@@ -29,10 +29,12 @@ Tensor random_flip_up_down(const Tensor& images);
 Tensor random_flip_up_down(const Tensor& images, random::Generator& generator);
 /// A height x width window of each image, at a uniformly random position.
 Tensor random_crop(const Tensor& images, std::int64_t height, std::int64_t width);
-Tensor random_crop(const Tensor& images, std::int64_t height, std::int64_t width, random::Generator& generator);
+Tensor random_crop(const Tensor& images, std::int64_t height, std::int64_t width,
+                   random::Generator& generator);
 /// Pads every side with `padding` zeros, then crops back to the original size at a random
 /// position: random shifts by up to `padding` pixels (the usual CIFAR-10 augmentation).
 Tensor random_crop_with_padding(const Tensor& images, std::int64_t padding);
-Tensor random_crop_with_padding(const Tensor& images, std::int64_t padding, random::Generator& generator);
+Tensor random_crop_with_padding(const Tensor& images, std::int64_t padding,
+                                random::Generator& generator);
 
 }  // namespace ember::image

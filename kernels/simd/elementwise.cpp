@@ -21,8 +21,10 @@ namespace {
 
 template <class T>
 T scalar_as(const ScalarValue& v) {
-  if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v.f);
-  else return static_cast<T>(v.i);
+  if constexpr (std::is_floating_point_v<T>)
+    return static_cast<T>(v.f);
+  else
+    return static_cast<T>(v.i);
 }
 
 /// c ? a : b without a branch (exact for every value, NaN and infinities included).
@@ -158,9 +160,9 @@ void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
     const T sx = scalar_as<T>(x.scalar), sy = scalar_as<T>(y.scalar);
     StridedLayout scalar_layout;
     scalar_layout.rank = shape.rank;
-    const std::array<const StridedLayout*, 3> layouts{
-        &cond.layout, x.is_scalar ? &scalar_layout : &x.layout,
-        y.is_scalar ? &scalar_layout : &y.layout};
+    const std::array<const StridedLayout*, 3> layouts{&cond.layout,
+                                                      x.is_scalar ? &scalar_layout : &x.layout,
+                                                      y.is_scalar ? &scalar_layout : &y.layout};
     const bool* c = static_cast<const bool*>(cond.data);
     const T* px = x.is_scalar ? &sx : static_cast<const T*>(x.data);
     const T* py = y.is_scalar ? &sy : static_cast<const T*>(y.data);
@@ -180,7 +182,8 @@ void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
         const T* __restrict xs = px;
         const T* __restrict ys = py;
         T* __restrict os = o;
-        const T sx_local = sx, sy_local = sy;  // not members of the closure, which a store may alias
+        const T sx_local = sx,
+                sy_local = sy;  // not members of the closure, which a store may alias
         if (xc && yc) {
           for (std::int64_t i = begin; i < end; ++i) {
             const T a = xs[i], b = ys[i];
@@ -250,8 +253,10 @@ void optimizer_update_typed(const OptimizerUpdateArgs& a) {
 void optimizer_update(const OptimizerUpdateArgs& args) {
   math::dispatch_optimizer_rule(args.rule, [&](auto tag) {
     constexpr OptimizerRule kRule = decltype(tag)::value;
-    if (args.dtype == DType::float32) optimizer_update_typed<kRule, float>(args);
-    else optimizer_update_typed<kRule, double>(args);
+    if (args.dtype == DType::float32)
+      optimizer_update_typed<kRule, float>(args);
+    else
+      optimizer_update_typed<kRule, double>(args);
   });
 }
 

@@ -8,20 +8,24 @@
 #include <iostream>
 
 #include "core/error.h"
-#include "layers/models/model.h"
 #include "layers/callbacks/progbar.h"
+#include "layers/models/model.h"
 
 namespace ember::callbacks {
 
 keras::Model& Callback::model() const {
-  if (!model_) throw Error("Callback::model(): the callback is not attached to a model (only inside fit/evaluate/predict)");
+  if (!model_)
+    throw Error(
+        "Callback::model(): the callback is not attached to a model (only inside "
+        "fit/evaluate/predict)");
   return *model_;
 }
 
-// --- CallbackList -----------------------------------------------------------------------------------------
+// --- CallbackList
+// -----------------------------------------------------------------------------------------
 
-CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_history, bool add_progbar,
-                           keras::Model* model, const Params& params) {
+CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_history,
+                           bool add_progbar, keras::Model* model, const Params& params) {
   bool has_progbar = false;
   for (const CallbackRef& c : callbacks) {
     if (!c.get()) throw Error("callbacks: a callback is empty");
@@ -40,7 +44,8 @@ CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_h
   }
 }
 
-// --- History --------------------------------------------------------------------------------------------
+// --- History
+// --------------------------------------------------------------------------------------------
 
 const std::vector<double>& History::operator[](const std::string& key) const {
   auto it = history.find(key);
@@ -57,7 +62,8 @@ void History::on_epoch_end(int e, Logs& logs) {
   for (const auto& [key, value] : logs) history[key].push_back(value);
 }
 
-// --- ProgbarLogger ----------------------------------------------------------------------------------------
+// --- ProgbarLogger
+// ----------------------------------------------------------------------------------------
 
 struct ProgbarLogger::State {
   std::unique_ptr<keras::Progbar> bar;
@@ -67,12 +73,14 @@ struct ProgbarLogger::State {
 
 ProgbarLogger::ProgbarLogger() : state_(std::make_unique<State>()) {}
 ProgbarLogger::~ProgbarLogger() = default;
-ProgbarLogger::ProgbarLogger(const ProgbarLogger& other) : Callback(other), state_(std::make_unique<State>()) {}
+ProgbarLogger::ProgbarLogger(const ProgbarLogger& other)
+    : Callback(other), state_(std::make_unique<State>()) {}
 
 void ProgbarLogger::on_train_begin(Logs&) { state_->in_fit = true; }
 
 void ProgbarLogger::on_epoch_begin(int epoch, Logs&) {
-  if (params().verbose != 0 && params().epochs > 1) std::cout << "Epoch " << epoch + 1 << "/" << params().epochs << "\n";
+  if (params().verbose != 0 && params().epochs > 1)
+    std::cout << "Epoch " << epoch + 1 << "/" << params().epochs << "\n";
   state_->bar = std::make_unique<keras::Progbar>(params().steps, params().verbose);
   state_->seen = 0;
 }
@@ -80,13 +88,15 @@ void ProgbarLogger::on_epoch_begin(int epoch, Logs&) {
 void ProgbarLogger::on_train_batch_end(std::int64_t batch, Logs& logs) {
   state_->seen = batch + 1;
   // Reading the logs waits for the device: only for steps that will be drawn.
-  if (state_->bar && state_->bar->due(state_->seen) && !(params().steps && state_->seen >= *params().steps)) {
+  if (state_->bar && state_->bar->due(state_->seen) &&
+      !(params().steps && state_->seen >= *params().steps)) {
     state_->bar->update(state_->seen, logs);
   }
 }
 
 void ProgbarLogger::on_epoch_end(int, Logs& logs) {
-  if (state_->bar) state_->bar->update(params().steps.value_or(state_->seen), logs, /*finalize=*/true);
+  if (state_->bar)
+    state_->bar->update(params().steps.value_or(state_->seen), logs, /*finalize=*/true);
   state_->bar.reset();
 }
 
@@ -112,14 +122,18 @@ void ProgbarLogger::on_predict_begin(Logs&) {
   state_->seen = 0;
 }
 
-void ProgbarLogger::on_predict_batch_end(std::int64_t batch, Logs& logs) { on_train_batch_end(batch, logs); }
+void ProgbarLogger::on_predict_batch_end(std::int64_t batch, Logs& logs) {
+  on_train_batch_end(batch, logs);
+}
 
 void ProgbarLogger::on_predict_end(Logs& logs) {
-  if (state_->bar) state_->bar->update(params().steps.value_or(state_->seen), logs, /*finalize=*/true);
+  if (state_->bar)
+    state_->bar->update(params().steps.value_or(state_->seen), logs, /*finalize=*/true);
   state_->bar.reset();
 }
 
-// --- TerminateOnNaN -------------------------------------------------------------------------------------
+// --- TerminateOnNaN
+// -------------------------------------------------------------------------------------
 
 void TerminateOnNaN::on_batch_end(std::int64_t batch, Logs& logs) {
   const std::optional<double> loss = logs.get("loss");
@@ -132,7 +146,8 @@ void TerminateOnNaN::on_batch_end(std::int64_t batch, Logs& logs) {
   model().stop_training = true;
 }
 
-// --- LambdaCallback -------------------------------------------------------------------------------------
+// --- LambdaCallback
+// -------------------------------------------------------------------------------------
 
 void LambdaCallback::on_epoch_begin(int epoch, Logs& logs) {
   if (options_.on_epoch_begin) options_.on_epoch_begin(epoch, logs);

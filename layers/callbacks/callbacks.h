@@ -6,7 +6,8 @@
 //       std::cout << "epoch " << epoch << ": " << logs["loss"] << "\n";
 //     }
 //   };
-//   model.fit(x, y, {.epochs = 10, .callbacks = {PrintLoss(), callbacks::EarlyStopping({.patience = 2})}});
+//   model.fit(x, y, {.epochs = 10, .callbacks = {PrintLoss(), callbacks::EarlyStopping({.patience =
+//   2})}});
 //
 // A callback given by value is copied into fit; give a std::shared_ptr to look at it afterwards
 // (EarlyStopping's stopped_epoch, say). Batch logs are lazy (see logs.h): reading them waits for
@@ -79,11 +80,11 @@ class Callback {
 class CallbackRef {
  public:
   template <class C>
-    requires std::is_base_of_v<Callback, C>
-  CallbackRef(C callback) : callback_(std::make_shared<C>(std::move(callback))) {}  // NOLINT
+  requires std::is_base_of_v<Callback, C> CallbackRef(C callback)
+      : callback_(std::make_shared<C>(std::move(callback))) {}  // NOLINT
   template <class C>
-    requires std::is_base_of_v<Callback, C>
-  CallbackRef(std::shared_ptr<C> callback) : callback_(std::move(callback)) {}  // NOLINT
+  requires std::is_base_of_v<Callback, C> CallbackRef(std::shared_ptr<C> callback)
+      : callback_(std::move(callback)) {}  // NOLINT
   const std::shared_ptr<Callback>& get() const { return callback_; }
 
  private:
@@ -190,7 +191,7 @@ class TerminateOnNaN : public Callback {
 /// How often ModelCheckpoint saves: "epoch" or every n batches.
 class SaveFrequency {
  public:
-  SaveFrequency(const char* every);  // NOLINT: implicit, `.save_freq = "epoch"`
+  SaveFrequency(const char* every);     // NOLINT: implicit, `.save_freq = "epoch"`
   SaveFrequency(std::int64_t batches);  // NOLINT
   SaveFrequency(int batches) : SaveFrequency(static_cast<std::int64_t>(batches)) {}  // NOLINT
   bool per_epoch() const { return batches_ == 0; }

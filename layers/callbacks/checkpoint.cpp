@@ -5,31 +5,38 @@
 
 #include "core/error.h"
 #include "layers/callbacks/callbacks.h"
-#include "layers/saving/keras_files.h"
 #include "layers/models/model.h"
+#include "layers/saving/keras_files.h"
 
 namespace ember::callbacks {
 
-// --- ModelCheckpoint ------------------------------------------------------------------------------------
+// --- ModelCheckpoint
+// ------------------------------------------------------------------------------------
 
 SaveFrequency::SaveFrequency(const char* every) {
   if (std::string(every) != "epoch") {
-    throw Error(cat("ModelCheckpoint: save_freq must be \"epoch\" or a number of batches, got \"", every, "\""));
+    throw Error(cat("ModelCheckpoint: save_freq must be \"epoch\" or a number of batches, got \"",
+                    every, "\""));
   }
 }
 
 SaveFrequency::SaveFrequency(std::int64_t batches) : batches_(batches) {
-  if (batches <= 0) throw Error(cat("ModelCheckpoint: save_freq must be a positive number of batches, got ", batches));
+  if (batches <= 0)
+    throw Error(
+        cat("ModelCheckpoint: save_freq must be a positive number of batches, got ", batches));
 }
 
 ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions options)
-    : MonitorCallback(options.monitor, options.mode, 0.0, "ModelCheckpoint"), filepath_(std::move(filepath)),
+    : MonitorCallback(options.monitor, options.mode, 0.0, "ModelCheckpoint"),
+      filepath_(std::move(filepath)),
       options_(std::move(options)) {
   if (filepath_.empty()) throw Error("ModelCheckpoint: filepath is empty");
   // Say it now rather than after the first epoch of training.
   using keras::detail::FileFormat;
-  if (options_.save_weights_only && keras::detail::format_of(filepath_, true) == FileFormat::keras_archive) {
-    throw Error(cat("ModelCheckpoint ", filepath_, ": save_weights_only writes weights, but a .keras file is a ",
+  if (options_.save_weights_only &&
+      keras::detail::format_of(filepath_, true) == FileFormat::keras_archive) {
+    throw Error(cat("ModelCheckpoint ", filepath_,
+                    ": save_weights_only writes weights, but a .keras file is a ",
                     "whole model; name it .weights.h5 or .safetensors"));
   }
   best_ = options_.initial_value_threshold;
@@ -58,18 +65,20 @@ void ModelCheckpoint::save(int epoch, std::optional<std::int64_t> batch, const L
   if (options_.save_best_only) {
     const std::optional<double> current = logs.get(monitor_);
     if (!current) {
-      warn(cat("ModelCheckpoint: can save the best model only with ", monitor_, " available; saving anyway"));
+      warn(cat("ModelCheckpoint: can save the best model only with ", monitor_,
+               " available; saving anyway"));
     } else {
       const std::string best_text = best_ ? cat(*best_) : "None";
       if (!is_improvement(*current, best_)) {
         if (options_.verbose > 0) {
-          std::cout << "\nEpoch " << epoch + 1 << ": " << monitor_ << " did not improve from " << best_text << "\n";
+          std::cout << "\nEpoch " << epoch + 1 << ": " << monitor_ << " did not improve from "
+                    << best_text << "\n";
         }
         return;
       }
       if (options_.verbose > 0) {
-        std::cout << "\nEpoch " << epoch + 1 << ": " << monitor_ << " improved from " << best_text << " to " << *current
-                  << ", saving model to " << path << "\n";
+        std::cout << "\nEpoch " << epoch + 1 << ": " << monitor_ << " improved from " << best_text
+                  << " to " << *current << ", saving model to " << path << "\n";
       }
       best_ = *current;
     }
@@ -80,11 +89,14 @@ void ModelCheckpoint::save(int epoch, std::optional<std::int64_t> batch, const L
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) throw IoError(cat("ModelCheckpoint: cannot create the folder ", parent.string(), ": ", ec.message()));
+    if (ec)
+      throw IoError(
+          cat("ModelCheckpoint: cannot create the folder ", parent.string(), ": ", ec.message()));
   }
   using keras::detail::FileFormat;
   const FileFormat format = keras::detail::format_of(path, false);
-  const bool weights_file = format == FileFormat::safetensors || format == FileFormat::keras3_weights;
+  const bool weights_file =
+      format == FileFormat::safetensors || format == FileFormat::keras3_weights;
   if (!options_.save_weights_only && !weights_file) {
     model().save(path);  // the whole model: a folder, or a .keras / .h5 file (Model::save)
   } else {
@@ -100,7 +112,8 @@ void ModelCheckpoint::save(int epoch, std::optional<std::int64_t> batch, const L
 namespace {
 
 /// Formats `value` by a Python format spec ("02d", ".2f", ">8.3e", "" ...).
-std::string format_value(double value, bool integer, const std::string& spec, const std::string& field) {
+std::string format_value(double value, bool integer, const std::string& spec,
+                         const std::string& field) {
   std::size_t i = 0;
   char fill = ' ', align = 0;
   const auto is_align = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
@@ -120,12 +133,14 @@ std::string format_value(double value, bool integer, const std::string& spec, co
     ++i;
   }
   std::size_t width = 0;
-  while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) width = width * 10 + (spec[i++] - '0');
+  while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])))
+    width = width * 10 + (spec[i++] - '0');
   int precision = -1;
   if (i < spec.size() && spec[i] == '.') {
     ++i;
     precision = 0;
-    while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) precision = precision * 10 + (spec[i++] - '0');
+    while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])))
+      precision = precision * 10 + (spec[i++] - '0');
   }
   char type = i < spec.size() ? spec[i++] : 0;
   if (i != spec.size() || (type && std::string("dfFeEgG%").find(type) == std::string::npos)) {
@@ -137,7 +152,10 @@ std::string format_value(double value, bool integer, const std::string& spec, co
     if (!integer && value != std::floor(value)) {
       throw Error(cat("ModelCheckpoint: {", field, ":", spec, "} needs an integer, got ", value));
     }
-    std::snprintf(buffer, sizeof buffer, (sign == "+" ? "%+lld" : sign == " " ? "% lld" : "%lld"),
+    std::snprintf(buffer, sizeof buffer,
+                  (sign == "+"   ? "%+lld"
+                   : sign == " " ? "% lld"
+                                 : "%lld"),
                   static_cast<long long>(value));
     text = buffer;
   } else if (type == 0 && integer) {
@@ -147,7 +165,8 @@ std::string format_value(double value, bool integer, const std::string& spec, co
   } else {
     const char conv = type == 0 ? 'g' : (type == '%' ? 'f' : type);
     const double v = type == '%' ? value * 100 : value;
-    const std::string format = "%" + sign + "." + std::to_string(precision < 0 ? 6 : precision) + conv;
+    const std::string format =
+        "%" + sign + "." + std::to_string(precision < 0 ? 6 : precision) + conv;
     std::snprintf(buffer, sizeof buffer, format.c_str(), v);
     text = buffer;
     if (type == '%') text += "%";
@@ -155,7 +174,8 @@ std::string format_value(double value, bool integer, const std::string& spec, co
   if (text.size() < width) {
     const std::size_t pad = width - text.size();
     if (zero && !align) {
-      const std::size_t digits_start = (!text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ')) ? 1 : 0;
+      const std::size_t digits_start =
+          (!text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ')) ? 1 : 0;
       text.insert(digits_start, pad, '0');
     } else if (align == '<') {
       text.append(pad, fill);
@@ -190,7 +210,8 @@ std::string format_path(const std::string& filepath, const std::map<std::string,
       continue;
     }
     const std::size_t close = filepath.find('}', i);
-    if (close == std::string::npos) throw Error(cat("ModelCheckpoint: unmatched '{' in \"", filepath, "\""));
+    if (close == std::string::npos)
+      throw Error(cat("ModelCheckpoint: unmatched '{' in \"", filepath, "\""));
     const std::string field = filepath.substr(i + 1, close - i - 1);
     const std::size_t colon = field.find(':');
     const std::string key = field.substr(0, colon);
@@ -202,8 +223,8 @@ std::string format_path(const std::string& filepath, const std::map<std::string,
     } else {
       std::string known = "epoch";
       for (const auto& [k, v] : values) known += ", " + k;
-      throw Error(cat("ModelCheckpoint: failed to format the file path \"", filepath, "\": no value '", key,
-                      "'; available: ", known));
+      throw Error(cat("ModelCheckpoint: failed to format the file path \"", filepath,
+                      "\": no value '", key, "'; available: ", known));
     }
     i = close;
   }

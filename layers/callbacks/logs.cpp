@@ -49,11 +49,13 @@ double Logs::at(const std::string& key) const {
   if (auto value = get(key)) return *value;
   std::string known;
   for (const Entry& e : entries()) known += (known.empty() ? "" : ", ") + e.first;
-  throw Error(cat("logs have no value '", key, "'; they hold: ", known.empty() ? "nothing" : known));
+  throw Error(
+      cat("logs have no value '", key, "'; they hold: ", known.empty() ? "nothing" : known));
 }
 
 double Logs::operator[](std::size_t index) const {
-  if (index >= size()) throw Error(cat("logs: index ", index, " is out of range for ", size(), " values"));
+  if (index >= size())
+    throw Error(cat("logs: index ", index, " is out of range for ", size(), " values"));
   return entries()[index].second;
 }
 
@@ -79,7 +81,8 @@ std::string format_log_value(double value) {
 
 std::string Logs::to_string() const {
   std::string out;
-  for (const Entry& e : entries()) out += (out.empty() ? "" : " - ") + e.first + ": " + format_log_value(e.second);
+  for (const Entry& e : entries())
+    out += (out.empty() ? "" : " - ") + e.first + ": " + format_log_value(e.second);
   return out;
 }
 

@@ -12,9 +12,11 @@
 
 namespace ember::callbacks {
 
-// --- MonitorCallback --------------------------------------------------------------------------------------
+// --- MonitorCallback
+// --------------------------------------------------------------------------------------
 
-MonitorCallback::MonitorCallback(std::string monitor, std::string mode, double min_delta, const char* callback)
+MonitorCallback::MonitorCallback(std::string monitor, std::string mode, double min_delta,
+                                 const char* callback)
     : monitor_(std::move(monitor)), mode_(std::move(mode)), min_delta_(std::fabs(min_delta)) {
   if (mode_ != "auto" && mode_ != "min" && mode_ != "max") {
     throw Error(cat(callback, ": mode must be \"auto\", \"min\" or \"max\", got \"", mode_, "\""));
@@ -22,14 +24,19 @@ MonitorCallback::MonitorCallback(std::string monitor, std::string mode, double m
 }
 
 void MonitorCallback::choose_direction() {
-  if (mode_ == "min") sign_ = -1;
-  else if (mode_ == "max") sign_ = 1;
+  if (mode_ == "min")
+    sign_ = -1;
+  else if (mode_ == "max")
+    sign_ = 1;
   else {
     const std::string bare = monitor_.starts_with("val_") ? monitor_.substr(4) : monitor_;
-    if (bare == "loss" || bare.ends_with("_loss")) sign_ = -1;
-    else if (auto direction = model().metric_direction(monitor_)) sign_ = *direction == metrics::Direction::up ? 1 : -1;
+    if (bare == "loss" || bare.ends_with("_loss"))
+      sign_ = -1;
+    else if (auto direction = model().metric_direction(monitor_))
+      sign_ = *direction == metrics::Direction::up ? 1 : -1;
     else {
-      throw Error(cat("callback monitoring '", monitor_, "' cannot tell whether it should be maximized or minimized; ",
+      throw Error(cat("callback monitoring '", monitor_,
+                      "' cannot tell whether it should be maximized or minimized; ",
                       "give mode = \"max\" or \"min\""));
     }
   }
@@ -42,11 +49,14 @@ bool MonitorCallback::is_improvement(double value, std::optional<double> referen
   return sign_ > 0 ? (value - min_delta_ > *reference) : (value + min_delta_ < *reference);
 }
 
-// --- EarlyStopping --------------------------------------------------------------------------------------
+// --- EarlyStopping
+// --------------------------------------------------------------------------------------
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options)
-    : MonitorCallback(options.monitor, options.mode, options.min_delta, "EarlyStopping"), options_(std::move(options)) {
-  if (options_.patience < 0) throw Error(cat("EarlyStopping: patience must be >= 0, got ", options_.patience));
+    : MonitorCallback(options.monitor, options.mode, options.min_delta, "EarlyStopping"),
+      options_(std::move(options)) {
+  if (options_.patience < 0)
+    throw Error(cat("EarlyStopping: patience must be >= 0, got ", options_.patience));
 }
 
 void EarlyStopping::on_train_begin(Logs&) {
@@ -62,8 +72,8 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
   if (!current) {
     std::string known;
     for (const auto& key : logs.keys()) known += (known.empty() ? "" : ",") + key;
-    warn(cat("Early stopping conditioned on metric `", monitor_, "` which is not available. Available metrics are: ",
-             known));
+    warn(cat("Early stopping conditioned on metric `", monitor_,
+             "` which is not available. Available metrics are: ", known));
     return;
   }
   if (epoch < options_.start_from_epoch) return;
@@ -86,16 +96,19 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
 }
 
 void EarlyStopping::on_train_end(Logs&) {
-  if (stopped_epoch_ > 0 && options_.verbose > 0) std::cout << "Epoch " << stopped_epoch_ + 1 << ": early stopping\n";
+  if (stopped_epoch_ > 0 && options_.verbose > 0)
+    std::cout << "Epoch " << stopped_epoch_ + 1 << ": early stopping\n";
   if (options_.restore_best_weights && best_weights_) {
     if (options_.verbose > 0) {
-      std::cout << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1 << ".\n";
+      std::cout << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1
+                << ".\n";
     }
     model().set_weights(*best_weights_);
   }
 }
 
-// --- LearningRateScheduler ------------------------------------------------------------------------------
+// --- LearningRateScheduler
+// ------------------------------------------------------------------------------
 
 LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
     : schedule_(std::move(schedule)), verbose_(verbose) {
@@ -104,7 +117,9 @@ LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
 
 LearningRateScheduler::LearningRateScheduler(std::function<double(int)> schedule, int verbose)
     : LearningRateScheduler(
-          schedule ? Schedule([schedule](int epoch, double) { return schedule(epoch); }) : Schedule(), verbose) {}
+          schedule ? Schedule([schedule](int epoch, double) { return schedule(epoch); })
+                   : Schedule(),
+          verbose) {}
 
 void LearningRateScheduler::on_epoch_begin(int epoch, Logs&) {
   optim::Optimizer& optimizer = model().optimizer();
@@ -115,18 +130,24 @@ void LearningRateScheduler::on_epoch_begin(int epoch, Logs&) {
   }
   optimizer.set_learning_rate(rate);
   if (verbose_ > 0) {
-    std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to " << rate << ".\n";
+    std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
+              << rate << ".\n";
   }
 }
 
-void LearningRateScheduler::on_epoch_end(int, Logs& logs) { logs.set("learning_rate", model().optimizer().learning_rate()); }
+void LearningRateScheduler::on_epoch_end(int, Logs& logs) {
+  logs.set("learning_rate", model().optimizer().learning_rate());
+}
 
-// --- ReduceLROnPlateau ----------------------------------------------------------------------------------
+// --- ReduceLROnPlateau
+// ----------------------------------------------------------------------------------
 
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options)
-    : MonitorCallback(options.monitor, options.mode, options.min_delta, "ReduceLROnPlateau"), options_(std::move(options)) {
+    : MonitorCallback(options.monitor, options.mode, options.min_delta, "ReduceLROnPlateau"),
+      options_(std::move(options)) {
   if (!(options_.factor < 1.0)) {
-    throw Error(cat("ReduceLROnPlateau does not support a factor >= 1.0. Received factor=", options_.factor));
+    throw Error(cat("ReduceLROnPlateau does not support a factor >= 1.0. Received factor=",
+                    options_.factor));
   }
 }
 
@@ -161,7 +182,8 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
         const double new_rate = std::max(old_rate * options_.factor, options_.min_lr);
         optimizer.set_learning_rate(new_rate);
         if (options_.verbose > 0) {
-          std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to " << new_rate << ".\n";
+          std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
+                    << new_rate << ".\n";
         }
         cooldown_counter_ = options_.cooldown;
         wait_ = 0;
@@ -170,7 +192,8 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
   }
 }
 
-// --- CSVLogger ------------------------------------------------------------------------------------------
+// --- CSVLogger
+// ------------------------------------------------------------------------------------------
 
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), separator_(separator), append_(append) {}
@@ -191,7 +214,8 @@ void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
   if (!file_) return;
   if (keys_.empty()) {
     keys_ = logs.sorted().keys();
-    const bool has_validation = std::any_of(keys_.begin(), keys_.end(), [](const auto& k) { return k.starts_with("val_"); });
+    const bool has_validation = std::any_of(keys_.begin(), keys_.end(),
+                                            [](const auto& k) { return k.starts_with("val_"); });
     if (!has_validation && !keys_.empty()) {
       const std::size_t n = keys_.size();
       for (std::size_t i = 0; i < n; ++i) keys_.push_back("val_" + keys_[i]);
@@ -205,8 +229,10 @@ void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
   *file_ << epoch;
   for (const auto& k : keys_) {
     *file_ << separator_;
-    if (auto value = logs.get(k)) *file_ << cat(*value);
-    else *file_ << "NA";
+    if (auto value = logs.get(k))
+      *file_ << cat(*value);
+    else
+      *file_ << "NA";
   }
   *file_ << "\n" << std::flush;
   if (!*file_) throw IoError(cat("CSVLogger: writing ", filename_, " failed"));

@@ -12,13 +12,15 @@ namespace {
 constexpr double kTerminalInterval = 0.05;  // Keras' default
 constexpr double kFileInterval = 10.0;      // a log file gets a line now and then, not 20 a second
 
-int digits(std::int64_t n) { return n <= 0 ? 1 : static_cast<int>(std::log10(static_cast<double>(n))) + 1; }
+int digits(std::int64_t n) {
+  return n <= 0 ? 1 : static_cast<int>(std::log10(static_cast<double>(n))) + 1;
+}
 
 /// "  7/120": the step right-aligned to the width of the target, as Keras' "%{n}d/%d".
 std::string step_count(std::int64_t current, std::int64_t target) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%*lld/%lld", digits(target), static_cast<long long>(current),
-                static_cast<long long>(target));
+  std::snprintf(buffer, sizeof buffer, "%*lld/%lld", digits(target),
+                static_cast<long long>(current), static_cast<long long>(target));
   return buffer;
 }
 
@@ -29,10 +31,13 @@ std::string printf_string(const char* format, double value) {
 }
 }  // namespace
 
-Progbar::Progbar(std::optional<std::int64_t> target, int verbose, std::ostream* out, std::optional<bool> dynamic,
-                 std::string unit_name)
-    : target_(target), verbose_(verbose), out_(out ? out : &std::cout),
-      dynamic_(dynamic.value_or(out == nullptr && isatty(STDOUT_FILENO) == 1)), unit_name_(std::move(unit_name)),
+Progbar::Progbar(std::optional<std::int64_t> target, int verbose, std::ostream* out,
+                 std::optional<bool> dynamic, std::string unit_name)
+    : target_(target),
+      verbose_(verbose),
+      out_(out ? out : &std::cout),
+      dynamic_(dynamic.value_or(out == nullptr && isatty(STDOUT_FILENO) == 1)),
+      unit_name_(std::move(unit_name)),
       start_(Clock::now()) {}
 
 double Progbar::step_duration(std::int64_t current, Clock::time_point now) {
@@ -40,7 +45,8 @@ double Progbar::step_duration(std::int64_t current, Clock::time_point now) {
   if (current <= 0) return 0;
   double seconds;
   if (after_first_step_ && current > 1) {
-    seconds = std::chrono::duration<double>(now - *after_first_step_).count() / static_cast<double>(current - 1);
+    seconds = std::chrono::duration<double>(now - *after_first_step_).count() /
+              static_cast<double>(current - 1);
   } else {
     seconds = std::chrono::duration<double>(now - start_).count() / static_cast<double>(current);
   }
@@ -69,7 +75,8 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   if (verbose_ == 1) {
     if (!finalize && last_update_ &&
-        std::chrono::duration<double>(now - *last_update_).count() < (dynamic_ ? kTerminalInterval : kFileInterval)) {
+        std::chrono::duration<double>(now - *last_update_).count() <
+            (dynamic_ ? kTerminalInterval : kFileInterval)) {
       return;
     }
     std::string message;
@@ -109,10 +116,12 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
       const double eta = per_step * static_cast<double>(*target_ - current);
       std::string eta_text;
       if (eta > 3600) {
-        eta_text = printf_string("%.0f:", std::floor(eta / 3600)) + printf_string("%02.0f:", std::floor(std::fmod(eta, 3600) / 60)) +
+        eta_text = printf_string("%.0f:", std::floor(eta / 3600)) +
+                   printf_string("%02.0f:", std::floor(std::fmod(eta, 3600) / 60)) +
                    printf_string("%02.0f", std::floor(std::fmod(eta, 60)));
       } else if (eta > 60) {
-        eta_text = printf_string("%.0f:", std::floor(eta / 60)) + printf_string("%02.0f", std::floor(std::fmod(eta, 60)));
+        eta_text = printf_string("%.0f:", std::floor(eta / 60)) +
+                   printf_string("%02.0f", std::floor(std::fmod(eta, 60)));
       } else {
         eta_text = printf_string("%.0fs", std::floor(eta));
       }
@@ -133,9 +142,11 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
   } else if (verbose_ == 2 && finalize) {
     std::string line;
     if (target_ && *target_ > 0) {
-      line = step_count(current, *target_) + " - " + printf_string("%.0fs", elapsed) + " -" + format_duration(per_step);
+      line = step_count(current, *target_) + " - " + printf_string("%.0fs", elapsed) + " -" +
+             format_duration(per_step);
     } else {
-      line = std::to_string(current) + " - " + printf_string("%.0fs", elapsed) + " -" + format_duration(per_step);
+      line = std::to_string(current) + " - " + printf_string("%.0fs", elapsed) + " -" +
+             format_duration(per_step);
     }
     for (const auto& [key, value] : values) {
       // Keras' verbose 2 tests value > 1e-3 (not its magnitude).

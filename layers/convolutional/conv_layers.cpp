@@ -218,12 +218,13 @@ std::vector<Shape> Conv2DTransposeLayer::compute_output_shape(
     return detail::transposed_output_length(n, k, s, d, options_.padding, p);
   };
   const auto& p = options_.output_padding;
-  return {Shape{in[0],
-                length(in[1], kernel_size_.height, options_.strides.height, options_.dilation_rate.height,
-                       p ? std::optional<std::int64_t>(p->height) : std::nullopt),
-                length(in[2], kernel_size_.width, options_.strides.width, options_.dilation_rate.width,
-                       p ? std::optional<std::int64_t>(p->width) : std::nullopt),
-                filters_}};
+  return {Shape{
+      in[0],
+      length(in[1], kernel_size_.height, options_.strides.height, options_.dilation_rate.height,
+             p ? std::optional<std::int64_t>(p->height) : std::nullopt),
+      length(in[2], kernel_size_.width, options_.strides.width, options_.dilation_rate.width,
+             p ? std::optional<std::int64_t>(p->width) : std::nullopt),
+      filters_}};
 }
 
 keras::Config Conv2DTransposeLayer::get_config() const {
@@ -232,8 +233,9 @@ keras::Config Conv2DTransposeLayer::get_config() const {
                   options_.dilation_rate, options_.activation, options_.use_bias);
   c["filters"] = filters_;
   c["output_padding"] =
-      options_.output_padding ? keras::Config::array({options_.output_padding->height, options_.output_padding->width})
-                              : keras::Config(nullptr);
+      options_.output_padding
+          ? keras::Config::array({options_.output_padding->height, options_.output_padding->width})
+          : keras::Config(nullptr);
   c["kernel_initializer"] = initializer_config(options_.kernel_initializer);
   c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["kernel_regularizer"] = regularizer_config(options_.kernel_regularizer);
@@ -247,9 +249,10 @@ Handle<Conv2DTransposeLayer> Conv2DTransposeLayer::from_config(const keras::Conf
       {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
        .activation = c.value("activation", std::string("linear")),
        .padding = c.value("padding", std::string("valid")),
-       .output_padding = c.contains("output_padding") && !c["output_padding"].is_null()
-                             ? std::optional<Size2D>(detail::size_from_config(c["output_padding"], 0))
-                             : std::nullopt,
+       .output_padding =
+           c.contains("output_padding") && !c["output_padding"].is_null()
+               ? std::optional<Size2D>(detail::size_from_config(c["output_padding"], 0))
+               : std::nullopt,
        .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
        .use_bias = c.value("use_bias", true),
        .kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform"),

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "core/ops/conv_support.h"
 #include "core/error.h"
 #include "core/ops/conv.h"
+#include "core/ops/conv_support.h"
 #include "layers/engine/config.h"
 #include "layers/initializers.h"
 #include "layers/regularizers.h"
@@ -46,11 +46,11 @@ inline std::int64_t output_length(std::int64_t input, std::int64_t window, std::
 }
 
 /// Keras' deconv_output_length without output_padding.
-inline std::int64_t transposed_output_length(std::int64_t input, std::int64_t window,
-                                             std::int64_t stride, std::int64_t dilation,
-                                             const std::string& padding,
-                                             std::optional<std::int64_t> output_padding = std::nullopt) {
-  return ember::detail::transposed_length(input, window, stride, dilation, padding == "same", output_padding);
+inline std::int64_t transposed_output_length(
+    std::int64_t input, std::int64_t window, std::int64_t stride, std::int64_t dilation,
+    const std::string& padding, std::optional<std::int64_t> output_padding = std::nullopt) {
+  return ember::detail::transposed_length(input, window, stride, dilation, padding == "same",
+                                          output_padding);
 }
 
 /// ShapeError unless `shape` is an image batch (batch, height, width, channels) with known

@@ -18,11 +18,14 @@ keras::Config regularizer_config(const regularizers::RegularizerRef& r) {
 }  // namespace
 
 keras::LayerOptions options_from_config(const keras::Config& config) {
-  return {.name = config.value("name", std::string()), .trainable = config.value("trainable", true)};
+  return {.name = config.value("name", std::string()),
+          .trainable = config.value("trainable", true)};
 }
 
 DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}), units_(units), options_(std::move(options)) {
+    : Layer({options.name, options.trainable, options.input_shape}),
+      units_(units),
+      options_(std::move(options)) {
   assign_default_name("dense");
   if (units <= 0) throw Error(cat("Dense: units must be a positive integer, got ", units));
 }
@@ -52,8 +55,9 @@ Tensor DenseLayer::call(const Tensor& inputs) {
 std::vector<Shape> DenseLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   if (in.rank() < 1 || (kernel.defined() && in[-1] != kernel.shape(0))) {
-    throw ShapeError(cat("expected inputs whose last dimension is ", kernel.defined() ? kernel.shape(0) : -1,
-                         ", got shape ", keras::shape_string(in)));
+    throw ShapeError(cat("expected inputs whose last dimension is ",
+                         kernel.defined() ? kernel.shape(0) : -1, ", got shape ",
+                         keras::shape_string(in)));
   }
   std::vector<std::int64_t> dims = in.dims();
   dims.back() = units_;
@@ -74,15 +78,19 @@ keras::Config DenseLayer::get_config() const {
 
 Handle<DenseLayer> DenseLayer::from_config(const keras::Config& c) {
   const keras::LayerOptions common = options_from_config(c);
-  return Dense(c.at("units").get<std::int64_t>(),
-               {.activation = c.value("activation", std::string("linear")),
-                .use_bias = c.value("use_bias", true),
-                .kernel_initializer = initializers::from_config(c.value("kernel_initializer", keras::Config("glorot_uniform"))),
-                .bias_initializer = initializers::from_config(c.value("bias_initializer", keras::Config("zeros"))),
-                .kernel_regularizer = regularizers::from_config(c.value("kernel_regularizer", keras::Config())),
-                .bias_regularizer = regularizers::from_config(c.value("bias_regularizer", keras::Config())),
-                .name = common.name,
-                .trainable = common.trainable});
+  return Dense(
+      c.at("units").get<std::int64_t>(),
+      {.activation = c.value("activation", std::string("linear")),
+       .use_bias = c.value("use_bias", true),
+       .kernel_initializer = initializers::from_config(
+           c.value("kernel_initializer", keras::Config("glorot_uniform"))),
+       .bias_initializer =
+           initializers::from_config(c.value("bias_initializer", keras::Config("zeros"))),
+       .kernel_regularizer =
+           regularizers::from_config(c.value("kernel_regularizer", keras::Config())),
+       .bias_regularizer = regularizers::from_config(c.value("bias_regularizer", keras::Config())),
+       .name = common.name,
+       .trainable = common.trainable});
 }
 
 Handle<DenseLayer> Dense(std::int64_t units, DenseOptions options) {
@@ -100,7 +108,8 @@ keras::Config ActivationLayer::get_config() const {
   return c;
 }
 
-Handle<ActivationLayer> Activation(activations::Activation activation, keras::LayerOptions options) {
+Handle<ActivationLayer> Activation(activations::Activation activation,
+                                   keras::LayerOptions options) {
   return keras::make<ActivationLayer>(std::move(activation), std::move(options));
 }
 
@@ -115,7 +124,8 @@ Tensor DropoutLayer::call(const Tensor& inputs, bool training) {
   if (!training || rate_ == 0) return inputs;
   const DeviceScope on_input_device(inputs.device());
   const random::UniformOptions u{.dtype = inputs.dtype()};
-  const Tensor draws = generator_ ? generator_->uniform(inputs.shape(), u) : random::uniform(inputs.shape(), u);
+  const Tensor draws =
+      generator_ ? generator_->uniform(inputs.shape(), u) : random::uniform(inputs.shape(), u);
   return where(draws >= rate_, inputs / (1.0 - rate_), 0);
 }
 
@@ -142,7 +152,9 @@ std::vector<Shape> FlattenLayer::compute_output_shape(const std::vector<Shape>& 
   return {Shape({s.rank() > 0 ? s[0] : -1, n})};
 }
 
-Handle<FlattenLayer> Flatten(keras::LayerOptions options) { return keras::make<FlattenLayer>(std::move(options)); }
+Handle<FlattenLayer> Flatten(keras::LayerOptions options) {
+  return keras::make<FlattenLayer>(std::move(options));
+}
 
 ReshapeLayer::ReshapeLayer(Shape target_shape, keras::LayerOptions options)
     : Layer(std::move(options)), target_(std::move(target_shape)) {
@@ -160,26 +172,30 @@ std::vector<Shape> ReshapeLayer::compute_output_shape(const std::vector<Shape>& 
   std::int64_t known = 1, total = 1;
   bool total_known = true;
   for (int i = 1; i < s.rank(); ++i) {
-    if (s[i] < 0) total_known = false;
-    else total *= s[i];
+    if (s[i] < 0)
+      total_known = false;
+    else
+      total *= s[i];
   }
   int inferred = -1;
   for (int i = 0; i < target_.rank(); ++i) {
-    if (target_[i] == -1) inferred = i;
-    else known *= target_[i];
+    if (target_[i] == -1)
+      inferred = i;
+    else
+      known *= target_[i];
   }
   std::vector<std::int64_t> dims{s[0]};
   dims.insert(dims.end(), target_.begin(), target_.end());
   if (total_known) {
     if (inferred >= 0) {
       if (known == 0 || total % known != 0) {
-        throw ShapeError(cat("Reshape: cannot reshape an input of shape ", keras::shape_string(s), " into (batch, ",
-                             target_.to_string().substr(1)));
+        throw ShapeError(cat("Reshape: cannot reshape an input of shape ", keras::shape_string(s),
+                             " into (batch, ", target_.to_string().substr(1)));
       }
       dims[inferred + 1] = total / known;
     } else if (known != total) {
-      throw ShapeError(cat("Reshape: cannot reshape an input of shape ", keras::shape_string(s), " (", total,
-                           " values per example) into ", target_, " (", known, ")"));
+      throw ShapeError(cat("Reshape: cannot reshape an input of shape ", keras::shape_string(s),
+                           " (", total, " values per example) into ", target_, " (", known, ")"));
     }
   }
   return {Shape(dims)};
@@ -201,7 +217,8 @@ LambdaLayer::LambdaLayer(std::function<Tensor(const Tensor&)> function, keras::L
   if (!function_) throw Error("Lambda: an empty function was given");
 }
 
-Handle<LambdaLayer> Lambda(std::function<Tensor(const Tensor&)> function, keras::LayerOptions options) {
+Handle<LambdaLayer> Lambda(std::function<Tensor(const Tensor&)> function,
+                           keras::LayerOptions options) {
   return keras::make<LambdaLayer>(std::move(function), std::move(options));
 }
 

@@ -58,7 +58,8 @@ class ActivationLayer : public keras::Layer {
  private:
   activations::Activation activation_;
 };
-Handle<ActivationLayer> Activation(activations::Activation activation, keras::LayerOptions options = {});
+Handle<ActivationLayer> Activation(activations::Activation activation,
+                                   keras::LayerOptions options = {});
 
 struct DropoutOptions {
   /// Makes the masks reproducible (a generator of this seed, advanced by each call).
@@ -111,14 +112,16 @@ Handle<ReshapeLayer> Reshape(Shape target_shape, keras::LayerOptions options = {
 /// Wraps a function of tensors as a layer (its output shape is found by running it).
 class LambdaLayer : public keras::Layer {
  public:
-  explicit LambdaLayer(std::function<Tensor(const Tensor&)> function, keras::LayerOptions options = {});
+  explicit LambdaLayer(std::function<Tensor(const Tensor&)> function,
+                       keras::LayerOptions options = {});
   Tensor call(const Tensor& inputs) override { return function_(inputs); }
   std::string class_name() const override { return "Lambda"; }
 
  private:
   std::function<Tensor(const Tensor&)> function_;
 };
-Handle<LambdaLayer> Lambda(std::function<Tensor(const Tensor&)> function, keras::LayerOptions options = {});
+Handle<LambdaLayer> Lambda(std::function<Tensor(const Tensor&)> function,
+                           keras::LayerOptions options = {});
 
 /// Reads the common options of a layer config ({"name", "trainable"}).
 keras::LayerOptions options_from_config(const keras::Config& config);

@@ -5,20 +5,22 @@
 
 namespace ember::layers {
 
-EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options)
+EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim,
+                               EmbeddingOptions options)
     : Layer({options.name, options.trainable, options.input_shape}),
       input_dim_(input_dim),
       output_dim_(output_dim),
       options_(std::move(options)) {
   assign_default_name("embedding");
   if (input_dim <= 0 || output_dim <= 0) {
-    throw Error(cat("Embedding: input_dim and output_dim must be positive, got ", input_dim, " and ", output_dim));
+    throw Error(cat("Embedding: input_dim and output_dim must be positive, got ", input_dim,
+                    " and ", output_dim));
   }
 }
 
 void EmbeddingLayer::build(const Shape&) {
-  embeddings = add_weight("embeddings", {input_dim_, output_dim_}, options_.embeddings_initializer, true,
-                          options_.embeddings_regularizer);
+  embeddings = add_weight("embeddings", {input_dim_, output_dim_}, options_.embeddings_initializer,
+                          true, options_.embeddings_regularizer);
 }
 
 Tensor EmbeddingLayer::call(const Tensor& inputs) {
@@ -40,20 +42,24 @@ keras::Config EmbeddingLayer::get_config() const {
   return c;
 }
 
-Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options) {
+Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim,
+                                 EmbeddingOptions options) {
   return keras::make<EmbeddingLayer>(input_dim, output_dim, std::move(options));
 }
 
 LayerNormalizationLayer::LayerNormalizationLayer(LayerNormalizationOptions options)
     : Layer({options.name, options.trainable, options.input_shape}), options_(std::move(options)) {
   assign_default_name("layer_normalization");
-  if (!(options_.epsilon > 0)) throw Error(cat("LayerNormalization: epsilon must be > 0, got ", options_.epsilon));
+  if (!(options_.epsilon > 0))
+    throw Error(cat("LayerNormalization: epsilon must be > 0, got ", options_.epsilon));
 }
 
 void LayerNormalizationLayer::build(const Shape& input_shape) {
   axis_ = normalize_axis(options_.axis, input_shape.rank(), "LayerNormalization");
   const std::int64_t n = input_shape[axis_];
-  if (n < 0) throw ShapeError(cat("LayerNormalization: axis ", options_.axis, " of ", input_shape, " must be known"));
+  if (n < 0)
+    throw ShapeError(
+        cat("LayerNormalization: axis ", options_.axis, " of ", input_shape, " must be known"));
   if (options_.scale) gamma = add_weight("gamma", {n}, options_.gamma_initializer);
   if (options_.center) beta = add_weight("beta", {n}, options_.beta_initializer);
 }

@@ -31,7 +31,8 @@ class EmbeddingLayer : public keras::Layer {
   std::int64_t input_dim_, output_dim_;
   EmbeddingOptions options_;
 };
-Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options = {});
+Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim,
+                                 EmbeddingOptions options = {});
 
 struct LayerNormalizationOptions {
   std::int64_t axis = -1;

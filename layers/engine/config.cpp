@@ -28,16 +28,20 @@ Shape shape_from_json(const Config& json) {
 }
 
 DType dtype_from_json(const Config& json) {
-  const Config& name = json.is_object() ? json.value("config", Config::object()).value("name", Config()) : json;
-  if (!name.is_string()) throw Error(cat("dtype: expected a name or a DTypePolicy, got ", json.dump()));
+  const Config& name =
+      json.is_object() ? json.value("config", Config::object()).value("name", Config()) : json;
+  if (!name.is_string())
+    throw Error(cat("dtype: expected a name or a DTypePolicy, got ", json.dump()));
   return dtype_from_name(name.get<std::string>(), "dtype");
 }
 
-std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback, const std::string& who) {
+std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback,
+                                   const std::string& who) {
   if (!config.contains("axis") || config["axis"].is_null()) return fallback;
   const Config& axis = config["axis"];
   if (!axis.is_array()) return axis.get<std::int64_t>();
-  if (axis.size() != 1) throw Error(cat(who, ": axis ", axis.dump(), "; ember normalizes over one axis"));
+  if (axis.size() != 1)
+    throw Error(cat(who, ": axis ", axis.dump(), "; ember normalizes over one axis"));
   return axis[0].get<std::int64_t>();
 }
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "core/dtype.h"
@@ -26,6 +25,7 @@ DType dtype_from_json(const Config& json);
 /// The "axis" of a normalization layer's config: a number, or a list of one (Keras 3 writes
 /// LayerNormalization's as [-1], Keras 2 BatchNormalization's as [3]); `fallback` when absent.
 /// A list of several axes is an error naming `who`: ember normalizes over one.
-std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback, const std::string& who);
+std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback,
+                                   const std::string& who);
 
 }  // namespace ember::keras

@@ -10,7 +10,8 @@ InputLayer::InputLayer(const Shape& shape, InputOptions options)
       dtype_(options.dtype) {
   std::vector<std::int64_t> dims{options.batch_size.value_or(-1)};
   for (std::int64_t d : shape) {
-    if (d < -1 || d == 0) throw ShapeError(cat("Input: invalid dimension ", d, " in shape ", shape));
+    if (d < -1 || d == 0)
+      throw ShapeError(cat("Input: invalid dimension ", d, " in shape ", shape));
     dims.push_back(d);
   }
   batch_shape_ = Shape(dims);
@@ -18,7 +19,9 @@ InputLayer::InputLayer(const Shape& shape, InputOptions options)
 }
 
 Config InputLayer::get_config() const {
-  return {{"name", name()}, {"batch_shape", shape_to_json(batch_shape_)}, {"dtype", dtype_name(dtype_)}};
+  return {{"name", name()},
+          {"batch_shape", shape_to_json(batch_shape_)},
+          {"dtype", dtype_name(dtype_)}};
 }
 
 KerasTensor InputLayer::tensor() {

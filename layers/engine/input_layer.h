@@ -28,7 +28,9 @@ class InputLayer final : public Layer {
   /// The symbolic tensor this layer produces (made on first use; the layer must be shared).
   KerasTensor tensor();
   Tensor call(const Tensor& inputs) override { return inputs; }
-  std::vector<Shape> compute_output_shape(const std::vector<Shape>&) override { return {batch_shape_}; }
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>&) override {
+    return {batch_shape_};
+  }
   std::vector<DType> compute_output_dtype(const std::vector<DType>&) override { return {dtype_}; }
 
  private:

@@ -37,7 +37,8 @@ std::string KerasTensor::to_string() const {
     shape += this->shape()[i] < 0 ? "None" : std::to_string(this->shape()[i]);
   }
   if (this->shape().rank() == 1) shape += ",";
-  return cat("<KerasTensor shape=", shape, "), dtype=", dtype_name(dtype()), ", source=", history(), ">");
+  return cat("<KerasTensor shape=", shape, "), dtype=", dtype_name(dtype()), ", source=", history(),
+             ">");
 }
 
 }  // namespace ember::keras

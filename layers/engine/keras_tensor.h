@@ -16,7 +16,8 @@ namespace ember::keras {
 class Layer;
 struct Node;
 
-/// A placeholder with a shape (-1 where unknown: the batch) and a dtype, and the node that makes it.
+/// A placeholder with a shape (-1 where unknown: the batch) and a dtype, and the node that makes
+/// it.
 class KerasTensor {
  public:
   KerasTensor() = default;

@@ -52,7 +52,9 @@ std::map<std::string, int>& name_counts() {
 // Re-throws an error from building or shape inference with the layer named first.
 template <class F>
 auto naming_errors(const Layer& layer, F&& f) {
-  const auto prefix = [&] { return cat("layer '", layer.name(), "' (", layer.class_name(), "): "); };
+  const auto prefix = [&] {
+    return cat("layer '", layer.name(), "' (", layer.class_name(), "): ");
+  };
   try {
     return f();
   } catch (const ShapeError& e) {
@@ -71,8 +73,10 @@ std::string snake_case(const std::string& class_name) {
   for (std::size_t i = 0; i < class_name.size(); ++i) {
     const unsigned char c = class_name[i];
     if (std::isupper(c)) {
-      const bool after_lower = i > 0 && !std::isupper(static_cast<unsigned char>(class_name[i - 1]));
-      const bool before_lower = i + 1 < class_name.size() && std::islower(static_cast<unsigned char>(class_name[i + 1]));
+      const bool after_lower =
+          i > 0 && !std::isupper(static_cast<unsigned char>(class_name[i - 1]));
+      const bool before_lower =
+          i + 1 < class_name.size() && std::islower(static_cast<unsigned char>(class_name[i + 1]));
       if (i > 0 && (after_lower || before_lower)) out += '_';
       out += static_cast<char>(std::tolower(c));
     } else {
@@ -94,7 +98,9 @@ void clear_session() {
 }
 
 Layer::Layer(LayerOptions options)
-    : Module(std::move(options.name)), trainable_(options.trainable), input_shape_(options.input_shape) {}
+    : Module(std::move(options.name)),
+      trainable_(options.trainable),
+      input_shape_(options.input_shape) {}
 
 const std::string& Layer::name() const {
   if (name_.empty()) name_ = unique_name(snake_case(class_name()));
@@ -125,7 +131,8 @@ void Layer::build(const std::vector<Shape>& input_shapes) {
 }
 
 Tensor Layer::call(const Tensor&) {
-  throw Error(cat("layer '", name(), "' (", class_name(), ") does not define call(); override one of ",
+  throw Error(cat("layer '", name(), "' (", class_name(),
+                  ") does not define call(); override one of ",
                   "call(x), call(x, training) or call(inputs, training)"));
 }
 
@@ -133,7 +140,8 @@ Tensor Layer::call(const Tensor& inputs, bool) { return call(inputs); }
 
 std::vector<Tensor> Layer::call(const std::vector<Tensor>& inputs, bool training) {
   if (inputs.size() != 1) {
-    throw Error(cat("layer '", name(), "' (", class_name(), ") takes one input, got ", inputs.size()));
+    throw Error(
+        cat("layer '", name(), "' (", class_name(), ") takes one input, got ", inputs.size()));
   }
   return {call(inputs[0], training)};
 }
@@ -156,7 +164,8 @@ Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
   return call(inputs, context.training());
 }
 
-std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& inputs, std::optional<bool> training) {
+std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& inputs,
+                                      std::optional<bool> training) {
   const CallContext context(this, training);
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) {
@@ -170,7 +179,8 @@ std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& inputs, std::op
 KerasTensor Layer::operator()(const KerasTensor& inputs) {
   const std::vector<KerasTensor> outputs = (*this)(std::vector<KerasTensor>{inputs});
   if (outputs.size() != 1) {
-    throw Error(cat("layer '", name(), "' has ", outputs.size(), " outputs; call it with a list to get them"));
+    throw Error(cat("layer '", name(), "' has ", outputs.size(),
+                    " outputs; call it with a list to get them"));
   }
   return outputs[0];
 }
@@ -184,7 +194,8 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& input
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const KerasTensor& t : inputs) {
-    if (!t.defined()) throw Error(cat("layer '", name(), "': an input symbolic tensor is undefined"));
+    if (!t.defined())
+      throw Error(cat("layer '", name(), "': an input symbolic tensor is undefined"));
     shapes.push_back(t.shape());
     dtypes.push_back(t.dtype());
   }
@@ -197,11 +208,13 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& input
   node->output_dtypes.resize(node->output_shapes.size(), DType::float32);
   node->layer = self;
   node->inputs = inputs;
-  for (std::size_t i = 0; i < node->output_shapes.size(); ++i) node->output_ids.push_back(detail::next_tensor_id());
+  for (std::size_t i = 0; i < node->output_shapes.size(); ++i)
+    node->output_ids.push_back(detail::next_tensor_id());
   node->index_in_layer = static_cast<int>(nodes_.size());
   nodes_.push_back(node);
   std::vector<KerasTensor> outputs;
-  for (std::size_t i = 0; i < node->output_shapes.size(); ++i) outputs.emplace_back(node, static_cast<int>(i));
+  for (std::size_t i = 0; i < node->output_shapes.size(); ++i)
+    outputs.emplace_back(node, static_cast<int>(i));
   return outputs;
 }
 
@@ -219,7 +232,8 @@ std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_s
   }
   const CallContext context(this, false);
   const std::vector<Tensor> outputs = call(probes, false);
-  const bool batch_unknown = !input_shapes.empty() && input_shapes[0].rank() > 0 && input_shapes[0][0] < 0;
+  const bool batch_unknown =
+      !input_shapes.empty() && input_shapes[0].rank() > 0 && input_shapes[0][0] < 0;
   std::vector<Shape> shapes;
   for (const Tensor& t : outputs) {
     std::vector<std::int64_t> dims = t.shape().dims();
@@ -230,7 +244,8 @@ std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_s
 }
 
 std::vector<DType> Layer::compute_output_dtype(const std::vector<DType>& input_dtypes) {
-  const DType d = !input_dtypes.empty() && is_floating(input_dtypes[0]) ? input_dtypes[0] : DType::float32;
+  const DType d =
+      !input_dtypes.empty() && is_floating(input_dtypes[0]) ? input_dtypes[0] : DType::float32;
   return {d};
 }
 
@@ -239,8 +254,8 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape,
                            const regularizers::RegularizerRef& regularizer) {
   for (std::int64_t d : shape) {
     if (d < 0) {
-      throw ShapeError(cat("layer '", this->name(), "': add_weight(\"", name, "\") with shape ", shape,
-                           ": every dimension must be known"));
+      throw ShapeError(cat("layer '", this->name(), "': add_weight(\"", name, "\") with shape ",
+                           shape, ": every dimension must be known"));
     }
   }
   const autodiff::PauseAll untaped;
@@ -259,7 +274,8 @@ void Layer::collect_variables(std::vector<Variable>& out, std::unordered_set<std
   // are that list filtered, as Keras' trainable_weights.
   for (const bool created_trainable : {true, false}) {
     for (const Weight& w : weights_) {
-      if (w.created_trainable != created_trainable || (trainable_only && !w.variable.trainable())) continue;
+      if (w.created_trainable != created_trainable || (trainable_only && !w.variable.trainable()))
+        continue;
       if (seen.insert(w.variable.id()).second) out.push_back(w.variable);
     }
   }
@@ -282,8 +298,8 @@ std::vector<Variable> Layer::non_trainable_weights() const {
 
 std::int64_t Layer::count_params() const {
   if (!built_) {
-    throw Error(cat("count_params: layer '", name(), "' is not built yet; call it on data or give it ",
-                    "an input shape first"));
+    throw Error(cat("count_params: layer '", name(),
+                    "' is not built yet; call it on data or give it ", "an input shape first"));
   }
   std::int64_t n = 0;
   for (const Variable& v : weights()) n += v.size();
@@ -354,7 +370,8 @@ std::vector<std::shared_ptr<const Node>> Layer::inbound_nodes() const {
 KerasTensor Layer::output() const {
   const auto nodes = inbound_nodes();
   if (nodes.empty()) {
-    throw Error(cat("layer '", name(), "' has no output: it has not been called on symbolic tensors ",
+    throw Error(cat("layer '", name(),
+                    "' has no output: it has not been called on symbolic tensors ",
                     "(keras::Input), or that graph is gone"));
   }
   if (nodes[0]->output_shapes.size() != 1) {
@@ -366,7 +383,8 @@ KerasTensor Layer::output() const {
 KerasTensor Layer::input() const {
   const auto nodes = inbound_nodes();
   if (nodes.empty() || nodes[0]->inputs.empty()) {
-    throw Error(cat("layer '", name(), "' has no input: it has not been called on symbolic tensors"));
+    throw Error(
+        cat("layer '", name(), "' has no input: it has not been called on symbolic tensors"));
   }
   return nodes[0]->inputs[0];
 }

@@ -25,12 +25,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/module.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "layers/engine/config.h"
-#include "layers/initializers.h"
 #include "layers/engine/keras_tensor.h"
-#include "core/module.h"
+#include "layers/initializers.h"
 #include "layers/regularizers.h"
 
 namespace ember::keras {
@@ -162,8 +162,8 @@ class Handle {
   Handle() = default;
   Handle(std::shared_ptr<T> layer) : layer_(std::move(layer)) {}  // NOLINT
   template <class U>
-    requires std::is_convertible_v<U*, T*>
-  Handle(const Handle<U>& other) : layer_(other.shared()) {}  // NOLINT: upcasts
+  requires std::is_convertible_v<U*, T*> Handle(const Handle<U>& other)
+      : layer_(other.shared()) {}  // NOLINT: upcasts
 
   T* operator->() const { return layer_.get(); }
   T& operator*() const { return *layer_; }
@@ -175,11 +175,14 @@ class Handle {
   Tensor operator()(const Tensor& x, std::optional<bool> training = std::nullopt) const {
     return (*layer_)(x, training);
   }
-  std::vector<Tensor> operator()(const std::vector<Tensor>& x, std::optional<bool> training = std::nullopt) const {
+  std::vector<Tensor> operator()(const std::vector<Tensor>& x,
+                                 std::optional<bool> training = std::nullopt) const {
     return (*layer_)(x, training);
   }
   KerasTensor operator()(const KerasTensor& x) const { return (*layer_)(x); }
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& x) const { return (*layer_)(x); }
+  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& x) const {
+    return (*layer_)(x);
+  }
 
  private:
   std::shared_ptr<T> layer_;

@@ -10,10 +10,10 @@
 #include "layers/core/embedding_normalization.h"
 #include "layers/engine/input_layer.h"
 #include "layers/merging/merge_layers.h"
+#include "layers/models/sequential.h"
 #include "layers/normalization/normalization_layers.h"
 #include "layers/pooling/pooling_layers.h"
 #include "layers/reshaping/reshaping_layers.h"
-#include "layers/models/sequential.h"
 
 namespace ember::keras {
 namespace {
@@ -21,68 +21,97 @@ namespace {
 std::map<std::string, LayerFactory> builtin_layers() {
   using namespace ember::layers;
   return {
-      {"Activation", [](const Config& c) -> LayerHandle {
+      {"Activation",
+       [](const Config& c) -> LayerHandle {
          return Activation(c.value("activation", std::string("linear")), options_from_config(c));
        }},
       {"Dense", [](const Config& c) -> LayerHandle { return DenseLayer::from_config(c); }},
-      {"Dropout", [](const Config& c) -> LayerHandle {
+      {"Dropout",
+       [](const Config& c) -> LayerHandle {
          DropoutOptions o{.name = c.value("name", std::string())};
          if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
          return Dropout(c.at("rate").get<double>(), o);
        }},
-      {"Embedding", [](const Config& c) -> LayerHandle {
+      {"Embedding",
+       [](const Config& c) -> LayerHandle {
          const LayerOptions common = options_from_config(c);
-         return Embedding(c.at("input_dim").get<std::int64_t>(), c.at("output_dim").get<std::int64_t>(),
+         return Embedding(c.at("input_dim").get<std::int64_t>(),
+                          c.at("output_dim").get<std::int64_t>(),
                           {.name = common.name, .trainable = common.trainable});
        }},
       {"Flatten", [](const Config& c) -> LayerHandle { return Flatten(options_from_config(c)); }},
-      {"InputLayer", [](const Config& c) -> LayerHandle {
+      {"InputLayer",
+       [](const Config& c) -> LayerHandle {
          // Keras 2 called it batch_input_shape.
-         const Shape batch_shape =
-             shape_from_json(c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape"));
-         const std::vector<std::int64_t> dims(batch_shape.dims().begin() + 1, batch_shape.dims().end());
+         const Shape batch_shape = shape_from_json(
+             c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape"));
+         const std::vector<std::int64_t> dims(batch_shape.dims().begin() + 1,
+                                              batch_shape.dims().end());
          InputOptions o{.name = c.value("name", std::string())};
          if (c.contains("dtype")) o.dtype = dtype_from_json(c["dtype"]);
          if (batch_shape[0] >= 0) o.batch_size = batch_shape[0];
          return make<InputLayer>(Shape(dims), o);
        }},
-      {"LayerNormalization", [](const Config& c) -> LayerHandle {
+      {"LayerNormalization",
+       [](const Config& c) -> LayerHandle {
          const LayerOptions common = options_from_config(c);
-         const std::int64_t axis = single_axis_from_json(c, -1, cat("LayerNormalization '", common.name, "'"));
-         return LayerNormalization({.axis = axis, .epsilon = c.value("epsilon", 1e-3),
-                                    .center = c.value("center", true), .scale = c.value("scale", true),
-                                    .name = common.name, .trainable = common.trainable});
+         const std::int64_t axis =
+             single_axis_from_json(c, -1, cat("LayerNormalization '", common.name, "'"));
+         return LayerNormalization({.axis = axis,
+                                    .epsilon = c.value("epsilon", 1e-3),
+                                    .center = c.value("center", true),
+                                    .scale = c.value("scale", true),
+                                    .name = common.name,
+                                    .trainable = common.trainable});
        }},
       {"Functional", [](const Config& c) -> LayerHandle { return Model::from_config(c); }},
       {"Model", [](const Config& c) -> LayerHandle { return Model::from_config(c); }},
       {"Sequential", [](const Config& c) -> LayerHandle { return Sequential::from_config(c); }},
-      {"Reshape", [](const Config& c) -> LayerHandle {
+      {"Reshape",
+       [](const Config& c) -> LayerHandle {
          return Reshape(shape_from_json(c.at("target_shape")), options_from_config(c));
        }},
       // Convolution, pooling, normalization, reshaping and merge layers (issue "Convolutions").
       {"Add", [](const Config& c) -> LayerHandle { return Add(options_from_config(c)); }},
       {"Average", [](const Config& c) -> LayerHandle { return Average(options_from_config(c)); }},
-      {"AveragePooling2D", [](const Config& c) -> LayerHandle { return Pooling2DLayer::from_config(PoolMode::average, c); }},
-      {"BatchNormalization", [](const Config& c) -> LayerHandle { return BatchNormalizationLayer::from_config(c); }},
-      {"Concatenate", [](const Config& c) -> LayerHandle {
+      {"AveragePooling2D",
+       [](const Config& c) -> LayerHandle {
+         return Pooling2DLayer::from_config(PoolMode::average, c);
+       }},
+      {"BatchNormalization",
+       [](const Config& c) -> LayerHandle { return BatchNormalizationLayer::from_config(c); }},
+      {"Concatenate",
+       [](const Config& c) -> LayerHandle {
          return Concatenate(c.value("axis", std::int64_t{-1}), options_from_config(c));
        }},
       {"Conv2D", [](const Config& c) -> LayerHandle { return Conv2DLayer::from_config(c); }},
-      {"Conv2DTranspose", [](const Config& c) -> LayerHandle { return Conv2DTransposeLayer::from_config(c); }},
-      {"DepthwiseConv2D", [](const Config& c) -> LayerHandle { return DepthwiseConv2DLayer::from_config(c); }},
-      {"GlobalAveragePooling2D", [](const Config& c) -> LayerHandle {
-         return GlobalAveragePooling2D({.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
+      {"Conv2DTranspose",
+       [](const Config& c) -> LayerHandle { return Conv2DTransposeLayer::from_config(c); }},
+      {"DepthwiseConv2D",
+       [](const Config& c) -> LayerHandle { return DepthwiseConv2DLayer::from_config(c); }},
+      {"GlobalAveragePooling2D",
+       [](const Config& c) -> LayerHandle {
+         return GlobalAveragePooling2D(
+             {.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
        }},
-      {"GlobalMaxPooling2D", [](const Config& c) -> LayerHandle {
-         return GlobalMaxPooling2D({.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
+      {"GlobalMaxPooling2D",
+       [](const Config& c) -> LayerHandle {
+         return GlobalMaxPooling2D(
+             {.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())});
        }},
-      {"MaxPooling2D", [](const Config& c) -> LayerHandle { return Pooling2DLayer::from_config(PoolMode::max, c); }},
+      {"MaxPooling2D",
+       [](const Config& c) -> LayerHandle {
+         return Pooling2DLayer::from_config(PoolMode::max, c);
+       }},
       {"Maximum", [](const Config& c) -> LayerHandle { return Maximum(options_from_config(c)); }},
       {"Multiply", [](const Config& c) -> LayerHandle { return Multiply(options_from_config(c)); }},
-      {"SeparableConv2D", [](const Config& c) -> LayerHandle { return SeparableConv2DLayer::from_config(c); }},
+      {"SeparableConv2D",
+       [](const Config& c) -> LayerHandle { return SeparableConv2DLayer::from_config(c); }},
       {"Subtract", [](const Config& c) -> LayerHandle { return Subtract(options_from_config(c)); }},
-      {"UpSampling2D", [](const Config& c) -> LayerHandle { return UpSampling2DLayer::from_config(c); }},
-      {"ZeroPadding2D", [](const Config& c) -> LayerHandle { return ZeroPadding2DLayer::from_config(c); }},
+      {"UpSampling2D",
+       [](const Config& c) -> LayerHandle { return UpSampling2DLayer::from_config(c); }},
+      {"ZeroPadding2D",
+       [](const Config& c) -> LayerHandle { return ZeroPadding2DLayer::from_config(c); }},
   };
 }
 
@@ -105,10 +134,14 @@ std::vector<const CustomObjects*>& scopes() {
 
 const char* kind_name(CustomObject::Kind kind) {
   switch (kind) {
-    case CustomObject::Kind::layer: return "a layer or model";
-    case CustomObject::Kind::loss: return "a loss";
-    case CustomObject::Kind::metric: return "a metric";
-    case CustomObject::Kind::function: return "a function";
+    case CustomObject::Kind::layer:
+      return "a layer or model";
+    case CustomObject::Kind::loss:
+      return "a loss";
+    case CustomObject::Kind::metric:
+      return "a metric";
+    case CustomObject::Kind::function:
+      return "a function";
   }
   return "?";
 }
@@ -117,7 +150,8 @@ const char* kind_name(CustomObject::Kind kind) {
 
 CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move(objects)) {
   for (const auto& [name, object] : objects_) {
-    if (object.empty()) throw Error(cat("CustomObjectScope: empty factory or function for \"", name, "\""));
+    if (object.empty())
+      throw Error(cat("CustomObjectScope: empty factory or function for \"", name, "\""));
   }
   scopes().push_back(&objects_);
 }
@@ -125,7 +159,8 @@ CustomObjectScope::CustomObjectScope(CustomObjects objects) : objects_(std::move
 CustomObjectScope::~CustomObjectScope() { scopes().pop_back(); }
 
 void register_object(const std::string& name, CustomObject object) {
-  if (object.empty()) throw Error(cat("register_object: empty factory or function for \"", name, "\""));
+  if (object.empty())
+    throw Error(cat("register_object: empty factory or function for \"", name, "\""));
   std::lock_guard<std::mutex> lock(registry().mutex);
   registry().registered.insert_or_assign(name, std::move(object));
 }
@@ -143,11 +178,12 @@ std::optional<CustomObject> find_custom_object(const std::string& name, CustomOb
   }
   if (!found) {
     std::lock_guard<std::mutex> lock(registry().mutex);
-    if (const auto it = registry().registered.find(name); it != registry().registered.end()) found = it->second;
+    if (const auto it = registry().registered.find(name); it != registry().registered.end())
+      found = it->second;
   }
   if (found && found->kind() != wanted) {
-    throw Error(cat(who, ": the custom object \"", name, "\" is ", kind_name(found->kind()), ", the config needs ",
-                    kind_name(wanted)));
+    throw Error(cat(who, ": the custom object \"", name, "\" is ", kind_name(found->kind()),
+                    ", the config needs ", kind_name(wanted)));
   }
   return found;
 }
@@ -162,7 +198,7 @@ Config serialize_layer(const Layer& layer) {
     builtin = registry().builtins.count(class_name) && !registry().registered.count(class_name);
   }
   if (builtin && class_name != "Model") {
-    serialized["module"] = class_name == "Functional" ? "keras.src.models.functional"
+    serialized["module"] = class_name == "Functional"   ? "keras.src.models.functional"
                            : class_name == "Sequential" ? "keras"
                                                         : "keras.layers";
     serialized["registered_name"] = nullptr;
@@ -172,11 +208,13 @@ Config serialize_layer(const Layer& layer) {
 
 LayerHandle layer_from_config(const Config& serialized) {
   if (!serialized.is_object() || !serialized.contains("class_name")) {
-    throw Error(cat("layer_from_config: expected {\"class_name\": ..., \"config\": ...}, got ", serialized.dump()));
+    throw Error(cat("layer_from_config: expected {\"class_name\": ..., \"config\": ...}, got ",
+                    serialized.dump()));
   }
   const std::string name = serialized["class_name"].get<std::string>();
   const Config config = serialized.value("config", Config::object());
-  if (const auto custom = find_custom_object(name, CustomObject::Kind::layer, "layer_from_config")) {
+  if (const auto custom =
+          find_custom_object(name, CustomObject::Kind::layer, "layer_from_config")) {
     return custom->layer()(config);
   }
   LayerFactory factory;
@@ -196,8 +234,8 @@ LayerHandle layer_from_config(const Config& serialized) {
     return factory(config);
   } catch (const nlohmann::json::exception& e) {
     // Name the layer: a model's config holds many.
-    throw Error(cat("layer_from_config: malformed config of ", name, " '", config.value("name", std::string("?")),
-                    "': ", e.what()));
+    throw Error(cat("layer_from_config: malformed config of ", name, " '",
+                    config.value("name", std::string("?")), "': ", e.what()));
   }
 }
 

@@ -2,9 +2,9 @@
 // metrics are known by their Keras class names; a user's own classes and functions are registered
 // explicitly (no static registrars, which a static library can lose) or passed per load:
 //
-//   struct MyLayer : keras::Layer { ... static keras::Handle<MyLayer> from_config(const keras::Config&); };
-//   struct MyLoss : losses::Loss { ... static MyLoss from_config(const keras::Config&); };
-//   keras::register_layer<MyLayer>("MyLayer");
+//   struct MyLayer : keras::Layer { ... static keras::Handle<MyLayer> from_config(const
+//   keras::Config&); }; struct MyLoss : losses::Loss { ... static MyLoss from_config(const
+//   keras::Config&); }; keras::register_layer<MyLayer>("MyLayer");
 //   keras::register_object<MyLoss>("MyLoss");
 //   keras::load_model(path, {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
 //                                               {"my_metric_fn", my_metric_fn}}});
@@ -31,19 +31,21 @@ using ObjectFunction = std::function<Tensor(const Tensor& y_true, const Tensor& 
 
 /// One entry of custom_objects: what makes a layer or model, a loss or a metric from its saved
 /// config, or a loss or metric function. Made from a callable, whose signature says which:
-/// (const Config&) -> a layer handle, a Loss or a Metric; or (const Tensor&, const Tensor&) -> Tensor.
+/// (const Config&) -> a layer handle, a Loss or a Metric; or (const Tensor&, const Tensor&) ->
+/// Tensor.
 class CustomObject {
  public:
   enum class Kind { layer, loss, metric, function };
 
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, CustomObject>)
-  CustomObject(F make) {  // NOLINT: implicit, `{"MyLoss", factory}`
+  requires(!std::is_same_v<std::remove_cvref_t<F>, CustomObject>)
+      CustomObject(F make) {  // NOLINT: implicit, `{"MyLoss", factory}`
     if constexpr (std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&>) {
       made_ = ObjectFunction(std::move(make));
     } else {
       static_assert(std::is_invocable_v<F, const Config&>,
-                    "a custom object is a factory (const keras::Config&) -> layer, loss or metric, or a function "
+                    "a custom object is a factory (const keras::Config&) -> layer, loss or metric, "
+                    "or a function "
                     "(const Tensor& y_true, const Tensor& y_pred) -> Tensor");
       using Made = std::invoke_result_t<F, const Config&>;
       if constexpr (std::is_convertible_v<Made, LayerHandle>) {

@@ -8,11 +8,15 @@ namespace ember::losses::detail {
 std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(const Tensor& a, const Tensor& b) {
   Tensor x = a, y = b;
   if (x.rank() == y.rank() + 1 && x.shape(-1) == 1) {
-    if (y.rank() == 1) y = expand_dims(y, -1);
-    else x = squeeze(x, std::vector<std::int64_t>{-1});
+    if (y.rank() == 1)
+      y = expand_dims(y, -1);
+    else
+      x = squeeze(x, std::vector<std::int64_t>{-1});
   } else if (y.rank() == x.rank() + 1 && y.shape(-1) == 1) {
-    if (x.rank() == 1) x = expand_dims(x, -1);
-    else y = squeeze(y, std::vector<std::int64_t>{-1});
+    if (x.rank() == 1)
+      x = expand_dims(x, -1);
+    else
+      y = squeeze(y, std::vector<std::int64_t>{-1});
   }
   return {x, y};
 }
@@ -26,15 +30,20 @@ LabelKind label_kind(const Shape& y_true, const Shape& y_pred) {
 }
 
 Tensor sparse_label_indices(const char* op, const Tensor& y_true, const Tensor& y_pred) {
-  if (y_pred.rank() < 1) throw ShapeError(cat(op, ": y_pred must hold classes on its last axis, got a scalar"));
+  if (y_pred.rank() < 1)
+    throw ShapeError(cat(op, ": y_pred must hold classes on its last axis, got a scalar"));
   Tensor labels = y_true;
-  if (labels.rank() == y_pred.rank() && labels.shape(-1) == 1) labels = squeeze(labels, std::vector<std::int64_t>{-1});
-  std::vector<std::int64_t> expected(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1);
+  if (labels.rank() == y_pred.rank() && labels.shape(-1) == 1)
+    labels = squeeze(labels, std::vector<std::int64_t>{-1});
+  std::vector<std::int64_t> expected(y_pred.shape().dims().begin(),
+                                     y_pred.shape().dims().end() - 1);
   if (labels.shape() != Shape(expected)) {
-    throw ShapeError(cat(op, ": y_true should hold one class index per sample, shape ", Shape(expected),
-                         " (or with a trailing 1), got ", y_true.shape(), " for y_pred ", y_pred.shape()));
+    throw ShapeError(cat(op, ": y_true should hold one class index per sample, shape ",
+                         Shape(expected), " (or with a trailing 1), got ", y_true.shape(),
+                         " for y_pred ", y_pred.shape()));
   }
-  if (labels.dtype() == DType::bool_) throw DTypeError(cat(op, ": y_true must hold class indices, got bool"));
+  if (labels.dtype() == DType::bool_)
+    throw DTypeError(cat(op, ": y_true must hold class indices, got bool"));
   return labels.dtype() == DType::int64 ? labels : cast(labels, DType::int64);
 }
 

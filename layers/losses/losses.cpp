@@ -65,10 +65,12 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
 Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
                                        std::int64_t axis) {
   const char* op = "sparse_categorical_crossentropy";
-  if (!is_floating(y_pred.dtype())) throw DTypeError(cat(op, ": y_pred must be floating point, got ", dtype_name(y_pred.dtype())));
+  if (!is_floating(y_pred.dtype()))
+    throw DTypeError(cat(op, ": y_pred must be floating point, got ", dtype_name(y_pred.dtype())));
   axis = normalized_axis(op, axis, y_pred.rank());
   if (axis != y_pred.rank() - 1) {
-    throw Error(cat(op, ": only the last axis can hold the classes, got axis ", axis, " of rank ", y_pred.rank()));
+    throw Error(cat(op, ": only the last axis can hold the classes, got axis ", axis, " of rank ",
+                    y_pred.rank()));
   }
   const Tensor labels = detail::sparse_labels(op, y_true, y_pred);
   if (from_logits) return sparse_softmax_cross_entropy_with_logits(labels, y_pred);
@@ -79,7 +81,8 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   return negative(reduce_sum(picked * log(normalized), {axis}));
 }
 
-Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, double label_smoothing) {
+Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+                           double label_smoothing) {
   auto [t, p] = matched("binary_crossentropy", y_true, y_pred);
   if (label_smoothing > 0) t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing;
   Tensor elementwise;
@@ -112,7 +115,8 @@ Tensor kl_divergence(const Tensor& y_true, const Tensor& y_pred) {
 
 // --- reduction ---------------------------------------------------------------------------------
 
-Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight, const std::string& reduction) {
+Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight,
+                              const std::string& reduction) {
   Tensor weighted = values;
   Tensor weights = sample_weight;
   if (weights.defined()) {
@@ -137,11 +141,14 @@ Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight,
 // --- Loss ----------------------------------------------------------------------------------------
 
 namespace {
-const char* const kReductions[] = {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"};
+const char* const kReductions[] = {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight",
+                                   "none"};
 }
 
-Loss::Loss(LossOptions options) : name_(std::move(options.name)), reduction_(std::move(options.reduction)) {
-  if (std::find(std::begin(kReductions), std::end(kReductions), reduction_) == std::end(kReductions)) {
+Loss::Loss(LossOptions options)
+    : name_(std::move(options.name)), reduction_(std::move(options.reduction)) {
+  if (std::find(std::begin(kReductions), std::end(kReductions), reduction_) ==
+      std::end(kReductions)) {
     throw Error(cat("Loss: unknown reduction '", reduction_,
                     "'; expected sum_over_batch_size, sum, mean, mean_with_sample_weight or none"));
   }
@@ -156,8 +163,10 @@ std::string Loss::class_name() const { return keras::class_name_of(typeid(*this)
 
 keras::Config Loss::get_config() const { return {{"name", name()}, {"reduction", reduction_}}; }
 
-Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
-  if (!y_true.defined() || !y_pred.defined()) throw Error(cat(name(), ": y_true and y_pred must be defined tensors"));
+Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred,
+                        const Tensor& sample_weight) const {
+  if (!y_true.defined() || !y_pred.defined())
+    throw Error(cat(name(), ": y_true and y_pred must be defined tensors"));
   Tensor labels = y_true;
   const bool integer_labels = keeps_label_dtype() && !is_floating(labels.dtype());
   if (!integer_labels && labels.dtype() != y_pred.dtype() && is_floating(y_pred.dtype())) {
@@ -166,8 +175,8 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor
   Tensor values = call(labels, y_pred);
   if (sample_weight.defined() && sample_weight.rank() > 0 && values.rank() > 0 &&
       sample_weight.shape(0) != values.shape(0)) {
-    throw ShapeError(cat(name(), ": sample_weight has ", sample_weight.shape(0), " rows but the batch has ",
-                         values.shape(0)));
+    throw ShapeError(cat(name(), ": sample_weight has ", sample_weight.shape(0),
+                         " rows but the batch has ", values.shape(0)));
   }
   return reduce_weighted_values(values, sample_weight, reduction_);
 }
@@ -192,7 +201,8 @@ Tensor MeanAbsoluteError::call(const Tensor& y_true, const Tensor& y_pred) const
 CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyOptions options)
     : Loss({.name = options.name, .reduction = options.reduction}), options_(std::move(options)) {}
 Tensor CategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
-  return categorical_crossentropy(y_true, y_pred, options_.from_logits, options_.label_smoothing, options_.axis);
+  return categorical_crossentropy(y_true, y_pred, options_.from_logits, options_.label_smoothing,
+                                  options_.axis);
 }
 keras::Config CategoricalCrossentropy::get_config() const {
   keras::Config config = Loss::get_config();
@@ -226,68 +236,107 @@ keras::Config BinaryCrossentropy::get_config() const {
 }
 
 Huber::Huber(HuberOptions options)
-    : Loss({.name = options.name.empty() ? "huber_loss" : options.name, .reduction = options.reduction}),
+    : Loss({.name = options.name.empty() ? "huber_loss" : options.name,
+            .reduction = options.reduction}),
       options_(std::move(options)) {}
-Tensor Huber::call(const Tensor& y_true, const Tensor& y_pred) const { return huber(y_true, y_pred, options_.delta); }
+Tensor Huber::call(const Tensor& y_true, const Tensor& y_pred) const {
+  return huber(y_true, y_pred, options_.delta);
+}
 keras::Config Huber::get_config() const {
   keras::Config config = Loss::get_config();
   config["delta"] = options_.delta;
   return config;
 }
 
-Tensor KLDivergence::call(const Tensor& y_true, const Tensor& y_pred) const { return kl_divergence(y_true, y_pred); }
+Tensor KLDivergence::call(const Tensor& y_true, const Tensor& y_pred) const {
+  return kl_divergence(y_true, y_pred);
+}
 
-// --- lookup ----------------------------------------------------------------------------------------
+// --- lookup
+// ----------------------------------------------------------------------------------------
 
 std::shared_ptr<const Loss> get(const std::string& name) {
   using Maker = std::shared_ptr<const Loss> (*)(const std::string&);
   static const std::map<std::string, Maker> known = {
-      {"mean_squared_error", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<MeanSquaredError>(LossOptions{.name = n}); }},
-      {"mean_absolute_error", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<MeanAbsoluteError>(LossOptions{.name = n}); }},
-      {"categorical_crossentropy", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<CategoricalCrossentropy>(CrossentropyOptions{.name = n}); }},
-      {"sparse_categorical_crossentropy", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<SparseCategoricalCrossentropy>(SparseCrossentropyOptions{.name = n}); }},
-      {"binary_crossentropy", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<BinaryCrossentropy>(CrossentropyOptions{.name = n}); }},
-      {"huber", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<Huber>(HuberOptions{.name = n}); }},
-      {"kl_divergence", [](const std::string& n) -> std::shared_ptr<const Loss> { return std::make_shared<KLDivergence>(LossOptions{.name = n}); }},
+      {"mean_squared_error",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<MeanSquaredError>(LossOptions{.name = n});
+       }},
+      {"mean_absolute_error",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<MeanAbsoluteError>(LossOptions{.name = n});
+       }},
+      {"categorical_crossentropy",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<CategoricalCrossentropy>(CrossentropyOptions{.name = n});
+       }},
+      {"sparse_categorical_crossentropy",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<SparseCategoricalCrossentropy>(
+             SparseCrossentropyOptions{.name = n});
+       }},
+      {"binary_crossentropy",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<BinaryCrossentropy>(CrossentropyOptions{.name = n});
+       }},
+      {"huber",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<Huber>(HuberOptions{.name = n});
+       }},
+      {"kl_divergence",
+       [](const std::string& n) -> std::shared_ptr<const Loss> {
+         return std::make_shared<KLDivergence>(LossOptions{.name = n});
+       }},
   };
   static const std::map<std::string, std::string> aliases = {
-      {"mse", "mean_squared_error"}, {"mae", "mean_absolute_error"}, {"kld", "kl_divergence"},
-      {"huber_loss", "huber"}, {"kullback_leibler_divergence", "kl_divergence"},
+      {"mse", "mean_squared_error"},
+      {"mae", "mean_absolute_error"},
+      {"kld", "kl_divergence"},
+      {"huber_loss", "huber"},
+      {"kullback_leibler_divergence", "kl_divergence"},
   };
   std::string key = name;
-  if (key.find('_') == std::string::npos && !key.empty() && std::isupper(static_cast<unsigned char>(key[0]))) {
+  if (key.find('_') == std::string::npos && !key.empty() &&
+      std::isupper(static_cast<unsigned char>(key[0]))) {
     key = keras::snake_case(key);  // a class name: "CategoricalCrossentropy"
     if (key == "k_l_divergence" || key == "kl_divergence") key = "kl_divergence";
   }
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (auto alias = aliases.find(key); alias != aliases.end()) key = alias->second;
   if (auto it = known.find(key); it != known.end()) return it->second(name);
   std::string names;
   for (const auto& [known_name, maker] : known) names += (names.empty() ? "" : ", ") + known_name;
-  throw Error(cat("losses::get: unknown loss '", name, "'; known losses: ", names, " (and mse, mae, kld)"));
+  throw Error(
+      cat("losses::get: unknown loss '", name, "'; known losses: ", names, " (and mse, mae, kld)"));
 }
 
 LossRef::LossRef(const char* name) : LossRef(std::string(name)) {}
 
 LossRef::LossRef(const std::string& name) : name_(name) {
   std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lower != "crossentropy" && lower != "ce") loss_ = get(name);  // unknown names fail here, at compile
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (lower != "crossentropy" && lower != "ce")
+    loss_ = get(name);  // unknown names fail here, at compile
 }
 
 LossRef::LossRef(Tensor (*function)(const Tensor&, const Tensor&), std::string name)
     : LossRef(LossFunction(function), std::move(name)) {}
 
 LossRef::LossRef(LossFunction function, std::string name)
-    : loss_(std::make_shared<LossFunctionWrapper>(std::move(function), LossOptions{.name = std::move(name)})) {}
+    : loss_(std::make_shared<LossFunctionWrapper>(std::move(function),
+                                                  LossOptions{.name = std::move(name)})) {}
 
 std::shared_ptr<const Loss> LossRef::resolve(const Shape& y_true, const Shape& y_pred) const {
   if (loss_) return loss_;
   if (name_.empty()) return nullptr;
   const detail::LabelKind kind = detail::label_kind(y_true, y_pred);
-  if (kind == detail::LabelKind::binary) return std::make_shared<BinaryCrossentropy>(CrossentropyOptions{.name = name_});
+  if (kind == detail::LabelKind::binary)
+    return std::make_shared<BinaryCrossentropy>(CrossentropyOptions{.name = name_});
   if (kind == detail::LabelKind::sparse) {
-    return std::make_shared<SparseCategoricalCrossentropy>(SparseCrossentropyOptions{.name = name_});
+    return std::make_shared<SparseCategoricalCrossentropy>(
+        SparseCrossentropyOptions{.name = name_});
   }
   return std::make_shared<CategoricalCrossentropy>(CrossentropyOptions{.name = name_});
 }

@@ -37,16 +37,18 @@ inline constexpr double kEpsilon = 1e-7;
 Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred);
 Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred);
 /// -Σ y_true·log(p) over `axis`; p = y_pred / Σ y_pred, clipped, or softmax(y_pred) from logits.
-Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false,
-                                double label_smoothing = 0.0, std::int64_t axis = -1);
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
+                                bool from_logits = false, double label_smoothing = 0.0,
+                                std::int64_t axis = -1);
 /// Like categorical_crossentropy with integer class labels (shape (batch,) or (batch, 1)).
 /// Labels outside [0, classes) are an error (checked on the CPU; the GPU gives a loss of 0).
-Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false,
-                                       std::int64_t axis = -1);
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
+                                       bool from_logits = false, std::int64_t axis = -1);
 /// Mean over the last axis of -(y·log p + (1 - y)·log(1 - p)).
 Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false,
                            double label_smoothing = 0.0);
-/// Mean over the last axis of ½e² where |e| <= delta, else delta·(|e| - ½delta); e = y_pred - y_true.
+/// Mean over the last axis of ½e² where |e| <= delta, else delta·(|e| - ½delta); e = y_pred -
+/// y_true.
 Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta = 1.0);
 /// Σ y_true·log(y_true / y_pred) over the last axis, both clipped to [1e-7, 1].
 Tensor kl_divergence(const Tensor& y_true, const Tensor& y_pred);
@@ -65,7 +67,8 @@ struct LossOptions {
 
 /// Weights `values` by `sample_weight` (broadcast over trailing axes; an undefined tensor means
 /// 1) and reduces them as `reduction` says. Keras' reduce_weighted_values.
-Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight, const std::string& reduction);
+Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight,
+                              const std::string& reduction);
 
 class Loss {
  public:
@@ -74,7 +77,8 @@ class Loss {
 
   /// The reduced, weighted loss. y_true is cast to y_pred's dtype (integer labels stay integer
   /// for the sparse losses); sample_weight has the batch shape, or is undefined.
-  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) const;
+  Tensor operator()(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) const;
   /// The per-sample values (what subclasses define).
   virtual Tensor call(const Tensor& y_true, const Tensor& y_pred) const = 0;
 
@@ -197,18 +201,18 @@ std::shared_ptr<const Loss> get(const std::string& name);
 class LossRef {
  public:
   LossRef() = default;
-  LossRef(std::nullptr_t) {}                // NOLINT: an output without a loss, like Keras' None
-  LossRef(const char* name);                // NOLINT: implicit, `.loss = "mse"`
-  LossRef(const std::string& name);         // NOLINT
+  LossRef(std::nullptr_t) {}         // NOLINT: an output without a loss, like Keras' None
+  LossRef(const char* name);         // NOLINT: implicit, `.loss = "mse"`
+  LossRef(const std::string& name);  // NOLINT
   template <class L>
-    requires std::is_base_of_v<Loss, L>
-  LossRef(L loss) : loss_(std::make_shared<L>(std::move(loss))) {}  // NOLINT
+  requires std::is_base_of_v<Loss, L> LossRef(L loss)
+      : loss_(std::make_shared<L>(std::move(loss))) {}  // NOLINT
   template <class L>
-    requires std::is_base_of_v<Loss, L>
-  LossRef(std::shared_ptr<L> loss) : loss_(std::move(loss)) {}  // NOLINT
+  requires std::is_base_of_v<Loss, L> LossRef(std::shared_ptr<L> loss)
+      : loss_(std::move(loss)) {}  // NOLINT
   /// A function `(y_true, y_pred) -> per-sample losses`, named `name` in logs.
   LossRef(Tensor (*function)(const Tensor&, const Tensor&), std::string name = "loss");  // NOLINT
-  LossRef(LossFunction function, std::string name = "loss");  // NOLINT
+  LossRef(LossFunction function, std::string name = "loss");                             // NOLINT
 
   explicit operator bool() const { return loss_ != nullptr || !name_.empty(); }
   /// The name it was given by ("mse"; empty for an object or a function).

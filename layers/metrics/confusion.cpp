@@ -19,7 +19,8 @@ std::vector<double> auc_thresholds(std::int64_t n) {
   // Keras: 0 - eps, then (i + 1) / (n - 1) for the n - 2 inner ones, then 1 + eps, so that
   // predictions of exactly 0 and 1 fall inside.
   std::vector<double> t{0.0 - losses::kEpsilon};
-  for (std::int64_t i = 0; i < n - 2; ++i) t.push_back(static_cast<double>(i + 1) / static_cast<double>(n - 1));
+  for (std::int64_t i = 0; i < n - 2; ++i)
+    t.push_back(static_cast<double>(i + 1) / static_cast<double>(n - 1));
   t.push_back(1.0 + losses::kEpsilon);
   return t;
 }
@@ -29,10 +30,11 @@ std::vector<double> auc_thresholds(std::int64_t n) {
 Tensor filter_top_k(const Tensor& x, std::int64_t k) {
   const std::int64_t classes = x.shape(-1);
   const DeviceScope on_device(x.device());
-  const Tensor row = expand_dims(x, -1);   // [..., C, 1]: value i
-  const Tensor col = expand_dims(x, -2);   // [..., 1, C]: value j
+  const Tensor row = expand_dims(x, -1);  // [..., C, 1]: value i
+  const Tensor col = expand_dims(x, -2);  // [..., 1, C]: value j
   // rank(i) = #{j : x_j > x_i} + #{j < i : x_j == x_i}
-  const Tensor j_before_i = less(reshape(range(Scalar(classes)), {1, classes}), reshape(range(Scalar(classes)), {classes, 1}));
+  const Tensor j_before_i = less(reshape(range(Scalar(classes)), {1, classes}),
+                                 reshape(range(Scalar(classes)), {classes, 1}));
   const Tensor ahead = logical_or(greater(col, row), logical_and(equal(col, row), j_before_i));
   const Tensor rank = reduce_sum(cast(ahead, float32), {-1});
   return where(less(rank, static_cast<double>(k)), x, fill(x.shape(), Scalar(-1e10)));
@@ -41,11 +43,15 @@ Tensor filter_top_k(const Tensor& x, std::int64_t k) {
 }  // namespace
 
 ConfusionMatrixMetric::ConfusionMatrixMetric(std::string name, std::vector<double> thresholds,
-                                             std::optional<std::int64_t> top_k, std::optional<std::int64_t> class_id,
-                                             bool from_logits)
-    : Metric(std::move(name)), thresholds_(std::move(thresholds)), top_k_(top_k), class_id_(class_id),
+                                             std::optional<std::int64_t> top_k,
+                                             std::optional<std::int64_t> class_id, bool from_logits)
+    : Metric(std::move(name)),
+      thresholds_(std::move(thresholds)),
+      top_k_(top_k),
+      class_id_(class_id),
       from_logits_(from_logits) {
-  if (top_k_ && *top_k_ <= 0) throw Error(cat(this->name(), ": top_k must be positive, got ", *top_k_));
+  if (top_k_ && *top_k_ <= 0)
+    throw Error(cat(this->name(), ": top_k must be positive, got ", *top_k_));
   const Shape shape{static_cast<std::int64_t>(thresholds_.size())};
   true_positives_ = add_weight("true_positives", shape);
   false_positives_ = add_weight("false_positives", shape);
@@ -53,19 +59,21 @@ ConfusionMatrixMetric::ConfusionMatrixMetric(std::string name, std::vector<doubl
   false_negatives_ = add_weight("false_negatives", shape);
 }
 
-void ConfusionMatrixMetric::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+void ConfusionMatrixMetric::update_state(const Tensor& y_true, const Tensor& y_pred,
+                                         const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;
   auto [labels, predictions] = losses::detail::squeeze_or_expand_to_same_rank(y_true, y_pred);
   if (labels.shape() != predictions.shape()) {
-    throw ShapeError(cat(name(), ": y_true has shape ", y_true.shape(), " and y_pred ", y_pred.shape(),
-                         "; they must match"));
+    throw ShapeError(cat(name(), ": y_true has shape ", y_true.shape(), " and y_pred ",
+                         y_pred.shape(), "; they must match"));
   }
   predictions = cast(predictions, float32);
   if (from_logits_) predictions = sigmoid(predictions);
   Tensor truth = labels.dtype() == DType::bool_ ? labels : not_equal(labels, 0.0);
   Tensor weights = sample_weight.defined() ? cast(sample_weight, float32) : Tensor();
   if (weights.defined()) {
-    std::tie(predictions, weights) = losses::detail::squeeze_or_expand_to_same_rank(predictions, weights);
+    std::tie(predictions, weights) =
+        losses::detail::squeeze_or_expand_to_same_rank(predictions, weights);
     weights = broadcast_to(weights, predictions.shape());
   }
   if (top_k_) predictions = filter_top_k(predictions, *top_k_);
@@ -84,8 +92,9 @@ void ConfusionMatrixMetric::update_state(const Tensor& y_true, const Tensor& y_p
   const auto k = static_cast<std::int64_t>(thresholds_.size());
   if (!thresholds_tensor_.defined() || thresholds_tensor_.device() != predictions.device()) {
     // Copied to the device once, not every batch.
-    thresholds_tensor_ = reshape(constant(std::vector<float>(thresholds_.begin(), thresholds_.end())), {k, 1})
-                             .to(predictions.device());
+    thresholds_tensor_ =
+        reshape(constant(std::vector<float>(thresholds_.begin(), thresholds_.end())), {k, 1})
+            .to(predictions.device());
   }
   const Tensor above = greater(reshape(predictions, {1, n}), thresholds_tensor_);  // [K, N]
   const Tensor positive = reshape(truth, {1, n});
@@ -113,7 +122,8 @@ Tensor per_threshold(const std::vector<double>& values) {
 
 std::vector<double> default_thresholds(const PrecisionRecallOptions& o, const char* metric) {
   for (double t : o.thresholds) {
-    if (!(t >= 0.0 && t <= 1.0)) throw Error(cat(metric, ": thresholds must lie in [0, 1], got ", t));
+    if (!(t >= 0.0 && t <= 1.0))
+      throw Error(cat(metric, ": thresholds must lie in [0, 1], got ", t));
   }
   if (!o.thresholds.empty()) return o.thresholds;
   // With top_k and no thresholds every kept prediction counts: Keras' threshold of -1e10 is
@@ -123,8 +133,9 @@ std::vector<double> default_thresholds(const PrecisionRecallOptions& o, const ch
 }  // namespace
 
 Precision::Precision(PrecisionRecallOptions options)
-    : ConfusionMatrixMetric(options.name.empty() ? "precision" : options.name, default_thresholds(options, "Precision"),
-                            options.top_k, options.class_id, false),
+    : ConfusionMatrixMetric(options.name.empty() ? "precision" : options.name,
+                            default_thresholds(options, "Precision"), options.top_k,
+                            options.class_id, false),
       options_(std::move(options)) {}
 
 Tensor Precision::result() const {
@@ -135,8 +146,9 @@ Tensor Precision::result() const {
 }
 
 Recall::Recall(PrecisionRecallOptions options)
-    : ConfusionMatrixMetric(options.name.empty() ? "recall" : options.name, default_thresholds(options, "Recall"),
-                            options.top_k, options.class_id, false),
+    : ConfusionMatrixMetric(options.name.empty() ? "recall" : options.name,
+                            default_thresholds(options, "Recall"), options.top_k, options.class_id,
+                            false),
       options_(std::move(options)) {}
 
 Tensor Recall::result() const {
@@ -147,15 +159,16 @@ Tensor Recall::result() const {
 }
 
 AUC::AUC(AUCOptions options)
-    : ConfusionMatrixMetric(options.name, auc_thresholds(options.num_thresholds), std::nullopt, std::nullopt,
-                            options.from_logits),
+    : ConfusionMatrixMetric(options.name, auc_thresholds(options.num_thresholds), std::nullopt,
+                            std::nullopt, options.from_logits),
       options_(std::move(options)) {
   if (options_.curve != "ROC" && options_.curve != "PR") {
     throw Error(cat("AUC: curve must be \"ROC\" or \"PR\", got \"", options_.curve, "\""));
   }
   const std::string& s = options_.summation_method;
   if (s != "interpolation" && s != "minoring" && s != "majoring") {
-    throw Error(cat("AUC: summation_method must be interpolation, minoring or majoring, got \"", s, "\""));
+    throw Error(
+        cat("AUC: summation_method must be interpolation, minoring or majoring, got \"", s, "\""));
   }
 }
 
@@ -172,7 +185,8 @@ Tensor AUC::result() const {
       const double slope = ratio(dtp, std::max(p0 - p1, 0.0));
       const double intercept = tp[i + 1] - slope * p1;
       const double safe_ratio = (p0 > 0 && p1 > 0) ? ratio(p0, std::max(p1, 0.0)) : 1.0;
-      area += ratio(slope * (dtp + intercept * std::log(safe_ratio)), std::max(tp[i + 1] + fn[i + 1], 0.0));
+      area += ratio(slope * (dtp + intercept * std::log(safe_ratio)),
+                    std::max(tp[i + 1] + fn[i + 1], 0.0));
     }
     return constant(static_cast<float>(area));
   }
@@ -189,9 +203,12 @@ Tensor AUC::result() const {
   }
   for (std::size_t i = 0; i + 1 < n; ++i) {
     double height;
-    if (options_.summation_method == "interpolation") height = (y[i] + y[i + 1]) / 2;
-    else if (options_.summation_method == "minoring") height = std::min(y[i], y[i + 1]);
-    else height = std::max(y[i], y[i + 1]);
+    if (options_.summation_method == "interpolation")
+      height = (y[i] + y[i + 1]) / 2;
+    else if (options_.summation_method == "minoring")
+      height = std::min(y[i], y[i + 1]);
+    else
+      height = std::max(y[i], y[i + 1]);
     area += (x[i] - x[i + 1]) * height;
   }
   return constant(static_cast<float>(area));
@@ -200,15 +217,20 @@ Tensor AUC::result() const {
 namespace {
 keras::Config precision_recall_config(const keras::Config& base, const PrecisionRecallOptions& o) {
   keras::Config config = base;
-  config["thresholds"] = o.thresholds.empty() ? keras::Config(nullptr) : keras::Config(o.thresholds);
+  config["thresholds"] =
+      o.thresholds.empty() ? keras::Config(nullptr) : keras::Config(o.thresholds);
   config["top_k"] = o.top_k ? keras::Config(*o.top_k) : keras::Config(nullptr);
   config["class_id"] = o.class_id ? keras::Config(*o.class_id) : keras::Config(nullptr);
   return config;
 }
 }  // namespace
 
-keras::Config Precision::get_config() const { return precision_recall_config(Metric::get_config(), options_); }
-keras::Config Recall::get_config() const { return precision_recall_config(Metric::get_config(), options_); }
+keras::Config Precision::get_config() const {
+  return precision_recall_config(Metric::get_config(), options_);
+}
+keras::Config Recall::get_config() const {
+  return precision_recall_config(Metric::get_config(), options_);
+}
 
 keras::Config AUC::get_config() const {
   keras::Config config = Metric::get_config();

@@ -16,7 +16,8 @@ namespace ember::metrics {
 using losses::detail::divide_no_nan;
 using losses::detail::squeeze_or_expand_to_same_rank;
 
-// --- Metric ------------------------------------------------------------------------------------------
+// --- Metric
+// ------------------------------------------------------------------------------------------
 
 Metric::Metric(std::string name) : name_(std::move(name)) {}
 
@@ -40,8 +41,9 @@ std::string Metric::class_name() const { return keras::class_name_of(typeid(*thi
 keras::Config Metric::get_config() const { return {{"name", name()}, {"dtype", "float32"}}; }
 
 std::shared_ptr<Metric> Metric::clone() const {
-  throw Error(cat("metric '", name(), "' (", class_name(), ") cannot be copied for another output: give ",
-                  "metrics per output (a list of lists or a map by output name), or override clone()"));
+  throw Error(
+      cat("metric '", name(), "' (", class_name(), ") cannot be copied for another output: give ",
+          "metrics per output (a list of lists or a map by output name), or override clone()"));
 }
 
 Variable Metric::add_weight(const std::string& name, const Shape& shape,
@@ -52,7 +54,8 @@ Variable Metric::add_weight(const std::string& name, const Shape& shape,
   return v;
 }
 
-// --- Mean and Sum ---------------------------------------------------------------------------------------
+// --- Mean and Sum
+// ---------------------------------------------------------------------------------------
 
 namespace {
 
@@ -62,7 +65,8 @@ std::pair<Tensor, Tensor> samplewise(const Tensor& values_in, const Tensor& samp
   Tensor values = is_floating(values_in.dtype()) ? values_in : cast(values_in, float32);
   Tensor weights;
   if (sample_weight.defined()) {
-    weights = sample_weight.dtype() == values.dtype() ? sample_weight : cast(sample_weight, values.dtype());
+    weights = sample_weight.dtype() == values.dtype() ? sample_weight
+                                                      : cast(sample_weight, values.dtype());
     std::tie(values, weights) = squeeze_or_expand_to_same_rank(values, weights);
     if (values.rank() > weights.rank()) {
       std::vector<std::int64_t> axes;
@@ -96,8 +100,10 @@ void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;
   auto [v, w] = samplewise(values, sample_weight);
   total_.assign_add(cast(reduce_sum(v), float32));
-  if (w.defined()) count_.assign_add(cast(reduce_sum(w), float32));
-  else count_.assign_add(static_cast<double>(v.rank() >= 1 ? v.shape(0) : 1));
+  if (w.defined())
+    count_.assign_add(cast(reduce_sum(w), float32));
+  else
+    count_.assign_add(static_cast<double>(v.rank() >= 1 ? v.shape(0) : 1));
 }
 
 Tensor Mean::result() const { return divide_no_nan(total_.value(), count_.value()); }
@@ -117,7 +123,8 @@ MeanMetricWrapper::MeanMetricWrapper(MetricFunction function, std::string name, 
   if (!function_) throw Error(cat("MeanMetricWrapper '", this->name(), "': the function is empty"));
 }
 
-void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
+                                     const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;
   auto [t, p] = squeeze_or_expand_to_same_rank(y_true, y_pred);
   Mean::update_state(function_(t, p), sample_weight);
@@ -127,12 +134,14 @@ std::shared_ptr<Metric> MeanMetricWrapper::clone() const {
   return std::make_shared<MeanMetricWrapper>(function_, name(), direction_);
 }
 
-// --- per-sample functions ----------------------------------------------------------------------------
+// --- per-sample functions
+// ----------------------------------------------------------------------------
 
 namespace {
 void check_same_shape(const char* op, const Tensor& t, const Tensor& p) {
   if (t.shape() != p.shape()) {
-    throw ShapeError(cat(op, ": y_true has shape ", t.shape(), " and y_pred ", p.shape(), "; they must match"));
+    throw ShapeError(
+        cat(op, ": y_true has shape ", t.shape(), " and y_pred ", p.shape(), "; they must match"));
   }
 }
 }  // namespace
@@ -154,15 +163,17 @@ Tensor binary_accuracy(const Tensor& y_true, const Tensor& y_pred, double thresh
 
 Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
   if (y_true.shape() != y_pred.shape()) {
-    throw ShapeError(cat("categorical_accuracy: y_true has shape ", y_true.shape(), " and y_pred ", y_pred.shape(),
-                         "; one-hot targets must match the predictions (use sparse_categorical_accuracy for ",
-                         "class indices)"));
+    throw ShapeError(cat(
+        "categorical_accuracy: y_true has shape ", y_true.shape(), " and y_pred ", y_pred.shape(),
+        "; one-hot targets must match the predictions (use sparse_categorical_accuracy for ",
+        "class indices)"));
   }
   return cast(equal(argmax(y_true, -1), argmax(y_pred, -1)), float32);
 }
 
 Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
-  const Tensor labels = losses::detail::sparse_label_indices("sparse_categorical_accuracy", y_true, y_pred);
+  const Tensor labels =
+      losses::detail::sparse_label_indices("sparse_categorical_accuracy", y_true, y_pred);
   return cast(equal(labels, argmax(y_pred, -1)), float32);
 }
 
@@ -171,8 +182,8 @@ namespace {
 Tensor in_top_k(const Tensor& labels, const Tensor& y_pred, std::int64_t k, const char* op) {
   if (k <= 0) throw Error(cat(op, ": k must be positive, got ", k));
   const std::int64_t classes = y_pred.shape(-1);
-  const Tensor true_score =
-      reduce_sum(y_pred * one_hot(labels, classes, 1.0, 0.0, -1, y_pred.dtype()), {-1}, /*keepdims=*/true);
+  const Tensor true_score = reduce_sum(
+      y_pred * one_hot(labels, classes, 1.0, 0.0, -1, y_pred.dtype()), {-1}, /*keepdims=*/true);
   const Tensor above = reduce_sum(cast(greater(y_pred, true_score), float32), {-1});
   return cast(less(above, static_cast<double>(k)), float32);
 }
@@ -180,27 +191,31 @@ Tensor in_top_k(const Tensor& labels, const Tensor& y_pred, std::int64_t k, cons
 
 Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, std::int64_t k) {
   if (y_true.shape() != y_pred.shape()) {
-    throw ShapeError(cat("top_k_categorical_accuracy: y_true has shape ", y_true.shape(), " and y_pred ",
-                         y_pred.shape(), "; they must match"));
+    throw ShapeError(cat("top_k_categorical_accuracy: y_true has shape ", y_true.shape(),
+                         " and y_pred ", y_pred.shape(), "; they must match"));
   }
   return in_top_k(argmax(y_true, -1), y_pred, k, "top_k_categorical_accuracy");
 }
 
-Tensor sparse_top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, std::int64_t k) {
+Tensor sparse_top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred,
+                                         std::int64_t k) {
   const char* op = "sparse_top_k_categorical_accuracy";
   return in_top_k(losses::detail::sparse_label_indices(op, y_true, y_pred), y_pred, k, op);
 }
 
-// --- metric classes -------------------------------------------------------------------------------------
+// --- metric classes
+// -------------------------------------------------------------------------------------
 
 Accuracy::Accuracy(std::string name) : MeanMetricWrapper(accuracy, std::move(name)) {}
 
 BinaryAccuracy::BinaryAccuracy(BinaryAccuracyOptions options)
-    : MeanMetricWrapper([t = options.threshold](const Tensor& a, const Tensor& b) { return binary_accuracy(a, b, t); },
+    : MeanMetricWrapper([t = options.threshold](
+                            const Tensor& a, const Tensor& b) { return binary_accuracy(a, b, t); },
                         options.name),
       threshold_(options.threshold) {}
 std::shared_ptr<Metric> BinaryAccuracy::clone() const {
-  return std::make_shared<BinaryAccuracy>(BinaryAccuracyOptions{.name = name(), .threshold = threshold_});
+  return std::make_shared<BinaryAccuracy>(
+      BinaryAccuracyOptions{.name = name(), .threshold = threshold_});
 }
 keras::Config BinaryAccuracy::get_config() const {
   keras::Config config = Metric::get_config();
@@ -208,13 +223,17 @@ keras::Config BinaryAccuracy::get_config() const {
   return config;
 }
 
-CategoricalAccuracy::CategoricalAccuracy(std::string name) : MeanMetricWrapper(categorical_accuracy, std::move(name)) {}
+CategoricalAccuracy::CategoricalAccuracy(std::string name)
+    : MeanMetricWrapper(categorical_accuracy, std::move(name)) {}
 SparseCategoricalAccuracy::SparseCategoricalAccuracy(std::string name)
     : MeanMetricWrapper(sparse_categorical_accuracy, std::move(name)) {}
 
 TopKCategoricalAccuracy::TopKCategoricalAccuracy(TopKOptions options)
-    : MeanMetricWrapper([k = options.k](const Tensor& a, const Tensor& b) { return top_k_categorical_accuracy(a, b, k); },
-                        options.name.empty() ? "top_k_categorical_accuracy" : options.name),
+    : MeanMetricWrapper(
+          [k = options.k](const Tensor& a, const Tensor& b) {
+            return top_k_categorical_accuracy(a, b, k);
+          },
+          options.name.empty() ? "top_k_categorical_accuracy" : options.name),
       k_(options.k) {}
 std::shared_ptr<Metric> TopKCategoricalAccuracy::clone() const {
   return std::make_shared<TopKCategoricalAccuracy>(TopKOptions{.k = k_, .name = name()});
@@ -227,7 +246,9 @@ keras::Config TopKCategoricalAccuracy::get_config() const {
 
 SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(TopKOptions options)
     : MeanMetricWrapper(
-          [k = options.k](const Tensor& a, const Tensor& b) { return sparse_top_k_categorical_accuracy(a, b, k); },
+          [k = options.k](const Tensor& a, const Tensor& b) {
+            return sparse_top_k_categorical_accuracy(a, b, k);
+          },
           options.name.empty() ? "sparse_top_k_categorical_accuracy" : options.name),
       k_(options.k) {}
 std::shared_ptr<Metric> SparseTopKCategoricalAccuracy::clone() const {
@@ -245,7 +266,8 @@ MeanAbsoluteError::MeanAbsoluteError(std::string name)
     : MeanMetricWrapper(losses::mean_absolute_error, std::move(name), Direction::down) {}
 
 RootMeanSquaredError::RootMeanSquaredError(std::string name) : Mean(std::move(name)) {}
-void RootMeanSquaredError::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+void RootMeanSquaredError::update_state(const Tensor& y_true, const Tensor& y_pred,
+                                        const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;
   auto [t, p] = squeeze_or_expand_to_same_rank(y_true, y_pred);
   check_same_shape("root_mean_squared_error", t, p);
@@ -255,12 +277,13 @@ void RootMeanSquaredError::update_state(const Tensor& y_true, const Tensor& y_pr
 Tensor RootMeanSquaredError::result() const { return sqrt(Mean::result()); }
 
 LossMetric::LossMetric(const std::string& loss_name, std::string name)
-    : MeanMetricWrapper(
-          [loss = losses::get(loss_name)](const Tensor& a, const Tensor& b) { return loss->call(a, b); },
-          name.empty() ? loss_name : name, Direction::down),
+    : MeanMetricWrapper([loss = losses::get(loss_name)](
+                            const Tensor& a, const Tensor& b) { return loss->call(a, b); },
+                        name.empty() ? loss_name : name, Direction::down),
       loss_name_(loss_name) {}
 
-// --- lookup ---------------------------------------------------------------------------------------------
+// --- lookup
+// ---------------------------------------------------------------------------------------------
 
 namespace {
 std::string lower(std::string s) {
@@ -272,31 +295,71 @@ std::string lower(std::string s) {
 std::shared_ptr<Metric> get(const std::string& name) {
   using Maker = std::shared_ptr<Metric> (*)(const std::string&);
   static const std::map<std::string, Maker> known = {
-      {"accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<Accuracy>(n); }},
-      {"binary_accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<BinaryAccuracy>(BinaryAccuracyOptions{.name = n}); }},
-      {"categorical_accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<CategoricalAccuracy>(n); }},
-      {"sparse_categorical_accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<SparseCategoricalAccuracy>(n); }},
-      {"top_k_categorical_accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<TopKCategoricalAccuracy>(TopKOptions{.name = n}); }},
-      {"sparse_top_k_categorical_accuracy", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<SparseTopKCategoricalAccuracy>(TopKOptions{.name = n}); }},
-      {"mean_squared_error", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<MeanSquaredError>(n); }},
-      {"mean_absolute_error", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<MeanAbsoluteError>(n); }},
-      {"root_mean_squared_error", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<RootMeanSquaredError>(n); }},
-      {"precision", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<Precision>(PrecisionRecallOptions{.name = n}); }},
-      {"recall", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<Recall>(PrecisionRecallOptions{.name = n}); }},
-      {"auc", [](const std::string& n) -> std::shared_ptr<Metric> { return std::make_shared<AUC>(AUCOptions{.name = n}); }},
+      {"accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<Accuracy>(n);
+       }},
+      {"binary_accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<BinaryAccuracy>(BinaryAccuracyOptions{.name = n});
+       }},
+      {"categorical_accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<CategoricalAccuracy>(n);
+       }},
+      {"sparse_categorical_accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<SparseCategoricalAccuracy>(n);
+       }},
+      {"top_k_categorical_accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<TopKCategoricalAccuracy>(TopKOptions{.name = n});
+       }},
+      {"sparse_top_k_categorical_accuracy",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<SparseTopKCategoricalAccuracy>(TopKOptions{.name = n});
+       }},
+      {"mean_squared_error",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<MeanSquaredError>(n);
+       }},
+      {"mean_absolute_error",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<MeanAbsoluteError>(n);
+       }},
+      {"root_mean_squared_error",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<RootMeanSquaredError>(n);
+       }},
+      {"precision",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<Precision>(PrecisionRecallOptions{.name = n});
+       }},
+      {"recall",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<Recall>(PrecisionRecallOptions{.name = n});
+       }},
+      {"auc",
+       [](const std::string& n) -> std::shared_ptr<Metric> {
+         return std::make_shared<AUC>(AUCOptions{.name = n});
+       }},
   };
   static const std::map<std::string, std::string> aliases = {
-      {"acc", "accuracy"}, {"mse", "mean_squared_error"}, {"mae", "mean_absolute_error"},
-      {"rmse", "root_mean_squared_error"}, {"top_k_accuracy", "top_k_categorical_accuracy"},
+      {"acc", "accuracy"},
+      {"mse", "mean_squared_error"},
+      {"mae", "mean_absolute_error"},
+      {"rmse", "root_mean_squared_error"},
+      {"top_k_accuracy", "top_k_categorical_accuracy"},
   };
   std::string key = name;
-  if (!key.empty() && std::isupper(static_cast<unsigned char>(key[0]))) key = keras::snake_case(key);
+  if (!key.empty() && std::isupper(static_cast<unsigned char>(key[0])))
+    key = keras::snake_case(key);
   key = lower(key);
   if (key == "a_u_c") key = "auc";
   if (auto alias = aliases.find(key); alias != aliases.end()) key = alias->second;
   if (auto it = known.find(key); it != known.end()) return it->second(name);
-  for (const char* loss : {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-                           "kl_divergence", "huber"}) {
+  for (const char* loss : {"categorical_crossentropy", "sparse_categorical_crossentropy",
+                           "binary_crossentropy", "kl_divergence", "huber"}) {
     if (key == loss) return std::make_shared<LossMetric>(key, name);
   }
   std::string names;
@@ -331,8 +394,10 @@ std::shared_ptr<Metric> MetricRef::resolve(const Shape& y_true, const Shape& y_p
   switch (losses::detail::label_kind(y_true, y_pred)) {
     case losses::detail::LabelKind::binary:
       return std::make_shared<BinaryAccuracy>(BinaryAccuracyOptions{.name = name_});
-    case losses::detail::LabelKind::sparse: return std::make_shared<SparseCategoricalAccuracy>(name_);
-    case losses::detail::LabelKind::categorical: return std::make_shared<CategoricalAccuracy>(name_);
+    case losses::detail::LabelKind::sparse:
+      return std::make_shared<SparseCategoricalAccuracy>(name_);
+    case losses::detail::LabelKind::categorical:
+      return std::make_shared<CategoricalAccuracy>(name_);
   }
   return nullptr;
 }

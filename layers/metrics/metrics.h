@@ -37,7 +37,8 @@ class Metric {
   virtual ~Metric() = default;
 
   /// Adds a batch: targets, predictions and optional per-sample weights.
-  virtual void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {});
+  virtual void update_state(const Tensor& y_true, const Tensor& y_pred,
+                            const Tensor& sample_weight = {});
   /// The value so far (a scalar tensor; the array of values for metrics with several thresholds).
   virtual Tensor result() const = 0;
   /// Sets every variable made by add_weight back to zero (Keras' reset_state).
@@ -57,14 +58,16 @@ class Metric {
  protected:
   /// A state variable, zero at first and after reset_state().
   Variable add_weight(const std::string& name, const Shape& shape = {},
-                      const initializers::InitializerRef& initializer = "zeros", DType dtype = float32);
+                      const initializers::InitializerRef& initializer = "zeros",
+                      DType dtype = float32);
 
  private:
   mutable std::string name_;
   std::vector<Variable> variables_;
 };
 
-// --- reducing metrics ------------------------------------------------------------------------------
+// --- reducing metrics
+// ------------------------------------------------------------------------------
 
 /// The (weighted) mean of the values given: Σ w·v / Σ w.
 class Mean : public Metric {
@@ -101,7 +104,8 @@ using MetricFunction = std::function<Tensor(const Tensor& y_true, const Tensor& 
 class MeanMetricWrapper : public Mean {
  public:
   MeanMetricWrapper(MetricFunction function, std::string name, Direction direction = Direction::up);
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override;
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) override;
   std::shared_ptr<Metric> clone() const override;
   std::string class_name() const override { return "MeanMetricWrapper"; }
   Direction direction() const override { return direction_; }
@@ -122,7 +126,8 @@ Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
 Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
 /// 1 where the true class is among the k largest predictions (ties with the k-th count as in).
 Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, std::int64_t k = 5);
-Tensor sparse_top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, std::int64_t k = 5);
+Tensor sparse_top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred,
+                                         std::int64_t k = 5);
 
 // --- accuracy metrics ---------------------------------------------------------------------------
 class Accuracy final : public MeanMetricWrapper {
@@ -148,13 +153,17 @@ class BinaryAccuracy final : public MeanMetricWrapper {
 class CategoricalAccuracy final : public MeanMetricWrapper {
  public:
   explicit CategoricalAccuracy(std::string name = "categorical_accuracy");
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<CategoricalAccuracy>(name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<CategoricalAccuracy>(name());
+  }
   std::string class_name() const override { return "CategoricalAccuracy"; }
 };
 class SparseCategoricalAccuracy final : public MeanMetricWrapper {
  public:
   explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy");
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<SparseCategoricalAccuracy>(name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<SparseCategoricalAccuracy>(name());
+  }
   std::string class_name() const override { return "SparseCategoricalAccuracy"; }
 };
 struct TopKOptions {
@@ -186,22 +195,29 @@ class SparseTopKCategoricalAccuracy final : public MeanMetricWrapper {
 class MeanSquaredError final : public MeanMetricWrapper {
  public:
   explicit MeanSquaredError(std::string name = "mean_squared_error");
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<MeanSquaredError>(name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<MeanSquaredError>(name());
+  }
   std::string class_name() const override { return "MeanSquaredError"; }
 };
 class MeanAbsoluteError final : public MeanMetricWrapper {
  public:
   explicit MeanAbsoluteError(std::string name = "mean_absolute_error");
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<MeanAbsoluteError>(name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<MeanAbsoluteError>(name());
+  }
   std::string class_name() const override { return "MeanAbsoluteError"; }
 };
 /// √(mean squared error) over everything seen.
 class RootMeanSquaredError final : public Mean {
  public:
   explicit RootMeanSquaredError(std::string name = "root_mean_squared_error");
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override;
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) override;
   Tensor result() const override;
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<RootMeanSquaredError>(name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<RootMeanSquaredError>(name());
+  }
   std::string class_name() const override { return "RootMeanSquaredError"; }
   Direction direction() const override { return Direction::down; }
 };
@@ -210,7 +226,9 @@ class LossMetric final : public MeanMetricWrapper {
  public:
   /// `loss_name` is a Keras loss name (see losses::get).
   explicit LossMetric(const std::string& loss_name, std::string name = "");
-  std::shared_ptr<Metric> clone() const override { return std::make_shared<LossMetric>(loss_name_, name()); }
+  std::shared_ptr<Metric> clone() const override {
+    return std::make_shared<LossMetric>(loss_name_, name());
+  }
   std::string class_name() const override { return "LossMetric"; }
 
  private:
@@ -232,11 +250,13 @@ struct PrecisionRecallOptions {
 /// The counts behind Precision, Recall and AUC: true/false positives and negatives per threshold.
 class ConfusionMatrixMetric : public Metric {
  public:
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override;
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) override;
 
  protected:
-  ConfusionMatrixMetric(std::string name, std::vector<double> thresholds, std::optional<std::int64_t> top_k,
-                        std::optional<std::int64_t> class_id, bool from_logits);
+  ConfusionMatrixMetric(std::string name, std::vector<double> thresholds,
+                        std::optional<std::int64_t> top_k, std::optional<std::int64_t> class_id,
+                        bool from_logits);
   /// The counts as float64 on the host (for result()).
   std::vector<double> read(const Variable& counts) const;
   std::vector<double> thresholds_;
@@ -298,7 +318,8 @@ class AUC final : public ConfusionMatrixMetric {
   AUCOptions options_;
 };
 
-// --- lookup -----------------------------------------------------------------------------------------
+// --- lookup
+// -----------------------------------------------------------------------------------------
 
 /// The metric called `name`, fresh. "accuracy"/"acc" needs the shapes (see MetricRef) and here
 /// means Accuracy. Unknown names are an error listing the known ones.
@@ -311,11 +332,11 @@ class MetricRef {
   MetricRef(const char* name);         // NOLINT: implicit, `.metrics = {"accuracy"}`
   MetricRef(const std::string& name);  // NOLINT
   template <class M>
-    requires std::is_base_of_v<Metric, M>
-  MetricRef(M metric) : metric_(std::make_shared<M>(std::move(metric))) {}  // NOLINT
+  requires std::is_base_of_v<Metric, M> MetricRef(M metric)
+      : metric_(std::make_shared<M>(std::move(metric))) {}  // NOLINT
   template <class M>
-    requires std::is_base_of_v<Metric, M>
-  MetricRef(std::shared_ptr<M> metric) : metric_(std::move(metric)) {}  // NOLINT
+  requires std::is_base_of_v<Metric, M> MetricRef(std::shared_ptr<M> metric)
+      : metric_(std::move(metric)) {}  // NOLINT
   MetricRef(Tensor (*function)(const Tensor&, const Tensor&), std::string name);
   MetricRef(MetricFunction function, std::string name);
 

@@ -28,10 +28,13 @@ Model::Model(const KerasTensor& input, std::vector<KerasTensor> outputs, std::st
 Model::Model(std::vector<KerasTensor> inputs, const KerasTensor& output, std::string name)
     : Model(std::move(inputs), std::vector<KerasTensor>{output}, std::move(name)) {}
 
-std::string Model::class_name() const { return is_functional() ? "Functional" : Layer::class_name(); }
+std::string Model::class_name() const {
+  return is_functional() ? "Functional" : Layer::class_name();
+}
 
 void Model::set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs) {
-  if (inputs.empty() || outputs.empty()) throw Error("Model: a functional model needs inputs and outputs");
+  if (inputs.empty() || outputs.empty())
+    throw Error("Model: a functional model needs inputs and outputs");
   std::unordered_set<std::uint64_t> input_ids;
   for (const KerasTensor& t : inputs) {
     if (!t.defined() || !dynamic_cast<const InputLayer*>(t.node()->layer.get())) {
@@ -42,16 +45,19 @@ void Model::set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> 
   // Depth of a node = its longest distance to an output; execution runs deepest first.
   std::unordered_map<const Node*, int> depth;
   std::vector<std::shared_ptr<const Node>> discovered;
-  std::function<void(const std::shared_ptr<const Node>&, int)> visit = [&](const std::shared_ptr<const Node>& node, int d) {
-    auto [it, inserted] = depth.emplace(node.get(), d);
-    if (inserted) discovered.push_back(node);
-    else if (it->second >= d) return;
-    it->second = std::max(it->second, d);
-    for (const KerasTensor& in : node->inputs) {
-      if (!in.defined()) throw Error("Model: the graph holds an undefined symbolic tensor");
-      visit(in.node(), d + 1);
-    }
-  };
+  std::function<void(const std::shared_ptr<const Node>&, int)> visit =
+      [&](const std::shared_ptr<const Node>& node, int d) {
+        auto [it, inserted] = depth.emplace(node.get(), d);
+        if (inserted)
+          discovered.push_back(node);
+        else if (it->second >= d)
+          return;
+        it->second = std::max(it->second, d);
+        for (const KerasTensor& in : node->inputs) {
+          if (!in.defined()) throw Error("Model: the graph holds an undefined symbolic tensor");
+          visit(in.node(), d + 1);
+        }
+      };
   for (const KerasTensor& t : outputs) {
     if (!t.defined()) throw Error("Model: an output is an undefined symbolic tensor");
     visit(t.node(), 0);
@@ -99,12 +105,14 @@ LayerHandle Model::get_layer(const std::string& name) const {
     if (layer->name() == name) return layer;
     known += (known.empty() ? "" : ", ") + layer->name();
   }
-  throw Error(cat("model '", this->name(), "' has no layer named '", name, "'; its layers: ", known));
+  throw Error(
+      cat("model '", this->name(), "' has no layer named '", name, "'; its layers: ", known));
 }
 
 std::vector<Tensor> Model::run_graph(const std::vector<Tensor>& inputs, bool training) {
   if (inputs.size() != graph_inputs_.size()) {
-    throw Error(cat("model '", name(), "' expects ", graph_inputs_.size(), " input(s), got ", inputs.size()));
+    throw Error(cat("model '", name(), "' expects ", graph_inputs_.size(), " input(s), got ",
+                    inputs.size()));
   }
   std::unordered_map<std::uint64_t, Tensor> values;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -116,8 +124,8 @@ std::vector<Tensor> Model::run_graph(const std::vector<Tensor>& inputs, bool tra
       compatible = expected[d] < 0 || expected[d] == x.shape(d);
     }
     if (!compatible) {
-      throw ShapeError(cat("model '", name(), "': input '", spec.node()->layer->name(), "' expects shape ",
-                           shape_string(expected), " but got ", x.shape()));
+      throw ShapeError(cat("model '", name(), "': input '", spec.node()->layer->name(),
+                           "' expects shape ", shape_string(expected), " but got ", x.shape()));
     }
     if (x.dtype() != spec.dtype()) x = cast(x, spec.dtype());  // Keras converts inputs too
     values[spec.id()] = x;
@@ -133,8 +141,8 @@ std::vector<Tensor> Model::run_graph(const std::vector<Tensor>& inputs, bool tra
       results = (*node->layer)(args, training);
     }
     if (results.size() != node->output_ids.size()) {
-      throw Error(cat("layer '", node->layer->name(), "' returned ", results.size(), " outputs, expected ",
-                      node->output_ids.size()));
+      throw Error(cat("layer '", node->layer->name(), "' returned ", results.size(),
+                      " outputs, expected ", node->output_ids.size()));
     }
     for (std::size_t i = 0; i < results.size(); ++i) values[node->output_ids[i]] = results[i];
   }
@@ -147,7 +155,8 @@ Tensor Model::call(const Tensor& inputs, bool training) {
   if (!is_functional()) return Layer::call(inputs, training);
   const std::vector<Tensor> outputs = run_graph({inputs}, training);
   if (outputs.size() != 1) {
-    throw Error(cat("model '", name(), "' has ", outputs.size(), " outputs; call it with a list of inputs ",
+    throw Error(cat("model '", name(), "' has ", outputs.size(),
+                    " outputs; call it with a list of inputs ",
                     "(model(std::vector<Tensor>{x})) to get all of them"));
   }
   return outputs[0];
@@ -184,8 +193,7 @@ bool Model::sequential_like() const {
   }
   // A chain has exactly one node per depth: inputs + one layer per step.
   return graph_inputs_.size() == 1 && graph_outputs_.size() == 1 &&
-         static_cast<int>(nodes_in_order_.size()) == depth &&
-         [&] {
+         static_cast<int>(nodes_in_order_.size()) == depth && [&] {
            std::unordered_set<std::uint64_t> consumed;
            for (const auto& node : nodes_in_order_) {
              for (const KerasTensor& in : node->inputs) {

@@ -12,9 +12,9 @@
 #include "io/data/dataset.h"
 #include "io/data/sequence.h"
 #include "layers/callbacks/callbacks.h"
-#include "layers/trainers/data_adapter.h"
-#include "layers/engine/layer.h"
 #include "layers/callbacks/logs.h"
+#include "layers/engine/layer.h"
+#include "layers/trainers/data_adapter.h"
 #include "layers/trainers/training_options.h"
 
 namespace ember::keras {
@@ -120,7 +120,8 @@ class Model : public Layer {
   /// is restored when the model is compiled. Weights that do not fit throw and change nothing.
   void load_weights(const std::string& path);
 
-  // --- architecture and saving (model_config.cpp, saving.cpp) -------------------------------------
+  // --- architecture and saving (model_config.cpp, saving.cpp)
+  // -------------------------------------
   /// Keras' get_config: for a functional model its layers and how they connect ("layers" with
   /// "inbound_nodes", "input_layers", "output_layers"); for a subclassed model its own arguments
   /// (override get_config, give it a static from_config and register it to make it loadable).
@@ -160,10 +161,11 @@ class Model : public Layer {
   void require_compiled(const char* method) const;
   Device data_device() const;
   /// x and y as lists in the model's input and output order, checked (rows, names).
-  std::pair<std::vector<Tensor>, std::vector<Tensor>> ordered_arrays(const Tensors& x, const Tensors& y,
-                                                                     const Tensor& sample_weight,
-                                                                     const std::string& method) const;
-  std::unique_ptr<detail::DataAdapter> arrays_adapter(const Tensors& x, const Tensors& y, const Tensor& sample_weight,
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> ordered_arrays(
+      const Tensors& x, const Tensors& y, const Tensor& sample_weight,
+      const std::string& method) const;
+  std::unique_ptr<detail::DataAdapter> arrays_adapter(const Tensors& x, const Tensors& y,
+                                                      const Tensor& sample_weight,
                                                       std::int64_t batch_size, bool shuffle,
                                                       const std::string& method) const;
   /// The adapter for fit's validation_data (nothing when none is given).
@@ -171,8 +173,10 @@ class Model : public Layer {
                                                           std::int64_t default_batch_size) const;
   std::size_t input_count() const;
   std::size_t output_count_for_data() const;
-  History run_fit(detail::DataAdapter& train, detail::DataAdapter* validation, const FitOptions& options);
-  Logs run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps, callbacks::CallbackList& callbacks);
+  History run_fit(detail::DataAdapter& train, detail::DataAdapter* validation,
+                  const FitOptions& options);
+  Logs run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps,
+                    callbacks::CallbackList& callbacks);
   /// evaluate() on an adapter: its callbacks (progress bar included) around run_evaluate.
   Logs evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options);
   std::vector<Tensor> run_predict(detail::DataAdapter& data, const PredictOptions& options);

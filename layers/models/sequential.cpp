@@ -4,7 +4,8 @@
 
 namespace ember::keras {
 
-Sequential::Sequential(std::vector<SequentialItem> layers, std::string name) : Model(LayerOptions{.name = name}) {
+Sequential::Sequential(std::vector<SequentialItem> layers, std::string name)
+    : Model(LayerOptions{.name = name}) {
   assign_default_name("sequential");
   for (const SequentialItem& item : layers) add(item, /*connect_now=*/false);
   if (input_ && !stack_.empty()) connect();
@@ -56,7 +57,8 @@ void Sequential::add(const SequentialItem& item, bool connect_now) {
 }
 
 void Sequential::pop() {
-  if (stack_.empty()) throw Error(cat("Sequential '", name(), "': pop() on a model with no layers"));
+  if (stack_.empty())
+    throw Error(cat("Sequential '", name(), "': pop() on a model with no layers"));
   forget_child(stack_.back().get());
   stack_.pop_back();
   if (input_ && !stack_.empty()) connect();
@@ -89,7 +91,8 @@ Tensor Sequential::call(const Tensor& inputs, bool training) {
 }
 
 std::vector<Tensor> Sequential::call(const std::vector<Tensor>& inputs, bool training) {
-  if (inputs.size() != 1) throw Error(cat("Sequential '", name(), "' takes one input, got ", inputs.size()));
+  if (inputs.size() != 1)
+    throw Error(cat("Sequential '", name(), "' takes one input, got ", inputs.size()));
   return {call(inputs[0], training)};
 }
 

@@ -24,9 +24,8 @@ namespace ember::keras {
 class SequentialItem {
  public:
   template <class T>
-    requires std::is_base_of_v<Layer, T>
-  SequentialItem(Handle<T> layer) : layer_(layer) {}  // NOLINT
-  SequentialItem(const KerasTensor& input) : input_(input) {}  // NOLINT
+  requires std::is_base_of_v<Layer, T> SequentialItem(Handle<T> layer) : layer_(layer) {}  // NOLINT
+  SequentialItem(const KerasTensor& input) : input_(input) {}                              // NOLINT
   const LayerHandle& layer() const { return layer_; }
   const KerasTensor& input() const { return input_; }
 

@@ -70,7 +70,7 @@ std::string repeat(const std::string& piece, std::size_t n) {
 // rich's ratio_reduce with equal ratios and Python's round-half-even.
 std::vector<std::size_t> fit_columns(std::vector<std::size_t> widths, std::size_t line_length) {
   const std::size_t used = [&] {
-    std::size_t s = widths.size() + 1;  // borders
+    std::size_t s = widths.size() + 1;        // borders
     for (std::size_t w : widths) s += w + 2;  // padding
     return s;
   }();
@@ -93,8 +93,8 @@ void Model::summary(std::ostream& out) const {
   const bool chain = sequential_like();
   std::vector<LayerHandle> rows = layers();
   const std::size_t line_length = chain ? 88 : 108;
-  const std::vector<double> positions = chain ? std::vector<double>{0.45, 0.80, 1.0}
-                                              : std::vector<double>{0.3, 0.56, 0.74, 1.0};
+  const std::vector<double> positions =
+      chain ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
   std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
   if (!chain) header.push_back("Connected to");
   std::vector<std::size_t> widths;
@@ -121,7 +121,8 @@ void Model::summary(std::ostream& out) const {
       cells.push_back("multiple");
     } else {
       std::string shapes;
-      for (const Shape& s : nodes[0]->output_shapes) shapes += (shapes.empty() ? "" : ", ") + shape_string(s);
+      for (const Shape& s : nodes[0]->output_shapes)
+        shapes += (shapes.empty() ? "" : ", ") + shape_string(s);
       cells.push_back(nodes[0]->output_shapes.size() > 1 ? "[" + shapes + "]" : shapes);
     }
     cells.push_back(layer->built() ? with_commas(layer->count_params()) : "0 (unbuilt)");
@@ -177,7 +178,8 @@ void Model::summary(std::ostream& out) const {
   for (const Variable& v : non_trainable_weights()) non_trainable += v.size();
   out << " Total params: " << with_commas(trainable + non_trainable) << " ("
       << memory_size(4.0 * static_cast<double>(trainable + non_trainable)) << ")\n";
-  out << " Trainable params: " << with_commas(trainable) << " (" << memory_size(4.0 * static_cast<double>(trainable)) << ")\n";
+  out << " Trainable params: " << with_commas(trainable) << " ("
+      << memory_size(4.0 * static_cast<double>(trainable)) << ")\n";
   out << " Non-trainable params: " << with_commas(non_trainable) << " ("
       << memory_size(4.0 * static_cast<double>(non_trainable)) << ")\n";
 }

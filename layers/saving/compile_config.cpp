@@ -15,7 +15,8 @@ Config serialized(const std::string& class_name, Config config) {
   return {{"class_name", class_name}, {"config", std::move(config)}};
 }
 
-// --- losses ---------------------------------------------------------------------------------------
+// --- losses
+// ---------------------------------------------------------------------------------------
 
 Config loss_json(const losses::LossRef& ref) {
   if (!ref) return nullptr;
@@ -23,13 +24,16 @@ Config loss_json(const losses::LossRef& ref) {
   const losses::Loss& loss = *ref.object();
   // A function is saved by its name (Keras: {"class_name": "function", "config": name}); a class,
   // ember's or the user's, by its class name and get_config().
-  if (dynamic_cast<const losses::LossFunctionWrapper*>(&loss)) return serialized("function", loss.name());
+  if (dynamic_cast<const losses::LossFunctionWrapper*>(&loss))
+    return serialized("function", loss.name());
   return serialized(loss.class_name(), loss.get_config());
 }
 
-[[noreturn]] void unknown_custom(const std::string& what, const std::string& name, const std::string& how) {
-  throw Error(cat("compile config: unknown ", what, " \"", name, "\": pass it in load_model's custom_objects (",
-                  how, ") or register it once with keras::register_object, or load with .compile = false"));
+[[noreturn]] void unknown_custom(const std::string& what, const std::string& name,
+                                 const std::string& how) {
+  throw Error(cat(
+      "compile config: unknown ", what, " \"", name, "\": pass it in load_model's custom_objects (",
+      how, ") or register it once with keras::register_object, or load with .compile = false"));
 }
 
 /// The loss or metric function a {"class_name": "function", "config": name} entry names.
@@ -50,7 +54,8 @@ losses::LossRef loss_from_json(const Config& json) {
     return losses::LossRef(losses::LossFunction(saved_function(name, "loss function")), name);
   }
   const Config c = json.value("config", Config::object());
-  if (const auto factory = find_custom_object(class_name, CustomObject::Kind::loss, "compile config")) {
+  if (const auto factory =
+          find_custom_object(class_name, CustomObject::Kind::loss, "compile config")) {
     return factory->loss()(c);
   }
   return builtin_loss_from_json(class_name, c);
@@ -78,8 +83,10 @@ losses::LossRef builtin_loss_from_json(const std::string& class_name, const Conf
                                                   .name = name,
                                                   .reduction = reduction});
   }
-  if (class_name == "Huber") return losses::Huber({.delta = c.value("delta", 1.0), .name = name, .reduction = reduction});
-  unknown_custom("loss class", class_name, cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
+  if (class_name == "Huber")
+    return losses::Huber({.delta = c.value("delta", 1.0), .name = name, .reduction = reduction});
+  unknown_custom("loss class", class_name,
+                 cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
 }
 
 Config loss_spec_json(const LossSpec& spec) {
@@ -108,14 +115,16 @@ LossSpec loss_spec_from_json(const Config& json) {
   }
   if (json.is_object() && json.contains("by_output")) {
     std::map<std::string, losses::LossRef> named;
-    for (const auto& [output, entry] : json["by_output"].items()) named[output] = loss_from_json(entry);
+    for (const auto& [output, entry] : json["by_output"].items())
+      named[output] = loss_from_json(entry);
     return named;
   }
   if (json.is_null()) return {};
   return loss_from_json(json);
 }
 
-// --- metrics --------------------------------------------------------------------------------------
+// --- metrics
+// --------------------------------------------------------------------------------------
 
 Config metric_json(const metrics::MetricRef& ref) {
   if (!ref.given_name().empty()) return ref.given_name();
@@ -131,10 +140,12 @@ metrics::MetricRef metric_from_json(const Config& json) {
   const std::string class_name = json.at("class_name").get<std::string>();
   if (class_name == "function") {
     const std::string name = json.at("config").get<std::string>();
-    return metrics::MetricRef(metrics::MetricFunction(saved_function(name, "metric function")), name);
+    return metrics::MetricRef(metrics::MetricFunction(saved_function(name, "metric function")),
+                              name);
   }
   const Config c = json.value("config", Config::object());
-  if (const auto factory = find_custom_object(class_name, CustomObject::Kind::metric, "compile config")) {
+  if (const auto factory =
+          find_custom_object(class_name, CustomObject::Kind::metric, "compile config")) {
     return factory->metric()(c);
   }
   return builtin_metric_from_json(class_name, c);
@@ -144,10 +155,12 @@ metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const
   using namespace ember::metrics;
   const std::string name = c.value("name", std::string());
   if (class_name == "Accuracy") return Accuracy(name);
-  if (class_name == "BinaryAccuracy") return BinaryAccuracy({.name = name, .threshold = c.value("threshold", 0.5)});
+  if (class_name == "BinaryAccuracy")
+    return BinaryAccuracy({.name = name, .threshold = c.value("threshold", 0.5)});
   if (class_name == "CategoricalAccuracy") return CategoricalAccuracy(name);
   if (class_name == "SparseCategoricalAccuracy") return SparseCategoricalAccuracy(name);
-  if (class_name == "TopKCategoricalAccuracy") return TopKCategoricalAccuracy({.k = c.value("k", std::int64_t{5}), .name = name});
+  if (class_name == "TopKCategoricalAccuracy")
+    return TopKCategoricalAccuracy({.k = c.value("k", std::int64_t{5}), .name = name});
   if (class_name == "SparseTopKCategoricalAccuracy") {
     return SparseTopKCategoricalAccuracy({.k = c.value("k", std::int64_t{5}), .name = name});
   }
@@ -157,11 +170,13 @@ metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const
   if (class_name == "Precision" || class_name == "Recall") {
     PrecisionRecallOptions o{.name = name};
     if (c.contains("thresholds") && !c["thresholds"].is_null()) {
-      o.thresholds = c["thresholds"].is_array() ? c["thresholds"].get<std::vector<double>>()
-                                                 : std::vector<double>{c["thresholds"].get<double>()};
+      o.thresholds = c["thresholds"].is_array()
+                         ? c["thresholds"].get<std::vector<double>>()
+                         : std::vector<double>{c["thresholds"].get<double>()};
     }
     if (c.contains("top_k") && !c["top_k"].is_null()) o.top_k = c["top_k"].get<std::int64_t>();
-    if (c.contains("class_id") && !c["class_id"].is_null()) o.class_id = c["class_id"].get<std::int64_t>();
+    if (c.contains("class_id") && !c["class_id"].is_null())
+      o.class_id = c["class_id"].get<std::int64_t>();
     if (class_name == "Recall") return Recall(o);
     return Precision(o);
   }
@@ -172,7 +187,8 @@ metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const
                 .name = name.empty() ? "auc" : name,
                 .from_logits = c.value("from_logits", false)});
   }
-  unknown_custom("metric class", class_name, cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
+  unknown_custom("metric class", class_name,
+                 cat("{\"", class_name, "\", keras::custom_object<", class_name, ">()}"));
 }
 
 Config metric_list_json(const std::vector<metrics::MetricRef>& list) {
@@ -209,9 +225,12 @@ Config compile_config(const CompileOptions& options, const optim::Optimizer& opt
                    {"loss", loss_spec_json(options.loss)},
                    {"metrics", metrics_spec_json(options.metrics)},
                    {"weighted_metrics", metrics_spec_json(options.weighted_metrics)}};
-  if (!options.loss_weights.named().empty()) config["loss_weights"] = options.loss_weights.named();
-  else if (!options.loss_weights.list().empty()) config["loss_weights"] = options.loss_weights.list();
-  else config["loss_weights"] = nullptr;
+  if (!options.loss_weights.named().empty())
+    config["loss_weights"] = options.loss_weights.named();
+  else if (!options.loss_weights.list().empty())
+    config["loss_weights"] = options.loss_weights.list();
+  else
+    config["loss_weights"] = nullptr;
   return config;
 }
 
@@ -220,7 +239,8 @@ CompileOptions compile_options_from_config(const Config& config) {
     CompileOptions options;
     // Keras 3.15 leaves the optimizer out of a .keras file's compile_config when compile() was
     // given an optimizer object; loading then compiles with compile()'s default, as here.
-    if (config.contains("optimizer")) options.optimizer = OptimizerRef(optim::from_config(config["optimizer"]));
+    if (config.contains("optimizer"))
+      options.optimizer = OptimizerRef(optim::from_config(config["optimizer"]));
     options.loss = loss_spec_from_json(config.value("loss", Config()));
     const Config weights = config.value("loss_weights", Config());
     if (weights.is_array()) options.loss_weights = weights.get<std::vector<double>>();

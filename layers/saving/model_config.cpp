@@ -10,8 +10,8 @@
 
 #include "core/error.h"
 #include "layers/engine/input_layer.h"
-#include "layers/models/model.h"
 #include "layers/engine/registry.h"
+#include "layers/models/model.h"
 #include "layers/models/sequential.h"
 
 namespace ember::keras {
@@ -27,10 +27,10 @@ Config history_json(const TensorKey& key) {
 /// [layer, call, output] from a keras_history list, a Keras 3 tensor object or a Keras 2 node
 /// entry [layer, call, output, kwargs].
 TensorKey tensor_key(const Config& ref) {
-  const Config& history =
-      ref.is_object() ? ref.at("config").at("keras_history") : ref;
+  const Config& history = ref.is_object() ? ref.at("config").at("keras_history") : ref;
   if (!history.is_array() || history.size() < 3 || !history[0].is_string()) {
-    throw Error(cat("Model.from_config: expected a tensor reference [layer, node, index], got ", ref.dump()));
+    throw Error(cat("Model.from_config: expected a tensor reference [layer, node, index], got ",
+                    ref.dump()));
   }
   return {history[0].get<std::string>(), history[1].get<int>(), history[2].get<int>()};
 }
@@ -40,7 +40,8 @@ std::vector<TensorKey> node_inputs(const Config& node) {
   std::vector<TensorKey> keys;
   if (node.is_object()) {  // Keras 3: {"args": [tensor] or [[tensor, ...]], "kwargs": {}}
     const Config& args = node.at("args");
-    if (args.empty()) throw Error(cat("Model.from_config: a call without arguments: ", node.dump()));
+    if (args.empty())
+      throw Error(cat("Model.from_config: a call without arguments: ", node.dump()));
     const Config& first = args[0];
     if (first.is_array() && !first.empty() && !first[0].is_string()) {
       for (const Config& t : first) keys.push_back(tensor_key(t));
@@ -49,7 +50,8 @@ std::vector<TensorKey> node_inputs(const Config& node) {
     }
     return keys;
   }
-  for (const Config& t : node) keys.push_back(tensor_key(t));  // Keras 2: [[layer, node, index, {}], ...]
+  for (const Config& t : node)
+    keys.push_back(tensor_key(t));  // Keras 2: [[layer, node, index, {}], ...]
   return keys;
 }
 
@@ -76,8 +78,9 @@ Handle<Model> functional_from_config(const Config& config) {
   std::map<TensorKey, KerasTensor> tensors;
   std::map<std::string, int> calls;
   for (const Config& entry : config.at("layers")) {
-    const std::string name = entry.contains("name") ? entry["name"].get<std::string>()
-                                                    : entry.at("config").at("name").get<std::string>();
+    const std::string name = entry.contains("name")
+                                 ? entry["name"].get<std::string>()
+                                 : entry.at("config").at("name").get<std::string>();
     for (const auto& [other, layer] : created) {
       if (other == name) throw Error(cat("Model.from_config: two layers are named '", name, "'"));
     }
@@ -108,7 +111,8 @@ Handle<Model> functional_from_config(const Config& config) {
         if (inputs.size() != keys.size()) break;
         const std::vector<KerasTensor> outputs = layer(inputs);
         const int call = calls[name]++;
-        for (std::size_t i = 0; i < outputs.size(); ++i) tensors[{name, call, static_cast<int>(i)}] = outputs[i];
+        for (std::size_t i = 0; i < outputs.size(); ++i)
+          tensors[{name, call, static_cast<int>(i)}] = outputs[i];
         queue.pop_front();
         progress = true;
       }
@@ -121,10 +125,12 @@ Handle<Model> functional_from_config(const Config& config) {
     if (queue.empty()) continue;
     for (const TensorKey& key : node_inputs(queue.front())) {
       if (tensors.count(key)) continue;
-      const bool known = std::any_of(created.begin(), created.end(),
-                                     [&](const auto& entry) { return entry.first == std::get<0>(key); });
-      const std::string what = cat("Model.from_config: layer '", name, "' reads ", key_string(key), ", which ",
-                                   known ? "its layer never makes" : "no layer of the config makes");
+      const bool known = std::any_of(created.begin(), created.end(), [&](const auto& entry) {
+        return entry.first == std::get<0>(key);
+      });
+      const std::string what =
+          cat("Model.from_config: layer '", name, "' reads ", key_string(key), ", which ",
+              known ? "its layer never makes" : "no layer of the config makes");
       if (!known) throw Error(what);
       if (blocked.empty()) blocked = what;
     }
@@ -135,13 +141,15 @@ Handle<Model> functional_from_config(const Config& config) {
     for (const TensorKey& key : endpoint_keys(config.at(field))) {
       const auto it = tensors.find(key);
       if (it == tensors.end()) {
-        throw Error(cat("Model.from_config: ", field, " names ", key_string(key), ", which no layer makes"));
+        throw Error(cat("Model.from_config: ", field, " names ", key_string(key),
+                        ", which no layer makes"));
       }
       out.push_back(it->second);
     }
     return out;
   };
-  auto model = make<Model>(endpoints("input_layers"), endpoints("output_layers"), config.value("name", std::string()));
+  auto model = make<Model>(endpoints("input_layers"), endpoints("output_layers"),
+                           config.value("name", std::string()));
   if (!config.value("trainable", true)) model->set_trainable(false);
   return model;
 }
@@ -166,7 +174,8 @@ Config Model::get_config() const {
   for (const auto& node : nodes_in_order_) calls_of[node->layer.get()].push_back(node.get());
   std::unordered_map<const Node*, int> call_number;
   for (auto& [layer, nodes] : calls_of) {
-    std::sort(nodes.begin(), nodes.end(), [](const Node* a, const Node* b) { return a->index_in_layer < b->index_in_layer; });
+    std::sort(nodes.begin(), nodes.end(),
+              [](const Node* a, const Node* b) { return a->index_in_layer < b->index_in_layer; });
     for (std::size_t i = 0; i < nodes.size(); ++i) call_number[nodes[i]] = static_cast<int>(i);
   }
   auto key = [&](const KerasTensor& t) -> TensorKey {
@@ -175,13 +184,16 @@ Config Model::get_config() const {
   auto tensor_json = [&](const KerasTensor& t) {
     return Config{{"class_name", "__keras_tensor__"},
                   {"config",
-                   {{"shape", shape_to_json(t.shape())}, {"dtype", dtype_name(t.dtype())}, {"keras_history", history_json(key(t))}}}};
+                   {{"shape", shape_to_json(t.shape())},
+                    {"dtype", dtype_name(t.dtype())},
+                    {"keras_history", history_json(key(t))}}}};
   };
   Config layers = Config::array();
   std::map<std::string, int> names;
   for (const LayerHandle& layer : graph_layers_) {
     if (names[layer->name()]++ > 0) {
-      throw Error(cat("model '", name(), "': two layers are named '", layer->name(), "'; names must be unique to save"));
+      throw Error(cat("model '", name(), "': two layers are named '", layer->name(),
+                      "'; names must be unique to save"));
     }
     Config entry = serialize_layer(*layer);
     entry["name"] = layer->name();
@@ -206,15 +218,19 @@ Config Model::get_config() const {
   config["input_layers"] = Config::array();
   for (const KerasTensor& t : graph_inputs_) config["input_layers"].push_back(history_json(key(t)));
   config["output_layers"] = Config::array();
-  for (const KerasTensor& t : graph_outputs_) config["output_layers"].push_back(history_json(key(t)));
+  for (const KerasTensor& t : graph_outputs_)
+    config["output_layers"].push_back(history_json(key(t)));
   return config;
 }
 
 Handle<Model> Model::from_config(const Config& config) {
   return reading_config("Model.from_config", [&] {
-    if (!config.contains("layers") || !config.contains("input_layers") || !config.contains("output_layers")) {
-      throw Error(cat("Model.from_config: a functional config has \"layers\", \"input_layers\" and \"output_layers\"; ",
-                      "got the keys of ", config.dump().substr(0, 200)));
+    if (!config.contains("layers") || !config.contains("input_layers") ||
+        !config.contains("output_layers")) {
+      throw Error(
+          cat("Model.from_config: a functional config has \"layers\", \"input_layers\" and "
+              "\"output_layers\"; ",
+              "got the keys of ", config.dump().substr(0, 200)));
     }
     return functional_from_config(config);
   });
@@ -246,9 +262,11 @@ Config Sequential::get_config() const {
 
 Handle<Sequential> Sequential::from_config(const Config& config) {
   return reading_config("Sequential.from_config", [&] {
-    auto model = make<Sequential>(std::vector<SequentialItem>{}, config.value("name", std::string()));
+    auto model =
+        make<Sequential>(std::vector<SequentialItem>{}, config.value("name", std::string()));
     for (const Config& entry : config.at("layers")) model->add(layer_from_config(entry));
-    if (!model->input_ && config.contains("build_input_shape") && !config["build_input_shape"].is_null()) {
+    if (!model->input_ && config.contains("build_input_shape") &&
+        !config["build_input_shape"].is_null()) {
       model->build(shape_from_json(config["build_input_shape"]));
     }
     if (!config.value("trainable", true)) model->set_trainable(false);

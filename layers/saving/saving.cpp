@@ -13,8 +13,8 @@
 #include "core/ops.h"
 #include "io/atomic_file.h"
 #include "layers/saving/compile_config.h"
-#include "layers/trainers/compiled_state.h"
 #include "layers/saving/keras_files.h"
+#include "layers/trainers/compiled_state.h"
 
 namespace ember::keras {
 
@@ -45,15 +45,18 @@ void build_from_config(Model& model, const Config& build_config) {
     zeros_in.push_back(zeros(Shape(dims)));
   }
   const autodiff::PauseAll untaped;
-  if (zeros_in.size() == 1) model(zeros_in[0], false);
-  else model(zeros_in, false);
+  if (zeros_in.size() == 1)
+    model(zeros_in[0], false);
+  else
+    model(zeros_in, false);
 }
 
 Handle<Model> rebuild_model(const Config& serialized, const std::string& where) {
   LayerHandle layer = layer_from_config(serialized);
   auto model = std::dynamic_pointer_cast<Model>(layer.shared());
   if (!model) {
-    throw Error(cat(where, ": the config describes a ", layer->class_name(), " layer, not a model"));
+    throw Error(
+        cat(where, ": the config describes a ", layer->class_name(), " layer, not a model"));
   }
   build_from_config(*model, serialized.value("build_config", Config()));
   return Handle<Model>(model);
@@ -67,7 +70,8 @@ std::string unique_suffix() {
 /// Whether `folder` looks like what Model::save writes (so replacing it loses nothing else).
 bool is_saved_model(const fs::path& folder) {
   std::error_code ec;
-  return fs::is_directory(folder, ec) && (fs::exists(folder / kConfigFile, ec) || fs::is_empty(folder, ec));
+  return fs::is_directory(folder, ec) &&
+         (fs::exists(folder / kConfigFile, ec) || fs::is_empty(folder, ec));
 }
 
 }  // namespace
@@ -80,8 +84,8 @@ Handle<Model> detail::model_from_serialized(const Config& serialized, const std:
   }
 }
 
-void detail::compile_from_config(Model& model, const Config& compile_config, const LoadOptions& options,
-                                 const std::string& where) {
+void detail::compile_from_config(Model& model, const Config& compile_config,
+                                 const LoadOptions& options, const std::string& where) {
   if (!options.compile || !compile_config.is_object()) return;
   try {
     model.compile(compile_options_from_config(compile_config));
@@ -93,11 +97,13 @@ void detail::compile_from_config(Model& model, const Config& compile_config, con
 void Model::save(const std::string& path, SaveOptions options) const {
   const detail::FileFormat format = detail::format_of(path, false);
   if (format == detail::FileFormat::keras3_weights || format == detail::FileFormat::safetensors) {
-    throw Error(cat("save ", path, ": a weights file name; save the weights alone with save_weights, or give ",
+    throw Error(cat("save ", path,
+                    ": a weights file name; save the weights alone with save_weights, or give ",
                     "save() a folder, a .keras or a .h5 path"));
   }
   if (weights().empty() && !built()) {
-    throw Error(cat("save ", path, ": model '", name(), "' has no weights yet; call it once on data (or give it ",
+    throw Error(cat("save ", path, ": model '", name(),
+                    "' has no weights yet; call it once on data (or give it ",
                     "an input shape) before saving"));
   }
   Config top = serialize_layer(*this);
@@ -108,26 +114,33 @@ void Model::save(const std::string& path, SaveOptions options) const {
       top["compile_config"] = compiled_->saved_config();
     } catch (const Error& e) {
       // Keras does the same: the model is saved, uncompiled, and the reason is told.
-      warn(cat("save ", path, ": compile() arguments not saved, the loaded model must be compiled again: ",
-               e.what()));
+      warn(cat(
+          "save ", path,
+          ": compile() arguments not saved, the loaded model must be compiled again: ", e.what()));
     }
   }
   top["ember"] = {{"format", kFormat}, {"version", kFormatVersion}};
-  if (format == detail::FileFormat::h5_model) return detail::save_h5_model(*this, path, top, options);
-  if (format == detail::FileFormat::keras_archive) return detail::save_keras_archive(*this, path, top, options);
+  if (format == detail::FileFormat::h5_model)
+    return detail::save_h5_model(*this, path, top, options);
+  if (format == detail::FileFormat::keras_archive)
+    return detail::save_keras_archive(*this, path, top, options);
 
   const fs::path target(path);
   std::error_code ec;
   if (fs::exists(target, ec)) {
-    if (!options.overwrite) throw IoError(cat("save ", path, ": the folder exists (pass .overwrite = true to replace it)"));
+    if (!options.overwrite)
+      throw IoError(
+          cat("save ", path, ": the folder exists (pass .overwrite = true to replace it)"));
     if (!is_saved_model(target)) {
-      throw IoError(cat("save ", path, ": exists and is not a saved model folder; not replacing it"));
+      throw IoError(
+          cat("save ", path, ": exists and is not a saved model folder; not replacing it"));
     }
   }
   const fs::path staging = target.string() + ".saving-" + unique_suffix();
   try {
     fs::create_directories(staging);
-    io::write_atomically((staging / kConfigFile).string(), [&](std::ostream& out) { out << top.dump(1) << "\n"; });
+    io::write_atomically((staging / kConfigFile).string(),
+                         [&](std::ostream& out) { out << top.dump(1) << "\n"; });
     save_weights((staging / kWeightsFile).string(), options.include_optimizer);
     if (fs::exists(target)) {
       const fs::path old = target.string() + ".old-" + unique_suffix();
@@ -148,18 +161,24 @@ void Model::save(const std::string& path, SaveOptions options) const {
 
 Handle<Model> load_model(const std::string& path, LoadOptions options) {
   switch (detail::format_of(path, false)) {
-    case detail::FileFormat::h5_model: return detail::load_h5_model(path, options);
-    case detail::FileFormat::keras_archive: return detail::load_keras_archive(path, options);
-    case detail::FileFormat::folder: break;
+    case detail::FileFormat::h5_model:
+      return detail::load_h5_model(path, options);
+    case detail::FileFormat::keras_archive:
+      return detail::load_keras_archive(path, options);
+    case detail::FileFormat::folder:
+      break;
     default:
-      throw Error(cat("load_model ", path, ": a weights file; load it into a built model with load_weights"));
+      throw Error(cat("load_model ", path,
+                      ": a weights file; load it into a built model with load_weights"));
   }
   const fs::path folder(path);
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw IoError(cat("load_model ", path, ": no such folder"));
   const fs::path config_path = folder / kConfigFile;
   std::ifstream in(config_path);
-  if (!in) throw IoError(cat("load_model ", path, ": no ", kConfigFile, " (not a folder written by Model::save)"));
+  if (!in)
+    throw IoError(
+        cat("load_model ", path, ": no ", kConfigFile, " (not a folder written by Model::save)"));
   Config top;
   try {
     top = Config::parse(in);
@@ -167,16 +186,18 @@ Handle<Model> load_model(const std::string& path, LoadOptions options) {
     throw IoError(cat("load_model ", config_path.string(), ": malformed JSON: ", e.what()));
   }
   if (!top.is_object() || !top.contains("class_name")) {
-    throw IoError(cat("load_model ", config_path.string(), ": expected {\"class_name\": ..., \"config\": ...}"));
+    throw IoError(cat("load_model ", config_path.string(),
+                      ": expected {\"class_name\": ..., \"config\": ...}"));
   }
   const Config format = top.value("ember", Config::object());
   if (format.value("version", kFormatVersion) > kFormatVersion) {
-    throw IoError(cat("load_model ", path, ": saved by a newer ember (format version ", format["version"].dump(),
-                      ", this one reads ", kFormatVersion, ")"));
+    throw IoError(cat("load_model ", path, ": saved by a newer ember (format version ",
+                      format["version"].dump(), ", this one reads ", kFormatVersion, ")"));
   }
   const CustomObjectScope scope(options.custom_objects);
   Handle<Model> model = detail::model_from_serialized(top, cat("load_model ", path));
-  detail::compile_from_config(*model, top.value("compile_config", Config()), options, cat("load_model ", path));
+  detail::compile_from_config(*model, top.value("compile_config", Config()), options,
+                              cat("load_model ", path));
   model->load_weights((folder / kWeightsFile).string());
   return model;
 }

@@ -6,7 +6,8 @@
 //   model.save("runs/mnist");
 //   auto again = keras::load_model("runs/mnist");
 //   auto custom = keras::load_model("runs/custom",
-//                                   {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
+//                                   {.custom_objects = {{"NeuralNetwork",
+//                                   keras::custom_object<NeuralNetwork>()}}});
 //
 // The folder holds config.json ({"class_name", "config", "build_config", "compile_config"}, in
 // Keras 3's layout) and model.safetensors (weights, then the optimizer's slots). Paths ending in
@@ -15,8 +16,8 @@
 
 #include <string>
 
-#include "layers/models/model.h"
 #include "layers/engine/registry.h"
+#include "layers/models/model.h"
 
 namespace ember::keras {
 

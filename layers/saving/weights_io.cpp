@@ -5,9 +5,9 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "io/safetensors.h"
-#include "layers/trainers/compiled_state.h"
-#include "layers/saving/keras_files.h"
 #include "layers/models/model.h"
+#include "layers/saving/keras_files.h"
+#include "layers/trainers/compiled_state.h"
 
 namespace ember::keras {
 
@@ -16,16 +16,16 @@ constexpr const char* kOptimizerPrefix = "optimizer/";
 
 /// Count and shapes of `values` against the model's weights; `who` starts the message and
 /// `source` names where the values come from ("the value", "the file's").
-void check_weight_values(const std::vector<Variable>& vars, const std::vector<Tensor>& values, const std::string& who,
-                         const std::string& model, const char* source) {
+void check_weight_values(const std::vector<Variable>& vars, const std::vector<Tensor>& values,
+                         const std::string& who, const std::string& model, const char* source) {
   if (values.size() != vars.size()) {
     throw Error(cat(who, ": '", model, "' has ", vars.size(), " weights but ", source, " list has ",
                     values.size()));
   }
   for (std::size_t i = 0; i < vars.size(); ++i) {
     if (values[i].shape() != vars[i].shape()) {
-      throw ShapeError(cat(who, ": weight ", i, " ('", vars[i].name(), "') has shape ", vars[i].shape(), " but ",
-                           source, " has shape ", values[i].shape()));
+      throw ShapeError(cat(who, ": weight ", i, " ('", vars[i].name(), "') has shape ",
+                           vars[i].shape(), " but ", source, " has shape ", values[i].shape()));
     }
   }
 }
@@ -64,12 +64,15 @@ void Model::save_weights(const std::string& path, bool include_optimizer) const 
     case detail::FileFormat::keras3_weights:  // the optimizer's variables too, as Keras writes them
       return detail::save_weights_hdf5(*this, path, format);
     case detail::FileFormat::h5_weights:
-      if (include_optimizer) warn(cat("save_weights ", path, ": Keras 2 weight files hold no optimizer state"));
+      if (include_optimizer)
+        warn(cat("save_weights ", path, ": Keras 2 weight files hold no optimizer state"));
       return detail::save_weights_hdf5(*this, path, format);
     case detail::FileFormat::keras_archive:
-      throw Error(cat("save_weights ", path, ": a .keras file is a whole model; use save(), or name the weights ",
+      throw Error(cat("save_weights ", path,
+                      ": a .keras file is a whole model; use save(), or name the weights ",
                       "file .weights.h5"));
-    default: break;
+    default:
+      break;
   }
   io::NamedTensors tensors;
   const std::vector<Variable> vars = weights();
@@ -77,10 +80,11 @@ void Model::save_weights(const std::string& path, bool include_optimizer) const 
     // The position keeps names unique when two weights share a name.
     tensors.emplace_back(cat(i, ":", vars[i].name()), vars[i].value());
   }
-  std::map<std::string, std::string> metadata{{"format", "ember.weights"}, {"model", name()},
-                                              {"weights", std::to_string(vars.size())}};
+  std::map<std::string, std::string> metadata{
+      {"format", "ember.weights"}, {"model", name()}, {"weights", std::to_string(vars.size())}};
   if (include_optimizer && compiled_) {
-    for (const auto& [key, value] : compiled_->optimizer().get_state()) tensors.emplace_back(kOptimizerPrefix + key, value);
+    for (const auto& [key, value] : compiled_->optimizer().get_state())
+      tensors.emplace_back(kOptimizerPrefix + key, value);
     metadata["optimizer"] = compiled_->optimizer().name();
   }
   io::save_safetensors(path, tensors, metadata);
@@ -89,7 +93,8 @@ void Model::save_weights(const std::string& path, bool include_optimizer) const 
 void Model::load_weights(const std::string& path) {
   if (detail::format_of(path, true) != detail::FileFormat::safetensors) {
     if (weights().empty()) {
-      throw Error(cat("load_weights ", path, ": model '", name(), "' has no weights yet; build it first (call it ",
+      throw Error(cat("load_weights ", path, ": model '", name(),
+                      "' has no weights yet; build it first (call it ",
                       "once on data, or give its layers an input shape)"));
     }
     return detail::load_weights_hdf5(*this, path);
@@ -98,12 +103,15 @@ void Model::load_weights(const std::string& path) {
   std::vector<Tensor> values;
   optim::OptimizerState optimizer_state;
   for (const auto& [key, value] : file.tensors) {
-    if (key.starts_with(kOptimizerPrefix)) optimizer_state[key.substr(std::string(kOptimizerPrefix).size())] = value;
-    else values.push_back(value);
+    if (key.starts_with(kOptimizerPrefix))
+      optimizer_state[key.substr(std::string(kOptimizerPrefix).size())] = value;
+    else
+      values.push_back(value);
   }
   const std::vector<Variable> vars = weights();
   if (vars.empty() && !values.empty()) {
-    throw Error(cat("load_weights ", path, ": model '", name(), "' has no weights yet; build it first (call it once ",
+    throw Error(cat("load_weights ", path, ": model '", name(),
+                    "' has no weights yet; build it first (call it once ",
                     "on data, or give its layers an input shape)"));
   }
   check_weight_values(vars, values, cat("load_weights ", path), name(), "the file's");

@@ -9,15 +9,18 @@
 
 namespace ember::keras {
 
-// --- the option types' out-of-line parts ---------------------------------------------------------------
+// --- the option types' out-of-line parts
+// ---------------------------------------------------------------
 
 OptimizerRef::OptimizerRef(const char* name) : OptimizerRef(std::string(name)) {}
 OptimizerRef::OptimizerRef(const std::string& name) : optimizer_(optim::get(name)) {}
 
-std::vector<Tensor> Tensors::ordered(const std::vector<std::string>& names, const std::string& what) const {
+std::vector<Tensor> Tensors::ordered(const std::vector<std::string>& names,
+                                     const std::string& what) const {
   if (!by_name()) {
     if (list_.size() != names.size()) {
-      throw Error(cat(what, ": the model takes ", names.size(), " tensor(s) here but ", list_.size(), " were given"));
+      throw Error(cat(what, ": the model takes ", names.size(), " tensor(s) here but ",
+                      list_.size(), " were given"));
     }
     for (const Tensor& t : list_) {
       if (!t.defined()) throw Error(cat(what, ": a tensor is undefined"));
@@ -34,7 +37,8 @@ std::vector<Tensor> Tensors::ordered(const std::vector<std::string>& names, cons
   std::vector<Tensor> out;
   for (const std::string& n : names) {
     auto it = named_.find(n);
-    if (it == named_.end()) throw Error(cat(what, ": nothing given for '", n, "'; the names are ", known));
+    if (it == named_.end())
+      throw Error(cat(what, ": nothing given for '", n, "'; the names are ", known));
     out.push_back(it->second);
   }
   return out;
@@ -59,12 +63,13 @@ CompiledState::CompiledState(CompileOptions options, const Device& device)
 Config CompiledState::saved_config() const {
   if (!unsaved_reason_.empty()) throw Error(unsaved_reason_);
   Config config = saved_arguments_;
-  config["optimizer"] = optim::serialize(*optimizer_);  // as it is now (a learning rate changed by callbacks)
+  config["optimizer"] =
+      optim::serialize(*optimizer_);  // as it is now (a learning rate changed by callbacks)
   return config;
 }
 
-const std::vector<metrics::MetricRef>& CompiledState::metric_refs_for(const MetricsSpec& spec,
-                                                                      const std::string& output) const {
+const std::vector<metrics::MetricRef>& CompiledState::metric_refs_for(
+    const MetricsSpec& spec, const std::string& output) const {
   // By reference: a metric object given once is handed to the first output and cloned for the
   // others, which MetricRef tracks in place.
   static const std::vector<metrics::MetricRef> none;
@@ -73,34 +78,36 @@ const std::vector<metrics::MetricRef>& CompiledState::metric_refs_for(const Metr
   return it == spec.named().end() ? none : it->second;
 }
 
-void CompiledState::build(const std::vector<std::string>& output_names, const std::vector<Tensor>& y,
-                          const std::vector<Tensor>& y_pred) {
+void CompiledState::build(const std::vector<std::string>& output_names,
+                          const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred) {
   const std::size_t n = y_pred.size();
-  if (output_names.size() != n) throw Error(cat("compile: ", output_names.size(), " output names for ", n, " outputs"));
+  if (output_names.size() != n)
+    throw Error(cat("compile: ", output_names.size(), " output names for ", n, " outputs"));
   std::string known;
   for (const std::string& name : output_names) known += (known.empty() ? "" : ", ") + name;
   const auto check_names = [&](const auto& map, const char* what) {
     for (const auto& entry : map) {
       if (std::find(output_names.begin(), output_names.end(), entry.first) == output_names.end()) {
-        throw Error(cat("compile: ", what, " names '", entry.first, "', which is not an output of the model; its outputs are ",
-                        known));
+        throw Error(cat("compile: ", what, " names '", entry.first,
+                        "', which is not an output of the model; its outputs are ", known));
       }
     }
   };
   const LossSpec& loss = options_.loss;
   if (loss.kind() == LossSpec::Kind::list && loss.list().size() != n) {
-    throw Error(cat("compile: `loss` lists ", loss.list().size(), " losses but the model has ", n, " outputs (",
-                    known, ")"));
+    throw Error(cat("compile: `loss` lists ", loss.list().size(), " losses but the model has ", n,
+                    " outputs (", known, ")"));
   }
   if (loss.kind() == LossSpec::Kind::named) check_names(loss.named(), "`loss`");
   const LossWeights& weights = options_.loss_weights;
   if (!weights.list().empty() && weights.list().size() != n) {
-    throw Error(cat("compile: `loss_weights` lists ", weights.list().size(), " weights but the model has ", n,
-                    " outputs (", known, ")"));
+    throw Error(cat("compile: `loss_weights` lists ", weights.list().size(),
+                    " weights but the model has ", n, " outputs (", known, ")"));
   }
   check_names(weights.named(), "`loss_weights`");
   if (options_.metrics.by_name()) check_names(options_.metrics.named(), "`metrics`");
-  if (options_.weighted_metrics.by_name()) check_names(options_.weighted_metrics.named(), "`weighted_metrics`");
+  if (options_.weighted_metrics.by_name())
+    check_names(options_.weighted_metrics.named(), "`weighted_metrics`");
 
   const DeviceScope scope(device_);
   outputs_.clear();
@@ -110,13 +117,18 @@ void CompiledState::build(const std::vector<std::string>& output_names, const st
     const Shape true_shape = i < y.size() && y[i].defined() ? y[i].shape() : y_pred[i].shape();
     const Shape pred_shape = y_pred[i].shape();
     losses::LossRef ref;
-    if (loss.kind() == LossSpec::Kind::single) ref = loss.single();
-    else if (loss.kind() == LossSpec::Kind::list) ref = loss.list()[i];
-    else if (auto it = loss.named().find(out.name); it != loss.named().end()) ref = it->second;
+    if (loss.kind() == LossSpec::Kind::single)
+      ref = loss.single();
+    else if (loss.kind() == LossSpec::Kind::list)
+      ref = loss.list()[i];
+    else if (auto it = loss.named().find(out.name); it != loss.named().end())
+      ref = it->second;
     if (ref) out.loss = ref.resolve(true_shape, pred_shape);
     if (!weights.list().empty()) out.loss_weight = weights.list()[i];
-    if (auto it = weights.named().find(out.name); it != weights.named().end()) out.loss_weight = it->second;
-    for (const auto& m : metric_refs_for(options_.metrics, out.name)) out.metrics.push_back(m.resolve(true_shape, pred_shape));
+    if (auto it = weights.named().find(out.name); it != weights.named().end())
+      out.loss_weight = it->second;
+    for (const auto& m : metric_refs_for(options_.metrics, out.name))
+      out.metrics.push_back(m.resolve(true_shape, pred_shape));
     for (const auto& m : metric_refs_for(options_.weighted_metrics, out.name)) {
       out.weighted_metrics.push_back(m.resolve(true_shape, pred_shape));
     }
@@ -137,7 +149,8 @@ void CompiledState::build(const std::vector<std::string>& output_names, const st
 Tensor CompiledState::compiled_loss(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
                                     const Tensor& sample_weight) {
   if (y_pred.size() != outputs_.size()) {
-    throw Error(cat("the model returned ", y_pred.size(), " outputs, but it was compiled for ", outputs_.size()));
+    throw Error(cat("the model returned ", y_pred.size(), " outputs, but it was compiled for ",
+                    outputs_.size()));
   }
   Tensor total;
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
@@ -145,14 +158,18 @@ Tensor CompiledState::compiled_loss(const std::vector<Tensor>& y, const std::vec
     out.last_loss = Tensor();
     if (!out.loss) continue;
     if (i >= y.size() || !y[i].defined()) {
-      throw Error(cat("output '", out.name, "' has a loss (", out.loss->name(), ") but no targets were given for it"));
+      throw Error(cat("output '", out.name, "' has a loss (", out.loss->name(),
+                      ") but no targets were given for it"));
     }
     out.last_loss = (*out.loss)(y[i], y_pred[i], sample_weight);
     if (out.last_loss.rank() != 0) {
-      throw ShapeError(cat("loss '", out.loss->name(), "' of output '", out.name, "' gave shape ", out.last_loss.shape(),
-                           "; a training loss must reduce to a scalar (reduction \"none\" cannot be used in compile)"));
+      throw ShapeError(cat("loss '", out.loss->name(), "' of output '", out.name, "' gave shape ",
+                           out.last_loss.shape(),
+                           "; a training loss must reduce to a scalar (reduction \"none\" cannot "
+                           "be used in compile)"));
     }
-    const Tensor weighted = out.loss_weight == 1.0 ? out.last_loss : out.last_loss * out.loss_weight;
+    const Tensor weighted =
+        out.loss_weight == 1.0 ? out.last_loss : out.last_loss * out.loss_weight;
     total = total.defined() ? total + weighted : weighted;
   }
   return total;
@@ -164,13 +181,14 @@ void CompiledState::update_loss_trackers(const Tensor& total, std::int64_t batch
   const Tensor rows = fill(Shape{}, Scalar(static_cast<float>(batch_size)));
   loss_tracker_->update_state(total, rows);
   for (Output& out : outputs_) {
-    if (out.loss_tracker && out.last_loss.defined()) out.loss_tracker->update_state(out.last_loss, rows);
+    if (out.loss_tracker && out.last_loss.defined())
+      out.loss_tracker->update_state(out.last_loss, rows);
   }
 }
 
-void CompiledState::update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
-                                   const Tensor& sample_weight,
-                                   const std::vector<std::pair<std::string, Tensor>>& layer_metrics) {
+void CompiledState::update_metrics(
+    const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+    const std::vector<std::pair<std::string, Tensor>>& layer_metrics) {
   const autodiff::PauseAll untaped;
   for (std::size_t i = 0; i < outputs_.size() && i < y_pred.size(); ++i) {
     Output& out = outputs_[i];
@@ -213,11 +231,13 @@ std::vector<Logs::Entry> CompiledState::results() const {
   for (const auto& m : metrics()) {
     const Tensor value = m->result();
     if (value.rank() == 0) {
-      out.emplace_back(m->name(), value.dtype() == float64 ? value.item<double>() : cast(value, float32).item<float>());
+      out.emplace_back(m->name(), value.dtype() == float64 ? value.item<double>()
+                                                           : cast(value, float32).item<float>());
     } else {
       // A metric with several thresholds logs one value per threshold: name_0, name_1, ...
       const std::vector<float> values = cast(value, float32).to_vector<float>();
-      for (std::size_t i = 0; i < values.size(); ++i) out.emplace_back(cat(m->name(), "_", i), values[i]);
+      for (std::size_t i = 0; i < values.size(); ++i)
+        out.emplace_back(cat(m->name(), "_", i), values[i]);
     }
   }
   return out;

@@ -32,11 +32,13 @@ class CompiledState {
 
   /// Σ loss_weight·loss(y, y_pred) over the outputs that have a loss; undefined when none has.
   /// Keeps the per-output values for update_trackers().
-  Tensor compiled_loss(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight);
+  Tensor compiled_loss(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                       const Tensor& sample_weight);
   /// Adds a batch to the loss trackers (weighted by its rows, as Keras).
   void update_loss_trackers(const Tensor& total, std::int64_t batch_size);
   /// Adds a batch to the compiled metrics and the values layers reported with add_metric.
-  void update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+  void update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                      const Tensor& sample_weight,
                       const std::vector<std::pair<std::string, Tensor>>& layer_metrics);
   void reset();
 
@@ -57,7 +59,8 @@ class CompiledState {
     std::shared_ptr<metrics::Mean> loss_tracker;  // only with several outputs
     Tensor last_loss;
   };
-  const std::vector<metrics::MetricRef>& metric_refs_for(const MetricsSpec& spec, const std::string& output) const;
+  const std::vector<metrics::MetricRef>& metric_refs_for(const MetricsSpec& spec,
+                                                         const std::string& output) const;
 
   CompileOptions options_;
   Config saved_arguments_;

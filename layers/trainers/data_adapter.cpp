@@ -18,7 +18,8 @@ void check_rows(const Batch& batch, const std::string& source) {
   auto check = [&](const Tensor& t, const char* what) {
     if (!t.defined()) throw Error(cat(source, ": a ", what, " tensor of the batch is undefined"));
     if (t.rank() == 0 || t.shape(0) != rows) {
-      throw ShapeError(cat(source, ": the batch's inputs have ", rows, " rows but a ", what, " has shape ", t.shape()));
+      throw ShapeError(cat(source, ": the batch's inputs have ", rows, " rows but a ", what,
+                           " has shape ", t.shape()));
     }
   };
   for (const Tensor& t : batch.x) check(t, "input");
@@ -35,8 +36,8 @@ Batch to_device(Batch batch, const Device& device) {
 
 class ArrayAdapter final : public DataAdapter {
  public:
-  ArrayAdapter(std::vector<Tensor> x, std::vector<Tensor> y, Tensor sample_weight, std::int64_t batch_size,
-               bool shuffle, const Device& device)
+  ArrayAdapter(std::vector<Tensor> x, std::vector<Tensor> y, Tensor sample_weight,
+               std::int64_t batch_size, bool shuffle, const Device& device)
       : batch_size_(batch_size), shuffle_(shuffle), device_(device) {
     if (batch_size <= 0) throw Error(cat("fit: batch_size must be positive, got ", batch_size));
     for (Tensor& t : x) x_.push_back(t.to(device));
@@ -44,7 +45,9 @@ class ArrayAdapter final : public DataAdapter {
     if (sample_weight.defined()) sample_weight_ = sample_weight.to(device);
     rows_ = x_.empty() ? 0 : x_[0].shape(0);
   }
-  std::optional<std::int64_t> num_batches() const override { return (rows_ + batch_size_ - 1) / batch_size_; }
+  std::optional<std::int64_t> num_batches() const override {
+    return (rows_ + batch_size_ - 1) / batch_size_;
+  }
   void begin_pass() override {
     position_ = 0;
     if (shuffle_ && rows_ > 1) {
@@ -60,7 +63,9 @@ class ArrayAdapter final : public DataAdapter {
     const std::int64_t end = std::min(rows_, position_ + batch_size_);
     Batch batch;
     const Tensor indices = order_.defined() ? order_.slice(position_, end) : Tensor();
-    auto take = [&](const Tensor& t) { return indices.defined() ? gather(t, indices) : t.slice(position_, end); };
+    auto take = [&](const Tensor& t) {
+      return indices.defined() ? gather(t, indices) : t.slice(position_, end);
+    };
     for (const Tensor& t : x_) batch.x.push_back(take(t));
     for (const Tensor& t : y_) batch.y.push_back(take(t));
     if (sample_weight_.defined()) batch.sample_weight = take(sample_weight_);
@@ -101,8 +106,13 @@ class DatasetAdapter final : public DataAdapter {
 
 class SequenceAdapter final : public DataAdapter {
  public:
-  SequenceAdapter(Sequence& sequence, std::size_t inputs, std::size_t outputs, bool shuffle, const Device& device)
-      : sequence_(sequence), inputs_(inputs), outputs_(outputs), shuffle_(shuffle), device_(device) {}
+  SequenceAdapter(Sequence& sequence, std::size_t inputs, std::size_t outputs, bool shuffle,
+                  const Device& device)
+      : sequence_(sequence),
+        inputs_(inputs),
+        outputs_(outputs),
+        shuffle_(shuffle),
+        device_(device) {}
   std::optional<std::int64_t> num_batches() const override { return sequence_.size(); }
   void begin_pass() override {
     const std::int64_t n = sequence_.size();
@@ -119,7 +129,8 @@ class SequenceAdapter final : public DataAdapter {
   std::optional<Batch> next() override {
     if (position_ >= order_.size()) return std::nullopt;
     const std::int64_t index = order_[position_++];
-    Batch batch = split_element(sequence_.get(index), inputs_, outputs_, cat("Sequence batch ", index));
+    Batch batch =
+        split_element(sequence_.get(index), inputs_, outputs_, cat("Sequence batch ", index));
     return to_device(std::move(batch), device_);
   }
   void on_epoch_end() override { sequence_.on_epoch_end(); }
@@ -135,17 +146,20 @@ class SequenceAdapter final : public DataAdapter {
 
 class ClassWeightAdapter final : public DataAdapter {
  public:
-  ClassWeightAdapter(std::unique_ptr<DataAdapter> inner, std::map<std::int64_t, double> class_weight)
+  ClassWeightAdapter(std::unique_ptr<DataAdapter> inner,
+                     std::map<std::int64_t, double> class_weight)
       : inner_(std::move(inner)) {
     for (const auto& [label, weight] : class_weight) {
       if (label < 0) throw Error(cat("fit: class_weight has the negative class ", label));
       if (!(weight >= 0) || !std::isfinite(weight)) {
-        throw Error(cat("fit: class_weight[", label, "] = ", weight, "; weights must be finite and >= 0"));
+        throw Error(
+            cat("fit: class_weight[", label, "] = ", weight, "; weights must be finite and >= 0"));
       }
     }
     const std::int64_t largest = class_weight.empty() ? 0 : class_weight.rbegin()->first;
     std::vector<float> table(static_cast<std::size_t>(largest + 1), 1.0f);
-    for (const auto& [label, weight] : class_weight) table[static_cast<std::size_t>(label)] = static_cast<float>(weight);
+    for (const auto& [label, weight] : class_weight)
+      table[static_cast<std::size_t>(label)] = static_cast<float>(weight);
     table_ = constant(table);
   }
   std::optional<std::int64_t> num_batches() const override { return inner_->num_batches(); }
@@ -155,18 +169,23 @@ class ClassWeightAdapter final : public DataAdapter {
     std::optional<Batch> batch = inner_->next();
     if (!batch) return batch;
     if (batch->y.size() != 1) {
-      throw Error(cat("fit: class_weight needs exactly one target, the batch has ", batch->y.size()));
+      throw Error(
+          cat("fit: class_weight needs exactly one target, the batch has ", batch->y.size()));
     }
     const autodiff::PauseAll untaped;
     const Tensor& y = batch->y[0];
     Tensor labels = (y.rank() >= 2 && y.shape(-1) > 1) ? argmax(y, -1) : reshape(y, {y.shape(0)});
-    if (labels.dtype() != int64) labels = cast(is_floating(labels.dtype()) ? labels + 0.5 : labels, int64);  // rounds float labels
-    if (table_.device() != labels.device()) table_ = table_.to(labels.device());  // once, not per batch
+    if (labels.dtype() != int64)
+      labels =
+          cast(is_floating(labels.dtype()) ? labels + 0.5 : labels, int64);  // rounds float labels
+    if (table_.device() != labels.device())
+      table_ = table_.to(labels.device());  // once, not per batch
     const std::int64_t largest = table_.shape(0) - 1;
     const Tensor inside = logical_and(greater_equal(labels, 0), less_equal(labels, largest));
     const Tensor safe = where(inside, labels, zeros_like(labels));
     const Tensor weights = where(inside, gather(table_, safe), ones_like(labels, float32));
-    batch->sample_weight = batch->sample_weight.defined() ? batch->sample_weight * weights : weights;
+    batch->sample_weight =
+        batch->sample_weight.defined() ? batch->sample_weight * weights : weights;
     return batch;
   }
 
@@ -177,12 +196,14 @@ class ClassWeightAdapter final : public DataAdapter {
 
 }  // namespace
 
-Batch split_element(std::vector<Tensor> element, std::size_t inputs, std::size_t outputs, const std::string& source) {
+Batch split_element(std::vector<Tensor> element, std::size_t inputs, std::size_t outputs,
+                    const std::string& source) {
   const std::size_t n = element.size();
   if (n != inputs && n != inputs + outputs && n != inputs + outputs + 1) {
-    throw Error(cat(source, " gives ", n, " tensors per batch; the model takes ", inputs, " input(s) and ", outputs,
-                    " target(s), so a batch is ", inputs, " (inputs only), ", inputs + outputs,
-                    " (inputs, targets) or ", inputs + outputs + 1, " (inputs, targets, sample weights)"));
+    throw Error(cat(source, " gives ", n, " tensors per batch; the model takes ", inputs,
+                    " input(s) and ", outputs, " target(s), so a batch is ", inputs,
+                    " (inputs only), ", inputs + outputs, " (inputs, targets) or ",
+                    inputs + outputs + 1, " (inputs, targets, sample weights)"));
   }
   Batch batch;
   batch.x.assign(element.begin(), element.begin() + static_cast<std::ptrdiff_t>(inputs));
@@ -195,19 +216,21 @@ Batch split_element(std::vector<Tensor> element, std::size_t inputs, std::size_t
   return batch;
 }
 
-std::unique_ptr<DataAdapter> array_adapter(std::vector<Tensor> x, std::vector<Tensor> y, Tensor sample_weight,
-                                           std::int64_t batch_size, bool shuffle, const Device& device) {
-  return std::make_unique<ArrayAdapter>(std::move(x), std::move(y), std::move(sample_weight), batch_size, shuffle,
-                                        device);
+std::unique_ptr<DataAdapter> array_adapter(std::vector<Tensor> x, std::vector<Tensor> y,
+                                           Tensor sample_weight, std::int64_t batch_size,
+                                           bool shuffle, const Device& device) {
+  return std::make_unique<ArrayAdapter>(std::move(x), std::move(y), std::move(sample_weight),
+                                        batch_size, shuffle, device);
 }
 
-std::unique_ptr<DataAdapter> dataset_adapter(Dataset dataset, std::size_t inputs, std::size_t outputs,
-                                             const Device& device) {
+std::unique_ptr<DataAdapter> dataset_adapter(Dataset dataset, std::size_t inputs,
+                                             std::size_t outputs, const Device& device) {
   return std::make_unique<DatasetAdapter>(std::move(dataset), inputs, outputs, device);
 }
 
-std::unique_ptr<DataAdapter> sequence_adapter(Sequence& sequence, std::size_t inputs, std::size_t outputs,
-                                              bool shuffle, const Device& device) {
+std::unique_ptr<DataAdapter> sequence_adapter(Sequence& sequence, std::size_t inputs,
+                                              std::size_t outputs, bool shuffle,
+                                              const Device& device) {
   return std::make_unique<SequenceAdapter>(sequence, inputs, outputs, shuffle, device);
 }
 
@@ -217,13 +240,17 @@ std::unique_ptr<DataAdapter> with_class_weight(std::unique_ptr<DataAdapter> adap
   return std::make_unique<ClassWeightAdapter>(std::move(adapter), std::move(class_weight));
 }
 
-// --- EpochIterator ---------------------------------------------------------------------------------
+// --- EpochIterator
+// ---------------------------------------------------------------------------------
 
 namespace {
 void warn_ran_out() {
-  warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
-       "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function "
-       "when building your dataset.");
+  warn(
+      "Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+      "can "
+      "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` "
+      "function "
+      "when building your dataset.");
 }
 }  // namespace
 
@@ -234,7 +261,9 @@ EpochIterator::EpochIterator(DataAdapter& adapter, std::optional<std::int64_t> s
   }
 }
 
-std::optional<std::int64_t> EpochIterator::steps() const { return steps_per_epoch_ ? steps_per_epoch_ : num_batches_; }
+std::optional<std::int64_t> EpochIterator::steps() const {
+  return steps_per_epoch_ ? steps_per_epoch_ : num_batches_;
+}
 
 void EpochIterator::run_epoch(const std::function<bool(std::int64_t, Batch&)>& step) {
   const std::optional<std::int64_t> steps = this->steps();
@@ -260,7 +289,8 @@ void EpochIterator::run_epoch(const std::function<bool(std::int64_t, Batch&)>& s
       ++steps_seen_;
       if (!step(i, *batch)) break;
     }
-    if (num_batches_ && steps_seen_ >= *num_batches_) pass_open_ = false;  // the next epoch starts a new pass
+    if (num_batches_ && steps_seen_ >= *num_batches_)
+      pass_open_ = false;  // the next epoch starts a new pass
   } else {
     adapter_.begin_pass();
     std::int64_t i = 0;

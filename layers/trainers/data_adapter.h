@@ -43,14 +43,16 @@ class DataAdapter {
 
 /// Rows of in-memory arrays, copied once to `device`, batched by slicing (or gathering, when
 /// shuffled, with a new permutation from ember's global generator every pass).
-std::unique_ptr<DataAdapter> array_adapter(std::vector<Tensor> x, std::vector<Tensor> y, Tensor sample_weight,
-                                           std::int64_t batch_size, bool shuffle, const Device& device);
+std::unique_ptr<DataAdapter> array_adapter(std::vector<Tensor> x, std::vector<Tensor> y,
+                                           Tensor sample_weight, std::int64_t batch_size,
+                                           bool shuffle, const Device& device);
 /// The elements of a (batched) Dataset: inputs first, then targets, then optional weights.
-std::unique_ptr<DataAdapter> dataset_adapter(Dataset dataset, std::size_t inputs, std::size_t outputs,
-                                             const Device& device);
+std::unique_ptr<DataAdapter> dataset_adapter(Dataset dataset, std::size_t inputs,
+                                             std::size_t outputs, const Device& device);
 /// The batches of a user's Sequence, in order or shuffled; on_epoch_end() is passed on.
-std::unique_ptr<DataAdapter> sequence_adapter(Sequence& sequence, std::size_t inputs, std::size_t outputs,
-                                              bool shuffle, const Device& device);
+std::unique_ptr<DataAdapter> sequence_adapter(Sequence& sequence, std::size_t inputs,
+                                              std::size_t outputs, bool shuffle,
+                                              const Device& device);
 
 /// Multiplies each batch's weights by class_weight[label] (labels from the single target: class
 /// indices, or the argmax of one-hot rows); classes missing from the map weigh 1.
@@ -59,7 +61,8 @@ std::unique_ptr<DataAdapter> with_class_weight(std::unique_ptr<DataAdapter> adap
 
 /// Splits a batch given as one list (x..., y..., [weights]) by the model's input and output
 /// counts; `source` names the data in errors.
-Batch split_element(std::vector<Tensor> element, std::size_t inputs, std::size_t outputs, const std::string& source);
+Batch split_element(std::vector<Tensor> element, std::size_t inputs, std::size_t outputs,
+                    const std::string& source);
 
 /// Epochs over an adapter. Without steps_per_epoch every epoch is one full pass. With it, an
 /// epoch is that many batches taken in turn from a pass that carries over between epochs; when

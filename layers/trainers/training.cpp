@@ -4,15 +4,16 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
 #include "core/autodiff/gradient_tape.h"
+#include "core/error.h"
 #include "core/ops.h"
-#include "layers/trainers/compiled_state.h"
 #include "layers/models/model.h"
+#include "layers/trainers/compiled_state.h"
 
 namespace ember::keras {
 
-// --- set-up -------------------------------------------------------------------------------------------
+// --- set-up
+// -------------------------------------------------------------------------------------------
 
 void Model::compile(CompileOptions options) {
   compiled_ = std::make_shared<detail::CompiledState>(std::move(options), data_device());
@@ -20,7 +21,8 @@ void Model::compile(CompileOptions options) {
 
 void Model::require_compiled(const char* method) const {
   if (!compiled_) {
-    throw Error(cat(method, ": model '", name(), "' must be compiled first: model.compile({.optimizer = ..., .loss = ...})"));
+    throw Error(cat(method, ": model '", name(),
+                    "' must be compiled first: model.compile({.optimizer = ..., .loss = ...})"));
   }
 }
 
@@ -36,7 +38,9 @@ Device Model::data_device() const {
 
 std::size_t Model::input_count() const { return is_functional() ? graph_inputs_.size() : 1; }
 
-std::size_t Model::output_count_for_data() const { return is_functional() ? graph_outputs_.size() : 1; }
+std::size_t Model::output_count_for_data() const {
+  return is_functional() ? graph_outputs_.size() : 1;
+}
 
 std::vector<std::string> Model::input_names() const {
   std::vector<std::string> names;
@@ -66,9 +70,12 @@ std::optional<metrics::Direction> Model::metric_direction(const std::string& nam
   return compiled_->direction_of(bare);
 }
 
-std::vector<Logs::Entry> Model::logs_now() const { return compiled_ ? compiled_->results() : std::vector<Logs::Entry>{}; }
+std::vector<Logs::Entry> Model::logs_now() const {
+  return compiled_ ? compiled_->results() : std::vector<Logs::Entry>{};
+}
 
-// --- one batch ----------------------------------------------------------------------------------------
+// --- one batch
+// ----------------------------------------------------------------------------------------
 
 std::vector<Tensor> Model::forward(const std::vector<Tensor>& x, bool training) {
   if (!is_functional() && x.size() == 1) return {(*this)(x[0], training)};
@@ -91,7 +98,8 @@ Tensor Model::compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred
     total = total.defined() ? total + scalar : scalar;
   }
   if (!total.defined()) {
-    throw Error(cat("model '", name(), "' has nothing to minimise: compile gave no loss for any output and no layer ",
+    throw Error(cat("model '", name(),
+                    "' has nothing to minimise: compile gave no loss for any output and no layer ",
                     "added a loss (add_loss)"));
   }
   compiled_->update_loss_trackers(total, batch.size());
@@ -122,17 +130,19 @@ void Model::test_step(const Batch& batch) {
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
 }
 
-// --- data ---------------------------------------------------------------------------------------------
+// --- data
+// ---------------------------------------------------------------------------------------------
 
-std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(const Tensors& x, const Tensors& y,
-                                                                          const Tensor& sample_weight,
-                                                                          const std::string& method) const {
+std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(
+    const Tensors& x, const Tensors& y, const Tensor& sample_weight,
+    const std::string& method) const {
   if (x.empty()) throw Error(cat(method, ": no inputs (x) given"));
   std::vector<Tensor> inputs;
   if (is_functional()) {
     inputs = x.ordered(input_names(), method + ": x");
   } else {
-    if (x.by_name()) throw Error(cat(method, ": a subclassed model takes its inputs as a list, not by name"));
+    if (x.by_name())
+      throw Error(cat(method, ": a subclassed model takes its inputs as a list, not by name"));
     inputs = x.list();
   }
   std::vector<Tensor> targets;
@@ -140,7 +150,8 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(const 
     if (is_functional()) {
       targets = y.ordered(output_names(), method + ": y");
     } else {
-      if (y.by_name()) throw Error(cat(method, ": a subclassed model takes its targets as a list, not by name"));
+      if (y.by_name())
+        throw Error(cat(method, ": a subclassed model takes its targets as a list, not by name"));
       targets = y.list();
     }
   }
@@ -151,7 +162,8 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(const 
   const auto check = [&](const Tensor& t, const char* what) {
     if (!t.defined()) throw Error(cat(method, ": ", what, " is undefined"));
     if (t.rank() == 0 || t.shape(0) != rows) {
-      throw ShapeError(cat(method, ": ", what, " has shape ", t.shape(), " but x has ", rows, " rows"));
+      throw ShapeError(
+          cat(method, ": ", what, " has shape ", t.shape(), " but x has ", rows, " rows"));
     }
   };
   for (const Tensor& t : inputs) check(t, "an input");
@@ -161,15 +173,17 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(const 
 }
 
 std::unique_ptr<detail::DataAdapter> Model::arrays_adapter(const Tensors& x, const Tensors& y,
-                                                           const Tensor& sample_weight, std::int64_t batch_size,
-                                                           bool shuffle, const std::string& method) const {
+                                                           const Tensor& sample_weight,
+                                                           std::int64_t batch_size, bool shuffle,
+                                                           const std::string& method) const {
   auto [inputs, targets] = ordered_arrays(x, y, sample_weight, method);
   return detail::array_adapter(inputs, targets, sample_weight, batch_size, shuffle, data_device());
 }
 
 namespace {
 
-std::vector<Tensor> rows(const std::vector<Tensor>& tensors, std::int64_t start, std::int64_t stop) {
+std::vector<Tensor> rows(const std::vector<Tensor>& tensors, std::int64_t start,
+                         std::int64_t stop) {
   std::vector<Tensor> out;
   for (const Tensor& t : tensors) out.push_back(t.slice(start, stop));
   return out;
@@ -177,15 +191,19 @@ std::vector<Tensor> rows(const std::vector<Tensor>& tensors, std::int64_t start,
 
 }  // namespace
 
-// --- fit ----------------------------------------------------------------------------------------------
+// --- fit
+// ----------------------------------------------------------------------------------------------
 
-std::unique_ptr<detail::DataAdapter> Model::validation_adapter(const FitOptions& options,
-                                                               std::int64_t default_batch_size) const {
+std::unique_ptr<detail::DataAdapter> Model::validation_adapter(
+    const FitOptions& options, std::int64_t default_batch_size) const {
   const ValidationData& v = options.validation_data;
   if (!v.given()) return nullptr;
-  if (v.dataset()) return detail::dataset_adapter(*v.dataset(), input_count(), output_count_for_data(), data_device());
-  return arrays_adapter(v.x(), v.y(), v.sample_weight(), options.validation_batch_size.value_or(default_batch_size),
-                        false, "fit: validation_data");
+  if (v.dataset())
+    return detail::dataset_adapter(*v.dataset(), input_count(), output_count_for_data(),
+                                   data_device());
+  return arrays_adapter(v.x(), v.y(), v.sample_weight(),
+                        options.validation_batch_size.value_or(default_batch_size), false,
+                        "fit: validation_data");
 }
 
 History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
@@ -204,20 +222,23 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
   if (!validation && options.validation_split > 0) {
     // Keras: the last rows, before any shuffling, are the validation set.
     const std::int64_t n = inputs[0].shape(0);
-    const auto split_at = static_cast<std::int64_t>(std::floor(static_cast<double>(n) * (1.0 - options.validation_split)));
+    const auto split_at = static_cast<std::int64_t>(
+        std::floor(static_cast<double>(n) * (1.0 - options.validation_split)));
     if (split_at <= 0 || split_at >= n) {
       throw Error(cat("fit: validation_split = ", options.validation_split, " of ", n,
                       " rows leaves an empty training or validation set"));
     }
-    validation = detail::array_adapter(rows(inputs, split_at, n), rows(targets, split_at, n),
-                                       sample_weight.defined() ? sample_weight.slice(split_at, n) : Tensor(),
-                                       validation_batch, false, data_device());
+    validation =
+        detail::array_adapter(rows(inputs, split_at, n), rows(targets, split_at, n),
+                              sample_weight.defined() ? sample_weight.slice(split_at, n) : Tensor(),
+                              validation_batch, false, data_device());
     inputs = rows(inputs, 0, split_at);
     targets = rows(targets, 0, split_at);
     if (sample_weight.defined()) sample_weight = sample_weight.slice(0, split_at);
   }
   auto train = detail::with_class_weight(
-      detail::array_adapter(inputs, targets, sample_weight, batch_size, options.shuffle.value_or(true), data_device()),
+      detail::array_adapter(inputs, targets, sample_weight, batch_size,
+                            options.shuffle.value_or(true), data_device()),
       options.class_weight);
   return run_fit(*train, validation.get(), options);
 }
@@ -228,10 +249,12 @@ void warn_batching_ignored(const FitOptions& options, const char* what) {
     warn(cat("fit: batch_size is ignored for a ", what, ", which gives its own batches"));
   }
   if (options.validation_split > 0) {
-    throw Error(cat("fit: validation_split needs arrays; with a ", what, " give validation_data instead"));
+    throw Error(
+        cat("fit: validation_split needs arrays; with a ", what, " give validation_data instead"));
   }
   if (options.sample_weight.defined()) {
-    throw Error(cat("fit: sample_weight needs arrays; a ", what, " gives weights as the last tensor of each batch"));
+    throw Error(cat("fit: sample_weight needs arrays; a ", what,
+                    " gives weights as the last tensor of each batch"));
   }
 }
 }  // namespace
@@ -239,9 +262,13 @@ void warn_batching_ignored(const FitOptions& options, const char* what) {
 History Model::fit(const Dataset& data, FitOptions options) {
   require_compiled("fit");
   warn_batching_ignored(options, "Dataset");
-  if (options.shuffle) warn("fit: shuffle is ignored for a Dataset, which is read in its own order (shuffle it with .shuffle())");
+  if (options.shuffle)
+    warn(
+        "fit: shuffle is ignored for a Dataset, which is read in its own order (shuffle it with "
+        ".shuffle())");
   auto train = detail::with_class_weight(
-      detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device()), options.class_weight);
+      detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device()),
+      options.class_weight);
   return run_fit(*train, validation_adapter(options, 32).get(), options);
 }
 
@@ -249,19 +276,23 @@ History Model::fit(Sequence& data, FitOptions options) {
   require_compiled("fit");
   warn_batching_ignored(options, "Sequence");
   auto train = detail::with_class_weight(
-      detail::sequence_adapter(data, input_count(), output_count_for_data(), options.shuffle.value_or(true),
-                                data_device()),
+      detail::sequence_adapter(data, input_count(), output_count_for_data(),
+                               options.shuffle.value_or(true), data_device()),
       options.class_weight);
   return run_fit(*train, validation_adapter(options, 32).get(), options);
 }
 
-History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validation, const FitOptions& options) {
+History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validation,
+                       const FitOptions& options) {
   if (options.epochs < 0) throw Error(cat("fit: epochs must be >= 0, got ", options.epochs));
-  if (options.initial_epoch < 0) throw Error(cat("fit: initial_epoch must be >= 0, got ", options.initial_epoch));
-  if (options.validation_freq < 1) throw Error(cat("fit: validation_freq must be >= 1, got ", options.validation_freq));
+  if (options.initial_epoch < 0)
+    throw Error(cat("fit: initial_epoch must be >= 0, got ", options.initial_epoch));
+  if (options.validation_freq < 1)
+    throw Error(cat("fit: validation_freq must be >= 1, got ", options.validation_freq));
   detail::EpochIterator epochs(train, options.steps_per_epoch);
-  callbacks::CallbackList callbacks(options.callbacks, /*add_history=*/true, options.verbose != 0, this,
-                                    {.epochs = options.epochs, .steps = epochs.steps(), .verbose = options.verbose});
+  callbacks::CallbackList callbacks(
+      options.callbacks, /*add_history=*/true, options.verbose != 0, this,
+      {.epochs = options.epochs, .steps = epochs.steps(), .verbose = options.verbose});
   std::optional<detail::EpochIterator> validation_epochs;
   if (validation) validation_epochs.emplace(*validation, options.validation_steps);
 
@@ -293,7 +324,8 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
   return *callbacks.history();
 }
 
-// --- evaluate -------------------------------------------------------------------------------------------
+// --- evaluate
+// -------------------------------------------------------------------------------------------
 
 Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps,
                          callbacks::CallbackList& callbacks) {
@@ -316,35 +348,41 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
 
 Logs Model::evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options) {
   callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
-                                    {.epochs = 1, .steps = options.steps ? options.steps : data.num_batches(),
+                                    {.epochs = 1,
+                                     .steps = options.steps ? options.steps : data.num_batches(),
                                      .verbose = options.verbose});
   return run_evaluate(data, options.steps, callbacks);
 }
 
 Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options) {
   require_compiled("evaluate");
-  auto data = arrays_adapter(x, y, options.sample_weight, options.batch_size.value_or(32), false, "evaluate");
+  auto data = arrays_adapter(x, y, options.sample_weight, options.batch_size.value_or(32), false,
+                             "evaluate");
   return evaluate_adapter(*data, options);
 }
 
 Logs Model::evaluate(const Dataset& data, EvaluateOptions options) {
   require_compiled("evaluate");
-  auto adapter = detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device());
+  auto adapter =
+      detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device());
   return evaluate_adapter(*adapter, options);
 }
 
 Logs Model::evaluate(Sequence& data, EvaluateOptions options) {
   require_compiled("evaluate");
-  auto adapter = detail::sequence_adapter(data, input_count(), output_count_for_data(), false, data_device());
+  auto adapter =
+      detail::sequence_adapter(data, input_count(), output_count_for_data(), false, data_device());
   return evaluate_adapter(*adapter, options);
 }
 
-// --- predict --------------------------------------------------------------------------------------------
+// --- predict
+// --------------------------------------------------------------------------------------------
 
 std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictOptions& options) {
   detail::EpochIterator iterator(data, options.steps);
-  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
-                                    {.epochs = 1, .steps = iterator.steps(), .verbose = options.verbose});
+  callbacks::CallbackList callbacks(
+      options.callbacks, false, options.verbose != 0, this,
+      {.epochs = 1, .steps = iterator.steps(), .verbose = options.verbose});
   const autodiff::PauseAll untaped;
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_predict_begin(begin); });
@@ -377,22 +415,26 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& x, PredictOptions 
 Tensor Model::predict(const Tensor& x, PredictOptions options) {
   const std::vector<Tensor> outputs = predict(std::vector<Tensor>{x}, std::move(options));
   if (outputs.size() != 1) {
-    throw Error(cat("predict: model '", name(), "' has ", outputs.size(), " outputs; pass a list of inputs"));
+    throw Error(cat("predict: model '", name(), "' has ", outputs.size(),
+                    " outputs; pass a list of inputs"));
   }
   return outputs[0];
 }
 
 std::vector<Tensor> Model::predict(const Dataset& data, PredictOptions options) {
-  auto adapter = detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device());
+  auto adapter =
+      detail::dataset_adapter(data, input_count(), output_count_for_data(), data_device());
   return run_predict(*adapter, options);
 }
 
 std::vector<Tensor> Model::predict(Sequence& data, PredictOptions options) {
-  auto adapter = detail::sequence_adapter(data, input_count(), output_count_for_data(), false, data_device());
+  auto adapter =
+      detail::sequence_adapter(data, input_count(), output_count_for_data(), false, data_device());
   return run_predict(*adapter, options);
 }
 
-// --- single batches -------------------------------------------------------------------------------------
+// --- single batches
+// -------------------------------------------------------------------------------------
 
 Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight,
                            const std::map<std::int64_t, double>& class_weight) {
@@ -402,8 +444,8 @@ Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sam
   }
   auto [inputs, targets] = ordered_arrays(x, y, sample_weight, "train_on_batch");
   auto data = detail::with_class_weight(
-      detail::array_adapter(inputs, targets, sample_weight, std::max<std::int64_t>(1, inputs[0].shape(0)), false,
-                            data_device()),
+      detail::array_adapter(inputs, targets, sample_weight,
+                            std::max<std::int64_t>(1, inputs[0].shape(0)), false, data_device()),
       class_weight);
   data->begin_pass();
   std::optional<Batch> batch = data->next();
@@ -416,8 +458,9 @@ Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sam
 Logs Model::test_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight) {
   require_compiled("test_on_batch");
   auto [inputs, targets] = ordered_arrays(x, y, sample_weight, "test_on_batch");
-  auto data = detail::array_adapter(inputs, targets, sample_weight, std::max<std::int64_t>(1, inputs[0].shape(0)),
-                                    false, data_device());
+  auto data =
+      detail::array_adapter(inputs, targets, sample_weight,
+                            std::max<std::int64_t>(1, inputs[0].shape(0)), false, data_device());
   data->begin_pass();
   std::optional<Batch> batch = data->next();
   if (!batch) throw Error("test_on_batch: the batch is empty");
@@ -427,7 +470,8 @@ Logs Model::test_on_batch(const Tensors& x, const Tensors& y, const Tensor& samp
 }
 
 std::vector<Tensor> Model::predict_on_batch(const Tensors& x) {
-  const std::vector<Tensor> inputs = ordered_arrays(x, Tensors(), Tensor(), "predict_on_batch").first;
+  const std::vector<Tensor> inputs =
+      ordered_arrays(x, Tensors(), Tensor(), "predict_on_batch").first;
   const autodiff::PauseAll untaped;
   std::vector<Tensor> on_device;
   for (const Tensor& t : inputs) on_device.push_back(t.to(data_device()));

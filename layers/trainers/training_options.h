@@ -1,8 +1,8 @@
 // The arguments of Model::compile, fit, evaluate and predict, named and ordered as Keras' so a
 // Keras call reads the same with designated initializers:
 //
-//   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
-//   model.fit(x, y, {.batch_size = 64, .epochs = 5, .validation_split = 0.2});
+//   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics =
+//   {"accuracy"}}); model.fit(x, y, {.batch_size = 64, .epochs = 5, .validation_split = 0.2});
 //
 // (C++ needs the fields in declaration order, which is Keras' order of arguments.)
 #pragma once
@@ -33,11 +33,11 @@ class OptimizerRef {
   OptimizerRef(const char* name);         // NOLINT: implicit, `.optimizer = "adam"`
   OptimizerRef(const std::string& name);  // NOLINT
   template <class O>
-    requires std::is_base_of_v<optim::Optimizer, O>
-  OptimizerRef(O optimizer) : optimizer_(std::make_shared<O>(std::move(optimizer))) {}  // NOLINT
+  requires std::is_base_of_v<optim::Optimizer, O> OptimizerRef(O optimizer)
+      : optimizer_(std::make_shared<O>(std::move(optimizer))) {}  // NOLINT
   template <class O>
-    requires std::is_base_of_v<optim::Optimizer, O>
-  OptimizerRef(std::shared_ptr<O> optimizer) : optimizer_(std::move(optimizer)) {}  // NOLINT
+  requires std::is_base_of_v<optim::Optimizer, O> OptimizerRef(std::shared_ptr<O> optimizer)
+      : optimizer_(std::move(optimizer)) {}  // NOLINT
   const std::shared_ptr<optim::Optimizer>& get() const { return optimizer_; }
 
  private:
@@ -49,26 +49,28 @@ class OptimizerRef {
 class LossSpec {
  public:
   LossSpec() = default;
-  LossSpec(const char* name) : single_(name) {}                // NOLINT
-  LossSpec(const std::string& name) : single_(name) {}         // NOLINT
+  LossSpec(const char* name) : single_(name) {}                 // NOLINT
+  LossSpec(const std::string& name) : single_(name) {}          // NOLINT
   LossSpec(losses::LossRef loss) : single_(std::move(loss)) {}  // NOLINT
   template <class L>
-    requires std::is_base_of_v<losses::Loss, L>
-  LossSpec(L loss) : single_(std::move(loss)) {}  // NOLINT
+  requires std::is_base_of_v<losses::Loss, L> LossSpec(L loss)
+      : single_(std::move(loss)) {}  // NOLINT
   template <class L>
-    requires std::is_base_of_v<losses::Loss, L>
-  LossSpec(std::shared_ptr<L> loss) : single_(std::move(loss)) {}  // NOLINT
+  requires std::is_base_of_v<losses::Loss, L> LossSpec(std::shared_ptr<L> loss)
+      : single_(std::move(loss)) {}                                                  // NOLINT
   LossSpec(Tensor (*function)(const Tensor&, const Tensor&)) : single_(function) {}  // NOLINT
   template <class F>
-    requires(std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&> &&
-             !std::is_convertible_v<F, Tensor (*)(const Tensor&, const Tensor&)> &&
-             !std::is_base_of_v<losses::Loss, F>)
-  LossSpec(F function) : single_(losses::LossFunction(std::move(function))) {}  // NOLINT
+  requires(std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&> &&
+           !std::is_convertible_v<F, Tensor (*)(const Tensor&, const Tensor&)> &&
+           !std::is_base_of_v<losses::Loss, F>) LossSpec(F function)
+      : single_(losses::LossFunction(std::move(function))) {}  // NOLINT
   LossSpec(std::initializer_list<losses::LossRef> list) : list_(list), kind_(Kind::list) {}
-  LossSpec(std::vector<losses::LossRef> list) : list_(std::move(list)), kind_(Kind::list) {}  // NOLINT
+  LossSpec(std::vector<losses::LossRef> list)
+      : list_(std::move(list)), kind_(Kind::list) {}  // NOLINT
   LossSpec(std::initializer_list<std::pair<const std::string, losses::LossRef>> named)
       : named_(named), kind_(Kind::named) {}
-  LossSpec(std::map<std::string, losses::LossRef> named) : named_(std::move(named)), kind_(Kind::named) {}  // NOLINT
+  LossSpec(std::map<std::string, losses::LossRef> named)
+      : named_(std::move(named)), kind_(Kind::named) {}  // NOLINT
 
   enum class Kind { single, list, named };
   Kind kind() const { return kind_; }
@@ -107,7 +109,8 @@ class MetricsSpec {
   MetricsSpec() = default;
   MetricsSpec(std::initializer_list<metrics::MetricRef> list) : list_(list) {}
   MetricsSpec(std::vector<metrics::MetricRef> list) : list_(std::move(list)) {}  // NOLINT
-  MetricsSpec(std::initializer_list<std::pair<const std::string, std::vector<metrics::MetricRef>>> named)
+  MetricsSpec(
+      std::initializer_list<std::pair<const std::string, std::vector<metrics::MetricRef>>> named)
       : named_(named), by_name_(true) {}
   MetricsSpec(std::map<std::string, std::vector<metrics::MetricRef>> named)  // NOLINT
       : named_(std::move(named)), by_name_(true) {}
@@ -135,8 +138,8 @@ struct CompileOptions {
 class Tensors {
  public:
   Tensors() = default;
-  Tensors(const Tensor& tensor) : list_{tensor} {}  // NOLINT
-  Tensors(const Variable& tensor) : list_{tensor.value()} {}  // NOLINT
+  Tensors(const Tensor& tensor) : list_{tensor} {}               // NOLINT
+  Tensors(const Variable& tensor) : list_{tensor.value()} {}     // NOLINT
   Tensors(std::vector<Tensor> list) : list_(std::move(list)) {}  // NOLINT
   Tensors(std::initializer_list<Tensor> list) : list_(list) {}
   Tensors(std::map<std::string, Tensor> named) : named_(std::move(named)) {}  // NOLINT
@@ -160,7 +163,10 @@ class ValidationData {
  public:
   ValidationData() = default;
   ValidationData(Tensors x, Tensors y, Tensor sample_weight = {})
-      : x_(std::move(x)), y_(std::move(y)), sample_weight_(std::move(sample_weight)), given_(true) {}
+      : x_(std::move(x)),
+        y_(std::move(y)),
+        sample_weight_(std::move(sample_weight)),
+        given_(true) {}
   ValidationData(Dataset dataset) : dataset_(std::move(dataset)), given_(true) {}  // NOLINT
   bool given() const { return given_; }
   const Tensors& x() const { return x_; }

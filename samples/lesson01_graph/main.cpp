@@ -12,10 +12,10 @@ int main() {
   Variable x({{2.0f}}), y({{-4.0f}});
 
   GradientTape tape({.persistent = true});
-  const Tensor a = x + y;           // a(x, y) = x + y
-  const Tensor b = pow(a, 2.0f);    // b(a) = a^2
-  const Tensor c = 2.0f * x * y;    // c(x, y) = 2xy
-  const Tensor f = b + c;           // f(b, c) = b + c
+  const Tensor a = x + y;         // a(x, y) = x + y
+  const Tensor b = pow(a, 2.0f);  // b(a) = a^2
+  const Tensor c = 2.0f * x * y;  // c(x, y) = 2xy
+  const Tensor f = b + c;         // f(b, c) = b + c
 
   std::cout << "Forward pass (the values the tape keeps):\n";
   std::cout << "  x = " << x.item<float>() << "\n  y = " << y.item<float>() << "\n";
@@ -29,13 +29,14 @@ int main() {
   std::cout << "  df/dc = " << tape.gradient(f, c)->item<float>() << "\n";
   std::cout << "  df/da = df/db * db/da = " << tape.gradient(f, a)->item<float>() << "\n";
   const auto dc = tape.gradient(c, {x, y});
-  std::cout << "  dc/dx = 2*y = " << dc[0]->item<float>() << "   dc/dy = 2*x = " << dc[1]->item<float>() << "\n";
+  std::cout << "  dc/dx = 2*y = " << dc[0]->item<float>()
+            << "   dc/dy = 2*x = " << dc[1]->item<float>() << "\n";
   std::cout << "  db/da = 2*a = " << tape.gradient(b, a)->item<float>() << "\n\n";
 
   const auto df = tape.gradient(f, {x, y});
   std::cout << "df/dx = " << *df[0] << "\n";
   std::cout << "df/dy = " << *df[1] << "\n";
-  std::cout << "analytic: f'x = 2x + 4y = " << 2 * 2 + 4 * -4 << ", f'y = 4x + 2y = " << 4 * 2 + 2 * -4
-            << "\n";
+  std::cout << "analytic: f'x = 2x + 4y = " << 2 * 2 + 4 * -4
+            << ", f'y = 4x + 2y = " << 4 * 2 + 2 * -4 << "\n";
   return 0;
 }

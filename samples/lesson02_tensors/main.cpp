@@ -82,13 +82,14 @@ int main() {
   std::cout << "m[:, 1] = " << m.index(all, 1) << "\n";
   // The same on a Variable: vm[(1, 2)], vm[1][2], vm[:, 1].
   const Variable vm(m);
-  std::cout << "vm[1, 2] = " << vm.index(1, 2) << ", vm[1][2] = " << vm[1][2] << ", vm[:, 1] = " << vm.index(all, 1)
-            << "\n";
+  std::cout << "vm[1, 2] = " << vm.index(1, 2) << ", vm[1][2] = " << vm[1][2]
+            << ", vm[:, 1] = " << vm.index(all, 1) << "\n";
 
   // b = tf.reshape(a, [5, 6])   b2 = tf.reshape(a, [5, -1])   b_T = tf.transpose(b, perm=[1, 0])
   const Tensor r = reshape(range(30), {5, 6});
   std::cout << "\nreshape(range(30), [5, 6]) = " << r << "\n";
-  std::cout << "reshape(range(30), [5, -1]).shape = " << reshape(range(30), {5, -1}).shape() << "\n";
+  std::cout << "reshape(range(30), [5, -1]).shape = " << reshape(range(30), {5, -1}).shape()
+            << "\n";
   std::cout << "transpose(b, [1, 0]) = " << transpose(r, std::vector<std::int64_t>{1, 0}) << "\n";
   try {
     (void)reshape(range(30), {4, 7});

@@ -50,7 +50,8 @@ int main() {
   std::cout << "reduce_sum(m, 0) = " << reduce_sum(m, 0) << "\n";
   std::cout << "reduce_sum(m, {0, 1}) = " << reduce_sum(m, {0, 1}) << "\n";
   std::cout << "reduce_mean(m) = " << reduce_mean(m) << "\n";
-  std::cout << "reduce_max(m) = " << reduce_max(m) << "   reduce_min(m) = " << reduce_min(m) << "\n";
+  std::cout << "reduce_max(m) = " << reduce_max(m) << "   reduce_min(m) = " << reduce_min(m)
+            << "\n";
   std::cout << "reduce_prod(m) = " << reduce_prod(m) << "\n";
   try {
     (void)sqrt(a);
@@ -69,7 +70,8 @@ int main() {
   std::cout << "softmax(z) = " << softmax(z) << "\n";
   // tf.keras.losses.categorical_crossentropy(y_true, y_pred), and its formula in ops.
   const Tensor y_true = constant({0.f, 1.f, 0.f}), y_pred = constant({0.05f, 0.9f, 0.05f});
-  std::cout << "losses::categorical_crossentropy = " << losses::categorical_crossentropy(y_true, y_pred) << "\n";
+  std::cout << "losses::categorical_crossentropy = "
+            << losses::categorical_crossentropy(y_true, y_pred) << "\n";
   std::cout << "-reduce_sum(y_true * log(y_pred)) = " << -reduce_sum(y_true * log(y_pred)) << "\n";
   return 0;
 }

@@ -111,7 +111,8 @@ int main() {
     std::cout << tape2.gradient(z2, x) << "\n";  // 8
   }
 
-  std::cout << "\n# the loop: x = x + 1 makes x a constant (None); x.assign_add(1) keeps it a variable\n";
+  std::cout
+      << "\n# the loop: x = x + 1 makes x a constant (None); x.assign_add(1) keeps it a variable\n";
   {
     Variable x(1.0);
     {

@@ -33,7 +33,8 @@ Result train(optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
       }
     }
   }
-  return {k.item<float>(), b.item<float>(), reduce_mean(square(y - (k * x + b))).item<float>(), first_below};
+  return {k.item<float>(), b.item<float>(), reduce_mean(square(y - (k * x + b))).item<float>(),
+          first_below};
 }
 
 int main() {
@@ -44,26 +45,44 @@ int main() {
   const Tensor noise = random::normal({total_points}, {.stddev = 0.2});
   const Tensor y = 0.7f * x + 2.0f + noise;
 
-  const std::vector<std::pair<const char*, std::function<std::shared_ptr<optim::Optimizer>()>>> optimizers = {
-      {"SGD(0.02)", [] { return std::make_shared<optim::SGD>(optim::SGDOptions{.learning_rate = 0.02}); }},
-      {"SGD(0.02, momentum=0.5)",
-       [] { return std::make_shared<optim::SGD>(optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5}); }},
-      {"SGD(0.02, 0.5, nesterov)", [] {
-         return std::make_shared<optim::SGD>(
-             optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5, .nesterov = true});
-       }},
-      {"Adagrad(0.2)", [] { return std::make_shared<optim::Adagrad>(optim::AdagradOptions{.learning_rate = 0.2}); }},
-      {"Adadelta(4)", [] { return std::make_shared<optim::Adadelta>(optim::AdadeltaOptions{.learning_rate = 4.0}); }},
-      {"RMSprop(0.01)", [] { return std::make_shared<optim::RMSprop>(optim::RMSpropOptions{.learning_rate = 0.01}); }},
-      {"Adam(0.1)", [] { return std::make_shared<optim::Adam>(optim::AdamOptions{.learning_rate = 0.1}); }},
-  };
+  const std::vector<std::pair<const char*, std::function<std::shared_ptr<optim::Optimizer>()>>>
+      optimizers = {
+          {"SGD(0.02)",
+           [] { return std::make_shared<optim::SGD>(optim::SGDOptions{.learning_rate = 0.02}); }},
+          {"SGD(0.02, momentum=0.5)",
+           [] {
+             return std::make_shared<optim::SGD>(
+                 optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5});
+           }},
+          {"SGD(0.02, 0.5, nesterov)",
+           [] {
+             return std::make_shared<optim::SGD>(
+                 optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5, .nesterov = true});
+           }},
+          {"Adagrad(0.2)",
+           [] {
+             return std::make_shared<optim::Adagrad>(optim::AdagradOptions{.learning_rate = 0.2});
+           }},
+          {"Adadelta(4)",
+           [] {
+             return std::make_shared<optim::Adadelta>(optim::AdadeltaOptions{.learning_rate = 4.0});
+           }},
+          {"RMSprop(0.01)",
+           [] {
+             return std::make_shared<optim::RMSprop>(optim::RMSpropOptions{.learning_rate = 0.01});
+           }},
+          {"Adam(0.1)",
+           [] { return std::make_shared<optim::Adam>(optim::AdamOptions{.learning_rate = 0.1}); }},
+      };
   std::printf("%-26s %9s %9s %9s %22s\n", "optimizer", "k", "b", "loss", "steps to loss < 0.05");
   for (const auto& [label, make] : optimizers) {
     const auto opt = make();
     const Result r = train(*opt, x, y);
     char steps[32];
-    if (r.steps_to_target < 0) std::snprintf(steps, sizeof steps, "never (of 500)");
-    else std::snprintf(steps, sizeof steps, "%d", r.steps_to_target);
+    if (r.steps_to_target < 0)
+      std::snprintf(steps, sizeof steps, "never (of 500)");
+    else
+      std::snprintf(steps, sizeof steps, "%d", r.steps_to_target);
     std::printf("%-26s %9.4f %9.4f %9.4f %22s\n", label, r.k, r.b, r.loss, steps);
   }
   std::printf("\ntrue values: k = 0.7, b = 2.0\n");

@@ -15,7 +15,8 @@ struct DenseNN : Module {
 
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}), {.name = "w"}));
+      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
+                         {.name = "w"}));
       b = track(Variable(zeros({outputs}), {.name = "b"}));
     }
     return matmul(x, *w) + *b;
@@ -38,15 +39,17 @@ int main() {
   for (int n = 0; n < epochs; ++n) {
     Tensor f_loss;
     for (std::int64_t i = 0; i < x_train.shape(0); ++i) {
-      const Tensor x = expand_dims(x_train[i], 0);  // one example: (1, 2)
+      const Tensor x = expand_dims(x_train[i], 0);         // one example: (1, 2)
       const Tensor y = constant(y_train[i], Shape{1, 1});  // tf.constant(y, shape=(1, 1))
       GradientTape tape;
       f_loss = loss(y, model(x));
-      opt.apply_gradients(tape.gradient(f_loss, model.trainable_variables()), model.trainable_variables());
+      opt.apply_gradients(tape.gradient(f_loss, model.trainable_variables()),
+                          model.trainable_variables());
     }
     if (n % 10 == 9) std::cout << "epoch " << n + 1 << ": loss " << f_loss.item<float>() << "\n";
   }
-  for (const Variable& v : model.trainable_variables()) std::cout << v << "\n";  // w ~ [[1], [1]], b ~ 0
+  for (const Variable& v : model.trainable_variables())
+    std::cout << v << "\n";  // w ~ [[1], [1]], b ~ 0
   std::cout << "model([1, 2]) = " << model(constant({{1.0f, 2.0f}})) << "\n";  // ~3
   return 0;
 }

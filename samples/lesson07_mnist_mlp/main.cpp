@@ -18,11 +18,13 @@ struct DenseNN : Module {
   std::string activate;
   std::optional<Variable> w, b;
 
-  DenseNN(std::int64_t outputs, std::string activate = "relu") : outputs(outputs), activate(std::move(activate)) {}
+  DenseNN(std::int64_t outputs, std::string activate = "relu")
+      : outputs(outputs), activate(std::move(activate)) {}
 
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}), {.name = "w"}));
+      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
+                         {.name = "w"}));
       b = track(Variable(zeros({outputs}), {.name = "b"}));
     }
     const Tensor y = matmul(x, *w) + *b;
@@ -51,23 +53,29 @@ int main(int argc, char** argv) {
   int epochs = 5;
   bool mnist = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--epochs") == 0 && i + 1 < argc) epochs = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--mnist") == 0) mnist = true;
+    if (std::strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
+      epochs = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--mnist") == 0)
+      mnist = true;
   }
   std::cout << "device: " << default_device() << ", CPU threads: " << config::cpu_threads() << "\n";
   random::set_seed(1);
 
-  auto [train, test] = mnist ? io::datasets::mnist::load_data() : io::datasets::fashion_mnist::load_data();
+  auto [train, test] =
+      mnist ? io::datasets::mnist::load_data() : io::datasets::fashion_mnist::load_data();
   auto [x_train_raw, y_train_raw] = train;
   auto [x_test_raw, y_test] = test;
   // x / 255, flattened to 784 features; labels one-hot.
-  const Tensor x_train = reshape(utils::rescale(x_train_raw, 1.0 / 255), {-1, 28 * 28}).to(default_device());
-  const Tensor x_test = reshape(utils::rescale(x_test_raw, 1.0 / 255), {-1, 28 * 28}).to(default_device());
+  const Tensor x_train =
+      reshape(utils::rescale(x_train_raw, 1.0 / 255), {-1, 28 * 28}).to(default_device());
+  const Tensor x_test =
+      reshape(utils::rescale(x_test_raw, 1.0 / 255), {-1, 28 * 28}).to(default_device());
   const Tensor y_train = utils::to_categorical(y_train_raw, 10).to(default_device());
 
   SequenceModule model;
   optim::Adam opt({.learning_rate = 0.001});
-  const auto train_dataset = Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
+  const auto train_dataset =
+      Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
 
   const auto start = std::chrono::steady_clock::now();
   for (int n = 0; n < epochs; ++n) {
@@ -83,7 +91,8 @@ int main(int argc, char** argv) {
     }
     std::cout << "epoch " << n + 1 << ": loss " << loss.item<float>() / batches << "\n";
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const Tensor y = model(x_test);
   const Tensor predicted = cast(argmax(y, 1), int64);

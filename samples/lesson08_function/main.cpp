@@ -20,11 +20,13 @@ struct DenseNN : Module {
   std::string activate;
   std::optional<Variable> w, b;
 
-  DenseNN(std::int64_t outputs, std::string activate = "relu") : outputs(outputs), activate(std::move(activate)) {}
+  DenseNN(std::int64_t outputs, std::string activate = "relu")
+      : outputs(outputs), activate(std::move(activate)) {}
 
   Tensor operator()(const Tensor& x) {
     if (!w) {  // on the first call (inside the trace: variables are made once, as in TensorFlow)
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}), {.name = "w"}));
+      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
+                         {.name = "w"}));
       b = track(Variable(zeros({outputs}), {.name = "b"}));
     }
     const Tensor y = matmul(x, *w) + *b;
@@ -67,20 +69,25 @@ int main(int argc, char** argv) {
   int epochs = 2;
   std::int64_t size = 1000;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--size") == 0) size = std::atoll(argv[++i]);
+    if (std::strcmp(argv[i], "--epochs") == 0)
+      epochs = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--size") == 0)
+      size = std::atoll(argv[++i]);
   }
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
 
   auto [train, test] = io::datasets::fashion_mnist::load_data();
-  const Tensor x_train = reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28 * 28}).to(default_device());
+  const Tensor x_train =
+      reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28 * 28}).to(default_device());
   const Tensor y_train = utils::to_categorical(train.second, 10).to(default_device());
-  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28 * 28}).to(default_device());
+  const Tensor x_test =
+      reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28 * 28}).to(default_device());
 
   SequenceModule model;
   optim::Adam opt({.learning_rate = 0.001});
-  const auto train_dataset = Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
+  const auto train_dataset =
+      Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
 
   auto train_batch = function(
       [&](const Tensor& x_batch, const Tensor& y_batch) {
@@ -102,24 +109,32 @@ int main(int argc, char** argv) {
       }
       (void)loss.item<float>();
     });
-    std::cout << "epoch " << n + 1 << ": loss " << loss.item<float>() / batches << " (" << seconds << " s)\n";
+    std::cout << "epoch " << n + 1 << ": loss " << loss.item<float>() / batches << " (" << seconds
+              << " s)\n";
   }
   // One trace per batch shape: a shorter last batch would be a second signature, a second trace.
   std::cout << "train_batch traces: " << train_batch.tracing_count() << "; the graph keeps "
-            << train_batch.last_trace().kept << " of " << train_batch.last_trace().recorded << " recorded ops\n";
+            << train_batch.last_trace().kept << " of " << train_batch.last_trace().recorded
+            << " recorded ops\n";
 
   const Tensor y2 = argmax(model(x_test), 1);
   const Tensor correct = equal(cast(y2, int64), cast(test.second.to(default_device()), int64));
-  std::cout << "test accuracy: " << reduce_mean(cast(correct, float32)).item<float>() * 100 << " %\n\n";
+  std::cout << "test accuracy: " << reduce_mean(cast(correct, float32)).item<float>() * 100
+            << " %\n\n";
 
   // function_tf, plain and traced, on size x size matrices.
   const Tensor x = ones({size, size});
   const Tensor y = zeros_like(x);
   auto function_tf_graph = function(function_tf, {.name = "function_tf"});
   std::cout << "function_tf on " << size << "x" << size << ":\n";
-  const double plain_once = seconds_of([&] { (void)function_tf(x, y).index({0, 0}).item<float>(); });
-  const double graph_once = seconds_of([&] { (void)function_tf_graph(x, y).index({0, 0}).item<float>(); });
-  std::cout << "  once:      plain " << plain_once << " s, graph " << graph_once << " s (includes tracing)\n";
+  const double plain_once = seconds_of([&] {
+    (void)function_tf(x, y).index({0, 0}).item<float>();
+  });
+  const double graph_once = seconds_of([&] {
+    (void)function_tf_graph(x, y).index({0, 0}).item<float>();
+  });
+  std::cout << "  once:      plain " << plain_once << " s, graph " << graph_once
+            << " s (includes tracing)\n";
   double plain_loop = 0, graph_loop = 0;
   plain_loop = seconds_of([&] {
     for (int n = 0; n < 10; ++n) (void)function_tf(x, y).index({0, 0}).item<float>();
@@ -127,7 +142,8 @@ int main(int argc, char** argv) {
   graph_loop = seconds_of([&] {
     for (int n = 0; n < 10; ++n) (void)function_tf_graph(x, y).index({0, 0}).item<float>();
   });
-  std::cout << "  10 calls:  plain " << plain_loop << " s, graph " << graph_loop << " s (the print ran "
+  std::cout << "  10 calls:  plain " << plain_loop << " s, graph " << graph_loop
+            << " s (the print ran "
             << "only while tracing)\n";
   return 0;
 }

@@ -60,7 +60,8 @@ int main() {
   DenseLayer layer_1(10);
   const Tensor y = layer_1(constant({{1.0f, 2.0f, 3.0f}}));  // a batch of one
   std::cout << "layer_1(x) = " << y << "\n";
-  std::cout << "weights: " << layer_1.weights().size() << ", trainable: " << layer_1.trainable_weights().size()
+  std::cout << "weights: " << layer_1.weights().size()
+            << ", trainable: " << layer_1.trainable_weights().size()
             << ", non-trainable: " << layer_1.non_trainable_weights().size() << "\n\n";
 
   auto network = keras::make<NeuralNetworkLayer>();
@@ -74,8 +75,9 @@ int main() {
 
   auto regularized = keras::make<RegularizedDense>(4);
   (void)regularized(ones({2, 3}));
-  std::cout << "\nadd_loss: " << regularized->losses().size() << " loss, value " << regularized->losses()[0].item<float>()
-            << "\nadd_metric: '" << regularized->metrics_values()[0].first << "' = "
-            << regularized->metrics_values()[0].second.item<float>() << "\n";
+  std::cout << "\nadd_loss: " << regularized->losses().size() << " loss, value "
+            << regularized->losses()[0].item<float>() << "\nadd_metric: '"
+            << regularized->metrics_values()[0].first
+            << "' = " << regularized->metrics_values()[0].second.item<float>() << "\n";
   return 0;
 }

@@ -25,8 +25,8 @@ struct DenseLayer : keras::Layer {
   }
   Tensor call(const Tensor& inputs) override {
     const Tensor regular = 0.01 * reduce_mean(square(w));
-    add_loss(regular);                               // the model minimises cross-entropy + regular
-    add_metric(regular, "mean square error");        // and logs it
+    add_loss(regular);                         // the model minimises cross-entropy + regular
+    add_metric(regular, "mean square error");  // and logs it
     return matmul(inputs, w) + b;
   }
 };
@@ -45,8 +45,10 @@ struct NeuralNetwork : keras::Model {
 int main(int argc, char** argv) {
   int epochs = 5, verbose = 1;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--verbose") == 0) verbose = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--epochs") == 0)
+      epochs = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--verbose") == 0)
+      verbose = std::atoi(argv[++i]);
   }
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
@@ -61,12 +63,15 @@ int main(int argc, char** argv) {
 
   NeuralNetwork model;
   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
-  const keras::History history = model.fit(x_train, y_train, {.batch_size = 32, .epochs = epochs, .verbose = verbose});
+  const keras::History history =
+      model.fit(x_train, y_train, {.batch_size = 32, .epochs = epochs, .verbose = verbose});
 
   const keras::Logs result = model.evaluate(x_test, y_test, {.verbose = verbose});
-  std::cout << "test loss " << result["loss"] << ", test accuracy " << result["accuracy"] * 100 << " %\n";
+  std::cout << "test loss " << result["loss"] << ", test accuracy " << result["accuracy"] * 100
+            << " %\n";
   std::cout << "history:";
-  for (const auto& [key, values] : history.history) std::cout << " " << key << "[" << values.size() << "]";
+  for (const auto& [key, values] : history.history)
+    std::cout << " " << key << "[" << values.size() << "]";
   std::cout << "\n";
   return 0;
 }

@@ -11,24 +11,27 @@ int main() {
   std::cout << "device: " << default_device() << "\n\n";
   random::set_seed(1);
 
-  keras::Sequential model({layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
-  std::cout << "before any data: layers[0].weights has " << model.layers()[0]->weights().size() << " entries\n";
-  model.pop();                                                     // remove the last layer
-  model.add(layers::Dense(10, {.activation = "softmax"}));         // and add one
+  keras::Sequential model(
+      {layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+  std::cout << "before any data: layers[0].weights has " << model.layers()[0]->weights().size()
+            << " entries\n";
+  model.pop();                                              // remove the last layer
+  model.add(layers::Dense(10, {.activation = "softmax"}));  // and add one
   const Tensor x = random::uniform({1, 20});
   (void)model(x);
-  std::cout << "after model(x): layers[0].weights = " << model.layers()[0]->weights()[0].shape() << " and "
-            << model.layers()[0]->weights()[1].shape() << "\n";
+  std::cout << "after model(x): layers[0].weights = " << model.layers()[0]->weights()[0].shape()
+            << " and " << model.layers()[0]->weights()[1].shape() << "\n";
   model.summary();
 
   // Best practice: give the input shape, and the model is built at once.
   keras::Sequential with_input({keras::Input({20}), layers::Dense(128, {.activation = "relu"}),
                                 layers::Dense(10, {.activation = "softmax"})});
-  std::cout << "\nwith an Input: " << with_input.layers().size() << " layers (the Input is not one), "
-            << with_input.count_params() << " parameters\n";
+  std::cout << "\nwith an Input: " << with_input.layers().size()
+            << " layers (the Input is not one), " << with_input.count_params() << " parameters\n";
 
   auto base = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}), layers::Dense(10, {.activation = "softmax"})});
+      layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}),
+      layers::Dense(10, {.activation = "softmax"})});
 
   // One input, one output per layer: the same layers and weights.
   std::vector<keras::KerasTensor> outputs;
@@ -45,6 +48,7 @@ int main() {
   keras::Sequential model_ex_2({base, layers::Dense(12)});
   base->set_trainable(false);  // model.trainable = False
   model_ex_2.summary();
-  std::cout << "trainable variables of model_ex_2: " << model_ex_2.trainable_variables().size() << "\n";
+  std::cout << "trainable variables of model_ex_2: " << model_ex_2.trainable_variables().size()
+            << "\n";
   return 0;
 }

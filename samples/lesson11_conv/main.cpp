@@ -153,7 +153,8 @@ int main(int argc, char** argv) {
   const float mean_loss = loss_sum.item<float>() / batches;  // waits for the queued GPU work
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss " << mean_loss << ", " << seconds << " s\n";
+  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss " << mean_loss << ", " << seconds
+            << " s\n";
 
   // [*1] The encoder and the decoder were trained through the autoencoder.
   const Tensor first = x_test.slice(0, 1).to(default_device());

@@ -35,7 +35,7 @@ keras::Handle<keras::Model> toy_resnet() {
   x = layers::Conv2D(64, 3, {.activation = "relu"})(block_3_output);
   x = layers::GlobalAveragePooling2D()(x);  // the mean of each feature map: (batch, channels)
   x = layers::Dense(256, {.activation = "relu"})(x);
-  x = layers::Dropout(0.5)(x);              // drops half the units while training
+  x = layers::Dropout(0.5)(x);  // drops half the units while training
   auto outputs = layers::Dense(10, {.activation = "softmax"})(x);
   return keras::make<keras::Model>(inputs, outputs, "toy_resnet");
 }
@@ -46,10 +46,14 @@ int main(int argc, char** argv) {
   int epochs = gpu ? 15 : 3;
   std::string data_dir;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--limit") == 0 || std::strcmp(argv[i], "--train") == 0) train_rows = std::atoll(argv[++i]);
-    else if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--batch") == 0) batch = std::atoll(argv[++i]);
-    else if (std::strcmp(argv[i], "--data") == 0) data_dir = argv[++i];
+    if (std::strcmp(argv[i], "--limit") == 0 || std::strcmp(argv[i], "--train") == 0)
+      train_rows = std::atoll(argv[++i]);
+    else if (std::strcmp(argv[i], "--epochs") == 0)
+      epochs = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--batch") == 0)
+      batch = std::atoll(argv[++i]);
+    else if (std::strcmp(argv[i], "--data") == 0)
+      data_dir = argv[++i];
   }
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
@@ -64,34 +68,40 @@ int main(int argc, char** argv) {
 
   auto model = toy_resnet();
   model->summary();
-  model->compile({.optimizer = optim::Adam({.learning_rate = 1e-3}), .loss = "sparse_categorical_crossentropy",
+  model->compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
+                  .loss = "sparse_categorical_crossentropy",
                   .metrics = {"accuracy"}});
 
   // The last 10% validate; the rest trains with random flips and shifts of up to 4 pixels. The
   // images go to the device once: batches are gathered and augmented there (on a GPU, without a
   // host copy per step); on the CPU a prefetch thread prepares the next batch meanwhile.
   const std::int64_t split = train_rows * 9 / 10;
-  Dataset training = Dataset::from_tensor_slices({x_train.slice(0, split).to(default_device()),
-                                                  y_train.slice(0, split).to(default_device())})
-                         .shuffle(split)
-                         .batch(batch)
-                         .map([](const Dataset::Element& e) -> Dataset::Element {
-                           return {image::random_flip_left_right(image::random_crop_with_padding(e[0], 4)), e[1]};
-                         });
+  Dataset training =
+      Dataset::from_tensor_slices({x_train.slice(0, split).to(default_device()),
+                                   y_train.slice(0, split).to(default_device())})
+          .shuffle(split)
+          .batch(batch)
+          .map([](const Dataset::Element& e) -> Dataset::Element {
+            return {image::random_flip_left_right(image::random_crop_with_padding(e[0], 4)), e[1]};
+          });
   if (!gpu) training = training.prefetch(2);
   const auto start = std::chrono::steady_clock::now();
   const keras::History history = model->fit(
-      training, {.epochs = epochs,
-                 .verbose = 2,
-                 .callbacks = {callbacks::EarlyStopping(
-                     {.monitor = "val_accuracy", .patience = 3, .verbose = 1, .restore_best_weights = true})},
-                 .validation_data = {x_train.slice(split, train_rows), y_train.slice(split, train_rows)}});
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      training,
+      {.epochs = epochs,
+       .verbose = 2,
+       .callbacks = {callbacks::EarlyStopping(
+           {.monitor = "val_accuracy", .patience = 3, .verbose = 1, .restore_best_weights = true})},
+       .validation_data = {x_train.slice(split, train_rows), y_train.slice(split, train_rows)}});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const keras::Logs result = model->evaluate(x_test, y_test, {.batch_size = 256, .verbose = 0});
   const double images = static_cast<double>(split) * static_cast<double>(history.epoch.size());
-  std::cout << "trained " << history.epoch.size() << " epoch(s) in " << seconds << " s: " << images / seconds
-            << " images/s (augmentation and validation included) on " << default_device() << "\n";
-  std::cout << "test accuracy: " << result["accuracy"] * 100 << " %  (test loss " << result["loss"] << ")\n";
+  std::cout << "trained " << history.epoch.size() << " epoch(s) in " << seconds
+            << " s: " << images / seconds << " images/s (augmentation and validation included) on "
+            << default_device() << "\n";
+  std::cout << "test accuracy: " << result["accuracy"] * 100 << " %  (test loss " << result["loss"]
+            << ")\n";
   return 0;
 }

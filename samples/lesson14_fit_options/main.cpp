@@ -17,7 +17,8 @@ struct DigitsLimit : Sequence {
   std::int64_t batch_size;
   int epochs_seen = 0;
   DigitsLimit(Tensor x_all, Tensor y_all, std::int64_t batch_size, std::int64_t max_len = -1)
-      : x(max_len < 0 ? x_all : x_all.slice(0, max_len)), y(max_len < 0 ? y_all : y_all.slice(0, max_len)),
+      : x(max_len < 0 ? x_all : x_all.slice(0, max_len)),
+        y(max_len < 0 ? y_all : y_all.slice(0, max_len)),
         batch_size(batch_size) {}
   std::int64_t size() const override { return (x.shape(0) + batch_size - 1) / batch_size; }
   std::vector<Tensor> get(std::int64_t idx) override {
@@ -35,15 +36,18 @@ struct DigitsLimit : Sequence {
 // A callback of our own: prints the epoch's validation accuracy in percent.
 struct PrintValidation : callbacks::Callback {
   void on_epoch_end(int epoch, keras::Logs& logs) override {
-    if (auto acc = logs.get("val_accuracy")) std::cout << "  [callback] epoch " << epoch + 1 << ": " << *acc * 100 << " %\n";
+    if (auto acc = logs.get("val_accuracy"))
+      std::cout << "  [callback] epoch " << epoch + 1 << ": " << *acc * 100 << " %\n";
   }
 };
 
 // Models are identity objects (like Python's): a fresh one per experiment, held by a handle.
 keras::Handle<keras::Sequential> make_model() {
   auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      keras::Input({784}), layers::Dense(64, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
-  model->compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+      keras::Input({784}), layers::Dense(64, {.activation = "relu"}),
+      layers::Dense(10, {.activation = "softmax"})});
+  model->compile(
+      {.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
   return model;
 }
 
@@ -70,15 +74,18 @@ int main(int argc, char** argv) {
 
   std::cout << "\n== validation_split = 0.3: the last 30% of the rows validate\n";
   auto model = make_model();
-  keras::History history = model->fit(x_all, y_all, {.batch_size = 64, .epochs = 2, .verbose = 2, .validation_split = 0.3});
+  keras::History history = model->fit(
+      x_all, y_all, {.batch_size = 64, .epochs = 2, .verbose = 2, .validation_split = 0.3});
   print_history(history);
 
   std::cout << "\n== validation_data: the same split made by hand\n";
   const std::int64_t split = rows * 7 / 10;
   model = make_model();
   model->fit(x_all.slice(0, split), y_all.slice(0, split),
-            {.batch_size = 64, .epochs = 2, .verbose = 2,
-             .validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)}});
+             {.batch_size = 64,
+              .epochs = 2,
+              .verbose = 2,
+              .validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)}});
 
   std::cout << "\n== a Dataset: batch_size and shuffle of fit do not apply (ember says so)\n";
   const Dataset train_dataset = Dataset::from_tensor_slices({x_all, y_all}).shuffle(1024).batch(64);
@@ -92,13 +99,18 @@ int main(int argc, char** argv) {
 
   std::cout << "\n== class_weight: class 0 counts 100 times, class 2 half\n";
   model = make_model();
-  model->fit(x_all, y_all, {.batch_size = 64, .epochs = 1, .verbose = 2, .class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}}});
+  model->fit(x_all, y_all,
+             {.batch_size = 64,
+              .epochs = 1,
+              .verbose = 2,
+              .class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}}});
 
   std::cout << "\n== sample_weight: the first 1000 rows count 5 times\n";
   std::vector<float> weights(static_cast<std::size_t>(rows), 1.0f);
   std::fill(weights.begin(), weights.begin() + std::min<std::int64_t>(1000, rows), 5.0f);
   model = make_model();
-  model->fit(x_all, y_all, {.batch_size = 64, .epochs = 1, .verbose = 2, .sample_weight = constant(weights)});
+  model->fit(x_all, y_all,
+             {.batch_size = 64, .epochs = 1, .verbose = 2, .sample_weight = constant(weights)});
 
   std::cout << "\n== a Sequence (DigitsLimit, max_len = 6400), shuffled, on_epoch_end each epoch\n";
   DigitsLimit sequence(x_all, y_all, 64, 6400);
@@ -106,16 +118,20 @@ int main(int argc, char** argv) {
   model->fit(sequence, {.epochs = 3, .verbose = 2, .shuffle = true});
   std::cout << "  on_epoch_end was called " << sequence.epochs_seen << " times\n";
 
-  std::cout << "\n== callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), TerminateOnNaN, "
+  std::cout << "\n== callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), "
+               "TerminateOnNaN, "
                "our own\n";
   model = make_model();
-  auto stopper = std::make_shared<callbacks::EarlyStopping>(
-      callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 0.5, .patience = 1, .verbose = 1});
+  auto stopper = std::make_shared<callbacks::EarlyStopping>(callbacks::EarlyStoppingOptions{
+      .monitor = "loss", .min_delta = 0.5, .patience = 1, .verbose = 1});
   history = model->fit(x_all, y_all,
-                      {.batch_size = 64, .epochs = 10, .verbose = 2,
-                       .callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
-                       .validation_split = 0.2});
-  std::cout << "  stopped after " << history.epoch.size() << " of 10 epochs (the loss no longer falls by 0.5)\n";
+                       {.batch_size = 64,
+                        .epochs = 10,
+                        .verbose = 2,
+                        .callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
+                        .validation_split = 0.2});
+  std::cout << "  stopped after " << history.epoch.size()
+            << " of 10 epochs (the loss no longer falls by 0.5)\n";
   print_history(history);
 
   const keras::Logs result = model->evaluate(x_test, y_test, {.verbose = 0});

@@ -18,7 +18,8 @@ using namespace ember;
 // loss = mean((alpha·y_true - beta·y_pred)²) over the last axis.
 struct MyLoss : losses::Loss {
   double alpha, beta;
-  explicit MyLoss(double alpha = 1.0, double beta = 1.0) : Loss({.name = "my_loss"}), alpha(alpha), beta(beta) {}
+  explicit MyLoss(double alpha = 1.0, double beta = 1.0)
+      : Loss({.name = "my_loss"}), alpha(alpha), beta(beta) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
     return reduce_mean(square(alpha * y_true - beta * y_pred), {-1});
   }
@@ -42,9 +43,11 @@ struct CategoricalTruePositives : metrics::Metric {
     true_positives = add_weight("acc");
     count = add_weight("count");
   }
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override {
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) override {
     // values = tf.cast(y_true, "int32") == tf.cast(y_pred, "int32") on the class indices.
-    Tensor values = cast(cast(argmax(y_true, 1), "int32") == cast(argmax(y_pred, 1), "int32"), float32);
+    Tensor values =
+        cast(cast(argmax(y_true, 1), "int32") == cast(argmax(y_pred, 1), "int32"), float32);
     if (sample_weight.defined()) values = values * cast(sample_weight, float32);
     true_positives.assign_add(reduce_mean(values));
     count.assign_add(1.0);
@@ -75,20 +78,23 @@ keras::Handle<keras::Model> autoencoder_with_classifier() {
   x = layers::BatchNormalization()(x);
   x = layers::Conv2DTranspose(64, 2, {.strides = 2, .activation = "linear", .padding = "same"})(x);
   x = layers::BatchNormalization()(x);
-  auto dec_output =
-      layers::Conv2DTranspose(1, 3, {.activation = "sigmoid", .padding = "same", .name = "dec_output"})(x);
+  auto dec_output = layers::Conv2DTranspose(
+      1, 3, {.activation = "sigmoid", .padding = "same", .name = "dec_output"})(x);
 
   auto x2 = layers::Dense(128, {.activation = "relu"})(hidden_output);
   auto class_output = layers::Dense(10, {.activation = "softmax", .name = "class_output"})(x2);
-  return keras::make<keras::Model>(enc_input, std::vector<keras::KerasTensor>{dec_output, class_output});
+  return keras::make<keras::Model>(enc_input,
+                                   std::vector<keras::KerasTensor>{dec_output, class_output});
 }
 
 int main(int argc, char** argv) {
   std::int64_t rows = 6000;  // the CPU trains a subset in seconds; a GPU takes all 60000
   int epochs = 1;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--rows") == 0) rows = std::atoll(argv[++i]);
-    else if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--rows") == 0)
+      rows = std::atoll(argv[++i]);
+    else if (std::strcmp(argv[i], "--epochs") == 0)
+      epochs = std::atoi(argv[++i]);
   }
   if (cuda_available() && rows == 6000) rows = 60000;
   std::cout << "device: " << default_device() << "\n";
@@ -97,11 +103,13 @@ int main(int argc, char** argv) {
   // The custom loss and metric on their own.
   const MyLoss my_loss(0.4, 0.5);
   std::cout << "MyLoss(0.4, 0.5)([[1, 2]], [[1, 2]]) = "
-            << my_loss(constant({{1.0f, 2.0f}}), constant({{1.0f, 2.0f}})).item<float>() << "  (((0.4-0.5)·1)² + "
+            << my_loss(constant({{1.0f, 2.0f}}), constant({{1.0f, 2.0f}})).item<float>()
+            << "  (((0.4-0.5)·1)² + "
             << "((0.4-0.5)·2)²) / 2 = 0.025\n";
 
   auto [train, test] = io::datasets::fashion_mnist::load_data();
-  const Tensor x_train = reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28, 28, 1}).slice(0, rows);
+  const Tensor x_train =
+      reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28, 28, 1}).slice(0, rows);
   const Tensor y_train = utils::to_categorical(train.second, 10).slice(0, rows);
   const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28, 28, 1});
   const Tensor y_test = utils::to_categorical(test.second, 10);
@@ -117,10 +125,11 @@ int main(int argc, char** argv) {
   model->fit(x_train, {x_train, y_train}, {.batch_size = 64, .epochs = epochs, .verbose = 2});
 
   // Or by output name: our loss for the image, our metric and accuracy for the class.
-  model->compile({.optimizer = optim::Adam({.learning_rate = 0.001}),
-                  .loss = {{"dec_output", MyLoss(1.0, 1.0)}, {"class_output", "categorical_crossentropy"}},
-                  .loss_weights = {{"dec_output", 0.5}, {"class_output", 1.4}},
-                  .metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}}});
+  model->compile(
+      {.optimizer = optim::Adam({.learning_rate = 0.001}),
+       .loss = {{"dec_output", MyLoss(1.0, 1.0)}, {"class_output", "categorical_crossentropy"}},
+       .loss_weights = {{"dec_output", 0.5}, {"class_output", 1.4}},
+       .metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}}});
   const keras::History history =
       model->fit(x_train, {{"dec_output", x_train}, {"class_output", y_train}},
                  {.batch_size = 64, .epochs = epochs, .verbose = 2, .validation_split = 0.1});
@@ -134,11 +143,11 @@ int main(int argc, char** argv) {
   // Saved with its custom loss and metric (lesson 16), the model comes back compiled when
   // load_model is told how to make them, as Keras' custom_objects={"MyLoss": MyLoss, ...}.
   model->save("runs/lesson15");
-  auto loaded = keras::load_model("runs/lesson15",
-                                  {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
-                                                      {"CategoricalTruePositives",
-                                                       keras::custom_object<CategoricalTruePositives>()}}});
-  std::cout << "loaded from runs/lesson15: " << loaded->evaluate(x_test, {x_test, y_test}, {.verbose = 0}).to_string()
-            << "\n";
+  auto loaded = keras::load_model(
+      "runs/lesson15", {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
+                                           {"CategoricalTruePositives",
+                                            keras::custom_object<CategoricalTruePositives>()}}});
+  std::cout << "loaded from runs/lesson15: "
+            << loaded->evaluate(x_test, {x_test, y_test}, {.verbose = 0}).to_string() << "\n";
   return 0;
 }

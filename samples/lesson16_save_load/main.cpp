@@ -27,7 +27,8 @@ struct NeuralNetwork : keras::Model {
 
   explicit NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
       : units(std::move(units_in)), activation(std::move(activation_in)) {
-    for (std::int64_t n : units) model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
+    for (std::int64_t n : units)
+      model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
   }
   Tensor call(const Tensor& inputs) override {
     Tensor x = inputs;
@@ -50,15 +51,18 @@ int main(int argc, char** argv) {
   std::string dir = "runs/lesson16";
   std::int64_t rows = 20000;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--dir") == 0) dir = argv[++i];
-    else if (std::strcmp(argv[i], "--rows") == 0) rows = std::atoll(argv[++i]);
+    if (std::strcmp(argv[i], "--dir") == 0)
+      dir = argv[++i];
+    else if (std::strcmp(argv[i], "--rows") == 0)
+      rows = std::atoll(argv[++i]);
   }
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
 
   auto [train, test] = io::datasets::fashion_mnist::load_data();
   rows = std::min<std::int64_t>(rows, train.first.shape(0));
-  const Tensor x_train = reshape(utils::rescale(train.first.slice(0, rows), 1.0 / 255), {-1, 28 * 28});
+  const Tensor x_train =
+      reshape(utils::rescale(train.first.slice(0, rows), 1.0 / 255), {-1, 28 * 28});
   const Tensor y_train = utils::to_categorical(train.second.slice(0, rows), 10);
   const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28 * 28});
   const Tensor y_test = utils::to_categorical(test.second, 10);
@@ -66,7 +70,8 @@ int main(int argc, char** argv) {
   // --- the whole model: architecture + weights + compile() + optimizer state --------------------
   keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
                            layers::Dense(10, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.001}), .loss = "categorical_crossentropy",
+  model.compile({.optimizer = optim::Adam({.learning_rate = 0.001}),
+                 .loss = "categorical_crossentropy",
                  .metrics = {"accuracy"}});
   model.fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
   model.save(dir + "/model");
@@ -75,12 +80,13 @@ int main(int argc, char** argv) {
   auto loaded = keras::load_model(dir + "/model");
   const double original = model.evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
   const double restored = loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
-  std::cout << "test accuracy: trained " << original * 100 << " %, loaded " << restored * 100 << " %\n";
+  std::cout << "test accuracy: trained " << original * 100 << " %, loaded " << restored * 100
+            << " %\n";
   std::cout << "loaded optimizer: " << loaded->optimizer().class_name() << " after "
             << loaded->optimizer().iterations() << " steps; training goes on:\n";
   loaded->fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
-  std::cout << "test accuracy after one more epoch: " << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100
-            << " %\n";
+  std::cout << "test accuracy after one more epoch: "
+            << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100 << " %\n";
 
   // --- Keras' own files: model.save("model.h5") (the old single-file format) and .keras ---------
   if (io::hdf5_available()) {
@@ -89,44 +95,57 @@ int main(int argc, char** argv) {
     model.save_weights(dir + "/model.weights.h5");
     auto from_h5 = keras::load_model(dir + "/model.h5");
     const double h5_accuracy = from_h5->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
-    std::cout << "\nsaved model.h5, model.keras, model.weights.h5 (Keras' formats: Keras loads them too); "
-              << "model.h5 loads with test accuracy " << h5_accuracy * 100
-              << " % and " << from_h5->optimizer().class_name() << " at step " << from_h5->optimizer().iterations()
+    std::cout << "\nsaved model.h5, model.keras, model.weights.h5 (Keras' formats: Keras loads "
+                 "them too); "
+              << "model.h5 loads with test accuracy " << h5_accuracy * 100 << " % and "
+              << from_h5->optimizer().class_name() << " at step "
+              << from_h5->optimizer().iterations()
               << " (Keras 3 keeps the optimizer in .h5 too; the lesson's older Keras did not)\n";
     // For tests/golden/keras_reads_ember.py: Keras must predict these from the three files.
     io::save_npy(dir + "/keras_check_x.npy", x_test.slice(0, 8));
     io::save_npy(dir + "/keras_check_y.npy", model.predict(x_test.slice(0, 8), {.verbose = 0}));
   } else {
-    std::cout << "\nmodel.h5 / model.keras: this ember was built without HDF5 (install libhdf5-dev)\n";
+    std::cout
+        << "\nmodel.h5 / model.keras: this ember was built without HDF5 (install libhdf5-dev)\n";
   }
 
   // --- a custom model --------------------------------------------------------------------------
   auto custom = keras::make<NeuralNetwork>(std::vector<std::int64_t>{128, 10});
   (void)custom(x_test.slice(0, 1));  // weights exist after the first call
   custom->save(dir + "/custom");
-  // custom_objects={"NeuralNetwork": NeuralNetwork}; a lambda (const keras::Config&) -> model does too.
-  auto custom_loaded =
-      keras::load_model(dir + "/custom", {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
+  // custom_objects={"NeuralNetwork": NeuralNetwork}; a lambda (const keras::Config&) -> model does
+  // too.
+  auto custom_loaded = keras::load_model(
+      dir + "/custom",
+      {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
   std::cout << "\ncustom model loaded with activation \""
-            << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation << "\" (the saved config decides); same outputs: "
-            << std::boolalpha
-            << (reduce_max(abs(custom_loaded(x_test.slice(0, 4)) - custom(x_test.slice(0, 4)))).item<float>() == 0.0f)
+            << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation
+            << "\" (the saved config decides); same outputs: " << std::boolalpha
+            << (reduce_max(abs(custom_loaded(x_test.slice(0, 4)) - custom(x_test.slice(0, 4))))
+                    .item<float>() == 0.0f)
             << "\n";
 
-  // --- the architecture alone, as JSON ------------------------------------------------------------
+  // --- the architecture alone, as JSON
+  // ------------------------------------------------------------
   const std::string json = model.to_json();
   auto clone = keras::model_from_json(json);  // new weights
-  std::cout << "\nto_json: " << json.size() << " characters; model_from_json gives " << clone->count_params()
-            << " parameters, freshly initialised\n";
+  std::cout << "\nto_json: " << json.size() << " characters; model_from_json gives "
+            << clone->count_params() << " parameters, freshly initialised\n";
 
-  // --- weights alone -------------------------------------------------------------------------------
+  // --- weights alone
+  // -------------------------------------------------------------------------------
   clone->set_weights(model.get_weights());  // model2.set_weights(model.get_weights())
   model.save_weights(dir + "/weights.safetensors");
   auto model2 = keras::model_from_json(json);
   model2->load_weights(dir + "/weights.safetensors");
   const Tensor p = model.predict(x_test.slice(0, 8), {.verbose = 0});
-  std::cout << "clone and model2 predict as the model: " << std::boolalpha
-            << (reduce_max(abs(clone->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() == 0.0f) << ", "
-            << (reduce_max(abs(model2->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() == 0.0f) << "\n";
+  std::cout
+      << "clone and model2 predict as the model: " << std::boolalpha
+      << (reduce_max(abs(clone->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() ==
+          0.0f)
+      << ", "
+      << (reduce_max(abs(model2->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() ==
+          0.0f)
+      << "\n";
   return 0;
 }

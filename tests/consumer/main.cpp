@@ -1,6 +1,6 @@
-#include <iostream>
-
 #include <ember.h>
+
+#include <iostream>
 
 int main() {
   using namespace ember;

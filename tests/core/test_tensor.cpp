@@ -1,7 +1,6 @@
 // Core types: DType, Shape, Device, constant(), reading values back, printing.
-#include "tests/test_support.h"
-
 #include "kernels/allocator.h"
+#include "tests/test_support.h"
 
 namespace ember {
 namespace {
@@ -77,7 +76,7 @@ TEST_P(Constant, FromScalarsFollowsTensorFlowDtypes) {
   EXPECT_EQ(a.dtype(), int32);
   EXPECT_EQ(a.device(), device());
   EXPECT_EQ(a.to_vector<std::int32_t>(), std::vector<std::int32_t>{1});
-  EXPECT_EQ(constant(2.5).dtype(), float32);       // a C++ double is a Python float
+  EXPECT_EQ(constant(2.5).dtype(), float32);  // a C++ double is a Python float
   EXPECT_EQ(constant(2.5f).dtype(), float32);
   EXPECT_EQ(constant(2.5, float64).dtype(), float64);
   EXPECT_EQ(constant(std::int64_t{7}).dtype(), int64);
@@ -126,7 +125,12 @@ TEST_P(Constant, ReadsBackWithTheMatchingTypeOnly) {
   EXPECT_TRUE(static_cast<bool>(constant(2.0f)));
   EXPECT_FALSE(static_cast<bool>(constant(0)));
   expect_error<ShapeError>([&] { (void)static_cast<bool>(t); }, {"ambiguous", "(2,)"});
-  expect_error<Error>([] { Tensor undefined; (void)undefined.shape(); }, {"undefined"});
+  expect_error<Error>(
+      [] {
+        Tensor undefined;
+        (void)undefined.shape();
+      },
+      {"undefined"});
 }
 
 TEST_P(Constant, CastConvertsLikeTensorFlow) {
@@ -158,9 +162,9 @@ TEST_P(Constant, FromATensorWithAShape) {
   EXPECT_EQ(constant(y, Shape{2, 2}).to_vector<float>(), (std::vector<float>{5, 5, 5, 5}));
   EXPECT_EQ(constant(reshape(range(6), {2, 3}), Shape{3, 2}, float64).to_vector<double>(),
             (std::vector<double>{0, 1, 2, 3, 4, 5}));
-  expect_error<ShapeError>([] { (void)constant(range(6), Shape{4}); }, {"constant", "(6,)", "(4,)"});
+  expect_error<ShapeError>([] { (void)constant(range(6), Shape{4}); },
+                           {"constant", "(6,)", "(4,)"});
 }
-
 
 INSTANTIATE_TEST_SUITE_P(Devices, Constant, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);

@@ -63,7 +63,7 @@ TEST_P(Variables, ReadsKeepTheirValueAfterAnAssign) {
 
 TEST_P(Variables, AreHandlesAndCloneMakesANewOne) {
   Variable v1({1.f, 2.f});
-  Variable same = v1;        // like `same = v1` in Python: one variable
+  Variable same = v1;          // like `same = v1` in Python: one variable
   Variable copy = v1.clone();  // like tf.Variable(v1): a new variable
   same.assign({7.f, 8.f});
   EXPECT_EQ(v1.to_vector<float>(), (std::vector<float>{7, 8}));
@@ -92,7 +92,11 @@ TEST_P(Variables, SlicedAssignmentWritesIntoTheVariable) {
 TEST_P(Variables, MismatchesAreErrors) {
   Variable v({1.f, 2.f, 3.f, 4.f}, {.name = "v2"});
   expect_error<ShapeError>([&] { v.assign({1.f, 2.f, 3.f}); }, {"assign", "(3,)", "v2", "(4,)"});
-  expect_error<DTypeError>([&] { v.assign(constant({1, 2, 3, 4})); }, {"assign", "int32", "float32"});
+  expect_error<DTypeError>(
+      [&] {
+        v.assign(constant({1, 2, 3, 4}));
+      },
+      {"assign", "int32", "float32"});
   expect_error<ShapeError>([&] { v.assign_add(zeros({2, 4})); }, {"assign_add", "(4,)", "(2, 4)"});
   Variable i(3);
   expect_error<DTypeError>([&] { i.assign(2.5); }, {"assign", "2.5", "int32"});
@@ -116,7 +120,6 @@ TEST_P(Variables, ChainedIndexingReadsLikeTensorFlow) {
   EXPECT_EQ(v2.index(1, 2).value().item<std::int32_t>(), 6);
   EXPECT_EQ(v2.index(all, 1).value().to_vector<std::int32_t>(), (std::vector<std::int32_t>{2, 5}));
 }
-
 
 INSTANTIATE_TEST_SUITE_P(Devices, Variables, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);

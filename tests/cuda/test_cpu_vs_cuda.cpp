@@ -17,7 +17,8 @@ class CpuVsCuda : public ::testing::Test {
 
   static Tensor random_input(const Shape& shape, double lo, double hi, unsigned seed) {
     DeviceScope cpu(Device::cpu());
-    return constant(random_values(static_cast<std::size_t>(shape.num_elements()), lo, hi, seed), shape);
+    return constant(random_values(static_cast<std::size_t>(shape.num_elements()), lo, hi, seed),
+                    shape);
   }
 
   // Runs f on CPU copies and on CUDA copies of the inputs and compares the outputs.
@@ -41,7 +42,9 @@ class CpuVsCuda : public ::testing::Test {
     ASSERT_EQ(actual.shape(), expected.shape()) << name;
     ASSERT_EQ(actual.dtype(), expected.dtype()) << name;
     if (expected.dtype() == bool_ || !is_floating(expected.dtype())) {
-      EXPECT_EQ(cast(actual, int64).to_vector<std::int64_t>(), cast(expected, int64).to_vector<std::int64_t>()) << name;
+      EXPECT_EQ(cast(actual, int64).to_vector<std::int64_t>(),
+                cast(expected, int64).to_vector<std::int64_t>())
+          << name;
       return;
     }
     testing::expect_close(values_of(actual.to(Device::cpu())), values_of(expected), tol, name);
@@ -51,58 +54,94 @@ class CpuVsCuda : public ::testing::Test {
 TEST_F(CpuVsCuda, ElementwiseOps) {
   const Tensor a = random_input({33, 65}, -2, 2, 1), b = random_input({33, 65}, -2, 2, 2);
   const Tensor pos = random_input({33, 65}, 0.1, 3, 3), row = random_input({1, 65}, 0.5, 2, 4);
-  const std::vector<std::pair<std::string, std::function<Tensor(const std::vector<Tensor>&)>>> ops = {
-      {"add", [](auto& v) { return v[0] + v[1]; }}, {"subtract", [](auto& v) { return v[0] - v[1]; }},
-      {"multiply", [](auto& v) { return v[0] * v[1]; }}, {"divide", [](auto& v) { return v[0] / v[3]; }},
-      {"floordiv", [](auto& v) { return floordiv(v[0], v[3]); }}, {"floormod", [](auto& v) { return v[0] % v[3]; }},
-      {"pow", [](auto& v) { return pow(v[2], v[1]); }}, {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
-      {"minimum", [](auto& v) { return minimum(v[0], v[1]); }}, {"scalar", [](auto& v) { return 2.5f * v[0] - 1; }},
-      {"negative", [](auto& v) { return -v[0]; }}, {"abs", [](auto& v) { return abs(v[0]); }},
-      {"sign", [](auto& v) { return sign(v[0]); }}, {"square", [](auto& v) { return square(v[0]); }},
-      {"sqrt", [](auto& v) { return sqrt(v[2]); }}, {"rsqrt", [](auto& v) { return rsqrt(v[2]); }},
-      {"exp", [](auto& v) { return exp(v[0]); }}, {"log", [](auto& v) { return log(v[2]); }},
-      {"log1p", [](auto& v) { return log1p(v[2]); }}, {"sin", [](auto& v) { return sin(v[0]); }},
-      {"cos", [](auto& v) { return cos(v[0]); }}, {"tanh", [](auto& v) { return tanh(v[0]); }},
-      {"sigmoid", [](auto& v) { return sigmoid(v[0]); }}, {"relu", [](auto& v) { return relu(v[0]); }},
-      {"leaky_relu", [](auto& v) { return leaky_relu(v[0]); }}, {"elu", [](auto& v) { return elu(v[0]); }},
-      {"softplus", [](auto& v) { return softplus(v[0]); }}, {"erf", [](auto& v) { return erf(v[0]); }},
-      {"less", [](auto& v) { return v[0] < v[1]; }}, {"equal", [](auto& v) { return equal(v[0], v[0]); }},
-      {"where", [](auto& v) { return where(v[0] > v[1], v[0], v[3]); }},
-      {"clip", [](auto& v) { return clip_by_value(v[0], -0.5f, 0.5f); }},
-      {"cast_int", [](auto& v) { return cast(v[0] * 10, int32); }},
-      {"cast_double", [](auto& v) { return cast(v[0], float64); }},
-      {"int_floordiv", [](auto& v) { return floordiv(cast(v[0] * 10, int32), cast(v[3] * 3, int32)); }},
-      {"logic", [](auto& v) { return logical_and(v[0] > 0, ~(v[1] > 0)); }},
-  };
+  const std::vector<std::pair<std::string, std::function<Tensor(const std::vector<Tensor>&)>>> ops =
+      {
+          {"add", [](auto& v) { return v[0] + v[1]; }},
+          {"subtract", [](auto& v) { return v[0] - v[1]; }},
+          {"multiply", [](auto& v) { return v[0] * v[1]; }},
+          {"divide", [](auto& v) { return v[0] / v[3]; }},
+          {"floordiv", [](auto& v) { return floordiv(v[0], v[3]); }},
+          {"floormod", [](auto& v) { return v[0] % v[3]; }},
+          {"pow", [](auto& v) { return pow(v[2], v[1]); }},
+          {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
+          {"minimum", [](auto& v) { return minimum(v[0], v[1]); }},
+          {"scalar", [](auto& v) { return 2.5f * v[0] - 1; }},
+          {"negative", [](auto& v) { return -v[0]; }},
+          {"abs", [](auto& v) { return abs(v[0]); }},
+          {"sign", [](auto& v) { return sign(v[0]); }},
+          {"square", [](auto& v) { return square(v[0]); }},
+          {"sqrt", [](auto& v) { return sqrt(v[2]); }},
+          {"rsqrt", [](auto& v) { return rsqrt(v[2]); }},
+          {"exp", [](auto& v) { return exp(v[0]); }},
+          {"log", [](auto& v) { return log(v[2]); }},
+          {"log1p", [](auto& v) { return log1p(v[2]); }},
+          {"sin", [](auto& v) { return sin(v[0]); }},
+          {"cos", [](auto& v) { return cos(v[0]); }},
+          {"tanh", [](auto& v) { return tanh(v[0]); }},
+          {"sigmoid", [](auto& v) { return sigmoid(v[0]); }},
+          {"relu", [](auto& v) { return relu(v[0]); }},
+          {"leaky_relu", [](auto& v) { return leaky_relu(v[0]); }},
+          {"elu", [](auto& v) { return elu(v[0]); }},
+          {"softplus", [](auto& v) { return softplus(v[0]); }},
+          {"erf", [](auto& v) { return erf(v[0]); }},
+          {"less", [](auto& v) { return v[0] < v[1]; }},
+          {"equal", [](auto& v) { return equal(v[0], v[0]); }},
+          {"where", [](auto& v) { return where(v[0] > v[1], v[0], v[3]); }},
+          {"clip", [](auto& v) { return clip_by_value(v[0], -0.5f, 0.5f); }},
+          {"cast_int", [](auto& v) { return cast(v[0] * 10, int32); }},
+          {"cast_double", [](auto& v) { return cast(v[0], float64); }},
+          {"int_floordiv",
+           [](auto& v) { return floordiv(cast(v[0] * 10, int32), cast(v[3] * 3, int32)); }},
+          {"logic", [](auto& v) { return logical_and(v[0] > 0, ~(v[1] > 0)); }},
+      };
   for (const auto& [name, op] : ops) compare(name, {a, b, pos, row}, op, 1e-5);
 }
 
 TEST_F(CpuVsCuda, Reductions) {
   const Tensor x = random_input({17, 31, 9}, -2, 2, 5);
   for (const Axes& axes : {Axes(), Axes(0), Axes(1), Axes(2), Axes({0, 2}), Axes({1, 2})}) {
-    compare("sum", {x}, [&](auto& v) { return reduce_sum(v[0], axes); }, 1e-4);
-    compare("mean", {x}, [&](auto& v) { return reduce_mean(v[0], axes, true); }, 1e-4);
-    compare("max", {x}, [&](auto& v) { return reduce_max(v[0], axes); }, 1e-4);
-    compare("min", {x}, [&](auto& v) { return reduce_min(v[0], axes); }, 1e-4);
-    compare("prod", {x}, [&](auto& v) { return reduce_prod(v[0] * 0.1f + 1, axes); }, 1e-4);
-    compare("any", {x}, [&](auto& v) { return reduce_any(v[0] > 1.9f, axes); }, 0);
+    compare(
+        "sum", {x}, [&](auto& v) { return reduce_sum(v[0], axes); }, 1e-4);
+    compare(
+        "mean", {x}, [&](auto& v) { return reduce_mean(v[0], axes, true); }, 1e-4);
+    compare(
+        "max", {x}, [&](auto& v) { return reduce_max(v[0], axes); }, 1e-4);
+    compare(
+        "min", {x}, [&](auto& v) { return reduce_min(v[0], axes); }, 1e-4);
+    compare(
+        "prod", {x}, [&](auto& v) { return reduce_prod(v[0] * 0.1f + 1, axes); }, 1e-4);
+    compare(
+        "any", {x}, [&](auto& v) { return reduce_any(v[0] > 1.9f, axes); }, 0);
   }
-  compare("int sum", {x}, [](auto& v) { return reduce_sum(cast(v[0] * 100, int32), 1); }, 0);
-  compare("argmax", {x}, [](auto& v) { return argmax(v[0], 1); }, 0);
-  compare("argmin", {x}, [](auto& v) { return argmin(v[0], -1); }, 0);
-  compare("softmax", {x}, [](auto& v) { return softmax(v[0], 1); }, 1e-5);
-  compare("log_softmax", {x}, [](auto& v) { return log_softmax(v[0]); }, 1e-5);
+  compare(
+      "int sum", {x}, [](auto& v) { return reduce_sum(cast(v[0] * 100, int32), 1); }, 0);
+  compare(
+      "argmax", {x}, [](auto& v) { return argmax(v[0], 1); }, 0);
+  compare(
+      "argmin", {x}, [](auto& v) { return argmin(v[0], -1); }, 0);
+  compare(
+      "softmax", {x}, [](auto& v) { return softmax(v[0], 1); }, 1e-5);
+  compare(
+      "log_softmax", {x}, [](auto& v) { return log_softmax(v[0]); }, 1e-5);
   const Tensor big = random_input({10'000'000}, 0, 1, 6);
-  compare("big sum", {big}, [](auto& v) { return reduce_sum(v[0]); }, 1e-4);
+  compare(
+      "big sum", {big}, [](auto& v) { return reduce_sum(v[0]); }, 1e-4);
 }
 
 TEST_F(CpuVsCuda, MatmulWithAndWithoutTf32) {
   const Tensor a = random_input({4, 70, 130}, -1, 1, 7), b = random_input({130, 90}, -1, 1, 8);
   testing::Tf32Scope exact(false);
-  compare("matmul", {a, b}, [](auto& v) { return matmul(v[0], v[1]); }, 1e-4);
-  compare("matmul_t", {a, b}, [](auto& v) { return matmul(v[1], v[0], {.transpose_a = true, .transpose_b = true}); }, 1e-4);
-  compare("matmul f64", {a, b}, [](auto& v) { return matmul(cast(v[0], float64), cast(v[1], float64)); }, 1e-12);
-  compare("matmul int", {a, b}, [](auto& v) { return matmul(cast(v[0] * 10, int32), cast(v[1] * 10, int32)); }, 0);
+  compare(
+      "matmul", {a, b}, [](auto& v) { return matmul(v[0], v[1]); }, 1e-4);
+  compare(
+      "matmul_t", {a, b},
+      [](auto& v) { return matmul(v[1], v[0], {.transpose_a = true, .transpose_b = true}); }, 1e-4);
+  compare(
+      "matmul f64", {a, b},
+      [](auto& v) { return matmul(cast(v[0], float64), cast(v[1], float64)); }, 1e-12);
+  compare(
+      "matmul int", {a, b},
+      [](auto& v) { return matmul(cast(v[0] * 10, int32), cast(v[1] * 10, int32)); }, 0);
   // TF32 rounds the inputs to 10 mantissa bits: the error grows with the sum's length (130),
   // so it is measured against the largest product sum.
   const testing::Tf32Scope tf32(true);
@@ -114,30 +153,82 @@ TEST_F(CpuVsCuda, MatmulWithAndWithoutTf32) {
 
 TEST_F(CpuVsCuda, DataMovement) {
   const Tensor x = random_input({6, 5, 4}, -1, 1, 9);
-  compare("transpose", {x}, [](auto& v) { return transpose(v[0], std::vector<std::int64_t>{2, 0, 1}); }, 0);
-  compare("slice", {x}, [](auto& v) { return v[0].index(Slice{1, 5, 2}, all, Slice{.step = -1}); }, 0);
-  compare("concat", {x}, [](auto& v) { return concat({v[0], v[0] * 2}, 1); }, 0);
-  compare("stack", {x}, [](auto& v) { return stack({v[0], v[0]}, -1); }, 0);
-  compare("tile", {x}, [](auto& v) { return tile(v[0], {2, 1, 3}); }, 0);
-  compare("pad", {x}, [](auto& v) { return pad(v[0], {{1, 2}, {0, 1}, {3, 0}}, -1.5f); }, 0);
-  compare("broadcast_to", {x}, [](auto& v) { return broadcast_to(v[0][0], {3, 5, 4}); }, 0);
-  compare("gather", {x}, [](auto& v) { return gather(v[0], {4, 0, 4, 2}, 1); }, 0);
-  compare("one_hot", {x}, [](auto& v) { return one_hot(argmax(v[0], 2), 4); }, 0);
-  compare("split", {x}, [](auto& v) { return split(v[0], std::vector<std::int64_t>{1, 3, 1}, 1)[1]; }, 0);
-  compare("eye", {x}, [](auto&) { return eye(4, 6); }, 0);
-  compare("range", {x}, [](auto&) { return range(3, 40, 4); }, 0);
+  compare(
+      "transpose", {x},
+      [](auto& v) {
+        return transpose(v[0], std::vector<std::int64_t>{2, 0, 1});
+      },
+      0);
+  compare(
+      "slice", {x},
+      [](auto& v) {
+        return v[0].index(Slice{1, 5, 2}, all, Slice{.step = -1});
+      },
+      0);
+  compare(
+      "concat", {x},
+      [](auto& v) {
+        return concat({v[0], v[0] * 2}, 1);
+      },
+      0);
+  compare(
+      "stack", {x},
+      [](auto& v) {
+        return stack({v[0], v[0]}, -1);
+      },
+      0);
+  compare(
+      "tile", {x},
+      [](auto& v) {
+        return tile(v[0], {2, 1, 3});
+      },
+      0);
+  compare(
+      "pad", {x},
+      [](auto& v) {
+        return pad(v[0], {{1, 2}, {0, 1}, {3, 0}}, -1.5f);
+      },
+      0);
+  compare(
+      "broadcast_to", {x},
+      [](auto& v) {
+        return broadcast_to(v[0][0], {3, 5, 4});
+      },
+      0);
+  compare(
+      "gather", {x},
+      [](auto& v) {
+        return gather(v[0], {4, 0, 4, 2}, 1);
+      },
+      0);
+  compare(
+      "one_hot", {x}, [](auto& v) { return one_hot(argmax(v[0], 2), 4); }, 0);
+  compare(
+      "split", {x},
+      [](auto& v) {
+        return split(v[0], std::vector<std::int64_t>{1, 3, 1}, 1)[1];
+      },
+      0);
+  compare(
+      "eye", {x}, [](auto&) { return eye(4, 6); }, 0);
+  compare(
+      "range", {x}, [](auto&) { return range(3, 40, 4); }, 0);
 }
 
 TEST_F(CpuVsCuda, RandomNumbersAreBitIdentical) {
   const std::vector<std::function<Tensor()>> draws = {
-      [] { return random::normal({1000, 3}, {.mean = 1, .stddev = 2}); },
+      [] {
+        return random::normal({1000, 3}, {.mean = 1, .stddev = 2});
+      },
       [] { return random::normal({1001}, {.dtype = float64}); },
       [] { return random::truncated_normal({5000}); },
       [] { return random::uniform({777}, {.minval = -3, .maxval = 5}); },
       [] { return random::uniform({777}, {.dtype = float64}); },
       [] { return random::uniform({999}, {.minval = -50, .maxval = 50, .dtype = int32}); },
       [] { return random::uniform({999}, {.minval = 0, .maxval = 1e12, .dtype = int64}); },
-      [] { return random::shuffle(reshape(range(60), {20, 3})); },
+      [] {
+        return random::shuffle(reshape(range(60), {20, 3}));
+      },
   };
   for (std::size_t i = 0; i < draws.size(); ++i) {
     Tensor cpu, gpu;
@@ -166,36 +257,49 @@ TEST_F(CpuVsCuda, Gradients) {
   const Tensor a = random_input({3, 1, 5}, -2, 2, 21), b = random_input({4, 5}, -2, 2, 22);
   const Tensor pos = random_input({3, 1, 5}, 0.5, 2, 23), m = random_input({5, 6}, -1, 1, 24);
   const std::vector<std::pair<std::string, Function>> ops = {
-      {"add", [](auto& v) { return v[0] + v[1]; }}, {"subtract", [](auto& v) { return v[0] - v[1]; }},
-      {"multiply", [](auto& v) { return v[0] * v[1]; }}, {"divide", [](auto& v) { return v[1] / v[2]; }},
-      {"pow", [](auto& v) { return pow(v[2], v[1]); }}, {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
-      {"minimum", [](auto& v) { return minimum(v[0], v[1]); }}, {"floormod", [](auto& v) { return floormod(v[0], v[2]); }},
-      {"unary", [](auto& v) {
-         return -v[0] + abs(v[1]) + sign(v[0]) + square(v[0]) + sqrt(v[2]) + rsqrt(v[2]) + exp(v[0]) +
-                log(v[2]) + log1p(v[2]) + sin(v[0]) + cos(v[0]) + tanh(v[0]) + sigmoid(v[0]) + relu(v[0]) +
-                leaky_relu(v[0]) + elu(v[0]) + softplus(v[0]) + erf(v[0]);
+      {"add", [](auto& v) { return v[0] + v[1]; }},
+      {"subtract", [](auto& v) { return v[0] - v[1]; }},
+      {"multiply", [](auto& v) { return v[0] * v[1]; }},
+      {"divide", [](auto& v) { return v[1] / v[2]; }},
+      {"pow", [](auto& v) { return pow(v[2], v[1]); }},
+      {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
+      {"minimum", [](auto& v) { return minimum(v[0], v[1]); }},
+      {"floormod", [](auto& v) { return floormod(v[0], v[2]); }},
+      {"unary",
+       [](auto& v) {
+         return -v[0] + abs(v[1]) + sign(v[0]) + square(v[0]) + sqrt(v[2]) + rsqrt(v[2]) +
+                exp(v[0]) + log(v[2]) + log1p(v[2]) + sin(v[0]) + cos(v[0]) + tanh(v[0]) +
+                sigmoid(v[0]) + relu(v[0]) + leaky_relu(v[0]) + elu(v[0]) + softplus(v[0]) +
+                erf(v[0]);
        }},
-      {"where_clip", [](auto& v) { return where(v[0] > v[1], v[0], v[1] * 2) + clip_by_value(v[1], -1, 1); }},
-      {"reductions", [](auto& v) {
-         return reduce_sum(v[1], 0) + reduce_mean(v[1], 1, true) + reduce_max(v[1], 0) + reduce_min(v[1]) +
-                reduce_prod(v[2], {0, 1});
+      {"where_clip",
+       [](auto& v) { return where(v[0] > v[1], v[0], v[1] * 2) + clip_by_value(v[1], -1, 1); }},
+      {"reductions",
+       [](auto& v) {
+         return reduce_sum(v[1], 0) + reduce_mean(v[1], 1, true) + reduce_max(v[1], 0) +
+                reduce_min(v[1]) + reduce_prod(v[2], {0, 1});
        }},
       {"softmax", [](auto& v) { return softmax(v[1], 0) + log_softmax(v[1]); }},
-      {"losses", [](auto& v) {
+      {"losses",
+       [](auto& v) {
          const Tensor labels = softmax(v[1] * 0.5f), probabilities = softmax(v[1]);
          return softmax_cross_entropy_with_logits(labels, v[1]) +
                 sparse_softmax_cross_entropy_with_logits(argmax(v[1] * 0.3f + 0.2f, 1), v[1]) +
                 losses::categorical_crossentropy(labels, probabilities) +
                 losses::binary_crossentropy(sigmoid(v[1] * 0.5f), sigmoid(v[1])) +
-                losses::binary_crossentropy(sigmoid(v[1] * 0.5f), v[1], true) + losses::huber(v[1] * 0.5f, v[1]) +
-                losses::kl_divergence(labels, probabilities) + losses::mean_absolute_error(v[1] * 0.5f, v[1]);
+                losses::binary_crossentropy(sigmoid(v[1] * 0.5f), v[1], true) +
+                losses::huber(v[1] * 0.5f, v[1]) + losses::kl_divergence(labels, probabilities) +
+                losses::mean_absolute_error(v[1] * 0.5f, v[1]);
        }},
       {"matmul", [](auto& v) { return matmul(v[1], v[3]) + matmul(v[0], v[3]); }},
-      {"shape", [](auto& v) {
+      {"shape",
+       [](auto& v) {
          return reduce_sum(transpose(v[1])) + reduce_sum(concat({v[1], v[1] * 2}, 0)) +
                 reduce_sum(tile(v[1], {2, 1})) + reduce_sum(pad(v[1], {{1, 0}, {0, 1}})) +
-                reduce_sum(gather(v[1], {3, 0, 3}, 0)) + reduce_sum(v[1].index(Slice{.step = -2}, 1)) +
-                reduce_sum(broadcast_to(v[0], {2, 3, 4, 5})) + reduce_sum(reshape(v[1], {2, 10}), 1)[0];
+                reduce_sum(gather(v[1], {3, 0, 3}, 0)) +
+                reduce_sum(v[1].index(Slice{.step = -2}, 1)) +
+                reduce_sum(broadcast_to(v[0], {2, 3, 4, 5})) +
+                reduce_sum(reshape(v[1], {2, 10}), 1)[0];
        }},
   };
   for (const auto& [name, f] : ops) {

@@ -47,7 +47,8 @@ TEST_F(Npy, ReadsWhatNumPyWrites) {
   EXPECT_EQ(f.to_vector<float>(), expected);
   EXPECT_EQ(io::load_npy(fixture("int64_4.npy")).to_vector<std::int64_t>(),
             (std::vector<std::int64_t>{-2, 0, 7, std::int64_t{1} << 40}));
-  EXPECT_EQ(io::load_npy(fixture("bool_3.npy")).to_vector<bool>(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(io::load_npy(fixture("bool_3.npy")).to_vector<bool>(),
+            (std::vector<bool>{true, false, true}));
   EXPECT_EQ(io::load_npy(fixture("uint8_2x2.npy")).to_vector<std::uint8_t>(),
             (std::vector<std::uint8_t>{0, 1, 254, 255}));
   const Tensor s = io::load_npy(fixture("float64_scalar.npy"));
@@ -69,10 +70,14 @@ TEST_F(Npy, WritesWhatNumPyWrites) {
 }
 
 TEST_F(Npy, RoundTripsEveryDtype) {
-  const std::vector<Tensor> tensors = {
-      constant({{1.5f, -2.f}, {3.f, 4.f}}), constant({1.0, 2.0}, float64), constant({1, -2, 3}),
-      constant(std::vector<std::int64_t>{1, 2}), constant(std::vector<std::uint8_t>{0, 255}),
-      constant({true, false}), zeros({0, 2, 3}), constant(7)};
+  const std::vector<Tensor> tensors = {constant({{1.5f, -2.f}, {3.f, 4.f}}),
+                                       constant({1.0, 2.0}, float64),
+                                       constant({1, -2, 3}),
+                                       constant(std::vector<std::int64_t>{1, 2}),
+                                       constant(std::vector<std::uint8_t>{0, 255}),
+                                       constant({true, false}),
+                                       zeros({0, 2, 3}),
+                                       constant(7)};
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const std::string p = path(cat("t", i, ".npy"));
     io::save_npy(p, tensors[i]);
@@ -89,9 +94,11 @@ TEST_F(Npy, MalformedFilesAreErrorsNamingTheFile) {
   expect_error<IoError>([&] { io::load_npy(path("text.npy")); }, {"text.npy", "bad magic"});
   const std::string good = read_bytes(fixture("float32_2x3.npy"));
   write_bytes("short.npy", good.substr(0, good.size() - 5));
-  expect_error<IoError>([&] { io::load_npy(path("short.npy")); }, {"short.npy", "truncated", "24 bytes", "19"});
+  expect_error<IoError>([&] { io::load_npy(path("short.npy")); },
+                        {"short.npy", "truncated", "24 bytes", "19"});
   write_bytes("header.npy", good.substr(0, 40));
-  expect_error<IoError>([&] { io::load_npy(path("header.npy")); }, {"header.npy", "truncated .npy header"});
+  expect_error<IoError>([&] { io::load_npy(path("header.npy")); },
+                        {"header.npy", "truncated .npy header"});
   std::string bad_version = good;
   bad_version[6] = 9;
   write_bytes("version.npy", bad_version);

@@ -19,7 +19,8 @@ struct DenseNN : Module {
   explicit DenseNN(std::int64_t outputs) : outputs(outputs) {}
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}), {.name = "w"}));
+      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
+                         {.name = "w"}));
       b = track(Variable(zeros({outputs}), {.name = "b"}));
     }
     return matmul(x, *w) + *b;
@@ -77,7 +78,8 @@ TEST_P(Layers, DenseBuildsOnFirstCallAndMatchesLoops) {
   EXPECT_EQ(dense->bias.shape(), Shape({3}));
   EXPECT_EQ(dense->kernel.name(), dense->name() + "/kernel");
   EXPECT_EQ(dense->count_params(), 18);
-  const auto xv = values_of(x), w = values_of(dense->kernel.value()), b = values_of(dense->bias.value());
+  const auto xv = values_of(x), w = values_of(dense->kernel.value()),
+             b = values_of(dense->bias.value());
   std::vector<double> expected;
   for (int i = 0; i < 2; ++i) {
     for (int j = 0; j < 3; ++j) {
@@ -157,21 +159,26 @@ TEST_P(Layers, InitializersHaveKerasStatistics) {
   EXPECT_NEAR(s4, 0.05, 0.001);
   auto [m5, s5, a5] = stats(initializers::InitializerRef("random_uniform")(shape, float32));
   EXPECT_LE(a5, 0.05);
-  EXPECT_EQ(initializers::InitializerRef("zeros")({2}, float32).to_vector<float>(), (std::vector<float>{0, 0}));
-  EXPECT_EQ(initializers::InitializerRef("ones")({2}, float32).to_vector<float>(), (std::vector<float>{1, 1}));
-  EXPECT_EQ(initializers::InitializerRef(initializers::Constant(3))({2}, float32).to_vector<float>(),
-            (std::vector<float>{3, 3}));
+  EXPECT_EQ(initializers::InitializerRef("zeros")({2}, float32).to_vector<float>(),
+            (std::vector<float>{0, 0}));
+  EXPECT_EQ(initializers::InitializerRef("ones")({2}, float32).to_vector<float>(),
+            (std::vector<float>{1, 1}));
+  EXPECT_EQ(
+      initializers::InitializerRef(initializers::Constant(3))({2}, float32).to_vector<float>(),
+      (std::vector<float>{3, 3}));
   // A seeded initializer repeats itself (Keras' rule).
   const initializers::InitializerRef seeded(initializers::GlorotUniform(5));
   EXPECT_EQ(seeded({4, 4}, float32).to_vector<float>(), seeded({4, 4}, float32).to_vector<float>());
   // Orthogonal: Q^T Q = I for a tall matrix, Q Q^T = I for a wide one.
   for (const Shape& s : {Shape{6, 4}, Shape{4, 6}}) {
     const Tensor q = initializers::InitializerRef("orthogonal")(s, float64);
-    const Tensor gram = s[0] > s[1] ? matmul(q, q, {.transpose_a = true}) : matmul(q, q, {.transpose_b = true});
+    const Tensor gram =
+        s[0] > s[1] ? matmul(q, q, {.transpose_a = true}) : matmul(q, q, {.transpose_b = true});
     const std::int64_t n = std::min(s[0], s[1]);
     expect_close(values_of(gram), values_of(eye(n, std::nullopt, float64)), 1e-12, "orthogonal");
   }
-  expect_error<Error>([] { initializers::InitializerRef("glorot"); }, {"glorot", "glorot_uniform", "he_normal"});
+  expect_error<Error>([] { initializers::InitializerRef("glorot"); },
+                      {"glorot", "glorot_uniform", "he_normal"});
 }
 
 TEST_P(Layers, ActivationsByName) {
@@ -187,7 +194,9 @@ TEST_P(Layers, ActivationsByName) {
   check("tanh", [](double v) { return std::tanh(v); });
   check("linear", [](double v) { return v; });
   check("elu", [](double v) { return v > 0 ? v : std::exp(v) - 1; });
-  check("selu", [](double v) { return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (std::exp(v) - 1)); });
+  check("selu", [](double v) {
+    return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (std::exp(v) - 1));
+  });
   check("gelu", [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); });
   check("swish", [](double v) { return v / (1 + std::exp(-v)); });
   check("softplus", [](double v) { return std::log1p(std::exp(v)); });
@@ -245,7 +254,8 @@ TEST_P(Layers, LossesFromAddLossAndRegularizers) {
   EXPECT_EQ(layer->losses().size(), 1u);  // each top-level call starts afresh
 
   auto dense = layers::Dense(2, {.bias_initializer = initializers::Constant(0.5),
-                                 .kernel_regularizer = regularizers::L2(0.1), .bias_regularizer = "l1"});
+                                 .kernel_regularizer = regularizers::L2(0.1),
+                                 .bias_regularizer = "l1"});
   (void)dense(ones({1, 3}));
   const auto reg = dense->losses();
   ASSERT_EQ(reg.size(), 2u);
@@ -263,7 +273,8 @@ TEST_P(Layers, EmbeddingAndLayerNormalization) {
   const auto table = values_of(embedding->embeddings.value());
   EXPECT_EQ(values_of(e[1][0]), std::vector<double>(table.begin() + 27, table.begin() + 30));
   for (double v : table) EXPECT_LE(std::fabs(v), 0.05);
-  if (device().is_cpu()) expect_error<IndexError>([&] { embedding(constant({{10}})); }, {"index 10"});
+  if (device().is_cpu())
+    expect_error<IndexError>([&] { embedding(constant({{10}})); }, {"index 10"});
 
   auto norm = layers::LayerNormalization({.epsilon = 1e-3});
   const Tensor x = constant(random_values(12, -3, 3, 9), Shape{3, 4});
@@ -284,12 +295,16 @@ TEST_P(Layers, FlattenReshapeLambdaActivation) {
   EXPECT_EQ(layers::Flatten()(x).shape(), Shape({2, 12}));
   EXPECT_EQ(layers::Reshape({4, -1})(x).shape(), Shape({2, 4, 3}));
   EXPECT_EQ(layers::Lambda([](const Tensor& t) { return t * 2; })(x).to_vector<float>()[23], 46.f);
-  EXPECT_EQ(layers::Activation("relu")(constant({-1.f, 1.f})).to_vector<float>(), (std::vector<float>{0, 1}));
+  EXPECT_EQ(layers::Activation("relu")(constant({-1.f, 1.f})).to_vector<float>(),
+            (std::vector<float>{0, 1}));
 }
 
 TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
-  auto dense = layers::Dense(7, {.activation = "tanh", .use_bias = false, .kernel_initializer = "he_normal",
-                                 .kernel_regularizer = regularizers::L2(0.5), .name = "projection"});
+  auto dense = layers::Dense(7, {.activation = "tanh",
+                                 .use_bias = false,
+                                 .kernel_initializer = "he_normal",
+                                 .kernel_regularizer = regularizers::L2(0.5),
+                                 .name = "projection"});
   const keras::Config serialized = keras::serialize_layer(*dense);
   EXPECT_EQ(serialized["class_name"], "Dense");
   EXPECT_EQ(serialized["config"]["units"], 7);
@@ -300,8 +315,10 @@ TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
   EXPECT_EQ(copy->get_config(), dense->get_config());
   for (const auto& layer : std::vector<keras::LayerHandle>{
            layers::Dropout(0.3, {.seed = 1}), layers::Flatten(), layers::Reshape({2, -1}),
-           layers::Embedding(5, 2), layers::LayerNormalization({.epsilon = 0.01}), layers::Activation("gelu")}) {
-    EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*layer))->get_config(), layer->get_config())
+           layers::Embedding(5, 2), layers::LayerNormalization({.epsilon = 0.01}),
+           layers::Activation("gelu")}) {
+    EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*layer))->get_config(),
+              layer->get_config())
         << layer->class_name();
   }
   // A custom layer needs registering.
@@ -315,13 +332,17 @@ TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
       c["factor"] = factor;
       return c;
     }
-    static keras::Handle<Scale> from_config(const keras::Config& c) { return keras::make<Scale>(c.at("factor").get<double>()); }
+    static keras::Handle<Scale> from_config(const keras::Config& c) {
+      return keras::make<Scale>(c.at("factor").get<double>());
+    }
   };
   auto scale = keras::make<Scale>(3.0);
-  expect_error<Error>([&] { keras::layer_from_config(keras::serialize_layer(*scale)); }, {"Scale", "register_layer"});
+  expect_error<Error>([&] { keras::layer_from_config(keras::serialize_layer(*scale)); },
+                      {"Scale", "register_layer"});
   keras::register_layer<Scale>("Scale");
-  EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*scale))(constant({2.f})).to_vector<float>(),
-            std::vector<float>{6});
+  EXPECT_EQ(
+      keras::layer_from_config(keras::serialize_layer(*scale))(constant({2.f})).to_vector<float>(),
+      std::vector<float>{6});
 }
 
 TEST_P(Layers, LayersGetAndSetWeightsAndKerasActivationNames) {
@@ -341,8 +362,8 @@ TEST_P(Layers, LayersGetAndSetWeightsAndKerasActivationNames) {
   expect_close(testing::values_of(activations::exponential(constant({0.0f}))), {1.0}, 0);
 }
 
-
-INSTANTIATE_TEST_SUITE_P(Devices, Layers, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
+INSTANTIATE_TEST_SUITE_P(Devices, Layers, ::testing::ValuesIn(testing::all_devices()),
+                         testing::device_name);
 
 }  // namespace
 }  // namespace ember

@@ -1,7 +1,7 @@
 // GradientTape semantics: every behaviour lesson 4 shows (including its pitfalls), options,
 // nesting, tie rules, memory, and second derivatives through the ops' backward passes. (First
-// derivatives of each op: the op family's own test, tests/core/ops/test_<family>.cpp.) Expected values are closed forms or TensorFlow 2.21's output
-// for the same program.
+// derivatives of each op: the op family's own test, tests/core/ops/test_<family>.cpp.) Expected
+// values are closed forms or TensorFlow 2.21's output for the same program.
 #include "tests/gradient_check.h"
 
 namespace ember {
@@ -265,7 +265,8 @@ TEST_P(Tape, TieRulesMatchTensorFlow) {
   EXPECT_EQ(t3.gradient(s, d)->to_vector<float>(), (std::vector<float>{0, -1, 1}));
   Variable v({1.0f, 2.0f, 3.0f});
   GradientTape t4;
-  EXPECT_EQ(t4.gradient(clip_by_value(v, 1.0f, 2.0f), v)->to_vector<float>(), (std::vector<float>{1, 1, 0}));
+  EXPECT_EQ(t4.gradient(clip_by_value(v, 1.0f, 2.0f), v)->to_vector<float>(),
+            (std::vector<float>{1, 1, 0}));
   Variable f({2.0f, 0.0f, 3.0f});
   GradientTape t5({.persistent = true});
   EXPECT_EQ(t5.gradient(reduce_prod(f), f)->to_vector<float>(), (std::vector<float>{0, 6, 0}));
@@ -307,7 +308,8 @@ TEST_P(Tape, NoMemoryGrowthOverManySteps) {
 
 TEST_P(Tape, GradientsOfSeveralVariableListsComeBackNested) {
   // Lesson 7: tape.gradient(loss, [layer_1.trainable_variables, layer_2.trainable_variables]).
-  Variable a(constant({1.0, 2.0}, float64)), b(constant({3.0}, float64)), c(constant({-1.0}, float64));
+  Variable a(constant({1.0, 2.0}, float64)), b(constant({3.0}, float64)),
+      c(constant({-1.0}, float64));
   GradientTape tape;
   const Tensor loss = reduce_sum(a * a) * b + c * 5.0;  // d/da = 2a·b, d/db = Σa², d/dc = 5
   const auto grads = tape.gradient(loss, std::vector<std::vector<Variable>>{{a, b}, {c}});
@@ -318,7 +320,6 @@ TEST_P(Tape, GradientsOfSeveralVariableListsComeBackNested) {
   expect_close(testing::values_of(*grads[0][1]), {5.0}, 0);
   expect_close(testing::values_of(*grads[1][0]), {5.0}, 0);
 }
-
 
 INSTANTIATE_TEST_SUITE_P(Devices, Tape, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
@@ -336,7 +337,8 @@ TEST_F(SecondDerivatives, OfElementwiseMatmulAndIndexing) {
   check_second_gradient("sigmoid", [](auto& v) { return sigmoid(v[0]); }, {x});
   check_second_gradient("softmax", [](auto& v) { return softmax(v[0]) * v[0]; }, {x});
   check_second_gradient("exp log", [](auto& v) { return exp(v[0]) * log(v[0]); }, {x});
-  check_second_gradient("matmul", [](auto& v) { return matmul(v[0], transpose(v[0]) * v[0][0][0]); }, {x});
+  check_second_gradient("matmul",
+                        [](auto& v) { return matmul(v[0], transpose(v[0]) * v[0][0][0]); }, {x});
   check_second_gradient("gather", [](auto& v) { return square(gather(v[0], {1, 1, 0}, 1)); }, {x});
   check_second_gradient("slice", [](auto& v) { return square(v[0].index(all, Slice{0, 2})); }, {x});
 }

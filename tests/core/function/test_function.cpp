@@ -23,7 +23,8 @@ Tensor lesson_function(const Tensor& x, const Tensor& y) {
 }
 
 /// The same in float64 loops (n×n matrices, row-major).
-std::vector<double> lesson_reference(const std::vector<double>& x, const std::vector<double>& y, int n) {
+std::vector<double> lesson_reference(const std::vector<double>& x, const std::vector<double>& y,
+                                     int n) {
   auto mm = [n](const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<double> c(static_cast<std::size_t>(n * n), 0.0);
     for (int i = 0; i < n; ++i)
@@ -67,18 +68,19 @@ TEST_P(Functions, ReplayGivesTheEagerValuesAndTracesOncePerSignature) {
 
 TEST_P(Functions, PrunesMergesAndFoldsConstants) {
   auto traced = function([](const Tensor& x) {
-    const Tensor unused = exp(x) * 3.0f;                  // reaches no output: pruned
+    const Tensor unused = exp(x) * 3.0f;                    // reaches no output: pruned
     const Tensor a = x * 2.0f + 1.0f, b = x * 2.0f + 1.0f;  // the same twice: merged
-    const Tensor c = reduce_sum(ones({3, 3}));            // no traced input: computed once, a constant
+    const Tensor c = reduce_sum(ones({3, 3}));  // no traced input: computed once, a constant
     (void)unused;
     return a + b + c;
   });
   const Tensor x = constant({1.0f, -2.0f, 0.5f});
   expect_close(values_of(traced(x)), {15.0, 3.0, 13.0}, 1e-6);  // 2(2x + 1) + 9
   const TraceStats stats = traced.last_trace();
-  EXPECT_EQ(stats.recorded, 8u);  // exp, ×3, ×2, +1, ×2, +1, a+b, +c; nothing for ones and reduce_sum
-  EXPECT_EQ(stats.merged, 2u);    // the second ×2 and +1
-  EXPECT_EQ(stats.kept, 4u);      // ×2, +1, a+b, +c: exp and ×3 pruned
+  EXPECT_EQ(stats.recorded,
+            8u);  // exp, ×3, ×2, +1, ×2, +1, a+b, +c; nothing for ones and reduce_sum
+  EXPECT_EQ(stats.merged, 2u);     // the second ×2 and +1
+  EXPECT_EQ(stats.kept, 4u);       // ×2, +1, a+b, +c: exp and ×3 pruned
   EXPECT_EQ(stats.constants, 1u);  // c
   expect_close(values_of(traced(constant({0.0f, 1.0f, 2.0f}))), {11.0, 15.0, 19.0}, 1e-6);
 }
@@ -91,8 +93,8 @@ TEST_P(Functions, VariablesAreReadAndWrittenOnEveryCall) {
     return total * 2.0f;
   });
   const Tensor x = constant({1.0f, 10.0f});
-  expect_close(values_of(step(x)), {2.0, 20.0}, 0);   // counter 1: total = x
-  expect_close(values_of(step(x)), {6.0, 60.0}, 0);   // counter 2: total = 3x
+  expect_close(values_of(step(x)), {2.0, 20.0}, 0);    // counter 1: total = x
+  expect_close(values_of(step(x)), {6.0, 60.0}, 0);    // counter 2: total = 3x
   expect_close(values_of(step(x)), {12.0, 120.0}, 0);  // counter 3: total = 6x
   EXPECT_EQ(counter.item<float>(), 3.0f);
   EXPECT_EQ(step.tracing_count(), 1);
@@ -110,7 +112,8 @@ TEST_P(Functions, VariablesAreReadAndWrittenOnEveryCall) {
 TEST_P(Functions, RandomOpsDrawAfreshOnEveryCall) {
   auto noisy = function([](const Tensor& x) { return x + random::uniform(x.shape()); });
   const Tensor x = zeros({1000});
-  const std::vector<double> a = values_of(noisy(x)), b = values_of(noisy(x)), c = values_of(noisy(x));
+  const std::vector<double> a = values_of(noisy(x)), b = values_of(noisy(x)),
+                            c = values_of(noisy(x));
   EXPECT_NE(a, b);
   EXPECT_NE(b, c);
   double mean = 0;
@@ -150,10 +153,12 @@ TEST_P(Functions, TrainingStepsMatchEagerSteps) {
   auto step = [&](keras::Model& model, optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
     GradientTape tape;
     const Tensor loss = cross_entropy(y, model(x, true));
-    opt.apply_gradients(tape.gradient(loss, model.trainable_variables()), model.trainable_variables());
+    opt.apply_gradients(tape.gradient(loss, model.trainable_variables()),
+                        model.trainable_variables());
     return loss;
   };
-  auto train_batch = function([&](const Tensor& x, const Tensor& y) { return step(*traced_model, traced_opt, x, y); });
+  auto train_batch = function(
+      [&](const Tensor& x, const Tensor& y) { return step(*traced_model, traced_opt, x, y); });
   random::Generator data(5);
   for (int i = 0; i < 10; ++i) {
     const Tensor x = data.normal({16, 6});
@@ -165,7 +170,8 @@ TEST_P(Functions, TrainingStepsMatchEagerSteps) {
   EXPECT_EQ(train_batch.tracing_count(), 1);
   EXPECT_EQ(traced_opt.iterations(), 10);
   const auto we = eager_model->get_weights(), wt = traced_model->get_weights();
-  for (std::size_t i = 0; i < we.size(); ++i) expect_close(values_of(wt[i]), values_of(we[i]), 1e-6);
+  for (std::size_t i = 0; i < we.size(); ++i)
+    expect_close(values_of(wt[i]), values_of(we[i]), 1e-6);
 }
 
 TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
@@ -187,14 +193,17 @@ TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
   auto eager_model = make();
   auto traced_model = make();
   traced_model->set_weights(eager_model->get_weights());
-  optim::SGD eager_opt({.learning_rate = 0.1, .momentum = 0.9}), traced_opt({.learning_rate = 0.1, .momentum = 0.9});
+  optim::SGD eager_opt({.learning_rate = 0.1, .momentum = 0.9}),
+      traced_opt({.learning_rate = 0.1, .momentum = 0.9});
   auto step = [](keras::Model& model, optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
     GradientTape tape;
     const Tensor loss = reduce_mean(losses::sparse_categorical_crossentropy(y, model(x, true)));
-    opt.apply_gradients(tape.gradient(loss, model.trainable_variables()), model.trainable_variables());
+    opt.apply_gradients(tape.gradient(loss, model.trainable_variables()),
+                        model.trainable_variables());
     return loss;
   };
-  auto traced_step = function([&](const Tensor& x, const Tensor& y) { return step(*traced_model, traced_opt, x, y); });
+  auto traced_step = function(
+      [&](const Tensor& x, const Tensor& y) { return step(*traced_model, traced_opt, x, y); });
   random::Generator data(9);
   for (int i = 0; i < 4; ++i) {
     const Tensor x = data.normal({6, 8, 8, 2});
@@ -203,8 +212,10 @@ TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
                  "loss " + std::to_string(i));
   }
   EXPECT_EQ(traced_step.tracing_count(), 1);
-  const auto we = eager_model->get_weights(), wt = traced_model->get_weights();  // BN statistics too
-  for (std::size_t i = 0; i < we.size(); ++i) expect_close(values_of(wt[i]), values_of(we[i]), 1e-5);
+  const auto we = eager_model->get_weights(),
+             wt = traced_model->get_weights();  // BN statistics too
+  for (std::size_t i = 0; i < we.size(); ++i)
+    expect_close(values_of(wt[i]), values_of(we[i]), 1e-5);
 }
 
 TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
@@ -213,8 +224,10 @@ TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
   // from logits. Each call's gradients must be that call's, not the trace's.
   random::Generator g(21);
   Variable w(g.normal({4, 3}, {.dtype = float64})), v(g.normal({4}, {.dtype = float64}));
-  Variable k(g.normal({3, 3, 2, 2}, {.dtype = float64})), b(g.normal({3, 4, 3}, {.dtype = float64}));
-  auto body = [&](const Tensor& x, const Tensor& image, const Tensor& labels) -> std::vector<Tensor> {
+  Variable k(g.normal({3, 3, 2, 2}, {.dtype = float64})),
+      b(g.normal({3, 4, 3}, {.dtype = float64}));
+  auto body = [&](const Tensor& x, const Tensor& image,
+                  const Tensor& labels) -> std::vector<Tensor> {
     GradientTape tape;
     const Tensor logits = clip_by_value(matmul(x, w), -0.8, 0.8) + expand_dims(matmul(x, v), -1);
     const Tensor batched = matmul(reshape(x, {1, 1, 5, 4}), b);  // (1,1,5,4) x (3,4,3) -> (1,3,5,3)
@@ -222,11 +235,13 @@ TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
     const Tensor loss = reduce_mean(sparse_softmax_cross_entropy_with_logits(labels, logits)) +
                         reduce_mean(square(batched)) + reduce_mean(features * features);
     std::vector<Tensor> out{loss};
-    for (const auto& grad : tape.gradient(loss, std::vector<Variable>{w, v, k, b})) out.push_back(*grad);
+    for (const auto& grad : tape.gradient(loss, std::vector<Variable>{w, v, k, b}))
+      out.push_back(*grad);
     return out;
   };
-  auto traced = function(
-      [&](const Tensor& x, const Tensor& image, const Tensor& labels) { return body(x, image, labels); });
+  auto traced = function([&](const Tensor& x, const Tensor& image, const Tensor& labels) {
+    return body(x, image, labels);
+  });
   for (int call = 0; call < 3; ++call) {
     const Tensor x = g.normal({5, 4}, {.dtype = float64});
     const Tensor image = g.normal({2, 5, 5, 2}, {.dtype = float64});
@@ -234,7 +249,8 @@ TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
     const std::vector<Tensor> replayed = traced(x, image, labels), eager = body(x, image, labels);
     ASSERT_EQ(replayed.size(), eager.size());
     for (std::size_t i = 0; i < eager.size(); ++i) {
-      expect_close(values_of(replayed[i]), values_of(eager[i]), 1e-12, cat("call ", call, " value ", i));
+      expect_close(values_of(replayed[i]), values_of(eager[i]), 1e-12,
+                   cat("call ", call, " value ", i));
     }
   }
   EXPECT_EQ(traced.tracing_count(), 1);
@@ -249,7 +265,8 @@ TEST_P(Functions, DropoutMasksAndTheirGradientsAreDrawnAfresh) {
     const Tensor y = reduce_sum(dropout(x * w, 0.5));
     return {y, *tape.gradient(y, w)};
   });
-  const Tensor x = random::Generator(4).uniform({200}, {.minval = 0.5, .maxval = 1.0, .dtype = float64});
+  const Tensor x =
+      random::Generator(4).uniform({200}, {.minval = 0.5, .maxval = 1.0, .dtype = float64});
   std::set<double> sums;
   for (int call = 0; call < 4; ++call) {
     const std::vector<Tensor> out = step(x);
@@ -321,7 +338,8 @@ TEST_P(Functions, KerasLayersAndVoidFunctions) {
       keras::Input({4}), layers::Dense(5, {.activation = "tanh"}), layers::BatchNormalization(),
       layers::Dense(2)});
   auto predict = function([&](const Tensor& x) { return (*model)(x); });
-  auto train_mode = function([&](const Tensor& x) { (void)(*model)(x, true); });  // updates BN statistics
+  auto train_mode =
+      function([&](const Tensor& x) { (void)(*model)(x, true); });  // updates BN statistics
   random::Generator g(3);
   const Tensor x = g.normal({8, 4});
   expect_close(values_of(predict(x)), values_of((*model)(x)), 1e-6);
@@ -336,7 +354,8 @@ TEST_P(Functions, KerasLayersAndVoidFunctions) {
   (void)(*eager)(x, true);
   (void)(*eager)(x, true);
   const auto wa = model->get_weights(), wb = eager->get_weights();
-  for (std::size_t i = 0; i < wa.size(); ++i) expect_close(values_of(wa[i]), values_of(wb[i]), 1e-6);
+  for (std::size_t i = 0; i < wa.size(); ++i)
+    expect_close(values_of(wa[i]), values_of(wb[i]), 1e-6);
   const Tensor x2 = g.normal({8, 4});
   expect_close(values_of(predict(x2)), values_of((*model)(x2)), 1e-6);
 }

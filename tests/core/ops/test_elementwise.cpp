@@ -29,14 +29,19 @@ double floor_mod(double a, double b) {
 
 std::vector<BinaryCase> binary_cases() {
   return {
-      {"add", [](auto& a, auto& b) { return add(a, b); }, [](double a, double b) { return a + b; }, -3, 3},
-      {"subtract", [](auto& a, auto& b) { return a - b; }, [](double a, double b) { return a - b; }, -3, 3},
-      {"multiply", [](auto& a, auto& b) { return a * b; }, [](double a, double b) { return a * b; }, -3, 3},
-      {"divide", [](auto& a, auto& b) { return a / b; }, [](double a, double b) { return a / b; }, 0.5, 3},
+      {"add", [](auto& a, auto& b) { return add(a, b); }, [](double a, double b) { return a + b; },
+       -3, 3},
+      {"subtract", [](auto& a, auto& b) { return a - b; }, [](double a, double b) { return a - b; },
+       -3, 3},
+      {"multiply", [](auto& a, auto& b) { return a * b; }, [](double a, double b) { return a * b; },
+       -3, 3},
+      {"divide", [](auto& a, auto& b) { return a / b; }, [](double a, double b) { return a / b; },
+       0.5, 3},
       {"floordiv", [](auto& a, auto& b) { return floordiv(a, b); },
        [](double a, double b) { return std::floor(a / b); }, 0.5, 7},
       {"floormod", [](auto& a, auto& b) { return a % b; }, floor_mod, 0.5, 7},
-      {"pow", [](auto& a, auto& b) { return pow(a, b); }, [](double a, double b) { return std::pow(a, b); }, 0.5, 2},
+      {"pow", [](auto& a, auto& b) { return pow(a, b); },
+       [](double a, double b) { return std::pow(a, b); }, 0.5, 2},
       {"maximum", [](auto& a, auto& b) { return maximum(a, b); },
        [](double a, double b) { return std::max(a, b); }, -3, 3},
       {"minimum", [](auto& a, auto& b) { return minimum(a, b); },
@@ -100,8 +105,9 @@ TEST_P(Elementwise, IntegerArithmeticFollowsPython) {
   EXPECT_EQ(q.dtype(), float64);
   EXPECT_EQ(q.to_vector<double>(), (std::vector<double>{0.5, 1.5}));
   EXPECT_EQ((constant(std::vector<std::uint8_t>{3}) / 2).dtype(), float32);
-  EXPECT_EQ(pow(constant({2, -2, 1, -1, 2}), constant({10, 3, -5, -3, -1})).to_vector<std::int32_t>(),
-            (std::vector<std::int32_t>{1024, -8, 1, -1, 0}));
+  EXPECT_EQ(
+      pow(constant({2, -2, 1, -1, 2}), constant({10, 3, -5, -3, -1})).to_vector<std::int32_t>(),
+      (std::vector<std::int32_t>{1024, -8, 1, -1, 0}));
   EXPECT_EQ(abs(constant({-3, 4})).to_vector<std::int32_t>(), (std::vector<std::int32_t>{3, 4}));
   EXPECT_EQ(relu(constant({-3, 4})).to_vector<std::int32_t>(), (std::vector<std::int32_t>{0, 4}));
   EXPECT_EQ(floormod(constant({-7.5f}), 2.f).to_vector<float>(), (std::vector<float>{0.5f}));
@@ -117,21 +123,27 @@ TEST_P(Elementwise, UnaryOpsMatchTheFormulas) {
   const std::vector<UnaryCase> cases = {
       {"negative", [](auto& x) { return negative(x); }, [](double x) { return -x; }, -3, 3},
       {"abs", [](auto& x) { return abs(x); }, [](double x) { return std::fabs(x); }, -3, 3},
-      {"sign", [](auto& x) { return sign(x); }, [](double x) { return double((x > 0) - (x < 0)); }, -3, 3},
+      {"sign", [](auto& x) { return sign(x); }, [](double x) { return double((x > 0) - (x < 0)); },
+       -3, 3},
       {"square", [](auto& x) { return square(x); }, [](double x) { return x * x; }, -3, 3},
       {"sqrt", [](auto& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); }, 0, 9},
-      {"rsqrt", [](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, 0.1, 9},
+      {"rsqrt", [](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, 0.1,
+       9},
       {"exp", [](auto& x) { return exp(x); }, [](double x) { return std::exp(x); }, -5, 5},
       {"log", [](auto& x) { return log(x); }, [](double x) { return std::log(x); }, 0.01, 9},
       {"log1p", [](auto& x) { return log1p(x); }, [](double x) { return std::log1p(x); }, -0.9, 9},
       {"sin", [](auto& x) { return sin(x); }, [](double x) { return std::sin(x); }, -6, 6},
       {"cos", [](auto& x) { return cos(x); }, [](double x) { return std::cos(x); }, -6, 6},
       {"tanh", [](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); }, -5, 5},
-      {"sigmoid", [](auto& x) { return sigmoid(x); }, [](double x) { return 1 / (1 + std::exp(-x)); }, -30, 30},
+      {"sigmoid", [](auto& x) { return sigmoid(x); },
+       [](double x) { return 1 / (1 + std::exp(-x)); }, -30, 30},
       {"relu", [](auto& x) { return relu(x); }, [](double x) { return x > 0 ? x : 0; }, -3, 3},
-      {"leaky_relu", [](auto& x) { return leaky_relu(x); }, [](double x) { return x > 0 ? x : 0.2 * x; }, -3, 3},
-      {"elu", [](auto& x) { return elu(x); }, [](double x) { return x > 0 ? x : std::exp(x) - 1; }, -3, 3},
-      {"softplus", [](auto& x) { return softplus(x); }, [](double x) { return std::log1p(std::exp(x)); }, -30, 30},
+      {"leaky_relu", [](auto& x) { return leaky_relu(x); },
+       [](double x) { return x > 0 ? x : 0.2 * x; }, -3, 3},
+      {"elu", [](auto& x) { return elu(x); }, [](double x) { return x > 0 ? x : std::exp(x) - 1; },
+       -3, 3},
+      {"softplus", [](auto& x) { return softplus(x); },
+       [](double x) { return std::log1p(std::exp(x)); }, -30, 30},
       {"erf", [](auto& x) { return erf(x); }, [](double x) { return std::erf(x); }, -3, 3},
   };
   for (const auto& c : cases) {
@@ -177,13 +189,15 @@ TEST_P(Elementwise, ComparisonsAndLogic) {
   EXPECT_EQ(logical_and(p, true).to_vector<bool>(), (std::vector<bool>{true, true, false, false}));
   expect_error<DTypeError>([&] { logical_and(a, b); }, {"logical_and", "bool", "int32"});
   expect_error<DTypeError>([&] { (void)(p + q); }, {"add", "bool"});
-  if (constant(1.5f) < 2.0f) SUCCEED();
-  else ADD_FAILURE() << "1.5 < 2 should be true";
+  if (constant(1.5f) < 2.0f)
+    SUCCEED();
+  else
+    ADD_FAILURE() << "1.5 < 2 should be true";
 }
 
 TEST_P(Elementwise, WhereAndClip) {
-  const Tensor cond = constant({{true}, {false}});                // (2, 1)
-  const Tensor x = constant({{1.f, 2.f, 3.f}});                  // (1, 3)
+  const Tensor cond = constant({{true}, {false}});                      // (2, 1)
+  const Tensor x = constant({{1.f, 2.f, 3.f}});                         // (1, 3)
   const Tensor y = constant({{10.f, 20.f, 30.f}, {40.f, 50.f, 60.f}});  // (2, 3)
   const Tensor w = where(cond, x, y);
   EXPECT_EQ(w.shape(), Shape({2, 3}));
@@ -195,8 +209,11 @@ TEST_P(Elementwise, WhereAndClip) {
   const Tensor c = clip_by_value(constant({-2.f, 0.5f, 9.f}), -1.f, 1.f);
   EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{-1, 0.5f, 1}));
   expect_error<DTypeError>([&] { where(constant({1, 0}), x, x); }, {"where", "bool"});
-  expect_error<ShapeError>([&] { clip_by_value(constant({1.f}), constant({0.f, 1.f}), 2.f); },
-                           {"clip_by_value", "(1,)", "(2,)"});
+  expect_error<ShapeError>(
+      [&] {
+        clip_by_value(constant({1.f}), constant({0.f, 1.f}), 2.f);
+      },
+      {"clip_by_value", "(1,)", "(2,)"});
 }
 
 TEST_P(Elementwise, EmptyAndScalarTensors) {
@@ -212,8 +229,11 @@ TEST_P(Elementwise, EmptyAndScalarTensors) {
 TEST_P(Elementwise, ErrorsNameTheOpAndBothOperands) {
   const Tensor f = constant({1.f, 2.f}), i = constant({1, 2});
   expect_error<DTypeError>([&] { add(i, f); }, {"add", "int32", "float32", "cast"});
-  expect_error<ShapeError>([&] { multiply(zeros({2, 3}), zeros({4})); },
-                           {"multiply", "(2, 3)", "(4,)", "broadcast"});
+  expect_error<ShapeError>(
+      [&] {
+        multiply(zeros({2, 3}), zeros({4}));
+      },
+      {"multiply", "(2, 3)", "(4,)", "broadcast"});
   expect_error<DTypeError>([&] { sqrt(i); }, {"sqrt", "int32", "cast"});
   expect_error<DTypeError>([&] { exp(constant({true})); }, {"exp", "bool"});
   expect_error<Error>([&] { add(Tensor(), f); }, {"add", "undefined"});
@@ -234,7 +254,6 @@ TEST_P(Elementwise, EqualityOperatorsAndCastByName) {
   expect_error<DTypeError>([&] { (void)cast(b, "float16x"); }, {"cast", "float16x", "float32"});
 }
 
-
 INSTANTIATE_TEST_SUITE_P(Devices, Elementwise, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
@@ -246,7 +265,8 @@ TEST(Denormals, CpuKernelsFlushThemToZeroAsTensorFlowDoes) {
   const std::vector<float> out = (constant({tiny, 1.0f}) * 1.0f).to_vector<float>();
   EXPECT_EQ(out[0], 0.0f) << "a denormal input reads as zero";
   EXPECT_EQ(out[1], 1.0f);
-  EXPECT_EQ((constant({1e-30f}) * 1e-10f).to_vector<float>()[0], 0.0f) << "a denormal result is flushed";
+  EXPECT_EQ((constant({1e-30f}) * 1e-10f).to_vector<float>()[0], 0.0f)
+      << "a denormal result is flushed";
   // The calling thread's own floating-point mode is left as it was.
   volatile float here = tiny;
   EXPECT_EQ(std::fpclassify(here * 1.0f), FP_SUBNORMAL);
@@ -270,16 +290,19 @@ TEST_F(ElementwiseGradients, BinaryOpsWithBroadcasting) {
   check_gradient("divide", [](auto& v) { return v[0] / v[1]; }, {a, pb});
   check_gradient("pow", [](auto& v) { return pow(v[0], v[1]); }, {pa, b});
   // maximum/minimum away from ties (the tie rule is tested in test_autodiff.cpp).
-  const Tensor c = constant({{-1.5}, {0.2}, {1.7}}, float64), d = constant({{-1.0, 0.5, 1.0, 2.0}}, float64);
+  const Tensor c = constant({{-1.5}, {0.2}, {1.7}}, float64),
+               d = constant({{-1.0, 0.5, 1.0, 2.0}}, float64);
   check_gradient("maximum", [](auto& v) { return maximum(v[0], v[1]); }, {c, d});
   check_gradient("minimum", [](auto& v) { return minimum(v[0], v[1]); }, {c, d});
   // floormod is smooth away from multiples of the divisor.
-  const Tensor e = constant({{0.4}, {1.9}, {-2.45}}, float64), m = constant({{1.5, -1.3, 2.2, 3.1}}, float64);
+  const Tensor e = constant({{0.4}, {1.9}, {-2.45}}, float64),
+               m = constant({{1.5, -1.3, 2.2, 3.1}}, float64);
   check_gradient("floormod", [](auto& v) { return floormod(v[0], v[1]); }, {e, m});
   // Same shapes, and a tensor operand on only one side of a C++ number.
   const Tensor x = random_tensor({2, 3}, 0.5, 2, 5);
   check_gradient("same shape", [](auto& v) { return v[0] * v[0] - v[0] / (v[0] + 1); }, {x});
-  check_gradient("scalars", [](auto& v) { return 2.5 * v[0] - 3 / v[0] + pow(v[0], 3) + pow(2, v[0]); }, {x});
+  check_gradient("scalars",
+                 [](auto& v) { return 2.5 * v[0] - 3 / v[0] + pow(v[0], 3) + pow(2, v[0]); }, {x});
 }
 
 TEST_F(ElementwiseGradients, UnaryOps) {

@@ -27,7 +27,8 @@ TEST_P(IndexOps, SlicingLikeNumPy) {
   EXPECT_EQ(m.index(1, 2).item<std::int32_t>(), 6);
   EXPECT_EQ(m[1][2].item<std::int32_t>(), 6);
   EXPECT_EQ(ints(m[1]), (std::vector<std::int32_t>{4, 5, 6, 7}));
-  EXPECT_EQ(ints(m.index(Slice{1, 3}, Slice{.step = -2})), (std::vector<std::int32_t>{7, 5, 11, 9}));
+  EXPECT_EQ(ints(m.index(Slice{1, 3}, Slice{.step = -2})),
+            (std::vector<std::int32_t>{7, 5, 11, 9}));
   EXPECT_EQ(m.index(newaxis, all, 0).shape(), Shape({1, 3}));
   EXPECT_EQ(ints(m.index(-1)), (std::vector<std::int32_t>{8, 9, 10, 11}));
   expect_error<IndexError>([&] { m.index(3); }, {"index 3", "axis 0", "size 3"});
@@ -91,10 +92,18 @@ class IndexGradients : public ::testing::Test {
 
 TEST_F(IndexGradients, IndexingAndGather) {
   const Tensor x = random_tensor({2, 3, 4}, -1, 1, 20);
-  check_gradient("index", [](auto& v) { return v[0].index(1, Slice{.step = -1}, Slice{1, 4, 2}); }, {x});
+  check_gradient("index",
+                 [](auto& v) {
+                   return v[0].index(1, Slice{.step = -1}, Slice{1, 4, 2});
+                 },
+                 {x});
   check_gradient("operator[]", [](auto& v) { return v[0][1] * v[0][0]; }, {x});
   check_gradient("gather", [](auto& v) { return gather(v[0], {2, 0, 2, 2}, 1); }, {x});
-  check_gradient("gather 2-D indices", [](auto& v) { return gather(v[0], constant({{1, 0}, {1, 1}}), 0); }, {x});
+  check_gradient("gather 2-D indices",
+                 [](auto& v) {
+                   return gather(v[0], constant({{1, 0}, {1, 1}}), 0);
+                 },
+                 {x});
 }
 
 }  // namespace

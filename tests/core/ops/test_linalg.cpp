@@ -41,8 +41,10 @@ TEST_P(Linalg, MatmulWithTransposesMatchesLoops) {
   for (DType dtype : {float32, float64}) {
     for (bool ta : {false, true}) {
       for (bool tb : {false, true}) {
-        const Tensor a = constant(random_values(m * k, -1, 1, 1), ta ? Shape{k, m} : Shape{m, k}, dtype);
-        const Tensor b = constant(random_values(k * n, -1, 1, 2), tb ? Shape{n, k} : Shape{k, n}, dtype);
+        const Tensor a =
+            constant(random_values(m * k, -1, 1, 1), ta ? Shape{k, m} : Shape{m, k}, dtype);
+        const Tensor b =
+            constant(random_values(k * n, -1, 1, 2), tb ? Shape{n, k} : Shape{k, n}, dtype);
         const Tensor c = matmul(a, b, {.transpose_a = ta, .transpose_b = tb});
         ASSERT_EQ(c.shape(), Shape({m, n}));
         expect_close(values_of(c), reference_matmul(values_of(a), values_of(b), 1, m, n, k, ta, tb),
@@ -57,11 +59,13 @@ TEST_P(Linalg, BatchedMatmulBroadcastsBatchDimensions) {
   const Tensor b = constant(random_values(5 * 2, -1, 1, 4), Shape{5, 2});
   const Tensor c = matmul(a, b);
   ASSERT_EQ(c.shape(), Shape({3, 4, 2}));
-  expect_close(values_of(c), reference_matmul(values_of(a), values_of(b), 3, 4, 2, 5, false, false, false, true),
+  expect_close(values_of(c),
+               reference_matmul(values_of(a), values_of(b), 3, 4, 2, 5, false, false, false, true),
                1e-5, "batch x shared");
   const Tensor c2 = matmul(b, a, {.transpose_a = true, .transpose_b = true});  // (2,5) x (3,5,4)^T
   ASSERT_EQ(c2.shape(), Shape({3, 2, 4}));
-  expect_close(values_of(c2), reference_matmul(values_of(b), values_of(a), 3, 2, 4, 5, true, true, true, false),
+  expect_close(values_of(c2),
+               reference_matmul(values_of(b), values_of(a), 3, 2, 4, 5, true, true, true, false),
                1e-5, "shared x batch");
   // (2, 1, 3, 4) x (1, 2, 4, 3) -> (2, 2, 3, 3): both sides broadcast.
   const Tensor p = constant(random_values(24, -1, 1, 5), Shape{2, 1, 3, 4});
@@ -95,12 +99,26 @@ TEST_P(Linalg, IntegerAndVectorProducts) {
 }
 
 TEST_P(Linalg, MatmulErrorsNameBothShapes) {
-  expect_error<ShapeError>([] { matmul(zeros({64, 784}), zeros({128, 10})); },
-                           {"matmul: inner dimensions differ: (64, 784) x (128, 10)"});
-  expect_error<DTypeError>([] { matmul(zeros({2, 2}), zeros({2, 2}, float64)); },
-                           {"matmul", "float32", "float64"});
-  expect_error<DTypeError>([] { matmul(zeros({2, 2}, bool_), zeros({2, 2}, bool_)); }, {"matmul", "bool"});
-  expect_error<ShapeError>([] { matmul(zeros({2, 3, 4}), zeros({5, 4, 2})); }, {"matmul", "(2,)", "(5,)"});
+  expect_error<ShapeError>(
+      [] {
+        matmul(zeros({64, 784}), zeros({128, 10}));
+      },
+      {"matmul: inner dimensions differ: (64, 784) x (128, 10)"});
+  expect_error<DTypeError>(
+      [] {
+        matmul(zeros({2, 2}), zeros({2, 2}, float64));
+      },
+      {"matmul", "float32", "float64"});
+  expect_error<DTypeError>(
+      [] {
+        matmul(zeros({2, 2}, bool_), zeros({2, 2}, bool_));
+      },
+      {"matmul", "bool"});
+  expect_error<ShapeError>(
+      [] {
+        matmul(zeros({2, 3, 4}), zeros({5, 4, 2}));
+      },
+      {"matmul", "(2,)", "(5,)"});
   expect_error<ShapeError>([] { matmul(constant(1.f), zeros({2, 2})); }, {"matmul", "rank"});
 }
 
@@ -122,9 +140,11 @@ TEST_P(Linalg, TensordotInnerAndOuter) {
   for (int i = 0; i < 2; ++i)
     for (int l = 0; l < 5; ++l)
       for (int j = 0; j < 3; ++j)
-        for (int k = 0; k < 4; ++k) expected[i * 5 + l] += xh[i * 12 + j * 4 + k] * yh[k * 15 + j * 5 + l];
+        for (int k = 0; k < 4; ++k)
+          expected[i * 5 + l] += xh[i * 12 + j * 4 + k] * yh[k * 15 + j * 5 + l];
   expect_close(values_of(z), expected, 1e-5, "tensordot pairs");
-  const Tensor m = tensordot(constant({{1.f, 2.f}, {3.f, 4.f}}), constant({{5.f, 6.f}, {7.f, 8.f}}), 1);
+  const Tensor m =
+      tensordot(constant({{1.f, 2.f}, {3.f, 4.f}}), constant({{5.f, 6.f}, {7.f, 8.f}}), 1);
   EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{19, 22, 43, 50}));
   expect_error<ShapeError>([&] { tensordot(a, zeros({4}), 1); }, {"tensordot", "differ"});
 }
@@ -142,19 +162,28 @@ TEST_F(LinalgGradients, MatmulAndTensordot) {
   const Tensor a = random_tensor({3, 4}, -1, 1, 10), b = random_tensor({4, 2}, -1, 1, 11);
   check_gradient("matmul", [](auto& v) { return matmul(v[0], v[1]); }, {a, b});
   const Tensor at = random_tensor({4, 3}, -1, 1, 12), bt = random_tensor({2, 4}, -1, 1, 13);
-  check_gradient("matmul ta", [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true}); }, {at, b});
-  check_gradient("matmul tb", [](auto& v) { return matmul(v[0], v[1], {.transpose_b = true}); }, {a, bt});
-  check_gradient("matmul ta tb",
-                 [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true, .transpose_b = true}); }, {at, bt});
+  check_gradient("matmul ta", [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true}); },
+                 {at, b});
+  check_gradient("matmul tb", [](auto& v) { return matmul(v[0], v[1], {.transpose_b = true}); },
+                 {a, bt});
+  check_gradient(
+      "matmul ta tb",
+      [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true, .transpose_b = true}); },
+      {at, bt});
   const Tensor batch = random_tensor({2, 3, 4}, -1, 1, 14);
   check_gradient("batched x shared", [](auto& v) { return matmul(v[0], v[1]); }, {batch, b});
-  const Tensor p = random_tensor({2, 1, 3, 4}, -1, 1, 15), q = random_tensor({1, 3, 4, 2}, -1, 1, 16);
+  const Tensor p = random_tensor({2, 1, 3, 4}, -1, 1, 15),
+               q = random_tensor({1, 3, 4, 2}, -1, 1, 16);
   check_gradient("broadcast batches", [](auto& v) { return matmul(v[0], v[1]); }, {p, q});
   const Tensor vec = random_tensor({4}, -1, 1, 17);
   check_gradient("vector x matrix", [](auto& v) { return matmul(v[0], v[1]); }, {vec, b});
   check_gradient("matrix x vector", [](auto& v) { return matmul(v[0], v[1]); }, {a, vec});
-  check_gradient("tensordot 0", [](auto& v) { return tensordot(v[0], v[1], 0); }, {vec, random_tensor({3}, -1, 1, 23)});
-  check_gradient("tensordot pairs", [](auto& v) { return tensordot(v[0], v[1], {1, 2}, {1, 0}); },
+  check_gradient("tensordot 0", [](auto& v) { return tensordot(v[0], v[1], 0); },
+                 {vec, random_tensor({3}, -1, 1, 23)});
+  check_gradient("tensordot pairs",
+                 [](auto& v) {
+                   return tensordot(v[0], v[1], {1, 2}, {1, 0});
+                 },
                  {random_tensor({2, 3, 4}, -1, 1, 18), random_tensor({4, 3, 2}, -1, 1, 19)});
 }
 

@@ -119,7 +119,11 @@ TEST_F(PoolOps, Gradients) {
                  [](auto& v) { return global_average_pool2d(v[0]) * global_max_pool2d(v[0]); },
                  {x});
   check_gradient("upsampling2d", [](auto& v) { return upsampling2d(v[0], {2, 1}); }, {x});
-  check_gradient("upsampling2d bilinear", [](auto& v) { return upsampling2d(v[0], {2, 3}, "bilinear"); }, {x});
+  check_gradient("upsampling2d bilinear",
+                 [](auto& v) {
+                   return upsampling2d(v[0], {2, 3}, "bilinear");
+                 },
+                 {x});
 }
 
 TEST_F(PoolOps, SecondDerivatives) {

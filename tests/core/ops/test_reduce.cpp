@@ -38,7 +38,8 @@ std::vector<double> reference_reduce(const std::vector<double>& x, const std::ve
 TEST_P(Reduce, EveryAxisSubsetMatchesLoops) {
   const auto xv = random_values(24, -2, 2, 7);
   const std::vector<int> dims = {2, 3, 4};
-  const std::vector<std::vector<std::int64_t>> axis_sets = {{0}, {1}, {2}, {-1}, {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}};
+  const std::vector<std::vector<std::int64_t>> axis_sets = {{0},    {1},    {2},    {-1},
+                                                            {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}};
   for (DType dtype : {float32, float64}) {
     const Tensor x = constant(xv, Shape{2, 3, 4}, dtype);
     const auto xh = values_of(x);
@@ -56,14 +57,16 @@ TEST_P(Reduce, EveryAxisSubsetMatchesLoops) {
       for (double& m : mean) m /= count;
       expect_close(values_of(reduce_mean(x, axes)), mean, tol, "mean");
       expect_close(values_of(reduce_max(x, axes)),
-                   reference_reduce(xh, dims, reduced, -INFINITY, [](double a, double b) { return std::max(a, b); }),
+                   reference_reduce(xh, dims, reduced, -INFINITY,
+                                    [](double a, double b) { return std::max(a, b); }),
                    0, "max");
       expect_close(values_of(reduce_min(x, axes)),
-                   reference_reduce(xh, dims, reduced, INFINITY, [](double a, double b) { return std::min(a, b); }),
+                   reference_reduce(xh, dims, reduced, INFINITY,
+                                    [](double a, double b) { return std::min(a, b); }),
                    0, "min");
       expect_close(values_of(reduce_prod(x, axes)),
-                   reference_reduce(xh, dims, reduced, 1, [](double a, double b) { return a * b; }), tol,
-                   "prod");
+                   reference_reduce(xh, dims, reduced, 1, [](double a, double b) { return a * b; }),
+                   tol, "prod");
       // keepdims keeps reduced axes as 1.
       const Tensor kept = reduce_sum(x, axes, true);
       ASSERT_EQ(kept.rank(), 3);
@@ -89,7 +92,7 @@ TEST_P(Reduce, IntegersAndBooleans) {
   EXPECT_EQ(reduce_sum(i).item<std::int32_t>(), 10);
   EXPECT_EQ(reduce_prod(i).item<std::int32_t>(), 24);
   EXPECT_EQ(reduce_max(i, 0).to_vector<std::int32_t>(), (std::vector<std::int32_t>{3, 4}));
-  EXPECT_EQ(reduce_mean(constant({1, 2})).item<std::int32_t>(), 1);    // truncated, like TF
+  EXPECT_EQ(reduce_mean(constant({1, 2})).item<std::int32_t>(), 1);  // truncated, like TF
   EXPECT_EQ(reduce_mean(constant({-1, -2})).item<std::int32_t>(), -1);
   const Tensor b = constant({{true, false}, {true, true}});
   EXPECT_EQ(reduce_any(b, 0).to_vector<bool>(), (std::vector<bool>{true, true}));
@@ -122,21 +125,27 @@ TEST_P(Reduce, NaNPropagatesThroughMaxAndSum) {
 // Long reduced axes with several outputs per row (a bias gradient: every axis but the channels):
 // the chunked path (fewer than 8 output rows) and the row path, against float64 loops.
 TEST_P(Reduce, LongAxesWithSeveralOutputsMatchLoops) {
-  for (const std::vector<int>& dims : {std::vector<int>{1, 70000, 17}, {3, 30011, 5}, {9, 20000, 4}}) {
+  for (const std::vector<int>& dims :
+       {std::vector<int>{1, 70000, 17}, {3, 30011, 5}, {9, 20000, 4}}) {
     const std::size_t n = static_cast<std::size_t>(dims[0]) * dims[1] * dims[2];
     const auto xv = random_values(n, -1, 1, 11);
     for (DType dtype : {float32, float64}) {
       const Tensor x = constant(xv, Shape{dims[0], dims[1], dims[2]}, dtype);
       const auto xh = values_of(x);
       const std::vector<bool> middle{false, true, false};
-      const auto sum = reference_reduce(xh, dims, middle, 0, [](double a, double b) { return a + b; });
-      const std::string what = cat("(", dims[0], ", ", dims[1], ", ", dims[2], ") ", dtype_name(dtype));
-      expect_close(values_of(reduce_sum(x, {1})), sum, dtype == float32 ? 1e-4 : 1e-10, "sum " + what);
+      const auto sum =
+          reference_reduce(xh, dims, middle, 0, [](double a, double b) { return a + b; });
+      const std::string what =
+          cat("(", dims[0], ", ", dims[1], ", ", dims[2], ") ", dtype_name(dtype));
+      expect_close(values_of(reduce_sum(x, {1})), sum, dtype == float32 ? 1e-4 : 1e-10,
+                   "sum " + what);
       std::vector<double> mean = sum;
       for (double& m : mean) m /= dims[1];
-      expect_close(values_of(reduce_mean(x, {1})), mean, dtype == float32 ? 1e-6 : 1e-14, "mean " + what);
+      expect_close(values_of(reduce_mean(x, {1})), mean, dtype == float32 ? 1e-6 : 1e-14,
+                   "mean " + what);
       expect_close(values_of(reduce_max(x, {1})),
-                   reference_reduce(xh, dims, middle, -INFINITY, [](double a, double b) { return std::max(a, b); }),
+                   reference_reduce(xh, dims, middle, -INFINITY,
+                                    [](double a, double b) { return std::max(a, b); }),
                    0, "max " + what);
     }
   }

@@ -42,8 +42,16 @@ TEST_P(ShapeOps, TransposePermutesAxes) {
   for (int k = 0; k < 4; ++k)
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 3; ++j) EXPECT_EQ(v[(k * 2 + i) * 3 + j], i * 12 + j * 4 + k);
-  expect_error<ShapeError>([&] { transpose(c, std::vector<std::int64_t>{0, 1}); }, {"transpose", "rank 3"});
-  expect_error<ShapeError>([&] { transpose(c, std::vector<std::int64_t>{0, 0, 1}); }, {"transpose", "repeats"});
+  expect_error<ShapeError>(
+      [&] {
+        transpose(c, std::vector<std::int64_t>{0, 1});
+      },
+      {"transpose", "rank 3"});
+  expect_error<ShapeError>(
+      [&] {
+        transpose(c, std::vector<std::int64_t>{0, 0, 1});
+      },
+      {"transpose", "repeats"});
 }
 
 TEST_P(ShapeOps, ExpandAndSqueeze) {
@@ -52,7 +60,11 @@ TEST_P(ShapeOps, ExpandAndSqueeze) {
   EXPECT_EQ(expand_dims(v, -1).shape(), Shape({3, 1}));
   EXPECT_EQ(squeeze(zeros({1, 3, 1})).shape(), Shape({3}));
   EXPECT_EQ(squeeze(zeros({1, 3, 1}), std::vector<std::int64_t>{0}).shape(), Shape({3, 1}));
-  expect_error<ShapeError>([] { squeeze(zeros({1, 3}), std::vector<std::int64_t>{1}); }, {"squeeze", "size 3"});
+  expect_error<ShapeError>(
+      [] {
+        squeeze(zeros({1, 3}), std::vector<std::int64_t>{1});
+      },
+      {"squeeze", "size 3"});
 }
 
 TEST_P(ShapeOps, ConcatStackSplit) {
@@ -71,8 +83,16 @@ TEST_P(ShapeOps, ConcatStackSplit) {
   const auto uneven = split(range(10), std::vector<std::int64_t>{2, -1, 3});
   ASSERT_EQ(uneven.size(), 3u);
   EXPECT_EQ(ints(uneven[1]), (std::vector<std::int32_t>{2, 3, 4, 5, 6}));
-  expect_error<ShapeError>([&] { concat({a, constant({{1, 2, 3}})}, 0); }, {"concat", "(1, 3)", "(2, 2)"});
-  expect_error<DTypeError>([&] { concat({a, cast(a, float32)}, 0); }, {"concat", "int32", "float32"});
+  expect_error<ShapeError>(
+      [&] {
+        concat({a, constant({{1, 2, 3}})}, 0);
+      },
+      {"concat", "(1, 3)", "(2, 2)"});
+  expect_error<DTypeError>(
+      [&] {
+        concat({a, cast(a, float32)}, 0);
+      },
+      {"concat", "int32", "float32"});
   expect_error<ShapeError>([&] { split(range(10), 3); }, {"split", "3 equal parts"});
   expect_error<ShapeError>([&] { stack({a, b}); }, {"stack", "(1, 2)"});
 }
@@ -87,11 +107,15 @@ TEST_P(ShapeOps, TilePadBroadcast) {
   EXPECT_EQ(ints(p), (std::vector<std::int32_t>{9, 9, 9, 9, 1, 2, 9, 9, 3, 4, 9, 9}));
   const Tensor bc = broadcast_to(constant({1, 2, 3}), {2, 3});
   EXPECT_EQ(ints(bc), (std::vector<std::int32_t>{1, 2, 3, 1, 2, 3}));
-  EXPECT_EQ(ints(broadcast_to(constant({{1}, {2}}), {2, 3})), (std::vector<std::int32_t>{1, 1, 1, 2, 2, 2}));
-  expect_error<ShapeError>([] { broadcast_to(constant({1, 2}), {3}); }, {"broadcast_to", "(2,)", "(3,)"});
+  EXPECT_EQ(ints(broadcast_to(constant({{1}, {2}}), {2, 3})),
+            (std::vector<std::int32_t>{1, 1, 1, 2, 2, 2}));
+  expect_error<ShapeError>(
+      [] {
+        broadcast_to(constant({1, 2}), {3});
+      },
+      {"broadcast_to", "(2,)", "(3,)"});
   expect_error<ShapeError>([&] { pad(a, {{1, 1}}); }, {"pad", "rank 2"});
 }
-
 
 INSTANTIATE_TEST_SUITE_P(Devices, ShapeOps, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
@@ -104,14 +128,26 @@ class ShapeGradients : public ::testing::Test {
 
 TEST_F(ShapeGradients, ShapeOps) {
   const Tensor x = random_tensor({2, 3, 4}, -1, 1, 20);
-  check_gradient("reshape", [](auto& v) { return reshape(v[0], {4, -1}) * reshape(v[0], {4, -1}); }, {x});
-  check_gradient("transpose", [](auto& v) { return transpose(v[0], std::vector<std::int64_t>{2, 0, 1}); }, {x});
+  check_gradient("reshape",
+                 [](auto& v) {
+                   return reshape(v[0], {4, -1}) * reshape(v[0], {4, -1});
+                 },
+                 {x});
+  check_gradient("transpose",
+                 [](auto& v) {
+                   return transpose(v[0], std::vector<std::int64_t>{2, 0, 1});
+                 },
+                 {x});
   check_gradient("expand_squeeze", [](auto& v) { return squeeze(expand_dims(v[0], 1)) * 2; }, {x});
   check_gradient("identity", [](auto& v) { return identity(v[0]); }, {x});
   const Tensor y = random_tensor({2, 2, 4}, -1, 1, 21);
   check_gradient("concat", [](auto& v) { return concat({v[0], v[1], v[0]}, 1); }, {x, y});
   check_gradient("stack", [](auto& v) { return stack({v[0], v[0] * 2}, -1); }, {x});
-  check_gradient("split", [](auto& v) { return split(v[0], std::vector<std::int64_t>{1, 3}, 2)[1]; }, {x});
+  check_gradient("split",
+                 [](auto& v) {
+                   return split(v[0], std::vector<std::int64_t>{1, 3}, 2)[1];
+                 },
+                 {x});
   check_gradient("tile", [](auto& v) { return tile(v[0], {1, 2, 2}); }, {x});
   check_gradient("pad", [](auto& v) { return pad(v[0], {{1, 0}, {0, 2}, {1, 1}}, 0.5); }, {x});
   check_gradient("broadcast_to", [](auto& v) { return broadcast_to(v[0], {3, 2, 3, 4}); }, {x});

@@ -9,8 +9,8 @@
 namespace ember::testing {
 
 /// The output size and the padding before it.
-inline std::pair<std::int64_t, std::int64_t> tf_axis(std::int64_t in, std::int64_t k, std::int64_t s,
-                                              std::int64_t d, bool same) {
+inline std::pair<std::int64_t, std::int64_t> tf_axis(std::int64_t in, std::int64_t k,
+                                                     std::int64_t s, std::int64_t d, bool same) {
   const std::int64_t kd = (k - 1) * d + 1;
   if (!same) return {(in - kd) / s + 1, 0};
   const std::int64_t out = (in + s - 1) / s;

@@ -24,8 +24,8 @@ TEST(Philox, MatchesRandom123KnownAnswers) {
   EXPECT_EQ(ones.v[1], 0x41c83b0eu);
   EXPECT_EQ(ones.v[2], 0xa20bc7c6u);
   EXPECT_EQ(ones.v[3], 0x6d5451fdu);
-  const philox::Block pi =
-      philox::philox4x32({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, 0xa4093822u, 0x299f31d0u);
+  const philox::Block pi = philox::philox4x32(
+      {{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, 0xa4093822u, 0x299f31d0u);
   EXPECT_EQ(pi.v[0], 0xd16cfe09u);
   EXPECT_EQ(pi.v[1], 0x94fdccebu);
   EXPECT_EQ(pi.v[2], 0x5001e420u);
@@ -34,7 +34,8 @@ TEST(Philox, MatchesRandom123KnownAnswers) {
 
 TEST(Philox, DeterministicMathIsAccurate) {
   for (double x : {1e-300, 1e-10, 0.001, 0.3, 0.5, 0.70710678, 0.9, 0.999999, 1.0}) {
-    EXPECT_NEAR(philox::log_deterministic(x), std::log(x), 1e-15 * std::max(1.0, std::fabs(std::log(x))));
+    EXPECT_NEAR(philox::log_deterministic(x), std::log(x),
+                1e-15 * std::max(1.0, std::fabs(std::log(x))));
   }
   for (int i = 0; i < 1000; ++i) {
     const double u = i / 1000.0;
@@ -65,12 +66,13 @@ TEST_P(Random, NormalHasTheRequestedMoments) {
   const Tensor n = random::normal({200000}, {.mean = 3.0, .stddev = 2.0});
   EXPECT_EQ(n.dtype(), float32);
   const Moments m = moments(n);
-  EXPECT_NEAR(m.mean, 3.0, 0.02);      // standard error 2/sqrt(2e5) = 0.0045
+  EXPECT_NEAR(m.mean, 3.0, 0.02);  // standard error 2/sqrt(2e5) = 0.0045
   EXPECT_NEAR(m.stddev, 2.0, 0.02);
   EXPECT_EQ(random::normal({3, 2}, {.dtype = float64}).dtype(), float64);
   // Fraction within one sigma: 0.6827.
   const auto v = values_of(n);
-  const double within = std::count_if(v.begin(), v.end(), [](double x) { return std::fabs(x - 3) < 2; });
+  const double within =
+      std::count_if(v.begin(), v.end(), [](double x) { return std::fabs(x - 3) < 2; });
   EXPECT_NEAR(within / v.size(), 0.6827, 0.005);
 }
 
@@ -100,7 +102,8 @@ TEST_P(Random, UniformCoversItsRange) {
   const auto iv = i.to_vector<std::int32_t>();
   EXPECT_EQ(std::set<std::int32_t>(iv.begin(), iv.end()), (std::set<std::int32_t>{5, 6, 7, 8, 9}));
   expect_error<Error>([] { random::uniform({2}, {.dtype = int32}); }, {"maxval"});
-  expect_error<Error>([] { random::uniform({2}, {.minval = 2, .maxval = 1}); }, {"minval < maxval"});
+  expect_error<Error>([] { random::uniform({2}, {.minval = 2, .maxval = 1}); },
+                      {"minval < maxval"});
   expect_error<DTypeError>([] { random::normal({2}, {.dtype = int32}); }, {"floating"});
 }
 

@@ -11,7 +11,8 @@ namespace {
 using testing::values_of;
 
 class Images : public testing::OnDevice {};
-INSTANTIATE_TEST_SUITE_P(Devices, Images, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
+INSTANTIATE_TEST_SUITE_P(Devices, Images, ::testing::ValuesIn(testing::all_devices()),
+                         testing::device_name);
 
 constexpr std::int64_t N = 6, H = 5, W = 4, C = 3;
 
@@ -21,12 +22,13 @@ Tensor numbered() {
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t y = 0; y < H; ++y)
       for (std::int64_t x = 0; x < W; ++x)
-        for (std::int64_t c = 0; c < C; ++c) v.push_back(static_cast<float>(1000 * n + 100 * y + 10 * x + c));
+        for (std::int64_t c = 0; c < C; ++c)
+          v.push_back(static_cast<float>(1000 * n + 100 * y + 10 * x + c));
   return constant(v, {N, H, W, C});
 }
 
-double at(const std::vector<double>& v, std::int64_t h, std::int64_t w, std::int64_t n, std::int64_t y, std::int64_t x,
-          std::int64_t c) {
+double at(const std::vector<double>& v, std::int64_t h, std::int64_t w, std::int64_t n,
+          std::int64_t y, std::int64_t x, std::int64_t c) {
   return v[static_cast<std::size_t>(((n * h + y) * w + x) * C + c)];
 }
 
@@ -54,7 +56,8 @@ TEST_P(Images, RandomFlipFlipsEachImageOrNot) {
     flipped += mirrored;
     for (std::int64_t y = 0; y < H; ++y)
       for (std::int64_t x = 0; x < W; ++x)
-        ASSERT_EQ(at(out, H, W, n, y, x, 1), 1000 * (n % N) + 100 * y + 10 * (mirrored ? W - 1 - x : x) + 1);
+        ASSERT_EQ(at(out, H, W, n, y, x, 1),
+                  1000 * (n % N) + 100 * y + 10 * (mirrored ? W - 1 - x : x) + 1);
   }
   EXPECT_GT(flipped, 30);
   EXPECT_LT(flipped, 90);
@@ -63,7 +66,8 @@ TEST_P(Images, RandomFlipFlipsEachImageOrNot) {
 TEST_P(Images, RandomCropWithPaddingShiftsWithZeroBorders) {
   random::Generator generator(11);
   const std::int64_t pad = 2;
-  const std::vector<double> out = values_of(image::random_crop_with_padding(numbered(), pad, generator));
+  const std::vector<double> out =
+      values_of(image::random_crop_with_padding(numbered(), pad, generator));
   for (std::int64_t n = 0; n < N; ++n) {
     // Find the shift (dy, dx) in [-pad, pad] that explains the whole image.
     bool explained = false;
@@ -82,18 +86,21 @@ TEST_P(Images, RandomCropWithPaddingShiftsWithZeroBorders) {
     EXPECT_TRUE(explained) << "image " << n << " is not a shifted copy";
   }
   random::Generator again(11);
-  EXPECT_EQ(values_of(image::random_crop_with_padding(numbered(), pad, again)), out) << "same seed, same crops";
+  EXPECT_EQ(values_of(image::random_crop_with_padding(numbered(), pad, again)), out)
+      << "same seed, same crops";
 }
 
 TEST_P(Images, RandomCropPicksAWindow) {
   const std::vector<double> out = values_of(image::random_crop(numbered(), 3, 2));
   for (std::int64_t n = 0; n < N; ++n) {
     const double corner = at(out, 3, 2, n, 0, 0, 0) - 1000 * n;
-    const std::int64_t y0 = static_cast<std::int64_t>(corner) / 100, x0 = (static_cast<std::int64_t>(corner) % 100) / 10;
+    const std::int64_t y0 = static_cast<std::int64_t>(corner) / 100,
+                       x0 = (static_cast<std::int64_t>(corner) % 100) / 10;
     ASSERT_LE(y0, H - 3);
     ASSERT_LE(x0, W - 2);
     for (std::int64_t y = 0; y < 3; ++y)
-      for (std::int64_t x = 0; x < 2; ++x) ASSERT_EQ(at(out, 3, 2, n, y, x, 0), 1000 * n + 100 * (y0 + y) + 10 * (x0 + x));
+      for (std::int64_t x = 0; x < 2; ++x)
+        ASSERT_EQ(at(out, 3, 2, n, y, x, 0), 1000 * n + 100 * (y0 + y) + 10 * (x0 + x));
   }
   EXPECT_THROW(image::random_crop(numbered(), H + 1, W), ShapeError);
   EXPECT_THROW(image::random_flip_left_right(zeros({4, 4})), ShapeError);
@@ -101,12 +108,13 @@ TEST_P(Images, RandomCropPicksAWindow) {
 }
 
 TEST_P(Images, AugmentationWorksInsideADatasetMap) {
-  const Dataset data = Dataset::from_tensor_slices({numbered(), range(Scalar(std::int64_t{N}))})
-                           .batch(4)
-                           .map([](const Dataset::Element& e) -> Dataset::Element {
-                             return {image::random_flip_left_right(image::random_crop_with_padding(e[0], 1)), e[1]};
-                           })
-                           .prefetch(2);
+  const Dataset data =
+      Dataset::from_tensor_slices({numbered(), range(Scalar(std::int64_t{N}))})
+          .batch(4)
+          .map([](const Dataset::Element& e) -> Dataset::Element {
+            return {image::random_flip_left_right(image::random_crop_with_padding(e[0], 1)), e[1]};
+          })
+          .prefetch(2);
   std::int64_t rows = 0;
   for (const auto& batch : data) {
     EXPECT_EQ(batch[0].shape(1), H);

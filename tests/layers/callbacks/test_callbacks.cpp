@@ -4,14 +4,13 @@
 // ModelCheckpoint (names, best-only, atomic files), CSVLogger; the progress bar's lines; weight
 // files and their corruption.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "tests/test_support.h"
 
@@ -25,7 +24,8 @@ using testing::values_of;
 struct Script : callbacks::Callback {
   std::string key;
   std::vector<double> values;
-  Script(std::string key, std::vector<double> values) : key(std::move(key)), values(std::move(values)) {}
+  Script(std::string key, std::vector<double> values)
+      : key(std::move(key)), values(std::move(values)) {}
   void on_epoch_end(int epoch, keras::Logs& logs) override {
     logs.set(key, values.at(static_cast<std::size_t>(epoch)));
   }
@@ -39,14 +39,16 @@ struct Fixture {
     model.compile({.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse"});
   }
   int epochs_run(const std::vector<callbacks::CallbackRef>& cbs, int epochs) {
-    return static_cast<int>(model.fit(x, y, {.epochs = epochs, .verbose = 0, .callbacks = cbs}).epoch.size());
+    return static_cast<int>(
+        model.fit(x, y, {.epochs = epochs, .verbose = 0, .callbacks = cbs}).epoch.size());
   }
 };
 
 TEST(Callbacks, EarlyStoppingStopsWhereTheRuleSays) {
   Fixture f;
   // Improvements at epochs 0 and 1; no improvement at 2 and 3: patience 2 stops after epoch 3.
-  auto stop = std::make_shared<callbacks::EarlyStopping>(callbacks::EarlyStoppingOptions{.monitor = "val_loss", .patience = 2});
+  auto stop = std::make_shared<callbacks::EarlyStopping>(
+      callbacks::EarlyStoppingOptions{.monitor = "val_loss", .patience = 2});
   EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 0.9, 0.95, 0.92, 0.5, 0.4}), stop}, 6), 4);
   EXPECT_EQ(stop->stopped_epoch(), 3);
   EXPECT_EQ(stop->best_epoch(), 1);
@@ -57,15 +59,20 @@ TEST(Callbacks, EarlyStoppingStopsWhereTheRuleSays) {
   // patience 0 stops at the first epoch without improvement (never at epoch 0).
   EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 1.1, 0.5}), callbacks::EarlyStopping()}, 3), 2);
   // mode auto maximises accuracy-like metrics.
-  f.model.compile({.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse", .metrics = {"mae"}});
+  f.model.compile(
+      {.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse", .metrics = {"mae"}});
   EXPECT_EQ(f.epochs_run({Script("val_accuracy", {0.5, 0.6, 0.55, 0.7}),
                           callbacks::EarlyStopping({.monitor = "val_accuracy", .mode = "max"})},
                          4),
             3);
-  EXPECT_EQ(f.epochs_run({Script("mae", {0.5, 0.6, 0.4}), callbacks::EarlyStopping({.monitor = "mae"})}, 3), 2)
+  EXPECT_EQ(f.epochs_run(
+                {Script("mae", {0.5, 0.6, 0.4}), callbacks::EarlyStopping({.monitor = "mae"})}, 3),
+            2)
       << "mae is an error: smaller is better";
   // baseline: epoch 0 does not beat 0.5, so its wait is not reset: stop one epoch earlier.
-  EXPECT_EQ(f.epochs_run({Script("val_loss", {0.9, 0.95, 0.97, 0.99}), callbacks::EarlyStopping({.patience = 2})}, 4),
+  EXPECT_EQ(f.epochs_run({Script("val_loss", {0.9, 0.95, 0.97, 0.99}),
+                          callbacks::EarlyStopping({.patience = 2})},
+                         4),
             3);
   EXPECT_EQ(f.epochs_run({Script("val_loss", {0.9, 0.95, 0.97, 0.99}),
                           callbacks::EarlyStopping({.patience = 2, .baseline = 0.5})},
@@ -77,8 +84,9 @@ TEST(Callbacks, EarlyStoppingStopsWhereTheRuleSays) {
 TEST(Callbacks, EarlyStoppingRestoresTheBestWeights) {
   Fixture f;
   std::vector<std::vector<double>> kernels;
-  auto record = callbacks::LambdaCallback(
-      {.on_epoch_end = [&](int, keras::Logs&) { kernels.push_back(values_of(f.model.get_weights()[0])); }});
+  auto record = callbacks::LambdaCallback({.on_epoch_end = [&](int, keras::Logs&) {
+    kernels.push_back(values_of(f.model.get_weights()[0]));
+  }});
   f.epochs_run({record, Script("val_loss", {1.0, 0.5, 0.7, 0.8, 0.9}),
                 callbacks::EarlyStopping({.patience = 2, .restore_best_weights = true})},
                5);
@@ -92,24 +100,33 @@ TEST(Callbacks, TerminateOnNaNStopsAtTheFirstNaNBatch) {
   xs[2 * 9] = std::nanf("");  // row 9 is in batch 2 of 4 rows each
   const Tensor x = constant(xs, {16, 2});
   std::int64_t batches = 0;
-  auto count = callbacks::LambdaCallback({.on_train_batch_end = [&](std::int64_t, keras::Logs&) { ++batches; }});
-  const keras::History h =
-      f.model.fit(x, f.y, {.batch_size = 4, .epochs = 3, .verbose = 0, .callbacks = {count, callbacks::TerminateOnNaN()},
-                           .shuffle = false});
+  auto count = callbacks::LambdaCallback(
+      {.on_train_batch_end = [&](std::int64_t, keras::Logs&) { ++batches; }});
+  const keras::History h = f.model.fit(x, f.y,
+                                       {.batch_size = 4,
+                                        .epochs = 3,
+                                        .verbose = 0,
+                                        .callbacks = {count, callbacks::TerminateOnNaN()},
+                                        .shuffle = false});
   EXPECT_EQ(batches, 3) << "batches 0, 1 and 2 (the NaN one), then stop";
   EXPECT_EQ(h.epoch.size(), 1u);
   EXPECT_TRUE(std::isnan(h["loss"][0]));
-  EXPECT_THROW(f.model.fit(x, f.y, {.batch_size = 4, .verbose = 0, .callbacks = {callbacks::TerminateOnNaN(true)},
-                                    .shuffle = false}),
+  EXPECT_THROW(f.model.fit(x, f.y,
+                           {.batch_size = 4,
+                            .verbose = 0,
+                            .callbacks = {callbacks::TerminateOnNaN(true)},
+                            .shuffle = false}),
                Error);
 }
 
 TEST(Callbacks, LearningRateSchedulerAndReduceLROnPlateau) {
   Fixture f;
-  const keras::History h = f.model.fit(
-      f.x, f.y,
-      {.epochs = 3, .verbose = 0,
-       .callbacks = {callbacks::LearningRateScheduler([](int epoch, double lr) { return epoch == 0 ? 0.1 : lr / 2; })}});
+  const keras::History h =
+      f.model.fit(f.x, f.y,
+                  {.epochs = 3,
+                   .verbose = 0,
+                   .callbacks = {callbacks::LearningRateScheduler(
+                       [](int epoch, double lr) { return epoch == 0 ? 0.1 : lr / 2; })}});
   expect_close(h["learning_rate"], {0.1, 0.05, 0.025}, 1e-12);
   EXPECT_DOUBLE_EQ(f.model.optimizer().learning_rate(), 0.025);
 
@@ -119,7 +136,8 @@ TEST(Callbacks, LearningRateSchedulerAndReduceLROnPlateau) {
   f.model.compile({.optimizer = optim::SGD({.learning_rate = 1.0}), .loss = "mse"});
   const keras::History r = f.model.fit(
       f.x, f.y,
-      {.epochs = 6, .verbose = 0,
+      {.epochs = 6,
+       .verbose = 0,
        .callbacks = {Script("val_loss", {1, 1, 1, 1, 1, 1}),
                      callbacks::ReduceLROnPlateau({.factor = 0.5, .patience = 2, .cooldown = 1})}});
   expect_close(r["learning_rate"], {1.0, 1.0, 1.0, 0.5, 0.5, 0.25}, 1e-12,
@@ -129,7 +147,8 @@ TEST(Callbacks, LearningRateSchedulerAndReduceLROnPlateau) {
 }
 
 std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ember_test_" + name + "_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("ember_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -139,18 +158,20 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
   Fixture f;
   const auto dir = fresh_dir("checkpoint");
   const std::string pattern = (dir / "w.{epoch:02d}-{val_loss:.2f}.safetensors").string();
-  f.epochs_run({Script("val_loss", {0.5, 0.25, 0.75}),
-                callbacks::ModelCheckpoint(pattern, {.save_best_only = true, .save_weights_only = true})},
-               3);
+  f.epochs_run(
+      {Script("val_loss", {0.5, 0.25, 0.75}),
+       callbacks::ModelCheckpoint(pattern, {.save_best_only = true, .save_weights_only = true})},
+      3);
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path().filename().string());
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    files.push_back(entry.path().filename().string());
   std::sort(files.begin(), files.end());
   EXPECT_EQ(files, (std::vector<std::string>{"w.01-0.50.safetensors", "w.02-0.25.safetensors"}))
       << "epoch 3 did not improve; no temporary files are left";
 
   // The last save holds the weights and the optimizer state; loading restores both.
-  auto every = std::make_shared<callbacks::ModelCheckpoint>((dir / "last.safetensors").string(),
-                                                            callbacks::ModelCheckpointOptions{.monitor = "loss"});
+  auto every = std::make_shared<callbacks::ModelCheckpoint>(
+      (dir / "last.safetensors").string(), callbacks::ModelCheckpointOptions{.monitor = "loss"});
   f.epochs_run({every}, 2);
   const auto weights = f.model.get_weights();
   const std::int64_t iterations = f.model.optimizer().iterations();
@@ -158,12 +179,13 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
   keras::Sequential other({keras::Input({2}), layers::Dense(1)});
   other.compile({.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse"});
   other.load_weights(every->last_saved());
-  for (std::size_t i = 0; i < weights.size(); ++i) expect_close(values_of(other.get_weights()[i]), values_of(weights[i]), 0);
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    expect_close(values_of(other.get_weights()[i]), values_of(weights[i]), 0);
   EXPECT_EQ(other.optimizer().iterations(), iterations);
 
   // A path without .safetensors: whole saved models, which load_model reads back compiled.
-  auto whole = std::make_shared<callbacks::ModelCheckpoint>((dir / "model-{epoch}").string(),
-                                                            callbacks::ModelCheckpointOptions{.monitor = "loss"});
+  auto whole = std::make_shared<callbacks::ModelCheckpoint>(
+      (dir / "model-{epoch}").string(), callbacks::ModelCheckpointOptions{.monitor = "loss"});
   f.epochs_run({whole}, 2);
   EXPECT_EQ(whole->last_saved(), (dir / "model-2").string());
   EXPECT_TRUE(std::filesystem::exists(dir / "model-1" / "config.json"));
@@ -178,9 +200,11 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
 
 TEST(Callbacks, FormatPathFollowsPythonFormatSpecs) {
   const std::map<std::string, double> values{{"val_loss", 0.123456}, {"accuracy", 0.9}};
-  EXPECT_EQ(callbacks::format_path("w.{epoch:02d}-{val_loss:.2f}.h5", values, {{"epoch", 3}}), "w.03-0.12.h5");
-  EXPECT_EQ(callbacks::format_path("{epoch}_{accuracy:.1%}_{val_loss:>8.3f}", values, {{"epoch", 12}}),
-            "12_90.0%_   0.123");
+  EXPECT_EQ(callbacks::format_path("w.{epoch:02d}-{val_loss:.2f}.h5", values, {{"epoch", 3}}),
+            "w.03-0.12.h5");
+  EXPECT_EQ(
+      callbacks::format_path("{epoch}_{accuracy:.1%}_{val_loss:>8.3f}", values, {{"epoch", 12}}),
+      "12_90.0%_   0.123");
   EXPECT_EQ(callbacks::format_path("{{literal}}", values, {}), "{literal}");
   EXPECT_THROW(callbacks::format_path("{val_acc}", values, {}), Error);
   EXPECT_THROW(callbacks::format_path("{epoch:q}", values, {{"epoch", 1}}), Error);
@@ -207,16 +231,20 @@ TEST(Callbacks, ProgbarLinesLookLikeKeras) {
   std::ostringstream two, one;
   keras::Progbar semi(5, 2, &two, false);
   for (int i = 1; i <= 5; ++i) semi.update(i, keras::Logs{{"accuracy", 0.425}, {"loss", 0.76314}});
-  EXPECT_TRUE(std::regex_match(two.str(), std::regex("5/5 - \\d+s - \\d+(us|ms|s)/step - accuracy: 0\\.4250 - loss: 0\\.7631\n")))
+  EXPECT_TRUE(std::regex_match(
+      two.str(),
+      std::regex("5/5 - \\d+s - \\d+(us|ms|s)/step - accuracy: 0\\.4250 - loss: 0\\.7631\n")))
       << two.str();
   keras::Progbar bar(12, 1, &one, false);
   bar.update(12, keras::Logs{{"loss", 0.0001234}});
-  EXPECT_TRUE(std::regex_match(one.str(), std::regex("12/12 (━){20} \\d+s \\d+(us|ms|s)/step - loss: 1\\.2340e-04\n")))
+  EXPECT_TRUE(std::regex_match(
+      one.str(), std::regex("12/12 (━){20} \\d+s \\d+(us|ms|s)/step - loss: 1\\.2340e-04\n")))
       << one.str();
   std::ostringstream terminal;
   keras::Progbar live(4, 1, &terminal, true);
   live.update(1, keras::Logs{{"loss", 1.0}});
-  EXPECT_TRUE(terminal.str().starts_with("\r\x1b[1m1/4\x1b[0m \x1b[32m━━━━━\x1b[0m\x1b[37m━━━━━━━━━━━━━━━\x1b[0m"))
+  EXPECT_TRUE(terminal.str().starts_with(
+      "\r\x1b[1m1/4\x1b[0m \x1b[32m━━━━━\x1b[0m\x1b[37m━━━━━━━━━━━━━━━\x1b[0m"))
       << terminal.str();
 }
 

@@ -413,22 +413,29 @@ TEST_P(ConvLayers, TransposedOutputPaddingMatchesKeras) {
   const Tensor x = io::load_npy(data + "x.npy").to(device());
   for (int i = 0; i < 4; ++i) {
     const Case& c = cases[i];
-    auto layer = layers::Conv2DTranspose(
-        4, c.kernel, {.strides = c.strides, .padding = c.padding, .output_padding = c.output_padding, .use_bias = false});
+    auto layer = layers::Conv2DTranspose(4, c.kernel,
+                                         {.strides = c.strides,
+                                          .padding = c.padding,
+                                          .output_padding = c.output_padding,
+                                          .use_bias = false});
     const Tensor expected = io::load_npy(data + "y_" + std::to_string(i) + ".npy");
     EXPECT_EQ(layer->compute_output_shape({x.shape()})[0], expected.shape()) << "case " << i;
     (void)layer(x);
     layer->set_weights({io::load_npy(data + "kernel_" + std::to_string(i) + ".npy")});
     const Tensor y = layer(x);
     ASSERT_EQ(y.shape(), expected.shape()) << "case " << i;
-    expect_close(testing::values_of(y), testing::values_of(expected), 1e-4, "case " + std::to_string(i));
+    expect_close(testing::values_of(y), testing::values_of(expected), 1e-4,
+                 "case " + std::to_string(i));
     // The config carries it through a round trip.
     auto again = keras::layer_from_config(keras::serialize_layer(*layer));
-    EXPECT_EQ(again->get_config()["output_padding"], (keras::Config::array({c.output_padding.height,
-                                                                            c.output_padding.width})));
+    EXPECT_EQ(again->get_config()["output_padding"],
+              (keras::Config::array({c.output_padding.height, c.output_padding.width})));
   }
-  EXPECT_THROW(layers::Conv2DTranspose(2, 3, {.strides = 2, .output_padding = Size2D{2, 0}}), Error);
-  EXPECT_THROW((void)conv2d_transpose(x, ones({3, 3, 4, 3}), {.strides = 1, .output_padding = Size2D{1, 1}}), Error);
+  EXPECT_THROW(layers::Conv2DTranspose(2, 3, {.strides = 2, .output_padding = Size2D{2, 0}}),
+               Error);
+  EXPECT_THROW(
+      (void)conv2d_transpose(x, ones({3, 3, 4, 3}), {.strides = 1, .output_padding = Size2D{1, 1}}),
+      Error);
 }
 
 TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
@@ -443,7 +450,9 @@ TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
     const Tensor y = layer(x);
     ASSERT_EQ(y.shape(), expected.shape());
     expect_close(values_of(y), values_of(expected), 1e-5, "size " + std::to_string(i));
-    EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*layer))->get_config()["interpolation"], "bilinear");
+    EXPECT_EQ(
+        keras::layer_from_config(keras::serialize_layer(*layer))->get_config()["interpolation"],
+        "bilinear");
   }
   // The gradient spreads each output's weight over its two neighbours: d(sum y)/dx sums to the
   // number of outputs.
@@ -451,7 +460,8 @@ TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
   GradientTape tape;
   tape.watch(xd);
   const Tensor y = reduce_sum(upsampling2d(xd, {2, 3}, "bilinear"));
-  EXPECT_NEAR(reduce_sum(*tape.gradient(y, xd)).item<double>(), static_cast<double>(x.size() * 6), 1e-9);
+  EXPECT_NEAR(reduce_sum(*tape.gradient(y, xd)).item<double>(), static_cast<double>(x.size() * 6),
+              1e-9);
   EXPECT_THROW(layers::UpSampling2D(2, {.interpolation = "bicubic"}), Error);
 }
 

@@ -32,7 +32,8 @@ ClassData class_data() {
   for (int r = 0; r < kRows; ++r) {
     double sum = 0;
     for (int c = 0; c < kClasses; ++c) sum += std::exp(d.logits[r * kClasses + c]);
-    for (int c = 0; c < kClasses; ++c) d.probs.push_back(std::exp(d.logits[r * kClasses + c]) / sum);
+    for (int c = 0; c < kClasses; ++c)
+      d.probs.push_back(std::exp(d.logits[r * kClasses + c]) / sum);
     d.labels.push_back((r * 3) % kClasses);
     for (int c = 0; c < kClasses; ++c) d.one_hot.push_back(c == d.labels.back() ? 1.0 : 0.0);
   }
@@ -43,12 +44,14 @@ Tensor matrix(const std::vector<double>& v, DType dtype = float32) {
   return cast(constant(v, {kRows, kClasses}, float64), dtype);
 }
 
-std::vector<double> categorical_reference(const std::vector<double>& target, const std::vector<double>& probs) {
+std::vector<double> categorical_reference(const std::vector<double>& target,
+                                          const std::vector<double>& probs) {
   std::vector<double> out;
   for (int r = 0; r < kRows; ++r) {
     double sum = 0, loss = 0;
     for (int c = 0; c < kClasses; ++c) sum += probs[r * kClasses + c];
-    for (int c = 0; c < kClasses; ++c) loss -= target[r * kClasses + c] * std::log(clip(probs[r * kClasses + c] / sum));
+    for (int c = 0; c < kClasses; ++c)
+      loss -= target[r * kClasses + c] * std::log(clip(probs[r * kClasses + c] / sum));
     out.push_back(loss);
   }
   return out;
@@ -57,16 +60,17 @@ std::vector<double> categorical_reference(const std::vector<double>& target, con
 TEST(Losses, CategoricalCrossentropyFromProbabilitiesAndLogits) {
   const ClassData d = class_data();
   const auto expected = categorical_reference(d.one_hot, d.probs);
-  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.probs))), expected, 1e-5,
-               "probabilities");
+  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.probs))),
+               expected, 1e-5, "probabilities");
   // From logits: -Σ t·log_softmax(z), the same numbers without clipping.
-  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.logits), true)), expected, 1e-5,
-               "logits");
+  expect_close(
+      values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.logits), true)),
+      expected, 1e-5, "logits");
   // Unnormalised probabilities are normalised first, as Keras does.
   std::vector<double> doubled = d.probs;
   for (double& p : doubled) p *= 2;
-  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(doubled))), expected, 1e-5,
-               "unnormalised");
+  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(doubled))),
+               expected, 1e-5, "unnormalised");
 }
 
 TEST(Losses, CrossentropyOfCertainPredictionsIsFinite) {
@@ -75,38 +79,46 @@ TEST(Losses, CrossentropyOfCertainPredictionsIsFinite) {
   const Tensor right = constant({{1.0f, 0.0f}, {0.0f, 1.0f}});
   const Tensor wrong = constant({{0.0f, 1.0f}, {1.0f, 0.0f}});
   // float32: clip(1 - 1e-7) rounds to 0.99999988; -log of it is ~1.19e-7.
-  expect_close(values_of(losses::categorical_crossentropy(target, right)), {1.192093e-7, 1.192093e-7}, 1e-9, "right");
-  expect_close(values_of(losses::categorical_crossentropy(target, wrong)), {-std::log(1e-7), -std::log(1e-7)}, 1e-5,
-               "wrong");
-  const Tensor bce = losses::binary_crossentropy(constant({{1.0f}, {0.0f}}), constant({{0.0f}, {1.0f}}));
+  expect_close(values_of(losses::categorical_crossentropy(target, right)),
+               {1.192093e-7, 1.192093e-7}, 1e-9, "right");
+  expect_close(values_of(losses::categorical_crossentropy(target, wrong)),
+               {-std::log(1e-7), -std::log(1e-7)}, 1e-5, "wrong");
+  const Tensor bce =
+      losses::binary_crossentropy(constant({{1.0f}, {0.0f}}), constant({{0.0f}, {1.0f}}));
   // In float32, 1 - 1e-7 rounds to 1 - 2^-23, so 1 - p is 2^-23 for the second row.
-  expect_close(values_of(bce), {-std::log(1e-7), -std::log(std::ldexp(1.0, -23))}, 1e-5, "binary wrong");
+  expect_close(values_of(bce), {-std::log(1e-7), -std::log(std::ldexp(1.0, -23))}, 1e-5,
+               "binary wrong");
   // Extreme logits stay finite and exact through the stable forms.
   const Tensor logits = constant({{1000.0f, -1000.0f}});
-  expect_close(values_of(losses::categorical_crossentropy(constant({{0.0f, 1.0f}}), logits, true)), {2000.0}, 1e-6,
-               "huge logits");
-  expect_close(values_of(losses::binary_crossentropy(constant({{0.0f, 1.0f}}), logits, true)), {1000.0}, 1e-6,
-               "huge binary logits");
+  expect_close(values_of(losses::categorical_crossentropy(constant({{0.0f, 1.0f}}), logits, true)),
+               {2000.0}, 1e-6, "huge logits");
+  expect_close(values_of(losses::binary_crossentropy(constant({{0.0f, 1.0f}}), logits, true)),
+               {1000.0}, 1e-6, "huge binary logits");
 }
 
 TEST(Losses, SparseCategoricalCrossentropy) {
   const ClassData d = class_data();
   const auto expected = categorical_reference(d.one_hot, d.probs);
   const Tensor labels = constant(d.labels);
-  expect_close(values_of(losses::sparse_categorical_crossentropy(labels, matrix(d.probs))), expected, 1e-5, "int64");
-  expect_close(values_of(losses::sparse_categorical_crossentropy(reshape(labels, {kRows, 1}), matrix(d.logits), true)),
+  expect_close(values_of(losses::sparse_categorical_crossentropy(labels, matrix(d.probs))),
+               expected, 1e-5, "int64");
+  expect_close(values_of(losses::sparse_categorical_crossentropy(reshape(labels, {kRows, 1}),
+                                                                 matrix(d.logits), true)),
                expected, 1e-5, "(n, 1) labels, logits");
-  expect_close(values_of(losses::sparse_categorical_crossentropy(cast(labels, float32), matrix(d.probs))), expected,
-               1e-5, "float labels");
-  if (default_device().is_cpu()) {  // the range check is the CPU's (losses.h); a GPU gives such rows 0
-    EXPECT_THROW(
-        losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1, 2, 3, 4}), matrix(d.probs)),
-        Error);
-    EXPECT_THROW(
-        losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, -1, 2, 3, 0}), matrix(d.probs)),
-        Error);
+  expect_close(
+      values_of(losses::sparse_categorical_crossentropy(cast(labels, float32), matrix(d.probs))),
+      expected, 1e-5, "float labels");
+  if (default_device()
+          .is_cpu()) {  // the range check is the CPU's (losses.h); a GPU gives such rows 0
+    EXPECT_THROW(losses::sparse_categorical_crossentropy(
+                     constant(std::vector<std::int64_t>{0, 1, 2, 3, 4}), matrix(d.probs)),
+                 Error);
+    EXPECT_THROW(losses::sparse_categorical_crossentropy(
+                     constant(std::vector<std::int64_t>{0, -1, 2, 3, 0}), matrix(d.probs)),
+                 Error);
   }
-  EXPECT_THROW(losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1}), matrix(d.probs)),
+  EXPECT_THROW(losses::sparse_categorical_crossentropy(constant(std::vector<std::int64_t>{0, 1}),
+                                                       matrix(d.probs)),
                ShapeError);
 }
 
@@ -124,7 +136,8 @@ TEST(Losses, BinaryCrossentropyHuberKlMseMae) {
       bl += -(t[i] * std::log(sig) + (1 - t[i]) * std::log(1 - sig));
       const double e = p[i] - t[i];
       h += std::fabs(e) <= 0.3 ? 0.5 * e * e : 0.3 * std::fabs(e) - 0.5 * 0.3 * 0.3;
-      const double tc = std::min(std::max(t[i], kEps), 1.0), pc = std::min(std::max(p[i], kEps), 1.0);
+      const double tc = std::min(std::max(t[i], kEps), 1.0),
+                   pc = std::min(std::max(p[i], kEps), 1.0);
       k += tc * std::log(tc / pc);
       s += e * e;
       a += std::fabs(e);
@@ -137,7 +150,8 @@ TEST(Losses, BinaryCrossentropyHuberKlMseMae) {
     mae.push_back(a / kClasses);
   }
   expect_close(values_of(losses::binary_crossentropy(matrix(t), matrix(p))), bce, 1e-5, "bce");
-  expect_close(values_of(losses::binary_crossentropy(matrix(t), matrix(z), true)), bce_logits, 1e-5, "bce logits");
+  expect_close(values_of(losses::binary_crossentropy(matrix(t), matrix(z), true)), bce_logits, 1e-5,
+               "bce logits");
   expect_close(values_of(losses::huber(matrix(t), matrix(p), 0.3)), huber, 1e-6, "huber");
   expect_close(values_of(losses::kl_divergence(matrix(t), matrix(p))), kld, 1e-5, "kld");
   expect_close(values_of(losses::mean_squared_error(matrix(t), matrix(p))), mse, 1e-6, "mse");
@@ -148,13 +162,15 @@ TEST(Losses, LabelSmoothing) {
   const ClassData d = class_data();
   std::vector<double> smoothed = d.one_hot;
   for (double& v : smoothed) v = v * 0.8 + 0.2 / kClasses;
-  expect_close(values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.probs), false, 0.2)),
-               categorical_reference(smoothed, d.probs), 1e-5, "categorical");
+  expect_close(
+      values_of(losses::categorical_crossentropy(matrix(d.one_hot), matrix(d.probs), false, 0.2)),
+      categorical_reference(smoothed, d.probs), 1e-5, "categorical");
   // Binary: y·(1 - ls) + ls/2.
   const double y = 1 * 0.9 + 0.05, p = 0.7;
   const double expected = -(y * std::log(p) + (1 - y) * std::log(1 - p));
-  expect_close(values_of(losses::binary_crossentropy(constant({{1.0f}}), constant({{0.7f}}), false, 0.1)), {expected},
-               1e-6);
+  expect_close(
+      values_of(losses::binary_crossentropy(constant({{1.0f}}), constant({{0.7f}}), false, 0.1)),
+      {expected}, 1e-6);
 }
 
 TEST(Losses, ReductionsAndSampleWeights) {
@@ -164,25 +180,28 @@ TEST(Losses, ReductionsAndSampleWeights) {
   std::vector<double> per_sample;
   for (int r = 0; r < 3; ++r) {
     per_sample.push_back(((t[2 * r] - p[2 * r]) * (t[2 * r] - p[2 * r]) +
-                          (t[2 * r + 1] - p[2 * r + 1]) * (t[2 * r + 1] - p[2 * r + 1])) / 2);
+                          (t[2 * r + 1] - p[2 * r + 1]) * (t[2 * r + 1] - p[2 * r + 1])) /
+                         2);
   }
   const Tensor weights = constant(w);
   double weighted_sum = 0;
   for (int r = 0; r < 3; ++r) weighted_sum += per_sample[r] * w[r];
   const double plain_sum = per_sample[0] + per_sample[1] + per_sample[2];
 
-  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred)), {plain_sum / 3}, 1e-12, "sum_over_batch_size");
-  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, weights)), {weighted_sum / 3}, 1e-12,
-               "weighted: divided by the count, not the weights");
-  expect_close(values_of(losses::MeanSquaredError({.reduction = "sum"})(y_true, y_pred, weights)), {weighted_sum}, 1e-12,
-               "sum");
-  expect_close(values_of(losses::MeanSquaredError({.reduction = "mean_with_sample_weight"})(y_true, y_pred, weights)),
+  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred)), {plain_sum / 3}, 1e-12,
+               "sum_over_batch_size");
+  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, weights)), {weighted_sum / 3},
+               1e-12, "weighted: divided by the count, not the weights");
+  expect_close(values_of(losses::MeanSquaredError({.reduction = "sum"})(y_true, y_pred, weights)),
+               {weighted_sum}, 1e-12, "sum");
+  expect_close(values_of(losses::MeanSquaredError({.reduction = "mean_with_sample_weight"})(
+                   y_true, y_pred, weights)),
                {weighted_sum / 2.5}, 1e-12, "mean_with_sample_weight");
   expect_close(values_of(losses::MeanSquaredError({.reduction = "none"})(y_true, y_pred, weights)),
                {per_sample[0] * w[0], per_sample[1] * w[1], 0.0}, 1e-12, "none");
   // (n, 1) weights line up with (n,) losses.
-  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, reshape(weights, {3, 1}))), {weighted_sum / 3}, 1e-12,
-               "column weights");
+  expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, reshape(weights, {3, 1}))),
+               {weighted_sum / 3}, 1e-12, "column weights");
   EXPECT_THROW(losses::MeanSquaredError({.reduction = "average"}), Error);
   EXPECT_THROW(losses::MeanSquaredError()(y_true, y_pred, constant({1.0, 2.0})), ShapeError);
 }
@@ -191,8 +210,9 @@ TEST(Losses, ShapesMustMatch) {
   EXPECT_THROW(losses::mean_squared_error(zeros({4, 3}), zeros({4, 2})), ShapeError);
   EXPECT_THROW(losses::categorical_crossentropy(zeros({4, 3}), zeros({4, 2})), ShapeError);
   // (n,) targets against (n, 1) predictions line up (Keras' squeeze_or_expand_to_same_rank).
-  expect_close(values_of(losses::mean_squared_error(constant({1.0f, 2.0f}), constant({{1.5f}, {2.0f}}))), {0.25, 0.0},
-               1e-7);
+  expect_close(
+      values_of(losses::mean_squared_error(constant({1.0f, 2.0f}), constant({{1.5f}, {2.0f}}))),
+      {0.25, 0.0}, 1e-7);
   EXPECT_THROW(losses::binary_crossentropy(constant({{1}, {0}}), constant({{1}, {0}})), DTypeError);
 }
 
@@ -229,31 +249,47 @@ TEST(Losses, GradientsMatchFiniteDifferences) {
   const Tensor probs = random_tensor({3, 4}, 0.05, 0.95, 22);
   const Tensor logits = random_tensor({3, 4}, -2, 2, 23);
   const Tensor labels = constant(std::vector<std::int64_t>{2, 0, 3});
-  check_gradient("categorical_crossentropy", [&](const auto& x) { return losses::categorical_crossentropy(target, x[0]); },
+  check_gradient("categorical_crossentropy",
+                 [&](const auto& x) { return losses::categorical_crossentropy(target, x[0]); },
                  {probs});
-  check_gradient("categorical_crossentropy logits",
-                 [&](const auto& x) { return losses::categorical_crossentropy(target, x[0], true); }, {logits});
-  check_gradient("sparse_categorical_crossentropy logits",
-                 [&](const auto& x) { return losses::sparse_categorical_crossentropy(labels, x[0], true); }, {logits});
-  check_gradient("binary_crossentropy", [&](const auto& x) { return losses::binary_crossentropy(target, x[0]); }, {probs});
+  check_gradient(
+      "categorical_crossentropy logits",
+      [&](const auto& x) { return losses::categorical_crossentropy(target, x[0], true); },
+      {logits});
+  check_gradient(
+      "sparse_categorical_crossentropy logits",
+      [&](const auto& x) { return losses::sparse_categorical_crossentropy(labels, x[0], true); },
+      {logits});
+  check_gradient("binary_crossentropy",
+                 [&](const auto& x) { return losses::binary_crossentropy(target, x[0]); }, {probs});
   check_gradient("binary_crossentropy logits",
-                 [&](const auto& x) { return losses::binary_crossentropy(target, x[0], true); }, {logits});
-  check_gradient("huber", [&](const auto& x) { return losses::huber(target, x[0], 0.2); }, {logits});
-  check_gradient("kl_divergence", [&](const auto& x) { return losses::kl_divergence(target, x[0]); }, {probs});
-  check_gradient("mean_squared_error", [&](const auto& x) { return losses::mean_squared_error(x[0], x[1]); },
+                 [&](const auto& x) { return losses::binary_crossentropy(target, x[0], true); },
+                 {logits});
+  check_gradient("huber", [&](const auto& x) { return losses::huber(target, x[0], 0.2); },
+                 {logits});
+  check_gradient("kl_divergence",
+                 [&](const auto& x) { return losses::kl_divergence(target, x[0]); }, {probs});
+  check_gradient("mean_squared_error",
+                 [&](const auto& x) { return losses::mean_squared_error(x[0], x[1]); },
                  {target, logits});
   // The fused ops: gradients for labels and logits, and through the backward pass.
   check_gradient("softmax_cross_entropy_with_logits",
-                 [&](const auto& x) { return softmax_cross_entropy_with_logits(x[0], x[1]); }, {target, logits});
+                 [&](const auto& x) { return softmax_cross_entropy_with_logits(x[0], x[1]); },
+                 {target, logits});
   check_gradient("softmax_cross_entropy_with_logits axis 0",
-                 [&](const auto& x) { return softmax_cross_entropy_with_logits(x[0], x[1], 0); }, {target, logits});
-  check_gradient("sparse_softmax_cross_entropy_with_logits",
-                 [&](const auto& x) { return sparse_softmax_cross_entropy_with_logits(labels, x[0]); }, {logits});
-  testing::check_second_gradient("softmax_cross_entropy_with_logits",
-                                 [&](const auto& x) { return softmax_cross_entropy_with_logits(target, x[0]); }, {logits});
-  testing::check_second_gradient("sparse_softmax_cross_entropy_with_logits",
-                                 [&](const auto& x) { return sparse_softmax_cross_entropy_with_logits(labels, x[0]); },
-                                 {logits});
+                 [&](const auto& x) { return softmax_cross_entropy_with_logits(x[0], x[1], 0); },
+                 {target, logits});
+  check_gradient(
+      "sparse_softmax_cross_entropy_with_logits",
+      [&](const auto& x) { return sparse_softmax_cross_entropy_with_logits(labels, x[0]); },
+      {logits});
+  testing::check_second_gradient(
+      "softmax_cross_entropy_with_logits",
+      [&](const auto& x) { return softmax_cross_entropy_with_logits(target, x[0]); }, {logits});
+  testing::check_second_gradient(
+      "sparse_softmax_cross_entropy_with_logits",
+      [&](const auto& x) { return sparse_softmax_cross_entropy_with_logits(labels, x[0]); },
+      {logits});
   EXPECT_THROW(softmax_cross_entropy_with_logits(target, zeros({3, 5}, float64)), ShapeError);
   EXPECT_THROW(sparse_softmax_cross_entropy_with_logits(cast(labels, float64), logits), DTypeError);
 }

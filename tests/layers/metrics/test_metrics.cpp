@@ -35,8 +35,10 @@ TEST(Metrics, MeanAndSumWithWeights) {
 }
 
 TEST(Metrics, Accuracies) {
-  const Tensor one_hot = constant({{0.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 0.0f}});
-  const Tensor probs = constant({{0.1f, 0.8f, 0.1f}, {0.2f, 0.7f, 0.1f}, {0.3f, 0.3f, 0.4f}, {0.5f, 0.4f, 0.1f}});
+  const Tensor one_hot =
+      constant({{0.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 0.0f}});
+  const Tensor probs =
+      constant({{0.1f, 0.8f, 0.1f}, {0.2f, 0.7f, 0.1f}, {0.3f, 0.3f, 0.4f}, {0.5f, 0.4f, 0.1f}});
   // argmax rows: 1, 1, 2, 0 against 1, 0, 2, 1 -> right, wrong, right, wrong.
   metrics::CategoricalAccuracy categorical;
   categorical.update_state(one_hot, probs);
@@ -50,7 +52,8 @@ TEST(Metrics, Accuracies) {
   EXPECT_NEAR(result(sparse), (2.0 + 4.0) / 8, 1e-7);
 
   metrics::BinaryAccuracy binary;
-  binary.update_state(constant({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), constant({{0.6f}, {0.5f}, {0.4f}, {0.9f}}));
+  binary.update_state(constant({{1.0f}, {0.0f}, {1.0f}, {0.0f}}),
+                      constant({{0.6f}, {0.5f}, {0.4f}, {0.9f}}));
   EXPECT_NEAR(result(binary), 0.5, 1e-7) << "0.5 is not above the threshold";
   metrics::BinaryAccuracy strict({.threshold = 0.95});
   strict.update_state(constant({{1.0f}, {0.0f}}), constant({{0.9f}, {0.9f}}));
@@ -65,7 +68,8 @@ TEST(Metrics, Accuracies) {
 TEST(Metrics, TopKCountsTiesAsIn) {
   // Row 0: true class 2 has the 2nd largest score; row 1: true class 0 ties with two others for
   // the largest; row 2: true class 3 is the smallest.
-  const Tensor scores = constant({{0.1f, 0.5f, 0.3f, 0.1f}, {0.3f, 0.3f, 0.3f, 0.1f}, {0.4f, 0.3f, 0.2f, 0.1f}});
+  const Tensor scores =
+      constant({{0.1f, 0.5f, 0.3f, 0.1f}, {0.3f, 0.3f, 0.3f, 0.1f}, {0.4f, 0.3f, 0.2f, 0.1f}});
   const Tensor labels = constant(std::vector<std::int64_t>{2, 0, 3});
   metrics::SparseTopKCategoricalAccuracy top1({.k = 1}), top2({.k = 2});
   top1.update_state(labels, scores);
@@ -95,7 +99,8 @@ Confusion count(const std::vector<double>& y, const std::vector<double>& p, doub
 TEST(Metrics, PrecisionAndRecall) {
   const auto scores = random_values(40, 0, 1, 11);
   std::vector<double> labels;
-  for (std::size_t i = 0; i < scores.size(); ++i) labels.push_back((i % 3 == 0) != (scores[i] < 0.3) ? 1.0 : 0.0);
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    labels.push_back((i % 3 == 0) != (scores[i] < 0.3) ? 1.0 : 0.0);
   const auto weights = random_values(40, 0, 2, 12);
   const Tensor y = constant(labels, {40}, float32), p = constant(scores, {40}, float32);
   const Tensor w = constant(weights, {40}, float32);
@@ -110,7 +115,8 @@ TEST(Metrics, PrecisionAndRecall) {
   metrics::Precision several({.thresholds = {0.2, 0.7}});
   several.update_state(y, p);
   const Confusion c2 = count(labels, scores, 0.2), c7 = count(labels, scores, 0.7);
-  expect_close(testing::values_of(several.result()), {c2.tp / (c2.tp + c2.fp), c7.tp / (c7.tp + c7.fp)}, 1e-6);
+  expect_close(testing::values_of(several.result()),
+               {c2.tp / (c2.tp + c2.fp), c7.tp / (c7.tp + c7.fp)}, 1e-6);
 
   metrics::Precision nothing;
   nothing.update_state(constant({1.0f, 0.0f}), constant({0.1f, 0.2f}));
@@ -166,7 +172,8 @@ double reference_auc(const std::vector<double>& y, const std::vector<double>& p,
 TEST(Metrics, AUCMatchesKerasFormulaAndTheExactArea) {
   const auto scores = random_values(300, 0, 1, 31);
   std::vector<double> labels;
-  for (std::size_t i = 0; i < scores.size(); ++i) labels.push_back(scores[i] + 0.4 * (random_values(1, -1, 1, 100 + i)[0]) > 0.5);
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    labels.push_back(scores[i] + 0.4 * (random_values(1, -1, 1, 100 + i)[0]) > 0.5);
   std::vector<float> scores32(scores.begin(), scores.end());
   const std::vector<double> rounded(scores32.begin(), scores32.end());
   const Tensor y = constant(labels, {300}, float32), p = constant(scores, {300}, float32);
@@ -203,7 +210,8 @@ struct CategoricalTruePositives : metrics::Metric {
     true_positives = add_weight("acc");
     count = add_weight("count");
   }
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = {}) override {
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight = {}) override {
     Tensor values = cast(equal(argmax(y_true, 1), argmax(y_pred, 1)), float32);
     if (sample_weight.defined()) values = values * cast(sample_weight, float32);
     true_positives.assign_add(reduce_mean(values));
@@ -216,7 +224,7 @@ TEST(Metrics, UserMetricWithAddWeight) {
   CategoricalTruePositives m;
   const Tensor y = one_hot(constant(std::vector<std::int64_t>{0, 1, 2, 1}), 3);
   const Tensor p = one_hot(constant(std::vector<std::int64_t>{0, 1, 0, 0}), 3);
-  m.update_state(y, p);                                     // 0.5
+  m.update_state(y, p);                                      // 0.5
   m.update_state(y, y, constant({1.0f, 1.0f, 0.0f, 0.0f}));  // 0.5
   EXPECT_NEAR(result(m), 0.5, 1e-7);
   EXPECT_EQ(m.variables().size(), 2u);

@@ -35,22 +35,38 @@ const char* kSequentialSummary =
 
 const char* kFunctionalSummary =
     "Model: \"functional_1\"\n"
-    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓\n"
-    "┃ Layer (type)                  ┃ Output Shape              ┃         Param # ┃ Connected to               ┃\n"
-    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩\n"
-    "│ features (InputLayer)         │ (None, 20)                │               0 │ -                          │\n"
-    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
-    "│ dense_2 (Dense)               │ (None, 64)                │           1,344 │ features[0][0]             │\n"
-    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
-    "│ dropout (Dropout)             │ (None, 64)                │               0 │ dense_2[0][0]              │\n"
-    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
-    "│ layer_normalization           │ (None, 64)                │             128 │ dropout[0][0]              │\n"
-    "│ (LayerNormalization)          │                           │                 │                            │\n"
-    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
-    "│ class_output (Dense)          │ (None, 3)                 │             195 │ dropout[0][0]              │\n"
-    "├───────────────────────────────┼───────────────────────────┼─────────────────┼────────────────────────────┤\n"
-    "│ score (Dense)                 │ (None, 1)                 │              65 │ layer_normalization[0][0]  │\n"
-    "└───────────────────────────────┴───────────────────────────┴─────────────────┴────────────────────────────┘\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━"
+    "━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                  ┃ Output Shape              ┃         Param # ┃ Connected to  "
+    "             ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━"
+    "━━━━━━━━━━━━━┩\n"
+    "│ features (InputLayer)         │ (None, 20)                │               0 │ -             "
+    "             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼───────────────"
+    "─────────────┤\n"
+    "│ dense_2 (Dense)               │ (None, 64)                │           1,344 │ "
+    "features[0][0]             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼───────────────"
+    "─────────────┤\n"
+    "│ dropout (Dropout)             │ (None, 64)                │               0 │ dense_2[0][0] "
+    "             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼───────────────"
+    "─────────────┤\n"
+    "│ layer_normalization           │ (None, 64)                │             128 │ dropout[0][0] "
+    "             │\n"
+    "│ (LayerNormalization)          │                           │                 │               "
+    "             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼───────────────"
+    "─────────────┤\n"
+    "│ class_output (Dense)          │ (None, 3)                 │             195 │ dropout[0][0] "
+    "             │\n"
+    "├───────────────────────────────┼───────────────────────────┼─────────────────┼───────────────"
+    "─────────────┤\n"
+    "│ score (Dense)                 │ (None, 1)                 │              65 │ "
+    "layer_normalization[0][0]  │\n"
+    "└───────────────────────────────┴───────────────────────────┴─────────────────┴───────────────"
+    "─────────────┘\n"
     " Total params: 1,732 (6.77 KB)\n"
     " Trainable params: 1,732 (6.77 KB)\n"
     " Non-trainable params: 0 (0.00 B)\n";
@@ -79,14 +95,16 @@ TEST_P(Models, SummariesMatchKeras) {
   auto b = layers::Dense(1, {.name = "score"})(layers::LayerNormalization()(x));
   keras::Model f(inp, {a, b});
   EXPECT_EQ(f.summary_string(), kFunctionalSummary);
-  auto inner = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{keras::Input({8}), layers::Dense(4)});
+  auto inner = keras::make<keras::Sequential>(
+      std::vector<keras::SequentialItem>{keras::Input({8}), layers::Dense(4)});
   inner->set_trainable(false);
   keras::Sequential outer({keras::Input({8}), inner, layers::Dense(2)});
   EXPECT_EQ(outer.summary_string(), kNestedSummary);
 }
 
 TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
-  keras::Sequential model({layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+  keras::Sequential model(
+      {layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
   EXPECT_TRUE(model.layers()[0]->weights().empty());  // Keras: empty until the input shape is known
   const Tensor y = model(random::uniform({1, 20}));
   EXPECT_EQ(y.shape(), Shape({1, 10}));
@@ -95,13 +113,15 @@ TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
   keras::Sequential with_input({keras::Input({20}), layers::Dense(128), layers::Dense(10)});
   EXPECT_EQ(with_input.layers().size(), 2u);  // the Input is not a layer of a Sequential
   EXPECT_FALSE(with_input.layers()[0]->weights().empty());
-  keras::Sequential with_shape({layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}), layers::Dense(10)});
+  keras::Sequential with_shape(
+      {layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}), layers::Dense(10)});
   EXPECT_EQ(with_shape.count_params(), 784 * 128 + 128 + 1290);
   EXPECT_EQ(with_shape.inputs()[0].shape(), Shape({-1, 784}));
 }
 
 TEST_P(Models, SequentialAddAndPop) {
-  keras::Sequential model({keras::Input({20}), layers::Dense(128, {.activation = "relu"}), layers::Dense(10)});
+  keras::Sequential model(
+      {keras::Input({20}), layers::Dense(128, {.activation = "relu"}), layers::Dense(10)});
   model.pop();
   ASSERT_EQ(model.layers().size(), 1u);
   model.add(layers::Dense(10, {.activation = "softmax"}));
@@ -128,7 +148,8 @@ TEST_P(Models, FunctionalModelsWithTwoOutputsAndSubmodels) {
   keras::Model first(model.inputs(), model.layers()[0]->output());
   expect_close(values_of(first(x)), values_of(both[0]), 1e-6, "sub-model");
   model.layers()[0]->weights()[1].assign_add(constant(1.0, Shape{16}));
-  expect_close(values_of(first(x)), values_of(model_ex(std::vector<Tensor>{x})[0]), 1e-6, "shared after update");
+  expect_close(values_of(first(x)), values_of(model_ex(std::vector<Tensor>{x})[0]), 1e-6,
+               "shared after update");
   EXPECT_EQ(first.trainable_variables().size(), 2u);
 }
 
@@ -146,7 +167,11 @@ TEST_P(Models, OneLayerInTwoModelsSharesItsWeights) {
   auto square = layers::Dense(4, {.input_shape = Shape{4}});
   keras::Sequential twice({square, square});
   EXPECT_EQ(twice.trainable_variables().size(), 2u);
-  expect_error<ShapeError>([&] { keras::Sequential({shared, shared}); }, {shared->name(), "4", "(None, 3)"});
+  expect_error<ShapeError>(
+      [&] {
+        keras::Sequential({shared, shared});
+      },
+      {shared->name(), "4", "(None, 3)"});
 }
 
 TEST_P(Models, NestedModelsAndFrozenLayers) {
@@ -163,15 +188,19 @@ TEST_P(Models, NestedModelsAndFrozenLayers) {
   const auto before = values_of(inner->weights()[0].value());
   GradientTape tape;
   const Tensor loss = reduce_sum(outer(ones({3, 4})));
-  sgd.apply_gradients(tape.gradient(loss, outer.trainable_variables()), outer.trainable_variables());
+  sgd.apply_gradients(tape.gradient(loss, outer.trainable_variables()),
+                      outer.trainable_variables());
   EXPECT_EQ(values_of(inner->weights()[0].value()), before);
 }
 
 TEST_P(Models, ShapeErrorsNameTheLayerWhenTheGraphIsBuilt) {
   auto inputs = keras::Input({10});
   auto h = layers::Dense(5, {.name = "hidden"})(inputs);
-  expect_error<ShapeError>([&] { layers::Reshape({2, 2}, {.name = "squeeze_it"})(h); },
-                           {"squeeze_it", "Reshape", "(None, 5)"});
+  expect_error<ShapeError>(
+      [&] {
+        layers::Reshape({2, 2}, {.name = "squeeze_it"})(h);
+      },
+      {"squeeze_it", "Reshape", "(None, 5)"});
   keras::Model model(inputs, h);
   expect_error<ShapeError>([&] { model(ones({2, 7})); }, {"input", "(None, 10)", "(2, 7)"});
   auto other = keras::Input({3});
@@ -196,16 +225,19 @@ TEST_P(Models, SubclassedModelsPropagateTraining) {
   EXPECT_EQ(model->layers().size(), 3u);
   EXPECT_EQ(model->trainable_variables().size(), 4u);
   EXPECT_EQ(model->name(), "neural_network");
-  expect_close(values_of(model->predict(x, {.batch_size = 7, .verbose = 0})), values_of(a), 1e-6, "predict in batches of 7");
+  expect_close(values_of(model->predict(x, {.batch_size = 7, .verbose = 0})), values_of(a), 1e-6,
+               "predict in batches of 7");
 }
 
 TEST_P(Models, GetLayerByName) {
-  keras::Sequential model({layers::Dense(3, {.name = "a", .input_shape = Shape{2}}), layers::Dense(1, {.name = "b"})});
+  keras::Sequential model(
+      {layers::Dense(3, {.name = "a", .input_shape = Shape{2}}), layers::Dense(1, {.name = "b"})});
   EXPECT_EQ(model.get_layer("b")->name(), "b");
   expect_error<Error>([&] { model.get_layer("c"); }, {"'c'", "a, b"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Devices, Models, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
+INSTANTIATE_TEST_SUITE_P(Devices, Models, ::testing::ValuesIn(testing::all_devices()),
+                         testing::device_name);
 
 }  // namespace
 }  // namespace ember

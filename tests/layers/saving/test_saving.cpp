@@ -40,8 +40,9 @@ keras::Handle<keras::Model> two_headed_model() {
   auto total = layers::add({a, b});
   auto again = shared(total);
   auto tower = keras::make<keras::Sequential>(
-      std::vector<keras::SequentialItem>{layers::Dense(4, {.activation = "relu", .name = "tower_hidden"}),
-                                         layers::Dense(3, {.activation = "softmax", .name = "tower_out"})},
+      std::vector<keras::SequentialItem>{
+          layers::Dense(4, {.activation = "relu", .name = "tower_hidden"}),
+          layers::Dense(3, {.activation = "softmax", .name = "tower_out"})},
       "tower");
   auto head = (*tower)(again);
   return keras::make<keras::Model>(inputs, std::vector<keras::KerasTensor>{head, b}, "two_heads");
@@ -50,7 +51,8 @@ keras::Handle<keras::Model> two_headed_model() {
 void expect_same_outputs(keras::Model& a, keras::Model& b, const Tensor& x) {
   const std::vector<Tensor> ya = a(std::vector<Tensor>{x}), yb = b(std::vector<Tensor>{x});
   ASSERT_EQ(ya.size(), yb.size());
-  for (std::size_t i = 0; i < ya.size(); ++i) expect_close(values_of(yb[i]), values_of(ya[i]), 1e-6);
+  for (std::size_t i = 0; i < ya.size(); ++i)
+    expect_close(values_of(yb[i]), values_of(ya[i]), 1e-6);
 }
 
 /// The lesson's custom model: Dense layers of the given widths, with get_config/from_config.
@@ -61,7 +63,8 @@ struct NeuralNetwork : keras::Model {
 
   NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
       : units(std::move(units_in)), activation(std::move(activation_in)) {
-    for (std::int64_t n : units) model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
+    for (std::int64_t n : units)
+      model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
   }
   Tensor call(const Tensor& x) override {
     Tensor y = x;
@@ -92,14 +95,19 @@ keras::LayerFactory neural_network_factory() {
 
 TEST(OptimizerConfig, EveryOptimizerRoundTrips) {
   const std::vector<std::shared_ptr<optim::Optimizer>> optimizers = {
-      std::make_shared<optim::SGD>(optim::SGDOptions{.learning_rate = 0.05, .momentum = 0.8, .nesterov = true, .clipnorm = 2.0}),
-      std::make_shared<optim::Adam>(optim::AdamOptions{.learning_rate = 0.003, .beta_1 = 0.8, .amsgrad = true, .weight_decay = 0.1}),
-      std::make_shared<optim::AdamW>(optim::AdamWOptions{.weight_decay = 0.02, .global_clipnorm = 1.5}),
+      std::make_shared<optim::SGD>(optim::SGDOptions{
+          .learning_rate = 0.05, .momentum = 0.8, .nesterov = true, .clipnorm = 2.0}),
+      std::make_shared<optim::Adam>(optim::AdamOptions{
+          .learning_rate = 0.003, .beta_1 = 0.8, .amsgrad = true, .weight_decay = 0.1}),
+      std::make_shared<optim::AdamW>(
+          optim::AdamWOptions{.weight_decay = 0.02, .global_clipnorm = 1.5}),
       std::make_shared<optim::Nadam>(optim::NadamOptions{.beta_2 = 0.99}),
       std::make_shared<optim::Adamax>(optim::AdamaxOptions{.epsilon = 1e-5, .clipvalue = 0.5}),
-      std::make_shared<optim::RMSprop>(optim::RMSpropOptions{.rho = 0.8, .momentum = 0.3, .centered = true}),
+      std::make_shared<optim::RMSprop>(
+          optim::RMSpropOptions{.rho = 0.8, .momentum = 0.3, .centered = true}),
       std::make_shared<optim::Adagrad>(optim::AdagradOptions{.initial_accumulator_value = 0.2}),
-      std::make_shared<optim::Adadelta>(optim::AdadeltaOptions{.learning_rate = 1.0, .rho = 0.9, .name = "mine"}),
+      std::make_shared<optim::Adadelta>(
+          optim::AdadeltaOptions{.learning_rate = 1.0, .rho = 0.9, .name = "mine"}),
   };
   for (const auto& optimizer : optimizers) {
     const nlohmann::json serialized = optim::serialize(*optimizer);
@@ -113,31 +121,48 @@ TEST(OptimizerConfig, EveryOptimizerRoundTrips) {
 }
 
 TEST(OptimizerConfig, SchedulesRoundTripAndCallablesCannotBeSaved) {
-  const optim::SGD decayed({.learning_rate = optim::ExponentialDecay({.initial_learning_rate = 0.1, .decay_steps = 10,
-                                                                       .decay_rate = 0.5, .staircase = true})});
+  const optim::SGD decayed({.learning_rate = optim::ExponentialDecay({.initial_learning_rate = 0.1,
+                                                                      .decay_steps = 10,
+                                                                      .decay_rate = 0.5,
+                                                                      .staircase = true})});
   const auto again = optim::from_config(optim::serialize(decayed));
   for (std::int64_t step : {0, 9, 10, 25}) {
     // The rule written out: 0.1 · 0.5^floor(step / 10).
-    EXPECT_DOUBLE_EQ(optim::LearningRate::from_config(optim::serialize(*again)["config"]["learning_rate"]).at(step),
-                     0.1 * std::pow(0.5, step / 10));
+    EXPECT_DOUBLE_EQ(
+        optim::LearningRate::from_config(optim::serialize(*again)["config"]["learning_rate"])
+            .at(step),
+        0.1 * std::pow(0.5, step / 10));
   }
-  const optim::Adam piecewise({.learning_rate = optim::PiecewiseConstantDecay({5, 10}, {0.1, 0.01, 0.001})});
-  EXPECT_EQ(optim::serialize(piecewise)["config"]["learning_rate"]["class_name"], "PiecewiseConstantDecay");
-  EXPECT_DOUBLE_EQ(optim::LearningRate::from_config(optim::serialize(piecewise)["config"]["learning_rate"]).at(7), 0.01);
-  const optim::SGD cosine({.learning_rate = optim::CosineDecay({.initial_learning_rate = 0.2, .decay_steps = 100,
-                                                                .warmup_target = 0.4, .warmup_steps = 10})});
-  EXPECT_DOUBLE_EQ(optim::LearningRate::from_config(optim::serialize(cosine)["config"]["learning_rate"]).at(5), 0.3);
+  const optim::Adam piecewise(
+      {.learning_rate = optim::PiecewiseConstantDecay({5, 10}, {0.1, 0.01, 0.001})});
+  EXPECT_EQ(optim::serialize(piecewise)["config"]["learning_rate"]["class_name"],
+            "PiecewiseConstantDecay");
+  EXPECT_DOUBLE_EQ(
+      optim::LearningRate::from_config(optim::serialize(piecewise)["config"]["learning_rate"])
+          .at(7),
+      0.01);
+  const optim::SGD cosine({.learning_rate = optim::CosineDecay({.initial_learning_rate = 0.2,
+                                                                .decay_steps = 100,
+                                                                .warmup_target = 0.4,
+                                                                .warmup_steps = 10})});
+  EXPECT_DOUBLE_EQ(
+      optim::LearningRate::from_config(optim::serialize(cosine)["config"]["learning_rate"]).at(5),
+      0.3);
 
-  const optim::SGD callable({.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })});
+  const optim::SGD callable(
+      {.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })});
   EXPECT_THROW(optim::serialize(callable), Error);
   EXPECT_THROW(optim::from_config(nlohmann::json{{"class_name", "Lion"}}), Error);
-  EXPECT_THROW(optim::from_config(nlohmann::json{{"class_name", "SGD"}, {"config", {{"momentum", "high"}}}}), Error);
+  EXPECT_THROW(
+      optim::from_config(nlohmann::json{{"class_name", "SGD"}, {"config", {{"momentum", "high"}}}}),
+      Error);
   EXPECT_THROW(optim::LearningRate::from_config(nlohmann::json{{"class_name", "OneCycle"}}), Error);
 }
 
 /// Keras 3's serialization of Adam(0.01) (keras.optimizers.serialize), as Keras wrote it.
 TEST(OptimizerConfig, ReadsKerasSerialization) {
-  const auto adam = optim::from_config(nlohmann::json::parse(R"({"module": "keras.optimizers", "class_name": "Adam",
+  const auto adam = optim::from_config(
+      nlohmann::json::parse(R"({"module": "keras.optimizers", "class_name": "Adam",
     "config": {"name": "adam", "learning_rate": 0.009999999776482582, "weight_decay": null, "clipnorm": null,
     "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99,
     "ema_overwrite_frequency": null, "loss_scale_factor": null, "gradient_accumulation_steps": null,
@@ -147,7 +172,8 @@ TEST(OptimizerConfig, ReadsKerasSerialization) {
   EXPECT_NEAR(adam->learning_rate(), 0.01, 1e-9);
 }
 
-// --- architectures --------------------------------------------------------------------------------
+// --- architectures
+// --------------------------------------------------------------------------------
 
 TEST(ModelConfig, FunctionalRoundTripKeepsGraphNamesAndOutputs) {
   keras::clear_session();
@@ -155,7 +181,8 @@ TEST(ModelConfig, FunctionalRoundTripKeepsGraphNamesAndOutputs) {
   const nlohmann::json config = nlohmann::json::parse(model->to_json());
   EXPECT_EQ(config["class_name"], "Functional");
   EXPECT_EQ(config["config"]["input_layers"], nlohmann::json::parse(R"([["features", 0, 0]])"));
-  EXPECT_EQ(config["config"]["output_layers"], nlohmann::json::parse(R"([["tower", 0, 0], ["side", 0, 0]])"));
+  EXPECT_EQ(config["config"]["output_layers"],
+            nlohmann::json::parse(R"([["tower", 0, 0], ["side", 0, 0]])"));
   // The shared layer's second call reads the Add's output: keras_history = [add, 0, 0].
   for (const auto& layer : config["config"]["layers"]) {
     if (layer["name"] != "shared") continue;
@@ -179,8 +206,8 @@ TEST(ModelConfig, FunctionalRoundTripKeepsGraphNamesAndOutputs) {
 
 TEST(ModelConfig, SequentialRoundTripsWithAndWithoutInput) {
   keras::clear_session();
-  keras::Sequential with_input({keras::Input({8}), layers::Dense(4, {.activation = "relu"}), layers::Dropout(0.25),
-                                layers::Dense(2, {.activation = "softmax"})},
+  keras::Sequential with_input({keras::Input({8}), layers::Dense(4, {.activation = "relu"}),
+                                layers::Dropout(0.25), layers::Dense(2, {.activation = "softmax"})},
                                "classifier");
   const nlohmann::json config = nlohmann::json::parse(with_input.to_json());
   EXPECT_EQ(config["class_name"], "Sequential");
@@ -204,23 +231,26 @@ TEST(ModelConfig, ReadsKerasJson) {
   for (const std::string name : {"functional", "sequential"}) {
     auto model = keras::model_from_json(read_text(test_data(name + ".json")));
     std::vector<Tensor> weights;
-    for (std::size_t i = 0; fs::exists(test_data(name + "_weight_" + std::to_string(i) + ".npy")); ++i) {
+    for (std::size_t i = 0; fs::exists(test_data(name + "_weight_" + std::to_string(i) + ".npy"));
+         ++i) {
       weights.push_back(io::load_npy(test_data(name + "_weight_" + std::to_string(i) + ".npy")));
     }
     ASSERT_EQ(weights.size(), model->weights().size()) << name;
     model->set_weights(weights);
-    const std::vector<Tensor> outputs = model->predict(std::vector<Tensor>{io::load_npy(test_data(name + "_x.npy"))},
-                                                       {.verbose = 0});
+    const std::vector<Tensor> outputs = model->predict(
+        std::vector<Tensor>{io::load_npy(test_data(name + "_x.npy"))}, {.verbose = 0});
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const Tensor expected = io::load_npy(test_data(name + "_y_" + std::to_string(i) + ".npy"));
-      expect_close(values_of(outputs[i]), values_of(expected), 1e-5, name + " output " + std::to_string(i));
+      expect_close(values_of(outputs[i]), values_of(expected), 1e-5,
+                   name + " output " + std::to_string(i));
     }
   }
 }
 
 TEST(ModelConfig, BadConfigsAreErrorsNamingTheProblem) {
   EXPECT_THROW(keras::model_from_json("{not json"), Error);
-  EXPECT_THROW(keras::model_from_json(R"({"class_name": "Dense", "config": {"units": 2}})"), Error);  // not a model
+  EXPECT_THROW(keras::model_from_json(R"({"class_name": "Dense", "config": {"units": 2}})"),
+               Error);  // not a model
   try {
     keras::model_from_json(R"({"class_name": "NoSuchModel", "config": {}})");
     FAIL() << "unknown class accepted";
@@ -231,7 +261,8 @@ TEST(ModelConfig, BadConfigsAreErrorsNamingTheProblem) {
   // A call that reads a tensor no layer makes.
   nlohmann::json config = nlohmann::json::parse(two_headed_model()->to_json());
   for (auto& layer : config["config"]["layers"]) {
-    if (layer["name"] == "side") layer["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "ghost";
+    if (layer["name"] == "side")
+      layer["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "ghost";
   }
   try {
     keras::model_from_json(config.dump());
@@ -244,18 +275,22 @@ TEST(ModelConfig, BadConfigsAreErrorsNamingTheProblem) {
   EXPECT_THROW(keras::model_from_json(config.dump()), Error);
 }
 
-// --- save and load ---------------------------------------------------------------------------------
+// --- save and load
+// ---------------------------------------------------------------------------------
 
 TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
   keras::clear_session();
   const TempDir dir;
   auto model = two_headed_model();
-  model->compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
-                  .loss = {{"tower", "categorical_crossentropy"}, {"side", losses::Huber({.delta = 0.5})}},
-                  .loss_weights = {{"tower", 1.0}, {"side", 0.3}},
-                  .metrics = {{"tower", {"accuracy", metrics::TopKCategoricalAccuracy({.k = 2})}}, {"side", {"mae"}}}});
+  model->compile(
+      {.optimizer = optim::Adam({.learning_rate = 0.01}),
+       .loss = {{"tower", "categorical_crossentropy"}, {"side", losses::Huber({.delta = 0.5})}},
+       .loss_weights = {{"tower", 1.0}, {"side", 0.3}},
+       .metrics = {{"tower", {"accuracy", metrics::TopKCategoricalAccuracy({.k = 2})}},
+                   {"side", {"mae"}}}});
   const Tensor x = random::Generator(7).normal({16, 6});
-  const Tensor labels = one_hot(random::Generator(8).uniform({16}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
+  const Tensor labels =
+      one_hot(random::Generator(8).uniform({16}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
   const Tensor targets = random::Generator(9).normal({16, 6});
   model->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 2, .verbose = 0});
 
@@ -272,13 +307,15 @@ TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
   ASSERT_EQ(before.entries().size(), after.entries().size());
   for (std::size_t i = 0; i < before.entries().size(); ++i) {
     EXPECT_EQ(after.entries()[i].first, before.entries()[i].first);
-    EXPECT_NEAR(after.entries()[i].second, before.entries()[i].second, 1e-6) << before.entries()[i].first;
+    EXPECT_NEAR(after.entries()[i].second, before.entries()[i].second, 1e-6)
+        << before.entries()[i].first;
   }
   // Adam's slots and step count came back: the next steps are the same steps.
   model->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 1, .verbose = 0, .shuffle = false});
   loaded->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 1, .verbose = 0, .shuffle = false});
   const std::vector<Tensor> wa = model->get_weights(), wb = loaded->get_weights();
-  for (std::size_t i = 0; i < wa.size(); ++i) expect_close(values_of(wb[i]), values_of(wa[i]), 1e-6);
+  for (std::size_t i = 0; i < wa.size(); ++i)
+    expect_close(values_of(wb[i]), values_of(wa[i]), 1e-6);
 }
 
 TEST(SaveLoad, UncompiledAndWithoutOptimizerState) {
@@ -317,7 +354,8 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("NeuralNetwork"), std::string::npos) << e.what();
   }
-  auto loaded = keras::load_model(dir / "custom", {.custom_objects = {{"NeuralNetwork", neural_network_factory()}}});
+  auto loaded = keras::load_model(
+      dir / "custom", {.custom_objects = {{"NeuralNetwork", neural_network_factory()}}});
   auto* typed = dynamic_cast<NeuralNetwork*>(loaded.get());
   ASSERT_NE(typed, nullptr);
   EXPECT_EQ(typed->units, (std::vector<std::int64_t>{8, 3}));
@@ -327,7 +365,8 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
   auto linear = [](const keras::Config&) -> keras::LayerHandle {
     return keras::make<NeuralNetwork>(std::vector<std::int64_t>{8, 3}, "linear");
   };
-  auto loaded_again = keras::load_model(dir / "custom", {.custom_objects = {{"NeuralNetwork", linear}}});
+  auto loaded_again =
+      keras::load_model(dir / "custom", {.custom_objects = {{"NeuralNetwork", linear}}});
   EXPECT_EQ(dynamic_cast<NeuralNetwork*>(loaded_again.get())->activation, "linear");
   keras::register_layer<NeuralNetwork>("NeuralNetwork");
   auto registered = keras::load_model(dir / "custom");
@@ -338,8 +377,8 @@ TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
   keras::clear_session();
   const TempDir dir;
   keras::Sequential model({keras::Input({4}), layers::Dense(3, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::SGD({.learning_rate = optim::ExponentialDecay({.initial_learning_rate = 0.1,
-                                                                                      .decay_steps = 3})}),
+  model.compile({.optimizer = optim::SGD({.learning_rate = optim::ExponentialDecay(
+                                              {.initial_learning_rate = 0.1, .decay_steps = 3})}),
                  .loss = losses::CategoricalCrossentropy({.label_smoothing = 0.1}),
                  .metrics = {metrics::Precision({.thresholds = {0.3, 0.7}, .class_id = 1}),
                              metrics::Recall({.top_k = 2, .name = "recall_at_2"}),
@@ -347,7 +386,8 @@ TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
                              metrics::BinaryAccuracy({.threshold = 0.4})},
                  .weighted_metrics = {"mae"}});
   const Tensor x = random::Generator(1).normal({12, 4});
-  const Tensor y = one_hot(random::Generator(2).uniform({12}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
+  const Tensor y =
+      one_hot(random::Generator(2).uniform({12}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
   model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
   model.save(dir / "metrics");
   const nlohmann::json config = nlohmann::json::parse(read_text(dir / "metrics/config.json"));
@@ -364,7 +404,8 @@ TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
   ASSERT_EQ(after.entries().size(), before.entries().size());
   for (std::size_t i = 0; i < before.entries().size(); ++i) {
     EXPECT_EQ(after.entries()[i].first, before.entries()[i].first);
-    EXPECT_NEAR(after.entries()[i].second, before.entries()[i].second, 1e-6) << before.entries()[i].first;
+    EXPECT_NEAR(after.entries()[i].second, before.entries()[i].second, 1e-6)
+        << before.entries()[i].first;
   }
   // The schedule continues from the saved step: 0.1 · 0.96^(3 / 3) after 3 steps.
   EXPECT_NEAR(loaded->optimizer().learning_rate(), 0.1 * 0.96, 1e-12);
@@ -374,7 +415,8 @@ TEST(SaveLoad, UnsavableCompileArgumentsLeaveTheModelUncompiled) {
   keras::clear_session();
   const TempDir dir;
   keras::Sequential model({keras::Input({2}), layers::Dense(1)});
-  model.compile({.optimizer = optim::SGD({.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })}),
+  model.compile({.optimizer = optim::SGD(
+                     {.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })}),
                  .loss = "mse"});
   model.save(dir / "callable_schedule");  // warns: a C++ callable has no config
   auto loaded = keras::load_model(dir / "callable_schedule");
@@ -404,11 +446,13 @@ struct MyLoss : losses::Loss {
 struct MaxError : metrics::Metric {
   double floor;
   Variable largest;
-  explicit MaxError(double floor, std::string name = "max_error") : Metric(std::move(name)), floor(floor) {
+  explicit MaxError(double floor, std::string name = "max_error")
+      : Metric(std::move(name)), floor(floor) {
     largest = add_weight("largest");
   }
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& = {}) override {
-    largest.assign(maximum(largest.value(), maximum(reduce_max(abs(y_pred - y_true)), constant(floor))));
+    largest.assign(
+        maximum(largest.value(), maximum(reduce_max(abs(y_pred - y_true)), constant(floor))));
   }
   Tensor result() const override { return largest.value(); }
   keras::Config get_config() const override {
@@ -433,11 +477,13 @@ TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
   model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
   model.save(dir / "custom_compile");
   // Keras' layout: classes by class name and config, functions by name.
-  const nlohmann::json compile = nlohmann::json::parse(read_text(dir / "custom_compile/config.json"))["compile_config"];
+  const nlohmann::json compile =
+      nlohmann::json::parse(read_text(dir / "custom_compile/config.json"))["compile_config"];
   EXPECT_EQ(compile["loss"]["class_name"], "MyLoss");
   EXPECT_EQ(compile["loss"]["config"]["alpha"], 0.4);
   EXPECT_EQ(compile["metrics"][0]["class_name"], "MaxError");
-  EXPECT_EQ(compile["metrics"][1], (nlohmann::json{{"class_name", "function"}, {"config", "squared_error"}}));
+  EXPECT_EQ(compile["metrics"][1],
+            (nlohmann::json{{"class_name", "function"}, {"config", "squared_error"}}));
 
   // Without them: an error that names the class and the way out (as Keras' "Could not locate").
   for (const char* needed : {"MyLoss", "custom_objects", "compile = false"}) {
@@ -451,7 +497,9 @@ TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
   }
   EXPECT_FALSE(keras::load_model(dir / "custom_compile", {.compile = false})->compiled());
   // The wrong kind of object under a name is an error too.
-  EXPECT_THROW(keras::load_model(dir / "custom_compile", {.custom_objects = {{"MyLoss", squared_error}}}), Error);
+  EXPECT_THROW(
+      keras::load_model(dir / "custom_compile", {.custom_objects = {{"MyLoss", squared_error}}}),
+      Error);
 
   const keras::CustomObjects objects = {{"MyLoss", keras::custom_object<MyLoss>()},
                                         {"MaxError", keras::custom_object<MaxError>()},
@@ -485,7 +533,8 @@ TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {
   EXPECT_THROW(keras::load_model(dir / "missing"), IoError);
   fs::create_directories(dir / "empty");
   EXPECT_THROW(keras::load_model(dir / "empty"), IoError);
-  EXPECT_THROW(keras::load_model(dir / "missing.keras"), IoError);  // Keras' files: test_keras_files.cpp
+  EXPECT_THROW(keras::load_model(dir / "missing.keras"),
+               IoError);  // Keras' files: test_keras_files.cpp
 
   model.save(dir / "good");
   const std::string config = read_text(dir / "good/config.json");
@@ -504,7 +553,8 @@ TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {
   // Weights of another architecture.
   keras::Sequential other({keras::Input({3}), layers::Dense(4)});
   other.save(dir / "other");
-  fs::copy_file(dir / "other/model.safetensors", dir / "good/model.safetensors", fs::copy_options::overwrite_existing);
+  fs::copy_file(dir / "other/model.safetensors", dir / "good/model.safetensors",
+                fs::copy_options::overwrite_existing);
   EXPECT_THROW(keras::load_model(dir / "good"), ShapeError);
 
   // Never replaces what is not a saved model, and honours overwrite = false.

@@ -23,7 +23,8 @@ class Training : public testing::OnDevice {
     random::set_seed(7);
   }
 };
-INSTANTIATE_TEST_SUITE_P(Devices, Training, ::testing::ValuesIn(testing::all_devices()), testing::device_name);
+INSTANTIATE_TEST_SUITE_P(Devices, Training, ::testing::ValuesIn(testing::all_devices()),
+                         testing::device_name);
 
 /// Three Gaussian blobs in the plane (std::mt19937, not ember's generator): separable classes.
 struct Blobs {
@@ -56,9 +57,11 @@ keras::Sequential classifier() {
 TEST_P(Training, FitReachesAKnownAccuracy) {
   const Blobs train = blobs(300, 1), test = blobs(150, 2);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.01}), .loss = "categorical_crossentropy",
+  model.compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
+                 .loss = "categorical_crossentropy",
                  .metrics = {"accuracy"}});
-  const keras::History history = model.fit(train.x, train.one_hot, {.batch_size = 32, .epochs = 15, .verbose = 0});
+  const keras::History history =
+      model.fit(train.x, train.one_hot, {.batch_size = 32, .epochs = 15, .verbose = 0});
   ASSERT_EQ(history["loss"].size(), 15u);
   EXPECT_LT(history["loss"].back(), history["loss"].front());
   const keras::Logs result = model.evaluate(test.x, test.one_hot, {.verbose = 0});
@@ -81,9 +84,10 @@ TEST_P(Training, FitReachesAKnownAccuracy) {
 TEST_P(Training, SparseLabelsAndHistoryKeysWithValidation) {
   const Blobs train = blobs(120, 3), val = blobs(60, 4);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"acc"}});
-  const keras::History h = model.fit(train.x, train.labels,
-                                     {.epochs = 3, .verbose = 0, .validation_data = {val.x, val.labels}});
+  model.compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"acc"}});
+  const keras::History h = model.fit(
+      train.x, train.labels, {.epochs = 3, .verbose = 0, .validation_data = {val.x, val.labels}});
   std::vector<std::string> keys;
   for (const auto& [key, values] : h.history) {
     keys.push_back(key);
@@ -94,8 +98,8 @@ TEST_P(Training, SparseLabelsAndHistoryKeysWithValidation) {
 }
 
 /// Mean squared error of the linear model y = x·w + b over rows [from, to), in float64.
-double linear_mse(const std::vector<double>& x, const std::vector<double>& y, double w, double b, int from, int to,
-                  const std::vector<double>& weights = {}) {
+double linear_mse(const std::vector<double>& x, const std::vector<double>& y, double w, double b,
+                  int from, int to, const std::vector<double>& weights = {}) {
   double sum = 0;
   for (int i = from; i < to; ++i) {
     const double e = x[i] * w + b - y[i];
@@ -116,11 +120,14 @@ TEST_P(Training, ValidationSplitTakesTheLastRowsBeforeShuffling) {
   const auto w = model.get_weights();
   const double kernel = values_of(w[0])[0], bias = values_of(w[1])[0];
   const Tensor x = constant(xs, {n, 1}, float32), y = constant(ys, {n, 1}, float32);
-  const keras::History h = model.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .validation_split = 0.3});
-  EXPECT_NEAR(h["val_loss"][0], linear_mse(xs, ys, kernel, bias, 7, 10), 1e-3 * linear_mse(xs, ys, kernel, bias, 7, 10));
+  const keras::History h =
+      model.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .validation_split = 0.3});
+  EXPECT_NEAR(h["val_loss"][0], linear_mse(xs, ys, kernel, bias, 7, 10),
+              1e-3 * linear_mse(xs, ys, kernel, bias, 7, 10));
   EXPECT_NEAR(h["loss"][1], linear_mse(xs, ys, kernel, bias, 0, 7), 1e-5);
   EXPECT_THROW(model.fit(x, y, {.verbose = 0, .validation_split = 1.0}), Error);
-  EXPECT_THROW(model.fit(x, y, {.verbose = 0, .validation_split = 0.95}), Error) << "no training rows";
+  EXPECT_THROW(model.fit(x, y, {.verbose = 0, .validation_split = 0.95}), Error)
+      << "no training rows";
 }
 
 TEST_P(Training, SampleAndClassWeightsScaleThePerSampleLoss) {
@@ -131,14 +138,18 @@ TEST_P(Training, SampleAndClassWeightsScaleThePerSampleLoss) {
   const double kernel = values_of(w[0])[0], bias = values_of(w[1])[0];
   const Tensor x = constant(xs, {4, 1}, float32), y = constant(ys, {4, 1}, float32);
   const keras::Logs logs = model.test_on_batch(x, y, constant(sw, {4}, float32));
-  EXPECT_NEAR(logs["loss"], linear_mse(xs, ys, kernel, bias, 0, 4, sw), 1e-5) << "Σ w·l / n (not / Σ w)";
+  EXPECT_NEAR(logs["loss"], linear_mse(xs, ys, kernel, bias, 0, 4, sw), 1e-5)
+      << "Σ w·l / n (not / Σ w)";
   // class_weight: labels 1, 0, 1, 2 weigh 3, 1 (missing class), 3, 0.5.
   const std::vector<double> cw = {3.0, 1.0, 3.0, 0.5};
   const keras::History h =
       model.fit(x, y, {.batch_size = 4, .verbose = 0, .class_weight = {{1, 3.0}, {2, 0.5}}});
   EXPECT_NEAR(h["loss"][0], linear_mse(xs, ys, kernel, bias, 0, 4, cw), 1e-5);
-  EXPECT_THROW(model.fit(x, y, {.verbose = 0, .class_weight = {{1, 3.0}}, .sample_weight = constant(sw, {4}, float32)}),
-               Error);
+  EXPECT_THROW(
+      model.fit(
+          x, y,
+          {.verbose = 0, .class_weight = {{1, 3.0}}, .sample_weight = constant(sw, {4}, float32)}),
+      Error);
 }
 
 /// A Sequence that records the batches fit asks for and counts epochs.
@@ -147,7 +158,8 @@ struct Recorder : Sequence {
   std::int64_t batch_size;
   std::vector<std::int64_t> requested;
   int epochs_ended = 0;
-  Recorder(Tensor x, Tensor y, std::int64_t batch_size) : x(std::move(x)), y(std::move(y)), batch_size(batch_size) {}
+  Recorder(Tensor x, Tensor y, std::int64_t batch_size)
+      : x(std::move(x)), y(std::move(y)), batch_size(batch_size) {}
   std::int64_t size() const override { return (x.shape(0) + batch_size - 1) / batch_size; }
   std::vector<Tensor> get(std::int64_t i) override {
     requested.push_back(i);
@@ -172,36 +184,47 @@ TEST_P(Training, SequenceAndStepsPerEpochDrawBatchesInTurn) {
       {.on_epoch_begin = [&](int, keras::Logs&) { steps_per_epoch.push_back(0); },
        .on_train_batch_end = [&](std::int64_t, keras::Logs&) { ++steps_per_epoch.back(); }});
   // 4 + 4 + 2 (the pass runs out: a warning and a short epoch), then a new pass: 4.
-  model.fit(limited, {.epochs = 4, .verbose = 0, .callbacks = {counter}, .shuffle = false, .steps_per_epoch = 4});
+  model.fit(
+      limited,
+      {.epochs = 4, .verbose = 0, .callbacks = {counter}, .shuffle = false, .steps_per_epoch = 4});
   EXPECT_EQ(steps_per_epoch, (std::vector<std::int64_t>{4, 4, 2, 4}));
-  EXPECT_EQ(limited.requested, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3}));
+  EXPECT_EQ(limited.requested,
+            (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3}));
 
   Recorder shuffled(data.x, data.one_hot, 4);
   model.fit(shuffled, {.epochs = 1, .verbose = 0, .shuffle = true});
   std::vector<std::int64_t> sorted = shuffled.requested;
   std::sort(sorted.begin(), sorted.end());
-  EXPECT_EQ(sorted, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})) << "a permutation of the batches";
+  EXPECT_EQ(sorted, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}))
+      << "a permutation of the batches";
 }
 
 TEST_P(Training, DatasetsTrainEvaluateAndPredict) {
   const Blobs data = blobs(90, 6);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.02}), .loss = "categorical_crossentropy",
+  model.compile({.optimizer = optim::Adam({.learning_rate = 0.02}),
+                 .loss = "categorical_crossentropy",
                  .metrics = {"accuracy"}});
-  const Dataset train = Dataset::from_tensor_slices({data.x, data.one_hot}).shuffle(90, 3).batch(16);
+  const Dataset train =
+      Dataset::from_tensor_slices({data.x, data.one_hot}).shuffle(90, 3).batch(16);
   const keras::History h = model.fit(train, {.epochs = 10, .verbose = 0, .validation_data = train});
   EXPECT_GT(h["val_accuracy"].back(), 0.9);
-  const keras::Logs logs = model.evaluate(Dataset::from_tensor_slices({data.x, data.one_hot}).batch(32), {.verbose = 0});
+  const keras::Logs logs =
+      model.evaluate(Dataset::from_tensor_slices({data.x, data.one_hot}).batch(32), {.verbose = 0});
   const keras::Logs same = model.evaluate(data.x, data.one_hot, {.verbose = 0});
   EXPECT_NEAR(logs["loss"], same["loss"], 1e-5);
-  const std::vector<Tensor> predicted = model.predict(Dataset::from_tensor_slices(data.x).batch(7), {.verbose = 0});
+  const std::vector<Tensor> predicted =
+      model.predict(Dataset::from_tensor_slices(data.x).batch(7), {.verbose = 0});
   expect_close(values_of(predicted[0]), values_of(model(data.x)), 1e-6, "predict over a Dataset");
   // Steps over an endless dataset.
-  const keras::History endless = model.fit(train.repeat(), {.epochs = 2, .verbose = 0, .steps_per_epoch = 3});
+  const keras::History endless =
+      model.fit(train.repeat(), {.epochs = 2, .verbose = 0, .steps_per_epoch = 3});
   EXPECT_EQ(endless["loss"].size(), 2u);
   EXPECT_THROW(model.fit(train, {.verbose = 0, .validation_split = 0.2}), Error);
-  const Dataset three = Dataset::from_tensor_slices({data.x, data.one_hot, data.x, data.x}).batch(8);
-  EXPECT_THROW(model.fit(three, {.verbose = 0}), Error) << "4 tensors per batch for 1 input and 1 output";
+  const Dataset three =
+      Dataset::from_tensor_slices({data.x, data.one_hot, data.x, data.x}).batch(8);
+  EXPECT_THROW(model.fit(three, {.verbose = 0}), Error)
+      << "4 tensors per batch for 1 input and 1 output";
 }
 
 TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
@@ -216,15 +239,19 @@ TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
                  .metrics = {{"dec_output", {}}, {"class_output", {"acc"}}}});
   const Blobs b = blobs(20, 8);
   const Tensor x = random::uniform({20, 4});
-  const keras::History h = model.fit(x, {x, b.one_hot}, {.epochs = 2, .verbose = 0, .validation_split = 0.25});
+  const keras::History h =
+      model.fit(x, {x, b.one_hot}, {.epochs = 2, .verbose = 0, .validation_split = 0.25});
   std::vector<std::string> keys;
   for (const auto& [key, values] : h.history) keys.push_back(key);
   // Keras 3's keys for the lesson's model (checked with TF 2.21).
-  EXPECT_EQ(keys, (std::vector<std::string>{"class_output_acc", "class_output_loss", "dec_output_loss", "loss",
-                                            "val_class_output_acc", "val_class_output_loss", "val_dec_output_loss",
-                                            "val_loss"}));
-  const keras::Logs logs = model.evaluate(x, {{"dec_output", x}, {"class_output", b.one_hot}}, {.verbose = 0});
-  EXPECT_EQ(logs.keys(), (std::vector<std::string>{"loss", "dec_output_loss", "class_output_loss", "class_output_acc"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"class_output_acc", "class_output_loss", "dec_output_loss",
+                                      "loss", "val_class_output_acc", "val_class_output_loss",
+                                      "val_dec_output_loss", "val_loss"}));
+  const keras::Logs logs =
+      model.evaluate(x, {{"dec_output", x}, {"class_output", b.one_hot}}, {.verbose = 0});
+  EXPECT_EQ(logs.keys(), (std::vector<std::string>{"loss", "dec_output_loss", "class_output_loss",
+                                                   "class_output_acc"}));
   EXPECT_NEAR(logs["loss"], 0.5 * logs["dec_output_loss"] + 1.4 * logs["class_output_loss"], 1e-5);
   // Each output's loss against predict, in float64.
   const std::vector<Tensor> out = model.predict(std::vector<Tensor>{x}, {.verbose = 0});
@@ -234,7 +261,8 @@ TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
   EXPECT_NEAR(logs["dec_output_loss"], mse / dec.size(), 1e-5);
 
   // A list of losses and a flat metric list for every output.
-  model.compile({.optimizer = "adam", .loss = {"mse", "categorical_crossentropy"},
+  model.compile({.optimizer = "adam",
+                 .loss = {"mse", "categorical_crossentropy"},
                  .metrics = {metrics::CategoricalAccuracy()}});
   const keras::History both = model.fit(x, {x, b.one_hot}, {.verbose = 0});
   std::string both_keys;
@@ -243,10 +271,13 @@ TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
   EXPECT_TRUE(both.history.count("class_output_categorical_accuracy")) << both_keys;
 
   model.compile({.optimizer = "adam", .loss = {"mse"}});
-  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error) << "one loss listed for two outputs";
+  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error)
+      << "one loss listed for two outputs";
   model.compile({.optimizer = "adam", .loss = {{"decoder", "mse"}}});
-  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error) << "no output is named 'decoder'";
-  EXPECT_THROW(model.fit(x, {{"dec_output", x}}, {.verbose = 0}), Error) << "targets missing for class_output";
+  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error)
+      << "no output is named 'decoder'";
+  EXPECT_THROW(model.fit(x, {{"dec_output", x}}, {.verbose = 0}), Error)
+      << "targets missing for class_output";
 }
 
 /// The lesson's Dense layer that adds a regularisation loss and reports it as a metric.
@@ -274,7 +305,8 @@ struct TwoLayers : keras::Model {
 
 TEST_P(Training, AddLossJoinsTheTrainingLossAndAddMetricIsLogged) {
   TwoLayers model;
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.0}), .loss = "categorical_crossentropy"});
+  model.compile(
+      {.optimizer = optim::SGD({.learning_rate = 0.0}), .loss = "categorical_crossentropy"});
   const Blobs b = blobs(12, 9);
   const keras::Logs logs = model.test_on_batch(b.x, b.one_hot);
   double regular = 0;
@@ -284,7 +316,8 @@ TEST_P(Training, AddLossJoinsTheTrainingLossAndAddMetricIsLogged) {
     for (double e : v) s += e * e;
     regular += s / v.size();
   }
-  const double cross_entropy = values_of(losses::CategoricalCrossentropy()(b.one_hot, model(b.x)))[0];
+  const double cross_entropy =
+      values_of(losses::CategoricalCrossentropy()(b.one_hot, model(b.x)))[0];
   EXPECT_NEAR(logs["loss"], cross_entropy + regular, 1e-5);
   EXPECT_TRUE(logs.contains("mean square error"));
   const keras::History h = model.fit(b.x, b.one_hot, {.epochs = 2, .verbose = 0});
@@ -294,14 +327,16 @@ TEST_P(Training, AddLossJoinsTheTrainingLossAndAddMetricIsLogged) {
 TEST_P(Training, OnBatchMethodsAndPredict) {
   const Blobs b = blobs(30, 10);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "categorical_crossentropy",
+  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}),
+                 .loss = "categorical_crossentropy",
                  .metrics = {"accuracy"}});
   const double before = model.test_on_batch(b.x, b.one_hot)["loss"];
   for (int i = 0; i < 20; ++i) model.train_on_batch(b.x, b.one_hot);
   EXPECT_LT(model.test_on_batch(b.x, b.one_hot)["loss"], before);
   EXPECT_EQ(model.optimizer().iterations(), 20);
   expect_close(values_of(model.predict_on_batch(b.x)[0]), values_of(model(b.x)), 1e-6);
-  expect_close(values_of(model.predict(b.x, {.batch_size = 7, .verbose = 0})), values_of(model(b.x)), 1e-6);
+  expect_close(values_of(model.predict(b.x, {.batch_size = 7, .verbose = 0})),
+               values_of(model(b.x)), 1e-6);
 }
 
 /// Keras 3's own fit on the same network, data and initial weights (tests/golden/training.py):
@@ -310,28 +345,38 @@ TEST_P(Training, OnBatchMethodsAndPredict) {
 TEST_P(Training, FitMatchesKeras) {
   const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
   const std::string data = std::string(dir ? dir : "tests/data") + "/training/";
-  const auto load = [&](const std::string& name) { return io::load_npy(data + name + ".npy").to(device()); };
+  const auto load = [&](const std::string& name) {
+    return io::load_npy(data + name + ".npy").to(device());
+  };
   for (const std::string run : {"plain", "weighted"}) {
     keras::clear_session();
     keras::Sequential model({keras::Input({4}), layers::Dense(5, {.activation = "relu"}),
                              layers::Dense(3, {.activation = "softmax"})});
     model.set_weights({load("initial_0"), load("initial_1"), load("initial_2"), load("initial_3")});
     model.compile({.optimizer = optim::SGD({.learning_rate = 0.1, .momentum = 0.9}),
-                   .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
-    const keras::History h = model.fit(
-        load("x"), load("y"),
-        {.batch_size = 5, .epochs = 3, .verbose = 0, .validation_split = 0.25, .shuffle = false,
-         .sample_weight = run == "weighted" ? load("sample_weight") : Tensor()});
-    const std::vector<double> keras_history = io::load_npy(data + run + "_history.npy").to_vector<double>();
+                   .loss = "categorical_crossentropy",
+                   .metrics = {"accuracy"}});
+    const keras::History h =
+        model.fit(load("x"), load("y"),
+                  {.batch_size = 5,
+                   .epochs = 3,
+                   .verbose = 0,
+                   .validation_split = 0.25,
+                   .shuffle = false,
+                   .sample_weight = run == "weighted" ? load("sample_weight") : Tensor()});
+    const std::vector<double> keras_history =
+        io::load_npy(data + run + "_history.npy").to_vector<double>();
     const char* keys[] = {"loss", "accuracy", "val_loss", "val_accuracy"};
     for (int k = 0; k < 4; ++k) {
-      expect_close(h[keys[k]], std::vector<double>(keras_history.begin() + 3 * k, keras_history.begin() + 3 * k + 3),
-                   1e-5, run + " " + keys[k]);
+      expect_close(
+          h[keys[k]],
+          std::vector<double>(keras_history.begin() + 3 * k, keras_history.begin() + 3 * k + 3),
+          1e-5, run + " " + keys[k]);
     }
     const std::vector<Tensor> weights = model.get_weights();
     for (int i = 0; i < 4; ++i) {
-      expect_close(values_of(weights[i]), values_of(load(run + "_final_" + std::to_string(i))), 1e-5,
-                   run + " final weight " + std::to_string(i));
+      expect_close(values_of(weights[i]), values_of(load(run + "_final_" + std::to_string(i))),
+                   1e-5, run + " final weight " + std::to_string(i));
     }
   }
 }
@@ -344,8 +389,10 @@ TEST_P(Training, BadInputIsAnErrorNamingIt) {
   EXPECT_THROW(model.fit(b.x, b.one_hot.slice(0, 10), {.verbose = 0}), ShapeError);
   EXPECT_THROW(model.fit(b.x, b.one_hot, {.batch_size = 0, .verbose = 0}), Error);
   EXPECT_THROW(model.fit(b.x, b.one_hot, {.verbose = 0, .sample_weight = ones({5})}), ShapeError);
-  EXPECT_THROW(model.fit(b.x, zeros({12, 5}), {.verbose = 0}), ShapeError) << "5 classes for 3 outputs";
-  EXPECT_THROW(model.fit(zeros({12, 3}), b.one_hot, {.verbose = 0}), ShapeError) << "3 features for an input of 2";
+  EXPECT_THROW(model.fit(b.x, zeros({12, 5}), {.verbose = 0}), ShapeError)
+      << "5 classes for 3 outputs";
+  EXPECT_THROW(model.fit(zeros({12, 3}), b.one_hot, {.verbose = 0}), ShapeError)
+      << "3 features for an input of 2";
   EXPECT_THROW(model.compile({.optimizer = "adamm"}), Error);
   EXPECT_THROW(model.compile({.loss = "cross_entropy"}), Error);
   keras::Sequential no_loss = classifier();
