@@ -16,7 +16,13 @@ endfunction()
 # The public headers under `root` (relative paths): core/, io/, optim/ and layers/, less the
 # internal ones.
 function(ember_public_headers result root)
-  file(GLOB_RECURSE headers RELATIVE ${root} ${root}/core/*.h ${root}/io/*.h ${root}/optim/*.h
+  # Re-globbed when headers come or go (configure time; script mode has no CONFIGURE_DEPENDS).
+  if(CMAKE_SCRIPT_MODE_FILE)
+    set(depends "")
+  else()
+    set(depends CONFIGURE_DEPENDS)
+  endif()
+  file(GLOB_RECURSE headers ${depends} RELATIVE ${root} ${root}/core/*.h ${root}/io/*.h ${root}/optim/*.h
        ${root}/layers/*.h)
   set(public "")
   foreach(header ${headers})

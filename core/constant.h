@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/optional.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
@@ -89,7 +90,7 @@ void flatten_into(std::initializer_list<L> list, Flattened<T>& out, int depth,
 }
 
 template <class T, class L>
-Tensor constant_from_list(std::initializer_list<L> list, std::optional<Shape> shape,
+Tensor constant_from_list(std::initializer_list<L> list, Optional<Shape> shape,
                           std::optional<DType> dtype) {
   Flattened<T> flat;
   std::vector<std::int64_t> path;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/constant.h"
+#include "core/keywords.h"
 #include "core/operand.h"
 #include "core/tensor.h"
 
@@ -48,6 +49,22 @@ class Variable {
   explicit Variable(std::initializer_list<std::initializer_list<T>> values,
                     VariableOptions options = {})
       : Variable(constant(values, options.dtype), options) {}
+  /// The same with keyword arguments: Variable(0.0, _name = "k", _trainable = false).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, VariableOptions> && ...)) explicit Variable(const Tensor& initial_value,
+                                                                      const K&... keywords)
+      : Variable(initial_value, with_keywords<VariableOptions>(keywords...)) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, VariableOptions> &&
+                                ...)) explicit Variable(Scalar initial_value, const K&... keywords)
+      : Variable(initial_value, with_keywords<VariableOptions>(keywords...)) {}
+  template <class T, class... K>
+  requires(std::is_arithmetic_v<T> && sizeof...(K) > 0 &&
+           (KeywordFor<K, VariableOptions> &&
+            ...)) explicit Variable(std::initializer_list<T> values, const K&... keywords)
+      : Variable(values, with_keywords<VariableOptions>(keywords...)) {}
 
   bool defined() const { return state_ != nullptr; }
   /// The current value. Inside a recording GradientTape, use the variable itself (or read())

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "core/keywords.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/softmax.h"
 #include "core/tensor.h"
@@ -51,3 +52,11 @@ class Activation {
 Activation get(const std::string& name);
 
 }  // namespace ember::activations
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _activation =
+    keyword<activations::Activation>([](auto& o) -> auto& { return o.activation; });
+
+}  // namespace ember

@@ -7,8 +7,10 @@
 #include <string>
 #include <type_traits>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 #include "layers/engine/config.h"
+#include "layers/keywords.h"
 
 namespace ember::initializers {
 
@@ -57,6 +59,11 @@ struct RandomNormalOptions {
 class RandomNormal final : public Initializer {
  public:
   explicit RandomNormal(RandomNormalOptions o = {}) : o_(o) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, RandomNormalOptions> && ...)) explicit RandomNormal(const K&... keywords)
+      : RandomNormal(with_keywords<RandomNormalOptions>(keywords...)) {}
   Tensor operator()(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "RandomNormal"; }
   keras::Config get_config() const override;
@@ -67,6 +74,11 @@ class RandomNormal final : public Initializer {
 class TruncatedNormal final : public Initializer {
  public:
   explicit TruncatedNormal(RandomNormalOptions o = {}) : o_(o) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, RandomNormalOptions> &&
+                                ...)) explicit TruncatedNormal(const K&... keywords)
+      : TruncatedNormal(with_keywords<RandomNormalOptions>(keywords...)) {}
   Tensor operator()(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "TruncatedNormal"; }
   keras::Config get_config() const override;
@@ -82,6 +94,11 @@ struct RandomUniformOptions {
 class RandomUniform final : public Initializer {
  public:
   explicit RandomUniform(RandomUniformOptions o = {}) : o_(o) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, RandomUniformOptions> &&
+                                ...)) explicit RandomUniform(const K&... keywords)
+      : RandomUniform(with_keywords<RandomUniformOptions>(keywords...)) {}
   Tensor operator()(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "RandomUniform"; }
   keras::Config get_config() const override;
@@ -101,6 +118,11 @@ struct VarianceScalingOptions {
 class VarianceScaling : public Initializer {
  public:
   explicit VarianceScaling(VarianceScalingOptions o = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, VarianceScalingOptions> &&
+                                ...)) explicit VarianceScaling(const K&... keywords)
+      : VarianceScaling(with_keywords<VarianceScalingOptions>(keywords...)) {}
   Tensor operator()(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return name_; }
   keras::Config get_config() const override;
@@ -147,6 +169,11 @@ struct OrthogonalOptions {
 class Orthogonal final : public Initializer {
  public:
   explicit Orthogonal(OrthogonalOptions o = {}) : o_(o) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, OrthogonalOptions> && ...)) explicit Orthogonal(const K&... keywords)
+      : Orthogonal(with_keywords<OrthogonalOptions>(keywords...)) {}
   Tensor operator()(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "Orthogonal"; }
   keras::Config get_config() const override;
@@ -179,3 +206,27 @@ std::shared_ptr<const Initializer> get(const std::string& name);
 std::shared_ptr<const Initializer> from_config(const keras::Config& config);
 
 }  // namespace ember::initializers
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _beta_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.beta_initializer; });
+inline constexpr auto _bias_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.bias_initializer; });
+inline constexpr auto _depthwise_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.depthwise_initializer; });
+inline constexpr auto _embeddings_initializer = keyword<initializers::InitializerRef>(
+    [](auto& o) -> auto& { return o.embeddings_initializer; });
+inline constexpr auto _gamma_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.gamma_initializer; });
+inline constexpr auto _kernel_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.kernel_initializer; });
+inline constexpr auto _moving_mean_initializer = keyword<initializers::InitializerRef>(
+    [](auto& o) -> auto& { return o.moving_mean_initializer; });
+inline constexpr auto _moving_variance_initializer = keyword<initializers::InitializerRef>(
+    [](auto& o) -> auto& { return o.moving_variance_initializer; });
+inline constexpr auto _pointwise_initializer =
+    keyword<initializers::InitializerRef>([](auto& o) -> auto& { return o.pointwise_initializer; });
+
+}  // namespace ember

@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 #include "layers/engine/config.h"
 
@@ -66,3 +67,23 @@ class RegularizerRef {
 RegularizerRef from_config(const keras::Config& config);
 
 }  // namespace ember::regularizers
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _beta_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.beta_regularizer; });
+inline constexpr auto _bias_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.bias_regularizer; });
+inline constexpr auto _depthwise_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.depthwise_regularizer; });
+inline constexpr auto _embeddings_regularizer = keyword<regularizers::RegularizerRef>(
+    [](auto& o) -> auto& { return o.embeddings_regularizer; });
+inline constexpr auto _gamma_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.gamma_regularizer; });
+inline constexpr auto _kernel_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.kernel_regularizer; });
+inline constexpr auto _pointwise_regularizer =
+    keyword<regularizers::RegularizerRef>([](auto& o) -> auto& { return o.pointwise_regularizer; });
+
+}  // namespace ember

@@ -1,6 +1,7 @@
 // Adagrad and Adadelta (keras.optimizers.Adagrad, keras.optimizers.Adadelta).
 #pragma once
 
+#include "optim/keywords.h"
 #include "optim/optimizer.h"
 
 namespace ember::optim {
@@ -20,6 +21,11 @@ struct AdagradOptions {
 class Adagrad : public Optimizer {
  public:
   explicit Adagrad(AdagradOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AdagradOptions> && ...)) explicit Adagrad(const K&... keywords)
+      : Adagrad(with_keywords<AdagradOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;
@@ -45,6 +51,11 @@ struct AdadeltaOptions {
 class Adadelta : public Optimizer {
  public:
   explicit Adadelta(AdadeltaOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AdadeltaOptions> && ...)) explicit Adadelta(const K&... keywords)
+      : Adadelta(with_keywords<AdadeltaOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;

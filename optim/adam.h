@@ -1,6 +1,7 @@
 // Adam and its family: AdamW, Nadam, Adamax (keras.optimizers).
 #pragma once
 
+#include "optim/keywords.h"
 #include "optim/optimizer.h"
 
 namespace ember::optim {
@@ -23,6 +24,11 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AdamOptions> && ...)) explicit Adam(const K&... keywords)
+      : Adam(with_keywords<AdamOptions>(keywords...)) {}
 
  protected:
   Adam(std::string default_name, const AdamOptions& options);
@@ -52,6 +58,11 @@ struct AdamWOptions {
 class AdamW : public Adam {
  public:
   explicit AdamW(AdamWOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AdamWOptions> && ...)) explicit AdamW(const K&... keywords)
+      : AdamW(with_keywords<AdamWOptions>(keywords...)) {}
 };
 
 struct NadamOptions {
@@ -70,6 +81,11 @@ struct NadamOptions {
 class Nadam : public Optimizer {
  public:
   explicit Nadam(NadamOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, NadamOptions> && ...)) explicit Nadam(const K&... keywords)
+      : Nadam(with_keywords<NadamOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;
@@ -99,6 +115,11 @@ struct AdamaxOptions {
 class Adamax : public Optimizer {
  public:
   explicit Adamax(AdamaxOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AdamaxOptions> && ...)) explicit Adamax(const K&... keywords)
+      : Adamax(with_keywords<AdamaxOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;

@@ -1,6 +1,7 @@
 // RMSprop, plain, with momentum, or centered (keras.optimizers.RMSprop).
 #pragma once
 
+#include "optim/keywords.h"
 #include "optim/optimizer.h"
 
 namespace ember::optim {
@@ -23,6 +24,11 @@ struct RMSpropOptions {
 class RMSprop : public Optimizer {
  public:
   explicit RMSprop(RMSpropOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, RMSpropOptions> && ...)) explicit RMSprop(const K&... keywords)
+      : RMSprop(with_keywords<RMSpropOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;

@@ -1,6 +1,7 @@
 // SGD with optional momentum and Nesterov momentum (keras.optimizers.SGD).
 #pragma once
 
+#include "optim/keywords.h"
 #include "optim/optimizer.h"
 
 namespace ember::optim {
@@ -20,6 +21,11 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, SGDOptions> && ...)) explicit SGD(const K&... keywords)
+      : SGD(with_keywords<SGDOptions>(keywords...)) {}
 
  protected:
   Slots slots() const override;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 
@@ -83,6 +84,11 @@ class [[nodiscard]] RecordingPause {
 class GradientTape {
  public:
   explicit GradientTape(GradientTapeOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, GradientTapeOptions> && ...)) explicit GradientTape(const K&... keywords)
+      : GradientTape(with_keywords<GradientTapeOptions>(keywords...)) {}
   ~GradientTape();
   GradientTape(const GradientTape&) = delete;
   GradientTape& operator=(const GradientTape&) = delete;

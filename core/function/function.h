@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 
 namespace ember {
@@ -133,6 +134,12 @@ class Function {
 template <class F>
 Function<F> function(F f, FunctionOptions options = {}) {
   return Function<F>(std::move(f), std::move(options));
+}
+/// The same with keyword arguments: function(f, _name = "train_step").
+template <class F, class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, FunctionOptions> && ...)) Function<F> function(F f, const K&... keywords) {
+  return Function<F>(std::move(f), with_keywords<FunctionOptions>(keywords...));
 }
 
 }  // namespace ember

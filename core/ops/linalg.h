@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/keywords.h"
 #include "core/tensor.h"
 
 namespace ember {
@@ -21,6 +22,12 @@ struct MatmulOptions {
 /// Float32, float64, int32, int64. Throws ShapeError: "matmul: inner dimensions differ: (64, 784) x
 /// (128, 10)".
 Tensor matmul(const Tensor& a, const Tensor& b, MatmulOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, MatmulOptions> && ...)) Tensor
+    matmul(const Tensor& a, const Tensor& b, const K&... keywords) {
+  return matmul(a, b, with_keywords<MatmulOptions>(keywords...));
+}
 
 /// Contraction over the last `axes` axes of a and the first `axes` of b (0: outer product,
 /// 1: inner/matrix product).

@@ -273,13 +273,13 @@ using detail::run_op;
 Tensor reshape(const Tensor& x, const Shape& shape) {
   return run_op("reshape", reshape_forward, grad::reshape_gradient, x, shape);
 }
-Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm) {
+Tensor transpose(const Tensor& x, Optional<std::vector<std::int64_t>> perm) {
   return run_op("transpose", transpose_forward, grad::transpose_gradient, x, perm);
 }
 Tensor expand_dims(const Tensor& x, std::int64_t axis) {
   return run_op("expand_dims", expand_dims_forward, no_gradient, x, axis);
 }
-Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes) {
+Tensor squeeze(const Tensor& x, Optional<std::vector<std::int64_t>> axes) {
   return run_op("squeeze", squeeze_forward, no_gradient, x, axes);
 }
 Tensor concat(const std::vector<Tensor>& values, std::int64_t axis) {

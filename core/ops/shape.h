@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/operand.h"
+#include "core/optional.h"
 #include "core/tensor.h"
 
 namespace ember {
@@ -15,11 +16,11 @@ namespace ember {
 /// New shape with the same number of elements; one dimension may be -1 (inferred).
 Tensor reshape(const Tensor& x, const Shape& shape);
 /// Permutes axes; the default reverses them (a matrix transpose for rank 2).
-Tensor transpose(const Tensor& x, std::optional<std::vector<std::int64_t>> perm = std::nullopt);
+Tensor transpose(const Tensor& x, Optional<std::vector<std::int64_t>> perm = std::nullopt);
 /// Inserts an axis of size 1 at `axis` (negative counts from the end of the result).
 Tensor expand_dims(const Tensor& x, std::int64_t axis);
 /// Removes the given size-1 axes, or all of them.
-Tensor squeeze(const Tensor& x, std::optional<std::vector<std::int64_t>> axes = std::nullopt);
+Tensor squeeze(const Tensor& x, Optional<std::vector<std::int64_t>> axes = std::nullopt);
 /// Joins tensors along an existing axis.
 Tensor concat(const std::vector<Tensor>& values, std::int64_t axis);
 /// Joins tensors of one shape along a new axis.

@@ -1,4 +1,4 @@
-// Neural-network ops that are not elementwise.
+// softmax and log_softmax, and the cross-entropies on logits built on them (tf.nn).
 #pragma once
 
 #include <cstdint>

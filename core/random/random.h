@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 
 namespace ember::random {
@@ -35,8 +36,26 @@ class Generator {
  public:
   explicit Generator(std::uint64_t seed);
   Tensor normal(const Shape& shape, NormalOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, NormalOptions> && ...)) Tensor
+      normal(const Shape& shape, const K&... keywords) {
+    return normal(shape, with_keywords<NormalOptions>(keywords...));
+  }
   Tensor truncated_normal(const Shape& shape, NormalOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, NormalOptions> && ...)) Tensor
+      truncated_normal(const Shape& shape, const K&... keywords) {
+    return truncated_normal(shape, with_keywords<NormalOptions>(keywords...));
+  }
   Tensor uniform(const Shape& shape, UniformOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, UniformOptions> && ...)) Tensor
+      uniform(const Shape& shape, const K&... keywords) {
+    return uniform(shape, with_keywords<UniformOptions>(keywords...));
+  }
   std::uint64_t seed() const;
   /// The Philox key and call number of the next draw (each draw takes one call).
   std::pair<std::uint64_t, std::uint64_t> next_key_and_call() const;
@@ -48,11 +67,29 @@ class Generator {
 
 /// Normal values (Box-Muller).
 Tensor normal(const Shape& shape, NormalOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, NormalOptions> && ...)) Tensor
+    normal(const Shape& shape, const K&... keywords) {
+  return normal(shape, with_keywords<NormalOptions>(keywords...));
+}
 /// Normal values, re-drawn while more than two standard deviations from the mean (TensorFlow's
 /// truncated_normal).
 Tensor truncated_normal(const Shape& shape, NormalOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, NormalOptions> && ...)) Tensor
+    truncated_normal(const Shape& shape, const K&... keywords) {
+  return truncated_normal(shape, with_keywords<NormalOptions>(keywords...));
+}
 /// Uniform values in [minval, maxval); integer dtypes need maxval.
 Tensor uniform(const Shape& shape, UniformOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, UniformOptions> && ...)) Tensor
+    uniform(const Shape& shape, const K&... keywords) {
+  return uniform(shape, with_keywords<UniformOptions>(keywords...));
+}
 /// The rows (first axis) of x in a random order.
 Tensor shuffle(const Tensor& x);
 

@@ -24,8 +24,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 #include "layers/callbacks/logs.h"
+#include "layers/keywords.h"
 
 namespace ember::keras {
 class Model;
@@ -163,6 +165,11 @@ struct EarlyStoppingOptions {
 class EarlyStopping : public MonitorCallback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, EarlyStoppingOptions> &&
+                                ...)) explicit EarlyStopping(const K&... keywords)
+      : EarlyStopping(with_keywords<EarlyStoppingOptions>(keywords...)) {}
   /// The epoch (0-based) at which training was stopped, 0 if it ran to the end.
   int stopped_epoch() const { return stopped_epoch_; }
   int best_epoch() const { return best_epoch_; }
@@ -225,6 +232,12 @@ struct ModelCheckpointOptions {
 class ModelCheckpoint : public MonitorCallback {
  public:
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, ModelCheckpointOptions> &&
+                                ...)) explicit ModelCheckpoint(std::string filepath,
+                                                               const K&... keywords)
+      : ModelCheckpoint(filepath, with_keywords<ModelCheckpointOptions>(keywords...)) {}
   void on_epoch_begin(int epoch, Logs& logs) override;
   void on_train_batch_end(std::int64_t batch, Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -276,6 +289,11 @@ struct ReduceLROnPlateauOptions {
 class ReduceLROnPlateau : public MonitorCallback {
  public:
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, ReduceLROnPlateauOptions> &&
+                                ...)) explicit ReduceLROnPlateau(const K&... keywords)
+      : ReduceLROnPlateau(with_keywords<ReduceLROnPlateauOptions>(keywords...)) {}
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
 
@@ -346,3 +364,11 @@ class CallbackList {
 namespace ember::keras {
 using History = callbacks::History;
 }
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _save_freq =
+    keyword<callbacks::SaveFrequency>([](auto& o) -> auto& { return o.save_freq; });
+
+}  // namespace ember

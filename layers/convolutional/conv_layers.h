@@ -9,8 +9,10 @@
 #include <string>
 
 #include "core/ops/conv.h"
+#include "core/optional.h"
 #include "layers/activations.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -30,7 +32,7 @@ struct Conv2DLayerOptions {
   regularizers::RegularizerRef bias_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// y = activation(conv2d(x, kernel) + bias); kernel (kh, kw, in / groups, filters), bias
@@ -54,6 +56,12 @@ class Conv2DLayer : public keras::Layer {
 };
 Handle<Conv2DLayer> Conv2D(std::int64_t filters, Size2D kernel_size,
                            Conv2DLayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, Conv2DLayerOptions> && ...)) Handle<Conv2DLayer> Conv2D(
+    std::int64_t filters, Size2D kernel_size, const K&... keywords) {
+  return Conv2D(filters, kernel_size, with_keywords<Conv2DLayerOptions>(keywords...));
+}
 
 struct Conv2DTransposeOptions {
   Size2D strides = 1;
@@ -61,7 +69,7 @@ struct Conv2DTransposeOptions {
   std::string padding = "valid";
   /// Keras' output_padding: extra rows/columns of output, each less than the stride (none: the
   /// default size below).
-  std::optional<Size2D> output_padding = std::nullopt;
+  Optional<Size2D> output_padding = std::nullopt;
   Size2D dilation_rate = 1;
   bool use_bias = true;
   initializers::InitializerRef kernel_initializer = "glorot_uniform";
@@ -70,7 +78,7 @@ struct Conv2DTransposeOptions {
   regularizers::RegularizerRef bias_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// The transposed convolution: kernel (kh, kw, filters, in), output size in·stride ("same") or
@@ -96,6 +104,15 @@ class Conv2DTransposeLayer : public keras::Layer {
 };
 Handle<Conv2DTransposeLayer> Conv2DTranspose(std::int64_t filters, Size2D kernel_size,
                                              Conv2DTransposeOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, Conv2DTransposeOptions> &&
+          ...)) Handle<Conv2DTransposeLayer> Conv2DTranspose(std::int64_t filters,
+                                                             Size2D kernel_size,
+                                                             const K&... keywords) {
+  return Conv2DTranspose(filters, kernel_size, with_keywords<Conv2DTransposeOptions>(keywords...));
+}
 
 struct DepthwiseConv2DOptions {
   Size2D strides = 1;
@@ -110,7 +127,7 @@ struct DepthwiseConv2DOptions {
   regularizers::RegularizerRef bias_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Each input channel convolved with its own depth_multiplier filters: kernel
@@ -133,6 +150,12 @@ class DepthwiseConv2DLayer : public keras::Layer {
 };
 Handle<DepthwiseConv2DLayer> DepthwiseConv2D(Size2D kernel_size,
                                              DepthwiseConv2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, DepthwiseConv2DOptions> && ...))
+    Handle<DepthwiseConv2DLayer> DepthwiseConv2D(Size2D kernel_size, const K&... keywords) {
+  return DepthwiseConv2D(kernel_size, with_keywords<DepthwiseConv2DOptions>(keywords...));
+}
 
 struct SeparableConv2DOptions {
   Size2D strides = 1;
@@ -149,7 +172,7 @@ struct SeparableConv2DOptions {
   regularizers::RegularizerRef bias_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// A depthwise convolution followed by a 1x1 convolution: depthwise_kernel
@@ -175,5 +198,14 @@ class SeparableConv2DLayer : public keras::Layer {
 };
 Handle<SeparableConv2DLayer> SeparableConv2D(std::int64_t filters, Size2D kernel_size,
                                              SeparableConv2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, SeparableConv2DOptions> &&
+          ...)) Handle<SeparableConv2DLayer> SeparableConv2D(std::int64_t filters,
+                                                             Size2D kernel_size,
+                                                             const K&... keywords) {
+  return SeparableConv2D(filters, kernel_size, with_keywords<SeparableConv2DOptions>(keywords...));
+}
 
 }  // namespace ember::layers

@@ -7,9 +7,11 @@
 #include <optional>
 #include <string>
 
+#include "core/optional.h"
 #include "core/random/random.h"
 #include "layers/activations.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -24,7 +26,7 @@ struct DenseOptions {
   regularizers::RegularizerRef bias_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// y = activation(x · kernel + bias) over the last axis; kernel (in, units), bias (units,).
@@ -45,6 +47,13 @@ class DenseLayer : public keras::Layer {
   DenseOptions options_;
 };
 Handle<DenseLayer> Dense(std::int64_t units, DenseOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, DenseOptions> && ...)) Handle<DenseLayer> Dense(std::int64_t units,
+                                                                        const K&... keywords) {
+  return Dense(units, with_keywords<DenseOptions>(keywords...));
+}
 
 /// Applies an activation function.
 class ActivationLayer : public keras::Layer {
@@ -60,12 +69,18 @@ class ActivationLayer : public keras::Layer {
 };
 Handle<ActivationLayer> Activation(activations::Activation activation,
                                    keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...))
+    Handle<ActivationLayer> Activation(activations::Activation activation, const K&... keywords) {
+  return Activation(activation, with_keywords<keras::LayerOptions>(keywords...));
+}
 
 struct DropoutOptions {
   /// Makes the masks reproducible (a generator of this seed, advanced by each call).
   std::optional<std::uint64_t> seed = std::nullopt;
   std::string name = "";
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 /// In training, zeroes each value with probability `rate` and scales the rest by 1/(1 − rate)
 /// (inverted dropout, so inference is the identity).
@@ -82,6 +97,13 @@ class DropoutLayer : public keras::Layer {
   std::optional<random::Generator> generator_;
 };
 Handle<DropoutLayer> Dropout(double rate, DropoutOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, DropoutOptions> &&
+                              ...)) Handle<DropoutLayer> Dropout(double rate,
+                                                                 const K&... keywords) {
+  return Dropout(rate, with_keywords<DropoutOptions>(keywords...));
+}
 
 /// (batch, d1, d2, ...) -> (batch, d1·d2·...).
 class FlattenLayer : public keras::Layer {
@@ -94,6 +116,12 @@ class FlattenLayer : public keras::Layer {
   std::string class_name() const override { return "Flatten"; }
 };
 Handle<FlattenLayer> Flatten(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<FlattenLayer> Flatten(const K&... keywords) {
+  return Flatten(with_keywords<keras::LayerOptions>(keywords...));
+}
 
 /// (batch, ...) -> (batch, target_shape...); one target dimension may be -1.
 class ReshapeLayer : public keras::Layer {
@@ -108,6 +136,13 @@ class ReshapeLayer : public keras::Layer {
   Shape target_;
 };
 Handle<ReshapeLayer> Reshape(Shape target_shape, keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<ReshapeLayer> Reshape(Shape target_shape,
+                                                                 const K&... keywords) {
+  return Reshape(target_shape, with_keywords<keras::LayerOptions>(keywords...));
+}
 
 /// Wraps a function of tensors as a layer (its output shape is found by running it).
 class LambdaLayer : public keras::Layer {

@@ -1,7 +1,9 @@
 // Embedding and LayerNormalization.
 #pragma once
 
+#include "core/optional.h"
 #include "layers/core/core_layers.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -10,7 +12,7 @@ struct EmbeddingOptions {
   regularizers::RegularizerRef embeddings_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Integer indices (any shape) -> rows of an (input_dim, output_dim) table: shape + (output_dim,).
@@ -33,6 +35,14 @@ class EmbeddingLayer : public keras::Layer {
 };
 Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim,
                                  EmbeddingOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, EmbeddingOptions> &&
+                              ...)) Handle<EmbeddingLayer> Embedding(std::int64_t input_dim,
+                                                                     std::int64_t output_dim,
+                                                                     const K&... keywords) {
+  return Embedding(input_dim, output_dim, with_keywords<EmbeddingOptions>(keywords...));
+}
 
 struct LayerNormalizationOptions {
   std::int64_t axis = -1;
@@ -43,7 +53,7 @@ struct LayerNormalizationOptions {
   initializers::InitializerRef gamma_initializer = "ones";
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Normalises each example over `axis`: (x − mean)/sqrt(var + ε)·gamma + beta.
@@ -63,5 +73,12 @@ class LayerNormalizationLayer : public keras::Layer {
   int axis_ = -1;
 };
 Handle<LayerNormalizationLayer> LayerNormalization(LayerNormalizationOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, LayerNormalizationOptions> &&
+          ...)) Handle<LayerNormalizationLayer> LayerNormalization(const K&... keywords) {
+  return LayerNormalization(with_keywords<LayerNormalizationOptions>(keywords...));
+}
 
 }  // namespace ember::layers

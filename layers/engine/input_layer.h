@@ -6,6 +6,7 @@
 #include <string>
 
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::keras {
 
@@ -40,10 +41,23 @@ class InputLayer final : public Layer {
 
 /// A symbolic input of `shape` (without the batch axis), like keras.Input.
 KerasTensor Input(const Shape& shape, InputOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, InputOptions> && ...)) KerasTensor
+    Input(const Shape& shape, const K&... keywords) {
+  return Input(shape, with_keywords<InputOptions>(keywords...));
+}
 
 }  // namespace ember::keras
 
 namespace ember::layers {
 /// An InputLayer for the head of a Sequential list: keras::Sequential({layers::Input({784}), ...}).
 keras::Handle<keras::InputLayer> Input(const Shape& shape, keras::InputOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::InputOptions> &&
+                              ...)) keras::Handle<keras::InputLayer> Input(const Shape& shape,
+                                                                           const K&... keywords) {
+  return Input(shape, with_keywords<keras::InputOptions>(keywords...));
+}
 }  // namespace ember::layers

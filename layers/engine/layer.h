@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/module.h"
+#include "core/optional.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "layers/engine/config.h"
@@ -44,7 +45,7 @@ struct LayerOptions {
   std::string name = "";
   bool trainable = true;
   /// Input shape without the batch axis: a Sequential starts with an Input of this shape.
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 class Layer : public Module, public std::enable_shared_from_this<Layer> {
@@ -113,7 +114,7 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   KerasTensor input() const;
   /// The recorded calls still alive, in call order.
   std::vector<std::shared_ptr<const Node>> inbound_nodes() const;
-  const std::optional<Shape>& declared_input_shape() const { return input_shape_; }
+  const Optional<Shape>& declared_input_shape() const { return input_shape_; }
   /// The input shapes the layer was built with (empty before the first call, and for layers
   /// built their own way); what Keras writes as "build_config".
   const std::vector<Shape>& build_input_shapes() const { return build_input_shapes_; }
@@ -146,7 +147,7 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
 
   bool trainable_;
   bool built_ = false;
-  std::optional<Shape> input_shape_;
+  Optional<Shape> input_shape_;
   std::vector<Shape> build_input_shapes_;
   std::vector<Weight> weights_;
   std::vector<Tensor> losses_;

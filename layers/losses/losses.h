@@ -27,6 +27,7 @@
 
 #include "core/tensor.h"
 #include "layers/engine/config.h"
+#include "layers/keywords.h"
 
 namespace ember::losses {
 
@@ -131,18 +132,33 @@ struct HuberOptions {
 class MeanSquaredError final : public Loss {
  public:
   explicit MeanSquaredError(LossOptions options = {}) : Loss(std::move(options)) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, LossOptions> && ...)) explicit MeanSquaredError(const K&... keywords)
+      : MeanSquaredError(with_keywords<LossOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "MeanSquaredError"; }
 };
 class MeanAbsoluteError final : public Loss {
  public:
   explicit MeanAbsoluteError(LossOptions options = {}) : Loss(std::move(options)) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, LossOptions> && ...)) explicit MeanAbsoluteError(const K&... keywords)
+      : MeanAbsoluteError(with_keywords<LossOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "MeanAbsoluteError"; }
 };
 class CategoricalCrossentropy final : public Loss {
  public:
   explicit CategoricalCrossentropy(CrossentropyOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, CrossentropyOptions> &&
+                                ...)) explicit CategoricalCrossentropy(const K&... keywords)
+      : CategoricalCrossentropy(with_keywords<CrossentropyOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "CategoricalCrossentropy"; }
   keras::Config get_config() const override;
@@ -153,6 +169,11 @@ class CategoricalCrossentropy final : public Loss {
 class SparseCategoricalCrossentropy final : public Loss {
  public:
   explicit SparseCategoricalCrossentropy(SparseCrossentropyOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, SparseCrossentropyOptions> &&
+                                ...)) explicit SparseCategoricalCrossentropy(const K&... keywords)
+      : SparseCategoricalCrossentropy(with_keywords<SparseCrossentropyOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "SparseCategoricalCrossentropy"; }
   keras::Config get_config() const override;
@@ -166,6 +187,11 @@ class SparseCategoricalCrossentropy final : public Loss {
 class BinaryCrossentropy final : public Loss {
  public:
   explicit BinaryCrossentropy(CrossentropyOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, CrossentropyOptions> &&
+                                ...)) explicit BinaryCrossentropy(const K&... keywords)
+      : BinaryCrossentropy(with_keywords<CrossentropyOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "BinaryCrossentropy"; }
   keras::Config get_config() const override;
@@ -176,6 +202,11 @@ class BinaryCrossentropy final : public Loss {
 class Huber final : public Loss {
  public:
   explicit Huber(HuberOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, HuberOptions> && ...)) explicit Huber(const K&... keywords)
+      : Huber(with_keywords<HuberOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "Huber"; }
   keras::Config get_config() const override;
@@ -186,6 +217,11 @@ class Huber final : public Loss {
 class KLDivergence final : public Loss {
  public:
   explicit KLDivergence(LossOptions options = {}) : Loss(std::move(options)) {}
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, LossOptions> && ...)) explicit KLDivergence(const K&... keywords)
+      : KLDivergence(with_keywords<LossOptions>(keywords...)) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "KLDivergence"; }
 };

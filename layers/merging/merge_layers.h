@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -30,10 +31,40 @@ class MergeLayer : public keras::Layer {
   MergeMode mode_;
 };
 Handle<MergeLayer> Add(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, keras::LayerOptions> && ...)) Handle<MergeLayer> Add(const K&... keywords) {
+  return Add(with_keywords<keras::LayerOptions>(keywords...));
+}
 Handle<MergeLayer> Subtract(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<MergeLayer> Subtract(const K&... keywords) {
+  return Subtract(with_keywords<keras::LayerOptions>(keywords...));
+}
 Handle<MergeLayer> Multiply(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<MergeLayer> Multiply(const K&... keywords) {
+  return Multiply(with_keywords<keras::LayerOptions>(keywords...));
+}
 Handle<MergeLayer> Average(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<MergeLayer> Average(const K&... keywords) {
+  return Average(with_keywords<keras::LayerOptions>(keywords...));
+}
 Handle<MergeLayer> Maximum(keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<MergeLayer> Maximum(const K&... keywords) {
+  return Maximum(with_keywords<keras::LayerOptions>(keywords...));
+}
 
 /// Joins inputs along `axis` (default -1, the channels); every other dimension must agree.
 class ConcatenateLayer : public keras::Layer {
@@ -49,20 +80,64 @@ class ConcatenateLayer : public keras::Layer {
   std::int64_t axis_;
 };
 Handle<ConcatenateLayer> Concatenate(std::int64_t axis = -1, keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<ConcatenateLayer> Concatenate(std::int64_t axis = -1,
+                                                                         const K&... keywords) {
+  return Concatenate(axis, with_keywords<keras::LayerOptions>(keywords...));
+}
 
 // keras.layers.add([...]) and friends: a new layer applied to the inputs.
 keras::KerasTensor add(const std::vector<keras::KerasTensor>& inputs,
                        keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    add(const std::vector<keras::KerasTensor>& inputs, const K&... keywords) {
+  return add(inputs, with_keywords<keras::LayerOptions>(keywords...));
+}
 keras::KerasTensor subtract(const std::vector<keras::KerasTensor>& inputs,
                             keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    subtract(const std::vector<keras::KerasTensor>& inputs, const K&... keywords) {
+  return subtract(inputs, with_keywords<keras::LayerOptions>(keywords...));
+}
 keras::KerasTensor multiply(const std::vector<keras::KerasTensor>& inputs,
                             keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    multiply(const std::vector<keras::KerasTensor>& inputs, const K&... keywords) {
+  return multiply(inputs, with_keywords<keras::LayerOptions>(keywords...));
+}
 keras::KerasTensor average(const std::vector<keras::KerasTensor>& inputs,
                            keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    average(const std::vector<keras::KerasTensor>& inputs, const K&... keywords) {
+  return average(inputs, with_keywords<keras::LayerOptions>(keywords...));
+}
 keras::KerasTensor maximum(const std::vector<keras::KerasTensor>& inputs,
                            keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    maximum(const std::vector<keras::KerasTensor>& inputs, const K&... keywords) {
+  return maximum(inputs, with_keywords<keras::LayerOptions>(keywords...));
+}
 keras::KerasTensor concatenate(const std::vector<keras::KerasTensor>& inputs,
                                std::int64_t axis = -1, keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> && ...)) keras::KerasTensor
+    concatenate(const std::vector<keras::KerasTensor>& inputs, std::int64_t axis = -1,
+                const K&... keywords) {
+  return concatenate(inputs, axis, with_keywords<keras::LayerOptions>(keywords...));
+}
 Tensor add(const std::vector<Tensor>& inputs);
 Tensor subtract(const std::vector<Tensor>& inputs);
 Tensor multiply(const std::vector<Tensor>& inputs);

@@ -25,6 +25,7 @@
 #include "core/variable.h"
 #include "layers/engine/config.h"
 #include "layers/initializers.h"
+#include "layers/keywords.h"
 
 namespace ember::metrics {
 
@@ -143,6 +144,11 @@ struct BinaryAccuracyOptions {
 class BinaryAccuracy final : public MeanMetricWrapper {
  public:
   explicit BinaryAccuracy(BinaryAccuracyOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, BinaryAccuracyOptions> &&
+                                ...)) explicit BinaryAccuracy(const K&... keywords)
+      : BinaryAccuracy(with_keywords<BinaryAccuracyOptions>(keywords...)) {}
   std::shared_ptr<Metric> clone() const override;
   std::string class_name() const override { return "BinaryAccuracy"; }
   keras::Config get_config() const override;
@@ -173,6 +179,11 @@ struct TopKOptions {
 class TopKCategoricalAccuracy final : public MeanMetricWrapper {
  public:
   explicit TopKCategoricalAccuracy(TopKOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, TopKOptions> &&
+                                ...)) explicit TopKCategoricalAccuracy(const K&... keywords)
+      : TopKCategoricalAccuracy(with_keywords<TopKOptions>(keywords...)) {}
   std::shared_ptr<Metric> clone() const override;
   std::string class_name() const override { return "TopKCategoricalAccuracy"; }
   keras::Config get_config() const override;
@@ -183,6 +194,11 @@ class TopKCategoricalAccuracy final : public MeanMetricWrapper {
 class SparseTopKCategoricalAccuracy final : public MeanMetricWrapper {
  public:
   explicit SparseTopKCategoricalAccuracy(TopKOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, TopKOptions> &&
+                                ...)) explicit SparseTopKCategoricalAccuracy(const K&... keywords)
+      : SparseTopKCategoricalAccuracy(with_keywords<TopKOptions>(keywords...)) {}
   std::shared_ptr<Metric> clone() const override;
   std::string class_name() const override { return "SparseTopKCategoricalAccuracy"; }
   keras::Config get_config() const override;
@@ -270,6 +286,11 @@ class ConfusionMatrixMetric : public Metric {
 class Precision final : public ConfusionMatrixMetric {
  public:
   explicit Precision(PrecisionRecallOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, PrecisionRecallOptions> && ...)) explicit Precision(const K&... keywords)
+      : Precision(with_keywords<PrecisionRecallOptions>(keywords...)) {}
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Precision>(options_); }
   std::string class_name() const override { return "Precision"; }
@@ -283,6 +304,11 @@ class Precision final : public ConfusionMatrixMetric {
 class Recall final : public ConfusionMatrixMetric {
  public:
   explicit Recall(PrecisionRecallOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, PrecisionRecallOptions> && ...)) explicit Recall(const K&... keywords)
+      : Recall(with_keywords<PrecisionRecallOptions>(keywords...)) {}
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Recall>(options_); }
   std::string class_name() const override { return "Recall"; }
@@ -309,6 +335,11 @@ struct AUCOptions {
 class AUC final : public ConfusionMatrixMetric {
  public:
   explicit AUC(AUCOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, AUCOptions> && ...)) explicit AUC(const K&... keywords)
+      : AUC(with_keywords<AUCOptions>(keywords...)) {}
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<AUC>(options_); }
   std::string class_name() const override { return "AUC"; }

@@ -14,6 +14,7 @@
 #include "layers/callbacks/callbacks.h"
 #include "layers/callbacks/logs.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 #include "layers/trainers/data_adapter.h"
 #include "layers/trainers/training_options.h"
 
@@ -36,6 +37,11 @@ class Model : public Layer {
  public:
   /// A subclassed model (override call()).
   explicit Model(LayerOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, LayerOptions> && ...)) explicit Model(const K&... keywords)
+      : Model(with_keywords<LayerOptions>(keywords...)) {}
   /// A functional model: the graph between `inputs` (from keras::Input) and `outputs`.
   Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, std::string name = "");
   Model(const KerasTensor& input, const KerasTensor& output, std::string name = "");
@@ -60,24 +66,93 @@ class Model : public Layer {
   // --- training (training.cpp) -------------------------------------------------------------------
   /// Sets the optimizer, the losses and the metrics (see training_options.h).
   void compile(CompileOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, CompileOptions> && ...)) void compile(const K&... keywords) {
+    return compile(with_keywords<CompileOptions>(keywords...));
+  }
   bool compiled() const { return compiled_ != nullptr; }
   /// Trains on arrays: x and y are one tensor, a list (one per input/output) or a map by name.
   History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, FitOptions> && ...)) History
+      fit(const Tensors& x, const Tensors& y, const K&... keywords) {
+    return fit(x, y, with_keywords<FitOptions>(keywords...));
+  }
   /// Trains on a batched Dataset whose elements are {inputs..., targets..., [sample weights]}.
   History fit(const Dataset& data, FitOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, FitOptions> && ...)) History
+      fit(const Dataset& data, const K&... keywords) {
+    return fit(data, with_keywords<FitOptions>(keywords...));
+  }
   /// Trains on a user's Sequence of batches.
   History fit(Sequence& data, FitOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, FitOptions> && ...)) History
+      fit(Sequence& data, const K&... keywords) {
+    return fit(data, with_keywords<FitOptions>(keywords...));
+  }
   /// The loss and the metrics over the data: logs["loss"], logs["accuracy"], or by position in
   /// Keras' order (loss, per-output losses, metrics).
   Logs evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, EvaluateOptions> && ...)) Logs
+      evaluate(const Tensors& x, const Tensors& y, const K&... keywords) {
+    return evaluate(x, y, with_keywords<EvaluateOptions>(keywords...));
+  }
   Logs evaluate(const Dataset& data, EvaluateOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, EvaluateOptions> && ...)) Logs
+      evaluate(const Dataset& data, const K&... keywords) {
+    return evaluate(data, with_keywords<EvaluateOptions>(keywords...));
+  }
   Logs evaluate(Sequence& data, EvaluateOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, EvaluateOptions> && ...)) Logs
+      evaluate(Sequence& data, const K&... keywords) {
+    return evaluate(data, with_keywords<EvaluateOptions>(keywords...));
+  }
   /// Runs the model in inference mode over `x` in batches (32 rows unless given) and joins the
   /// results (one tensor per output).
   Tensor predict(const Tensor& x, PredictOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, PredictOptions> && ...)) Tensor
+      predict(const Tensor& x, const K&... keywords) {
+    return predict(x, with_keywords<PredictOptions>(keywords...));
+  }
   std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, PredictOptions> &&
+                                ...)) std::vector<Tensor> predict(const std::vector<Tensor>& x,
+                                                                  const K&... keywords) {
+    return predict(x, with_keywords<PredictOptions>(keywords...));
+  }
   std::vector<Tensor> predict(const Dataset& data, PredictOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, PredictOptions> &&
+                                ...)) std::vector<Tensor> predict(const Dataset& data,
+                                                                  const K&... keywords) {
+    return predict(data, with_keywords<PredictOptions>(keywords...));
+  }
   std::vector<Tensor> predict(Sequence& data, PredictOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, PredictOptions> &&
+                                ...)) std::vector<Tensor> predict(Sequence& data,
+                                                                  const K&... keywords) {
+    return predict(data, with_keywords<PredictOptions>(keywords...));
+  }
   /// One gradient step on one batch; the logs of that batch alone (metrics are reset first).
   Logs train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight = {},
                       const std::map<std::int64_t, double>& class_weight = {});
@@ -138,6 +213,13 @@ class Model : public Layer {
   /// is written beside and renamed into place, so a failed save leaves the old one whole. A path
   /// ending in .keras or .h5/.hdf5 writes Keras' own file instead (layers/keras_files.h).
   void save(const std::string& path, SaveOptions options = {}) const;
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, SaveOptions> && ...)) void save(const std::string& path,
+                                                          const K&... keywords) const {
+    return save(path, with_keywords<SaveOptions>(keywords...));
+  }
 
   /// Prints Keras' summary table: layers, output shapes, parameter counts and totals.
   void summary(std::ostream& out) const;

@@ -4,7 +4,9 @@
 #include <optional>
 #include <string>
 
+#include "core/optional.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -25,7 +27,7 @@ struct BatchNormalizationOptions {
   regularizers::RegularizerRef gamma_regularizer = {};
   std::string name = "";
   bool trainable = true;
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Keras 3's BatchNormalization. Called with training = true on a trainable layer it normalizes
@@ -51,5 +53,12 @@ class BatchNormalizationLayer : public keras::Layer {
   int axis_ = -1;
 };
 Handle<BatchNormalizationLayer> BatchNormalization(BatchNormalizationOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, BatchNormalizationOptions> &&
+          ...)) Handle<BatchNormalizationLayer> BatchNormalization(const K&... keywords) {
+  return BatchNormalization(with_keywords<BatchNormalizationOptions>(keywords...));
+}
 
 }  // namespace ember::layers

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "core/ops/pool.h"
+#include "core/optional.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -14,10 +16,10 @@ using keras::Handle;
 
 struct Pooling2DOptions {
   /// The step between windows; pool_size when absent (Keras' default).
-  std::optional<Size2D> strides = std::nullopt;
+  Optional<Size2D> strides = std::nullopt;
   std::string padding = "valid";
   std::string name = "";
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Max or average pooling over windows of pool_size: (batch, h, w, c) -> (batch, oh, ow, c).
@@ -36,12 +38,26 @@ class Pooling2DLayer : public keras::Layer {
   std::string padding_;
 };
 Handle<Pooling2DLayer> MaxPooling2D(Size2D pool_size = 2, Pooling2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, Pooling2DOptions> &&
+                              ...)) Handle<Pooling2DLayer> MaxPooling2D(Size2D pool_size = 2,
+                                                                        const K&... keywords) {
+  return MaxPooling2D(pool_size, with_keywords<Pooling2DOptions>(keywords...));
+}
 Handle<Pooling2DLayer> AveragePooling2D(Size2D pool_size = 2, Pooling2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, Pooling2DOptions> &&
+                              ...)) Handle<Pooling2DLayer> AveragePooling2D(Size2D pool_size = 2,
+                                                                            const K&... keywords) {
+  return AveragePooling2D(pool_size, with_keywords<Pooling2DOptions>(keywords...));
+}
 
 struct GlobalPooling2DOptions {
   bool keepdims = false;
   std::string name = "";
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// The mean or maximum over height and width: (batch, h, w, c) -> (batch, c), or
@@ -59,6 +75,20 @@ class GlobalPooling2DLayer : public keras::Layer {
   bool keepdims_;
 };
 Handle<GlobalPooling2DLayer> GlobalAveragePooling2D(GlobalPooling2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, GlobalPooling2DOptions> &&
+          ...)) Handle<GlobalPooling2DLayer> GlobalAveragePooling2D(const K&... keywords) {
+  return GlobalAveragePooling2D(with_keywords<GlobalPooling2DOptions>(keywords...));
+}
 Handle<GlobalPooling2DLayer> GlobalMaxPooling2D(GlobalPooling2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, GlobalPooling2DOptions> &&
+          ...)) Handle<GlobalPooling2DLayer> GlobalMaxPooling2D(const K&... keywords) {
+  return GlobalMaxPooling2D(with_keywords<GlobalPooling2DOptions>(keywords...));
+}
 
 }  // namespace ember::layers

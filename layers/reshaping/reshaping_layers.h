@@ -6,7 +6,9 @@
 #include <string>
 
 #include "core/ops/conv.h"
+#include "core/optional.h"
 #include "layers/engine/layer.h"
+#include "layers/keywords.h"
 
 namespace ember::layers {
 
@@ -16,7 +18,7 @@ struct UpSampling2DOptions {
   /// "nearest" (Keras' default: each pixel repeated) or "bilinear" (tf.image.resize's).
   std::string interpolation = "nearest";
   std::string name = "";
-  std::optional<Shape> input_shape = std::nullopt;
+  Optional<Shape> input_shape = std::nullopt;
 };
 
 /// Upsamples by size: (batch, h, w, c) -> (batch, h·sh, w·sw, c), repeating pixels or
@@ -35,6 +37,13 @@ class UpSampling2DLayer : public keras::Layer {
   std::string interpolation_;
 };
 Handle<UpSampling2DLayer> UpSampling2D(Size2D size = 2, UpSampling2DOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, UpSampling2DOptions> &&
+                              ...)) Handle<UpSampling2DLayer> UpSampling2D(Size2D size = 2,
+                                                                           const K&... keywords) {
+  return UpSampling2D(size, with_keywords<UpSampling2DOptions>(keywords...));
+}
 
 /// ((top, bottom), (left, right)) rows and columns of zeros; `1` is ((1, 1), (1, 1)) and
 /// `{2, 3}` is ((2, 2), (3, 3)), as in Keras.
@@ -63,5 +72,12 @@ class ZeroPadding2DLayer : public keras::Layer {
   Padding2D padding_;
 };
 Handle<ZeroPadding2DLayer> ZeroPadding2D(Padding2D padding = 1, keras::LayerOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::LayerOptions> &&
+                              ...)) Handle<ZeroPadding2DLayer> ZeroPadding2D(Padding2D padding = 1,
+                                                                             const K&... keywords) {
+  return ZeroPadding2D(padding, with_keywords<keras::LayerOptions>(keywords...));
+}
 
 }  // namespace ember::layers

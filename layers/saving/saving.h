@@ -16,7 +16,9 @@
 
 #include <string>
 
+#include "core/keywords.h"
 #include "layers/engine/registry.h"
+#include "layers/keywords.h"
 #include "layers/models/model.h"
 
 namespace ember::keras {
@@ -33,9 +35,24 @@ struct LoadOptions {
 /// folder or file and what is wrong: no such folder, no config.json, malformed JSON, an unknown
 /// layer class, weights that do not fit.
 Handle<Model> load_model(const std::string& path, LoadOptions options = {});
+/// The same with keyword arguments in any order (core/keywords.h).
+template <class... K>
+requires(sizeof...(K) > 0 &&
+         (KeywordFor<K, LoadOptions> && ...)) Handle<Model> load_model(const std::string& path,
+                                                                       const K&... keywords) {
+  return load_model(path, with_keywords<LoadOptions>(keywords...));
+}
 
 /// A model (new weights) from Model::to_json() — or from the JSON Keras' model.to_json() writes,
 /// for the layers ember has.
 Handle<Model> model_from_json(const std::string& json, const CustomObjects& custom_objects = {});
 
 }  // namespace ember::keras
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _custom_objects =
+    keyword<keras::CustomObjects>([](auto& o) -> auto& { return o.custom_objects; });
+
+}  // namespace ember

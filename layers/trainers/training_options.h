@@ -18,9 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/tensor.h"
 #include "io/data/dataset.h"
 #include "layers/callbacks/callbacks.h"
+#include "layers/keywords.h"
 #include "layers/losses/losses.h"
 #include "layers/metrics/metrics.h"
 #include "optim/optimizers.h"
@@ -223,3 +225,22 @@ struct PredictOptions {
 };
 
 }  // namespace ember::keras
+
+namespace ember {
+
+// Keyword arguments (core/keywords.h) whose braced lists make these types.
+inline constexpr auto _optimizer =
+    keyword<keras::OptimizerRef>([](auto& o) -> auto& { return o.optimizer; });
+inline constexpr auto _loss = keyword<keras::LossSpec>([](auto& o) -> auto& { return o.loss; });
+inline constexpr auto _loss_weights =
+    keyword<keras::LossWeights>([](auto& o) -> auto& { return o.loss_weights; });
+inline constexpr auto _metrics =
+    keyword<keras::MetricsSpec>([](auto& o) -> auto& { return o.metrics; });
+inline constexpr auto _weighted_metrics =
+    keyword<keras::MetricsSpec>([](auto& o) -> auto& { return o.weighted_metrics; });
+inline constexpr auto _callbacks =
+    keyword<std::vector<callbacks::CallbackRef>>([](auto& o) -> auto& { return o.callbacks; });
+inline constexpr auto _validation_data =
+    keyword<keras::ValidationData>([](auto& o) -> auto& { return o.validation_data; });
+
+}  // namespace ember
