@@ -20,8 +20,8 @@ int main() {
   Variable x(random::uniform({n}));
   std::vector<Tensor> scales, shifts;
   for (int i = 0; i < ops; ++i) {
-    scales.push_back(random::uniform({n}, {.minval = 0.75, .maxval = 1.25}));
-    shifts.push_back(random::uniform({n}, {.minval = 0, .maxval = 0.1}));
+    scales.push_back(random::uniform({n}, _minval = 0.75, _maxval = 1.25));
+    shifts.push_back(random::uniform({n}, _minval = 0, _maxval = 0.1));
   }
   auto step = [&] {
     GradientTape tape;

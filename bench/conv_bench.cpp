@@ -55,7 +55,7 @@ void bench_device(const Device& device, const std::string& torch_python,
   const bool gpu = device.is_cuda();
   random::set_seed(1);
   const Tensor x = random::uniform({128, 32, 32, 64});
-  const Tensor w = random::uniform({3, 3, 64, 64}, {.minval = -0.05, .maxval = 0.05});
+  const Tensor w = random::uniform({3, 3, 64, 64}, _minval = -0.05, _maxval = 0.05);
   const Tensor dy = random::uniform({128, 32, 32, 64});
   const Conv2DOptions same{.padding = "same"};
   const int repeats = gpu ? 100 : 10;

@@ -45,14 +45,12 @@ double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t bat
   DeviceScope scope(device);
   random::set_seed(1);
   const Tensor x = random::uniform({rows, 784});
-  const Tensor y =
-      one_hot(cast(random::uniform({rows}, {.maxval = 10, .dtype = int64}), int64), 10);
-  keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
-                           layers::Dense(10, {.activation = "softmax"})});
-  model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+  const Tensor y = one_hot(cast(random::uniform({rows}, _maxval = 10, _dtype = int64), int64), 10);
+  keras::Sequential model({keras::Input({784}), layers::Dense(128, _activation = "relu"),
+                           layers::Dense(10, _activation = "softmax")});
+  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
   auto timer = std::make_shared<EpochTimer>(device);
-  model.fit(x, y,
-            {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  model.fit(x, y, _batch_size = batch, _epochs = 6, _verbose = 0, _callbacks = {timer->callback()});
   return timer->ms_per_step((rows + batch - 1) / batch);
 }
 
@@ -60,27 +58,26 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
   DeviceScope scope(device);
   random::set_seed(1);
   const Tensor x = random::uniform({rows, 32, 32, 3});
-  const Tensor y = random::uniform({rows, 1}, {.maxval = 10, .dtype = int64});
+  const Tensor y = random::uniform({rows, 1}, _maxval = 10, _dtype = int64);
   auto inputs = keras::Input({32, 32, 3});
-  auto h = layers::Conv2D(32, 3, {.activation = "relu"})(inputs);
-  h = layers::Conv2D(64, 3, {.activation = "relu"})(h);
+  auto h = layers::Conv2D(32, 3, _activation = "relu")(inputs);
+  h = layers::Conv2D(64, 3, _activation = "relu")(h);
   auto block_1 = layers::MaxPooling2D(3)(h);
-  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_1);
-  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(h);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_1);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(h);
   auto block_2 = layers::add({h, block_1});
-  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_2);
-  h = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(h);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_2);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(h);
   auto block_3 = layers::add({h, block_2});
-  h = layers::Conv2D(64, 3, {.activation = "relu"})(block_3);
+  h = layers::Conv2D(64, 3, _activation = "relu")(block_3);
   h = layers::GlobalAveragePooling2D()(h);
-  h = layers::Dense(256, {.activation = "relu"})(h);
+  h = layers::Dense(256, _activation = "relu")(h);
   h = layers::Dropout(0.5)(h);
-  keras::Model model(inputs, layers::Dense(10, {.activation = "softmax"})(h));
-  model.compile(
-      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  keras::Model model(inputs, layers::Dense(10, _activation = "softmax")(h));
+  model.compile(_optimizer = "adam", _loss = "sparse_categorical_crossentropy",
+                _metrics = {"accuracy"});
   auto timer = std::make_shared<EpochTimer>(device);
-  model.fit(x, y,
-            {.batch_size = batch, .epochs = 6, .verbose = 0, .callbacks = {timer->callback()}});
+  model.fit(x, y, _batch_size = batch, _epochs = 6, _verbose = 0, _callbacks = {timer->callback()});
   return timer->ms_per_step((rows + batch - 1) / batch);
 }
 

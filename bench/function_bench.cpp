@@ -17,13 +17,13 @@ namespace {
 
 struct Step {
   keras::Handle<keras::Sequential> model;
-  optim::Adam opt{{.learning_rate = 0.001}};
+  optim::Adam opt{_learning_rate = 0.001};
 
   Step() {
     random::set_seed(1);
     model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-        keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
-        layers::Dense(10, {.activation = "softmax"})});
+        keras::Input({784}), layers::Dense(128, _activation = "relu"),
+        layers::Dense(10, _activation = "softmax")});
   }
   Tensor operator()(const Tensor& x, const Tensor& y) {
     GradientTape tape;
@@ -69,7 +69,7 @@ int main() {
       std::vector<Tensor> xs, ys;
       for (int i = 0; i < 50; ++i) {
         xs.push_back(data.uniform({batch, 784}));
-        ys.push_back(one_hot(data.uniform({batch}, {.maxval = 10, .dtype = int32}), 10));
+        ys.push_back(one_hot(data.uniform({batch}, _maxval = 10, _dtype = int32), 10));
       }
       Step eager, traced;
       auto traced_step = function([&](const Tensor& x, const Tensor& y) { return traced(x, y); });

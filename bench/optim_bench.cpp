@@ -17,9 +17,9 @@ namespace {
 double ember_gbs(const Device& device) {
   DeviceScope scope(device);
   const std::int64_t n = 10'000'000;
-  Variable w(zeros({n}), {.name = "w"});
+  Variable w(zeros({n}), _name = "w");
   const Tensor g = random::uniform({n});
-  optim::Adam adam({.learning_rate = 1e-3});
+  optim::Adam adam(_learning_rate = 1e-3);
   for (int i = 0; i < 5; ++i) adam.apply_gradients({g}, {w});
   synchronize(device);
   std::vector<double> times;

@@ -54,8 +54,9 @@ struct IsKeywordValue<KeywordValue<Value, Member>> : std::true_type {};
 template <class Listed, class Member>
 struct Keyword {
   template <class V>
-    requires(!std::is_same_v<std::decay_t<V>, Listed>)
-  constexpr detail::KeywordValue<std::decay_t<V>, Member> operator=(V&& value) const {
+  requires(!std::is_same_v<std::decay_t<V>, Listed>) constexpr detail::KeywordValue<std::decay_t<V>,
+                                                                                    Member>
+  operator=(V&& value) const {
     return {std::forward<V>(value)};
   }
   detail::KeywordValue<Listed, Member> operator=(Listed value) const { return {std::move(value)}; }
@@ -74,12 +75,13 @@ concept KeywordArgument = detail::IsKeywordValue<std::decay_t<K>>::value;
 
 /// A keyword argument that `Options` has a member for.
 template <class K, class Options>
-concept KeywordFor = KeywordArgument<K> && requires(const K& k, Options& o) { k.apply(o); };
+concept KeywordFor = KeywordArgument<K> && requires(const K& k, Options& o) {
+  k.apply(o);
+};
 
 /// Default-made `Options` with the keywords applied, left to right.
 template <class Options, class... K>
-  requires(KeywordFor<K, Options> && ...)
-Options with_keywords(const K&... keywords) {
+requires(KeywordFor<K, Options>&&...) Options with_keywords(const K&... keywords) {
   Options options{};
   (keywords.apply(options), ...);
   return options;
@@ -88,46 +90,28 @@ Options with_keywords(const K&... keywords) {
 // --- keywords of core's options; each area declares its own (optim/keywords.h, layers/keywords.h,
 // and beside the types their braced lists make) -------------------------------------------------
 
-inline constexpr auto _axis =
-    keyword<std::int64_t>([](auto& o) -> auto& { return o.axis; });
+inline constexpr auto _axis = keyword<std::int64_t>([](auto& o) -> auto& { return o.axis; });
 inline constexpr auto _dilation_rate =
     keyword<Size2D>([](auto& o) -> auto& { return o.dilation_rate; });
-inline constexpr auto _dtype =
-    keyword<DType>([](auto& o) -> auto& { return o.dtype; });
-inline constexpr auto _epsilon =
-    keyword<double>([](auto& o) -> auto& { return o.epsilon; });
-inline constexpr auto _input_shape =
-    keyword<Shape>([](auto& o) -> auto& { return o.input_shape; });
-inline constexpr auto _ksize =
-    keyword<Size2D>([](auto& o) -> auto& { return o.ksize; });
-inline constexpr auto _maxval =
-    keyword<double>([](auto& o) -> auto& { return o.maxval; });
-inline constexpr auto _mean =
-    keyword<double>([](auto& o) -> auto& { return o.mean; });
-inline constexpr auto _minval =
-    keyword<double>([](auto& o) -> auto& { return o.minval; });
-inline constexpr auto _momentum =
-    keyword<double>([](auto& o) -> auto& { return o.momentum; });
-inline constexpr auto _name =
-    keyword<std::string>([](auto& o) -> auto& { return o.name; });
+inline constexpr auto _dtype = keyword<DType>([](auto& o) -> auto& { return o.dtype; });
+inline constexpr auto _epsilon = keyword<double>([](auto& o) -> auto& { return o.epsilon; });
+inline constexpr auto _input_shape = keyword<Shape>([](auto& o) -> auto& { return o.input_shape; });
+inline constexpr auto _ksize = keyword<Size2D>([](auto& o) -> auto& { return o.ksize; });
+inline constexpr auto _maxval = keyword<double>([](auto& o) -> auto& { return o.maxval; });
+inline constexpr auto _mean = keyword<double>([](auto& o) -> auto& { return o.mean; });
+inline constexpr auto _minval = keyword<double>([](auto& o) -> auto& { return o.minval; });
+inline constexpr auto _momentum = keyword<double>([](auto& o) -> auto& { return o.momentum; });
+inline constexpr auto _name = keyword<std::string>([](auto& o) -> auto& { return o.name; });
 inline constexpr auto _output_padding =
     keyword<Size2D>([](auto& o) -> auto& { return o.output_padding; });
-inline constexpr auto _padding =
-    keyword<std::string>([](auto& o) -> auto& { return o.padding; });
-inline constexpr auto _persistent =
-    keyword<bool>([](auto& o) -> auto& { return o.persistent; });
-inline constexpr auto _seed =
-    keyword<std::uint64_t>([](auto& o) -> auto& { return o.seed; });
-inline constexpr auto _stddev =
-    keyword<double>([](auto& o) -> auto& { return o.stddev; });
-inline constexpr auto _strides =
-    keyword<Size2D>([](auto& o) -> auto& { return o.strides; });
-inline constexpr auto _trainable =
-    keyword<bool>([](auto& o) -> auto& { return o.trainable; });
-inline constexpr auto _transpose_a =
-    keyword<bool>([](auto& o) -> auto& { return o.transpose_a; });
-inline constexpr auto _transpose_b =
-    keyword<bool>([](auto& o) -> auto& { return o.transpose_b; });
+inline constexpr auto _padding = keyword<std::string>([](auto& o) -> auto& { return o.padding; });
+inline constexpr auto _persistent = keyword<bool>([](auto& o) -> auto& { return o.persistent; });
+inline constexpr auto _seed = keyword<std::uint64_t>([](auto& o) -> auto& { return o.seed; });
+inline constexpr auto _stddev = keyword<double>([](auto& o) -> auto& { return o.stddev; });
+inline constexpr auto _strides = keyword<Size2D>([](auto& o) -> auto& { return o.strides; });
+inline constexpr auto _trainable = keyword<bool>([](auto& o) -> auto& { return o.trainable; });
+inline constexpr auto _transpose_a = keyword<bool>([](auto& o) -> auto& { return o.transpose_a; });
+inline constexpr auto _transpose_b = keyword<bool>([](auto& o) -> auto& { return o.transpose_b; });
 inline constexpr auto _watch_accessed_variables =
     keyword<bool>([](auto& o) -> auto& { return o.watch_accessed_variables; });
 

@@ -19,18 +19,18 @@ class Optional : public std::optional<T> {
   using std::optional<T>::optional;
   using std::optional<T>::operator=;
   Optional() = default;
-  Optional(const std::optional<T>& other) : std::optional<T>(other) {}  // NOLINT: implicit
+  Optional(const std::optional<T>& other) : std::optional<T>(other) {}        // NOLINT: implicit
   Optional(std::optional<T>&& other) : std::optional<T>(std::move(other)) {}  // NOLINT
   /// From a list of integers, for the types made of one (Shape, a list of axes): {784}.
   Optional(std::initializer_list<std::int64_t> list)  // NOLINT: implicit, like T's own
-    requires std::constructible_from<T, std::initializer_list<std::int64_t>>
+      requires std::constructible_from<T, std::initializer_list<std::int64_t>>
       : std::optional<T>(std::in_place, list) {}
   /// From the arguments of T's constructor: {2, 2} for a Size2D.
   template <class A, class B, class... Rest>
-    requires(std::constructible_from<T, A, B, Rest...> &&
-             !std::constructible_from<T, std::initializer_list<std::int64_t>> &&
-             !std::is_same_v<std::decay_t<A>, std::in_place_t>)
-  Optional(A&& a, B&& b, Rest&&... rest)  // NOLINT: implicit, like T's own
+  requires(std::constructible_from<T, A, B, Rest...> &&
+           !std::constructible_from<T, std::initializer_list<std::int64_t>> &&
+           !std::is_same_v<std::decay_t<A>, std::in_place_t>)
+      Optional(A&& a, B&& b, Rest&&... rest)  // NOLINT: implicit, like T's own
       : std::optional<T>(std::in_place, std::forward<A>(a), std::forward<B>(b),
                          std::forward<Rest>(rest)...) {}
 };

@@ -65,6 +65,12 @@ class Variable {
            (KeywordFor<K, VariableOptions> &&
             ...)) explicit Variable(std::initializer_list<T> values, const K&... keywords)
       : Variable(values, with_keywords<VariableOptions>(keywords...)) {}
+  template <class T, class... K>
+  requires(std::is_arithmetic_v<T> && sizeof...(K) > 0 &&
+           (KeywordFor<K, VariableOptions> &&
+            ...)) explicit Variable(std::initializer_list<std::initializer_list<T>> values,
+                                    const K&... keywords)
+      : Variable(values, with_keywords<VariableOptions>(keywords...)) {}
 
   bool defined() const { return state_ != nullptr; }
   /// The current value. Inside a recording GradientTape, use the variable itself (or read())

@@ -7,8 +7,7 @@
 namespace ember::optim {
 
 Adagrad::Adagrad(AdagradOptions o)
-    : Optimizer("Adagrad", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer("Adagrad", o.learning_rate, o.weight_decay, o),
       initial_accumulator_value_(o.initial_accumulator_value),
       epsilon_(o.epsilon) {
   if (!(o.initial_accumulator_value >= 0)) {
@@ -26,10 +25,7 @@ Optimizer::Step Adagrad::begin_step(std::int64_t, double) {
 }
 
 Adadelta::Adadelta(AdadeltaOptions o)
-    : Optimizer("Adadelta", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
-      rho_(o.rho),
-      epsilon_(o.epsilon) {
+    : Optimizer("Adadelta", o.learning_rate, o.weight_decay, o), rho_(o.rho), epsilon_(o.epsilon) {
   if (!(o.rho >= 0 && o.rho <= 1)) throw Error(cat(name(), ": rho must be in [0, 1], got ", o.rho));
 }
 

@@ -6,15 +6,11 @@
 
 namespace ember::optim {
 
-struct AdagradOptions {
+struct AdagradOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double initial_accumulator_value = 0.1;
   double epsilon = 1e-7;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "Adagrad";
 };
 
 /// a += g²; v −= lr·g / sqrt(a + ε).
@@ -36,15 +32,11 @@ class Adagrad : public Optimizer {
   double initial_accumulator_value_, epsilon_;
 };
 
-struct AdadeltaOptions {
+struct AdadeltaOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double rho = 0.95;
   double epsilon = 1e-7;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "Adadelta";
 };
 
 /// a = ρa + (1−ρ)g²; Δ = −sqrt(d + ε)·g / sqrt(a + ε); d = ρd + (1−ρ)Δ²; v += lr·Δ.

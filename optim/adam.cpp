@@ -20,8 +20,7 @@ void check_betas(const std::string& name, double beta_1, double beta_2) {
 Adam::Adam(AdamOptions o) : Adam("Adam", o) {}
 
 Adam::Adam(std::string default_name, const AdamOptions& o)
-    : Optimizer(std::move(default_name), o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer(std::move(default_name), o.learning_rate, o.weight_decay, o),
       beta_1_(o.beta_1),
       beta_2_(o.beta_2),
       epsilon_(o.epsilon),
@@ -40,14 +39,24 @@ Optimizer::Step Adam::begin_step(std::int64_t step, double lr) {
           {beta_1_, beta_2_, epsilon_, alpha}};
 }
 
-AdamW::AdamW(AdamWOptions o)
-    : Adam("AdamW",
-           AdamOptions{o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad, o.weight_decay,
-                       o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}) {}
+namespace {
+AdamOptions as_adam(const AdamWOptions& o) {
+  AdamOptions a;
+  static_cast<OptimizerOptions&>(a) = o;
+  a.learning_rate = o.learning_rate;
+  a.beta_1 = o.beta_1;
+  a.beta_2 = o.beta_2;
+  a.epsilon = o.epsilon;
+  a.amsgrad = o.amsgrad;
+  a.weight_decay = o.weight_decay;
+  return a;
+}
+}  // namespace
+
+AdamW::AdamW(AdamWOptions o) : Adam("AdamW", as_adam(o)) {}
 
 Nadam::Nadam(NadamOptions o)
-    : Optimizer("Nadam", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer("Nadam", o.learning_rate, o.weight_decay, o),
       beta_1_(o.beta_1),
       beta_2_(o.beta_2),
       epsilon_(o.epsilon) {
@@ -61,26 +70,25 @@ Optimizer::Step Nadam::begin_step(std::int64_t step, double lr) {
   const double t = static_cast<double>(step);
   const double u_t = beta_1_ * (1.0 - 0.5 * std::pow(0.96, t));
   const double u_next = beta_1_ * (1.0 - 0.5 * std::pow(0.96, t + 1));
-  u_product_ *= u_t;  // Keras advances the product once per step, before the variables
-  const double u_product_next = u_product_ * u_next;
+  *u_product_ *= u_t;  // Keras advances the product once per step, before the variables
+  const double u_product_next = *u_product_ * u_next;
   return {OptimizerRule::nadam,
           {beta_1_, beta_2_, epsilon_, u_next / (1.0 - u_product_next),
-           (1.0 - u_t) / (1.0 - u_product_), 1.0 / (1.0 - std::pow(beta_2_, t))}};
+           (1.0 - u_t) / (1.0 - *u_product_), 1.0 / (1.0 - std::pow(beta_2_, t))}};
 }
 
 void Nadam::save_extra(OptimizerState& state) const {
-  state.emplace("u_product", constant(u_product_, float64).to(Device::cpu()));
+  state.emplace("u_product", constant(*u_product_, float64).to(Device::cpu()));
 }
 
 void Nadam::load_extra(const OptimizerState& state) {
   const auto it = state.find("u_product");
   if (it == state.end()) throw Error(cat(name(), ".set_state: the state has no 'u_product'"));
-  u_product_ = cast(it->second, float64).item<double>();
+  *u_product_ = cast(it->second, float64).item<double>();
 }
 
 Adamax::Adamax(AdamaxOptions o)
-    : Optimizer("Adamax", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer("Adamax", o.learning_rate, o.weight_decay, o),
       beta_1_(o.beta_1),
       beta_2_(o.beta_2),
       epsilon_(o.epsilon) {

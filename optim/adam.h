@@ -1,22 +1,20 @@
 // Adam and its family: AdamW, Nadam, Adamax (keras.optimizers).
 #pragma once
 
+#include <memory>
+
 #include "optim/keywords.h"
 #include "optim/optimizer.h"
 
 namespace ember::optim {
 
-struct AdamOptions {
+struct AdamOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "Adam";
 };
 
 /// m += (g − m)(1−β1); s += (g² − s)(1−β2); (amsgrad: ŝ = max(ŝ, s)); v −= α·m/(sqrt(s) + ε)
@@ -41,17 +39,13 @@ class Adam : public Optimizer {
   bool amsgrad_;
 };
 
-struct AdamWOptions {
+struct AdamWOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double weight_decay = 0.004;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "AdamW";
 };
 
 /// Adam with decoupled weight decay (v −= v·wd·lr before each update), Keras' default wd 0.004.
@@ -65,16 +59,12 @@ class AdamW : public Adam {
       : AdamW(with_keywords<AdamWOptions>(keywords...)) {}
 };
 
-struct NadamOptions {
+struct NadamOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "Nadam";
 };
 
 /// Adam with Nesterov momentum and Keras' momentum schedule u_t = β1(1 − ½·0.96^t).
@@ -96,19 +86,16 @@ class Nadam : public Optimizer {
 
  private:
   double beta_1_, beta_2_, epsilon_;
-  double u_product_ = 1.0;  // Π u_i over the steps taken
+  // Π u_i over the steps taken, shared by the optimizer's copies as its other state is.
+  std::shared_ptr<double> u_product_ = std::make_shared<double>(1.0);
 };
 
-struct AdamaxOptions {
+struct AdamaxOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "Adamax";
 };
 
 /// m += (g − m)(1−β1); u = max(β2·u, |g|); v −= lr·m / ((1−β1^t)(u + ε)).

@@ -7,22 +7,14 @@
 
 namespace ember {
 
-inline constexpr auto _alpha =
-    keyword<double>([](auto& o) -> auto& { return o.alpha; });
-inline constexpr auto _amsgrad =
-    keyword<bool>([](auto& o) -> auto& { return o.amsgrad; });
-inline constexpr auto _beta_1 =
-    keyword<double>([](auto& o) -> auto& { return o.beta_1; });
-inline constexpr auto _beta_2 =
-    keyword<double>([](auto& o) -> auto& { return o.beta_2; });
-inline constexpr auto _centered =
-    keyword<bool>([](auto& o) -> auto& { return o.centered; });
-inline constexpr auto _clipnorm =
-    keyword<double>([](auto& o) -> auto& { return o.clipnorm; });
-inline constexpr auto _clipvalue =
-    keyword<double>([](auto& o) -> auto& { return o.clipvalue; });
-inline constexpr auto _decay_rate =
-    keyword<double>([](auto& o) -> auto& { return o.decay_rate; });
+inline constexpr auto _alpha = keyword<double>([](auto& o) -> auto& { return o.alpha; });
+inline constexpr auto _amsgrad = keyword<bool>([](auto& o) -> auto& { return o.amsgrad; });
+inline constexpr auto _beta_1 = keyword<double>([](auto& o) -> auto& { return o.beta_1; });
+inline constexpr auto _beta_2 = keyword<double>([](auto& o) -> auto& { return o.beta_2; });
+inline constexpr auto _centered = keyword<bool>([](auto& o) -> auto& { return o.centered; });
+inline constexpr auto _clipnorm = keyword<double>([](auto& o) -> auto& { return o.clipnorm; });
+inline constexpr auto _clipvalue = keyword<double>([](auto& o) -> auto& { return o.clipvalue; });
+inline constexpr auto _decay_rate = keyword<double>([](auto& o) -> auto& { return o.decay_rate; });
 inline constexpr auto _decay_steps =
     keyword<std::int64_t>([](auto& o) -> auto& { return o.decay_steps; });
 inline constexpr auto _global_clipnorm =
@@ -33,12 +25,9 @@ inline constexpr auto _initial_learning_rate =
     keyword<double>([](auto& o) -> auto& { return o.initial_learning_rate; });
 inline constexpr auto _learning_rate =
     keyword<optim::LearningRate>([](auto& o) -> auto& { return o.learning_rate; });
-inline constexpr auto _nesterov =
-    keyword<bool>([](auto& o) -> auto& { return o.nesterov; });
-inline constexpr auto _rho =
-    keyword<double>([](auto& o) -> auto& { return o.rho; });
-inline constexpr auto _staircase =
-    keyword<bool>([](auto& o) -> auto& { return o.staircase; });
+inline constexpr auto _nesterov = keyword<bool>([](auto& o) -> auto& { return o.nesterov; });
+inline constexpr auto _rho = keyword<double>([](auto& o) -> auto& { return o.rho; });
+inline constexpr auto _staircase = keyword<bool>([](auto& o) -> auto& { return o.staircase; });
 inline constexpr auto _warmup_steps =
     keyword<std::int64_t>([](auto& o) -> auto& { return o.warmup_steps; });
 inline constexpr auto _warmup_target =

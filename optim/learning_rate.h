@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/keywords.h"
+
 namespace ember::optim {
 
 /// A learning rate as a function of the optimizer's step (its iteration count before the update).
@@ -35,6 +37,11 @@ struct ExponentialDecayOptions {
 class ExponentialDecay final : public LearningRateSchedule {
  public:
   explicit ExponentialDecay(ExponentialDecayOptions options);
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, ExponentialDecayOptions> &&
+                                ...)) explicit ExponentialDecay(const K&... keywords)
+      : ExponentialDecay(with_keywords<ExponentialDecayOptions>(keywords...)) {}
   double operator()(std::int64_t step) const override;
   std::string class_name() const override { return "ExponentialDecay"; }
   nlohmann::json get_config() const override;
@@ -71,6 +78,11 @@ struct CosineDecayOptions {
 class CosineDecay final : public LearningRateSchedule {
  public:
   explicit CosineDecay(CosineDecayOptions options);
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, CosineDecayOptions> && ...)) explicit CosineDecay(const K&... keywords)
+      : CosineDecay(with_keywords<CosineDecayOptions>(keywords...)) {}
   double operator()(std::int64_t step) const override;
   std::string class_name() const override { return "CosineDecay"; }
   nlohmann::json get_config() const override;

@@ -10,11 +10,13 @@
 
 namespace ember::optim {
 
-Optimizer::Optimizer(std::string default_name, LearningRate learning_rate, CommonOptions common)
-    : name_(common.name.empty() ? default_name : common.name),
+Optimizer::Optimizer(std::string default_name, LearningRate learning_rate,
+                     std::optional<double> weight_decay, const OptimizerOptions& options)
+    : name_(options.name.empty() ? default_name : options.name),
       class_name_(std::move(default_name)),
-      learning_rate_(std::move(learning_rate)),
-      common_(std::move(common)) {
+      common_{weight_decay, options.clipnorm, options.clipvalue, options.global_clipnorm,
+              options.name},
+      state_(std::make_shared<State>(std::move(learning_rate))) {
   auto check = [&](const std::optional<double>& value, const char* what) {
     if (value && !(*value >= 0)) throw Error(cat(name_, ": ", what, " must be >= 0, got ", *value));
   };
@@ -31,28 +33,28 @@ Optimizer::Optimizer(std::string default_name, LearningRate learning_rate, Commo
 }
 
 void Optimizer::set_learning_rate(double value) {
-  if (!learning_rate_.is_constant()) {
+  if (!state_->learning_rate.is_constant()) {
     throw Error(cat(name_, ": this optimizer was created with a learning-rate schedule, so its ",
                     "learning rate cannot be set; create it with a number instead"));
   }
-  learning_rate_ = LearningRate(value);
+  state_->learning_rate = LearningRate(value);
 }
 
 Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
-  const auto found = entry_index_.find(v.id());
-  if (found != entry_index_.end()) return entries_[found->second];
+  const auto found = state_->entry_index.find(v.id());
+  if (found != state_->entry_index.end()) return state_->entries[found->second];
   if (!is_floating(v.dtype())) {
     throw DTypeError(cat(name_, ": variable '", v.name(), "' has dtype ", dtype_name(v.dtype()),
                          "; optimizers update float32 and float64 variables"));
   }
   const Slots layout = slots();
   Entry entry{v, {}};
-  const std::size_t index = entries_.size();
+  const std::size_t index = state_->entries.size();
   for (int s = 0; s < 3; ++s) {
     if (layout.names[s] == nullptr) continue;
     const std::string key = cat(index, ":", v.name(), "/", layout.names[s]);
-    const auto restored = pending_.find(key);
-    if (restored != pending_.end()) {
+    const auto restored = state_->pending.find(key);
+    if (restored != state_->pending.end()) {
       if (restored->second.shape() != v.shape() || restored->second.dtype() != v.dtype()) {
         throw ShapeError(cat(name_, ": restored slot '", key, "' has shape ",
                              restored->second.shape(), " and dtype ",
@@ -60,16 +62,16 @@ Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
                              v.shape(), " and ", dtype_name(v.dtype())));
       }
       entry.slots[s] = restored->second.to(v.device());
-      pending_.erase(restored);
+      state_->pending.erase(restored);
     } else {
       const Tensor value = v.value();
       entry.slots[s] =
           layout.initial[s] == 0 ? zeros_like(value) : ones_like(value) * layout.initial[s];
     }
   }
-  entry_index_.emplace(v.id(), index);
-  entries_.push_back(std::move(entry));
-  return entries_.back();
+  state_->entry_index.emplace(v.id(), index);
+  state_->entries.push_back(std::move(entry));
+  return state_->entries.back();
 }
 
 void Optimizer::build(const std::vector<Variable>& vars) {
@@ -77,16 +79,17 @@ void Optimizer::build(const std::vector<Variable>& vars) {
 }
 
 Tensor& Optimizer::nonfinite_counter(const Device& device) {
-  for (auto& [d, counter] : nonfinite_counters_) {
+  for (auto& [d, counter] : state_->nonfinite_counters) {
     if (d == device) return counter;
   }
-  nonfinite_counters_.emplace_back(device, zeros(Shape{}, DType::int64).to(device));
-  return nonfinite_counters_.back().second;
+  state_->nonfinite_counters.emplace_back(device, zeros(Shape{}, DType::int64).to(device));
+  return state_->nonfinite_counters.back().second;
 }
 
 std::int64_t Optimizer::nonfinite_gradients() const {
   std::int64_t total = 0;
-  for (const auto& [device, counter] : nonfinite_counters_) total += counter.item<std::int64_t>();
+  for (const auto& [device, counter] : state_->nonfinite_counters)
+    total += counter.item<std::int64_t>();
   return total;
 }
 
@@ -162,14 +165,15 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   }
   if (present.empty())
     throw Error(cat(name_, ".apply_gradients: no gradients provided for any variable"));
-  if (!missing.empty() && missing != warned_missing_) {  // once per set, not every step of a loop
+  if (!missing.empty() &&
+      missing != state_->warned_missing) {  // once per set, not every step of a loop
     warn(cat(name_, ".apply_gradients: gradients do not exist for variables ", missing,
              "; they are left unchanged"));
-    warned_missing_ = missing;
+    state_->warned_missing = missing;
   }
-  const double lr = learning_rate_.at(iterations_);
+  const double lr = state_->learning_rate.at(state_->iterations);
   if (!(lr >= 0) || !std::isfinite(lr)) {
-    throw Error(cat(name_, ": the learning rate at step ", iterations_, " is ", lr,
+    throw Error(cat(name_, ": the learning rate at step ", state_->iterations, " is ", lr,
                     "; it must be a finite number >= 0"));
   }
   // Slots for every variable given, in order, gradient or not: Keras builds them so, and the
@@ -178,13 +182,13 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
 
   const autodiff::PauseAll not_differentiable;  // optimizer updates are never recorded
   const std::vector<Tensor> clipped = clip(present);
-  const Step step = begin_step(iterations_ + 1, lr);
+  const Step step = begin_step(state_->iterations + 1, lr);
   const double decay = common_.weight_decay ? *common_.weight_decay * lr : 0.0;
   OptimizerStep update{
       .rule = step.rule, .learning_rate = lr, .decay = decay, .coefficients = step.coefficients};
   for (std::size_t i = 0; i < updated.size(); ++i) {
     Variable& v = updated[i];
-    Entry& entry = entries_[entry_index_.at(v.id())];
+    Entry& entry = state_->entries[state_->entry_index.at(v.id())];
     Tensor& counter = nonfinite_counter(v.device());
     // On the CPU the count is read for free, and the warning names the variable.
     const bool on_cpu = v.device().is_cpu();
@@ -196,7 +200,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                v.name(), "' were skipped; those elements and their slots keep their values"));
     }
   }
-  ++iterations_;
+  ++state_->iterations;
 }
 
 void Optimizer::apply_gradients(
@@ -222,19 +226,19 @@ OptimizerState Optimizer::get_state() const {
   OptimizerState state;
   {
     const DeviceScope on_cpu(Device::cpu());
-    state.emplace("iterations", fill(Shape{}, Scalar(iterations_)));
+    state.emplace("iterations", fill(Shape{}, Scalar(state_->iterations)));
   }
   const Slots layout = slots();
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
+  for (std::size_t i = 0; i < state_->entries.size(); ++i) {
     for (int s = 0; s < 3; ++s) {
       if (layout.names[s] == nullptr) continue;
       // A handle of its own: the next in-place update sees the storage shared and copies first
       // (copy-on-write), so the state keeps this step's values.
-      state.emplace(cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]),
-                    identity(entries_[i].slots[s]));
+      state.emplace(cat(i, ":", state_->entries[i].variable.name(), "/", layout.names[s]),
+                    identity(state_->entries[i].slots[s]));
     }
   }
-  for (const auto& [key, value] : pending_) state.emplace(key, value);
+  for (const auto& [key, value] : state_->pending) state.emplace(key, value);
   save_extra(state);
   return state;
 }
@@ -251,25 +255,25 @@ void Optimizer::set_state(const OptimizerState& state) {
     slots_by_key.emplace(key, value);
   }
   // Slots of variables already built are replaced now; the others wait for their variable.
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
+  for (std::size_t i = 0; i < state_->entries.size(); ++i) {
     for (int s = 0; s < 3; ++s) {
       if (layout.names[s] == nullptr) continue;
-      const std::string key = cat(i, ":", entries_[i].variable.name(), "/", layout.names[s]);
+      const std::string key = cat(i, ":", state_->entries[i].variable.name(), "/", layout.names[s]);
       const auto found = slots_by_key.find(key);
       if (found == slots_by_key.end()) {
         throw Error(cat(name_, ".set_state: the state has no slot '", key, "'"));
       }
-      if (found->second.shape() != entries_[i].variable.shape()) {
+      if (found->second.shape() != state_->entries[i].variable.shape()) {
         throw ShapeError(cat(name_, ".set_state: slot '", key, "' has shape ",
                              found->second.shape(), " but the variable has shape ",
-                             entries_[i].variable.shape()));
+                             state_->entries[i].variable.shape()));
       }
-      entries_[i].slots[s] = found->second.to(entries_[i].variable.device());
+      state_->entries[i].slots[s] = found->second.to(state_->entries[i].variable.device());
       slots_by_key.erase(found);
     }
   }
-  pending_ = std::move(slots_by_key);
-  iterations_ = iterations;
+  state_->pending = std::move(slots_by_key);
+  state_->iterations = iterations;
 }
 
 }  // namespace ember::optim

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -26,7 +27,21 @@ namespace ember::optim {
 /// the i-th variable it updates, plus rule-specific scalars (Nadam's "u_product").
 using OptimizerState = std::map<std::string, Tensor>;
 
-/// The options all Keras optimizers share.
+/// The arguments every optimizer takes, as Keras' base Optimizer does; each optimizer's options
+/// add its learning rate, its weight decay and its own. (Set these with keywords, `_clipnorm =
+/// 1.0`: designated initializers reach a struct's own members only.)
+struct OptimizerOptions {
+  /// Each gradient is scaled so that its norm is at most this.
+  std::optional<double> clipnorm = std::nullopt;
+  /// Each gradient value is clipped to [-clipvalue, clipvalue].
+  std::optional<double> clipvalue = std::nullopt;
+  /// All gradients are scaled together so that their joint norm is at most this.
+  std::optional<double> global_clipnorm = std::nullopt;
+  /// The optimizer's class name ("Adam") when empty.
+  std::string name = "";
+};
+
+/// The options all Keras optimizers share, as an optimizer keeps them.
 struct CommonOptions {
   std::optional<double> weight_decay;
   std::optional<double> clipnorm;
@@ -35,6 +50,9 @@ struct CommonOptions {
   std::string name;
 };
 
+/// An optimizer is a handle, as a Python object is: copies (the one compile() keeps, the one in a
+/// lambda) share its slots, step count and learning rate, so `opt.iterations()` counts the steps
+/// a model compiled with `opt` took.
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -53,13 +71,13 @@ class Optimizer {
   void build(const std::vector<Variable>& vars);
 
   /// Updates done so far.
-  std::int64_t iterations() const { return iterations_; }
+  std::int64_t iterations() const { return state_->iterations; }
   /// The learning rate of the next update.
-  double learning_rate() const { return learning_rate_.at(iterations_); }
+  double learning_rate() const { return state_->learning_rate.at(state_->iterations); }
   /// Replaces a constant learning rate (an error for schedules, as in Keras).
   void set_learning_rate(double value);
   /// Whether the rate is a number (not a schedule or a callable).
-  bool constant_learning_rate() const { return learning_rate_.is_constant(); }
+  bool constant_learning_rate() const { return state_->learning_rate.is_constant(); }
   const std::string& name() const { return name_; }
   /// Keras' class name: "SGD", "Adam", "AdamW", ...
   const std::string& class_name() const { return class_name_; }
@@ -76,7 +94,8 @@ class Optimizer {
   void set_state(const OptimizerState& state);
 
  protected:
-  Optimizer(std::string default_name, LearningRate learning_rate, CommonOptions common);
+  Optimizer(std::string default_name, LearningRate learning_rate,
+            std::optional<double> weight_decay, const OptimizerOptions& options);
 
   /// The slots a variable gets (names; nullptr where the rule has none) and their start values.
   struct Slots {
@@ -106,16 +125,22 @@ class Optimizer {
   std::vector<Tensor> clip(const std::vector<Tensor>& grads) const;
   Tensor& nonfinite_counter(const Device& device);
 
+  // What changes as the optimizer works, shared by its copies.
+  struct State {
+    explicit State(LearningRate rate) : learning_rate(std::move(rate)) {}
+    LearningRate learning_rate;
+    std::int64_t iterations = 0;
+    std::vector<Entry> entries;
+    std::unordered_map<std::uint64_t, std::size_t> entry_index;  // variable id -> entries
+    OptimizerState pending;      // restored slots of variables not seen yet
+    std::string warned_missing;  // the variables without gradients last warned about
+    std::vector<std::pair<Device, Tensor>> nonfinite_counters;
+  };
+
   std::string name_;
   std::string class_name_;
-  LearningRate learning_rate_;
   CommonOptions common_;
-  std::int64_t iterations_ = 0;
-  std::vector<Entry> entries_;
-  std::unordered_map<std::uint64_t, std::size_t> entry_index_;  // variable id -> entries_
-  OptimizerState pending_;      // restored slots of variables not seen yet
-  std::string warned_missing_;  // the variables without gradients last warned about
-  std::vector<std::pair<Device, Tensor>> nonfinite_counters_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace ember::optim

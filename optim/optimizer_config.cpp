@@ -201,7 +201,7 @@ LearningRate LearningRate::from_config(const Json& config) {
 
 Json Optimizer::get_config() const {
   Json config = {{"name", name_},
-                 {"learning_rate", learning_rate_.to_config()},
+                 {"learning_rate", state_->learning_rate.to_config()},
                  {"weight_decay", optional_number(common_.weight_decay)},
                  {"clipnorm", optional_number(common_.clipnorm)},
                  {"global_clipnorm", optional_number(common_.global_clipnorm)},

@@ -7,8 +7,7 @@
 namespace ember::optim {
 
 RMSprop::RMSprop(RMSpropOptions o)
-    : Optimizer("RMSprop", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer("RMSprop", o.learning_rate, o.weight_decay, o),
       rho_(o.rho),
       momentum_(o.momentum),
       epsilon_(o.epsilon),

@@ -6,17 +6,13 @@
 
 namespace ember::optim {
 
-struct RMSpropOptions {
+struct RMSpropOptions : OptimizerOptions {
   LearningRate learning_rate = 0.001;
   double rho = 0.9;
   double momentum = 0.0;
   double epsilon = 1e-7;
   bool centered = false;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "RMSprop";
 };
 
 /// s = ρs + (1−ρ)g²; (centered: ḡ = ρḡ + (1−ρ)g, d = s − ḡ² + ε; else d = s + ε);

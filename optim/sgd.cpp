@@ -7,8 +7,7 @@
 namespace ember::optim {
 
 SGD::SGD(SGDOptions o)
-    : Optimizer("SGD", o.learning_rate,
-                {o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm, o.name}),
+    : Optimizer("SGD", o.learning_rate, o.weight_decay, o),
       momentum_(o.momentum),
       nesterov_(o.nesterov) {
   if (!(o.momentum >= 0 && o.momentum <= 1)) {

@@ -6,15 +6,11 @@
 
 namespace ember::optim {
 
-struct SGDOptions {
+struct SGDOptions : OptimizerOptions {
   LearningRate learning_rate = 0.01;
   double momentum = 0.0;  // in [0, 1]
   bool nesterov = false;
   std::optional<double> weight_decay = std::nullopt;
-  std::optional<double> clipnorm = std::nullopt;
-  std::optional<double> clipvalue = std::nullopt;
-  std::optional<double> global_clipnorm = std::nullopt;
-  std::string name = "SGD";
 };
 
 /// m = momentum·m − lr·g; v += m (Nesterov: v += momentum·m − lr·g); without momentum v −= lr·g.

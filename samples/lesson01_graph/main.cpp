@@ -11,7 +11,7 @@ int main() {
   std::cout << "device: " << default_device() << "\n\n";
   Variable x({{2.0f}}), y({{-4.0f}});
 
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   const Tensor a = x + y;         // a(x, y) = x + y
   const Tensor b = pow(a, 2.0f);  // b(a) = a^2
   const Tensor c = 2.0f * x * y;  // c(x, y) = 2xy

@@ -38,7 +38,7 @@ int main() {
 
   // v1 = tf.Variable(-4)   v2 = tf.Variable([1,2,3,4], dtype=tf.float32)   v3 = tf.Variable(a)
   Variable v1(-4);
-  Variable v2({1, 2, 3, 4}, {.dtype = float32});
+  Variable v2({1, 2, 3, 4}, _dtype = float32);
   Variable v3(a);
   std::cout << "\nv1 = " << v1 << "\nv2 = " << v2 << "\nv3 = " << v3 << "\n";
 

@@ -25,7 +25,7 @@ int main() {
   std::cout << "random::normal({2, 3}) = " << random::normal({2, 3}) << "\n";
   std::cout << "random::truncated_normal({2, 3}) = " << random::truncated_normal({2, 3}) << "\n";
   std::cout << "random::uniform({2, 3}, {0, 10}) = "
-            << random::uniform({2, 3}, {.minval = 0, .maxval = 10}) << "\n";
+            << random::uniform({2, 3}, _minval = 0, _maxval = 10) << "\n";
   std::cout << "random::shuffle(range(10)) = " << random::shuffle(range(10)) << "\n\n";
 
   // a + b, a - b, a / b, a // b, a * b, a ** 2

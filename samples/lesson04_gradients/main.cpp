@@ -41,7 +41,7 @@ int main() {
 
   std::cout << "\n# trainable=false, and Variable(1) + 5 is a constant\n";
   {
-    Variable x(0.0, {.trainable = false});
+    Variable x(0.0, _trainable = false);
     const Tensor y = Variable(1) + 5;
     GradientTape tape;
     const Tensor f = x * 2;
@@ -51,7 +51,7 @@ int main() {
   std::cout << "\n# watch_accessed_variables=false, then watch(x); f = y*y with y = 2x\n";
   {
     Variable x(1.0);
-    GradientTape tape({.watch_accessed_variables = false});
+    GradientTape tape(_watch_accessed_variables = false);
     tape.watch(x);
     const Tensor y = 2 * x;
     const Tensor f = y * y;
@@ -67,7 +67,7 @@ int main() {
   std::cout << "\n# persistent=True: several gradient() calls\n";
   {
     Variable a(3.0);
-    GradientTape tape({.persistent = true});
+    GradientTape tape(_persistent = true);
     const Tensor y = 2 * a;
     const Tensor f = y * y;
     std::cout << tape.gradient(f, a) << "\n" << tape.gradient(f, y) << "\n";  // 24, 12

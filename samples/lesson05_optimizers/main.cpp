@@ -16,7 +16,7 @@ struct Result {
 };
 
 Result train(optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
-  Variable k(0.0, {.name = "k"}), b(0.0, {.name = "b"});
+  Variable k(0.0, _name = "k"), b(0.0, {.name = "b"});
   const int epochs = 50, batch_size = 100;
   const std::int64_t batches = x.shape(0) / batch_size;
   int step = 0, first_below = -1;
@@ -41,38 +41,24 @@ int main() {
   std::printf("device: %s\n\n", default_device().str().c_str());
   random::set_seed(5);
   const int total_points = 1000;
-  const Tensor x = random::uniform({total_points}, {.minval = 0, .maxval = 10});
-  const Tensor noise = random::normal({total_points}, {.stddev = 0.2});
+  const Tensor x = random::uniform({total_points}, _minval = 0, _maxval = 10);
+  const Tensor noise = random::normal({total_points}, _stddev = 0.2);
   const Tensor y = 0.7f * x + 2.0f + noise;
 
   const std::vector<std::pair<const char*, std::function<std::shared_ptr<optim::Optimizer>()>>>
       optimizers = {
-          {"SGD(0.02)",
-           [] { return std::make_shared<optim::SGD>(optim::SGDOptions{.learning_rate = 0.02}); }},
+          {"SGD(0.02)", [] { return std::make_shared<optim::SGD>(_learning_rate = 0.02); }},
           {"SGD(0.02, momentum=0.5)",
-           [] {
-             return std::make_shared<optim::SGD>(
-                 optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5});
-           }},
+           [] { return std::make_shared<optim::SGD>(_learning_rate = 0.02, _momentum = 0.5); }},
           {"SGD(0.02, 0.5, nesterov)",
            [] {
-             return std::make_shared<optim::SGD>(
-                 optim::SGDOptions{.learning_rate = 0.02, .momentum = 0.5, .nesterov = true});
+             return std::make_shared<optim::SGD>(_learning_rate = 0.02, _momentum = 0.5,
+                                                 _nesterov = true);
            }},
-          {"Adagrad(0.2)",
-           [] {
-             return std::make_shared<optim::Adagrad>(optim::AdagradOptions{.learning_rate = 0.2});
-           }},
-          {"Adadelta(4)",
-           [] {
-             return std::make_shared<optim::Adadelta>(optim::AdadeltaOptions{.learning_rate = 4.0});
-           }},
-          {"RMSprop(0.01)",
-           [] {
-             return std::make_shared<optim::RMSprop>(optim::RMSpropOptions{.learning_rate = 0.01});
-           }},
-          {"Adam(0.1)",
-           [] { return std::make_shared<optim::Adam>(optim::AdamOptions{.learning_rate = 0.1}); }},
+          {"Adagrad(0.2)", [] { return std::make_shared<optim::Adagrad>(_learning_rate = 0.2); }},
+          {"Adadelta(4)", [] { return std::make_shared<optim::Adadelta>(_learning_rate = 4.0); }},
+          {"RMSprop(0.01)", [] { return std::make_shared<optim::RMSprop>(_learning_rate = 0.01); }},
+          {"Adam(0.1)", [] { return std::make_shared<optim::Adam>(_learning_rate = 0.1); }},
       };
   std::printf("%-26s %9s %9s %9s %22s\n", "optimizer", "k", "b", "loss", "steps to loss < 0.05");
   for (const auto& [label, make] : optimizers) {

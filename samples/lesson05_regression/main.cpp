@@ -42,8 +42,8 @@ void run_on(const Device& device) {
   std::cout << "== " << device << " ==\n";
   random::set_seed(5);
   const int total_points = 1000;
-  const Tensor x = random::uniform({total_points}, {.minval = 0, .maxval = 10});
-  const Tensor noise = random::normal({total_points}, {.stddev = 0.2});
+  const Tensor x = random::uniform({total_points}, _minval = 0, _maxval = 10);
+  const Tensor noise = random::normal({total_points}, _stddev = 0.2);
   const float k_true = 0.7f, b_true = 2.0f;
   const Tensor y = k_true * x + b_true + noise;
 

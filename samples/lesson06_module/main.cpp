@@ -15,9 +15,9 @@ struct DenseNN : Module {
 
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
-                         {.name = "w"}));
-      b = track(Variable(zeros({outputs}), {.name = "b"}));
+      w = track(
+          Variable(random::truncated_normal({x.shape(-1), outputs}, _stddev = 0.1), _name = "w"));
+      b = track(Variable(zeros({outputs}), _name = "b"));
     }
     return matmul(x, *w) + *b;
   }
@@ -29,11 +29,11 @@ int main() {
   DenseNN model(1);
 
   // x_train: 100 pairs of numbers in [0, 10); y_train: their sums.
-  const Tensor x_train = random::uniform({100, 2}, {.minval = 0, .maxval = 10});
+  const Tensor x_train = random::uniform({100, 2}, _minval = 0, _maxval = 10);
   const Tensor y_train = reduce_sum(x_train, 1, /*keepdims=*/true);
 
   auto loss = [](const Tensor& y, const Tensor& f) { return reduce_mean(square(y - f)); };
-  optim::Adam opt({.learning_rate = 0.01});
+  optim::Adam opt(_learning_rate = 0.01);
 
   const int epochs = 50;
   for (int n = 0; n < epochs; ++n) {

@@ -23,9 +23,9 @@ struct DenseNN : Module {
 
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
-                         {.name = "w"}));
-      b = track(Variable(zeros({outputs}), {.name = "b"}));
+      w = track(
+          Variable(random::truncated_normal({x.shape(-1), outputs}, _stddev = 0.1), _name = "w"));
+      b = track(Variable(zeros({outputs}), _name = "b"));
     }
     const Tensor y = matmul(x, *w) + *b;
     if (activate == "relu") return relu(y);
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   const Tensor y_train = utils::to_categorical(y_train_raw, 10).to(default_device());
 
   SequenceModule model;
-  optim::Adam opt({.learning_rate = 0.001});
+  optim::Adam opt(_learning_rate = 0.001);
   const auto train_dataset =
       Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
 

@@ -25,9 +25,9 @@ struct DenseNN : Module {
 
   Tensor operator()(const Tensor& x) {
     if (!w) {  // on the first call (inside the trace: variables are made once, as in TensorFlow)
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
-                         {.name = "w"}));
-      b = track(Variable(zeros({outputs}), {.name = "b"}));
+      w = track(
+          Variable(random::truncated_normal({x.shape(-1), outputs}, _stddev = 0.1), _name = "w"));
+      b = track(Variable(zeros({outputs}), _name = "b"));
     }
     const Tensor y = matmul(x, *w) + *b;
     if (activate == "relu") return relu(y);
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
       reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28 * 28}).to(default_device());
 
   SequenceModule model;
-  optim::Adam opt({.learning_rate = 0.001});
+  optim::Adam opt(_learning_rate = 0.001);
   const auto train_dataset =
       Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(32);
 
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
         opt.apply_gradients(tape.gradient(f_loss, vars), vars);
         return f_loss;
       },
-      {.name = "train_batch"});
+      _name = "train_batch");
 
   for (int n = 0; n < epochs; ++n) {
     Tensor loss = zeros({});
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   // function_tf, plain and traced, on size x size matrices.
   const Tensor x = ones({size, size});
   const Tensor y = zeros_like(x);
-  auto function_tf_graph = function(function_tf, {.name = "function_tf"});
+  auto function_tf_graph = function(function_tf, _name = "function_tf");
   std::cout << "function_tf on " << size << "x" << size << ":\n";
   const double plain_once = seconds_of([&] {
     (void)function_tf(x, y).index({0, 0}).item<float>();

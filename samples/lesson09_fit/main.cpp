@@ -62,11 +62,11 @@ int main(int argc, char** argv) {
   const Tensor y_test = utils::to_categorical(y_test_raw, 10);
 
   NeuralNetwork model;
-  model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
   const keras::History history =
-      model.fit(x_train, y_train, {.batch_size = 32, .epochs = epochs, .verbose = verbose});
+      model.fit(x_train, y_train, _batch_size = 32, _epochs = epochs, _verbose = verbose);
 
-  const keras::Logs result = model.evaluate(x_test, y_test, {.verbose = verbose});
+  const keras::Logs result = model.evaluate(x_test, y_test, _verbose = verbose);
   std::cout << "test loss " << result["loss"] << ", test accuracy " << result["accuracy"] * 100
             << " %\n";
   std::cout << "history:";

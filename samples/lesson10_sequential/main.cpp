@@ -12,11 +12,11 @@ int main() {
   random::set_seed(1);
 
   keras::Sequential model(
-      {layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+      {layers::Dense(128, _activation = "relu"), layers::Dense(10, _activation = "softmax")});
   std::cout << "before any data: layers[0].weights has " << model.layers()[0]->weights().size()
             << " entries\n";
-  model.pop();                                              // remove the last layer
-  model.add(layers::Dense(10, {.activation = "softmax"}));  // and add one
+  model.pop();                                            // remove the last layer
+  model.add(layers::Dense(10, _activation = "softmax"));  // and add one
   const Tensor x = random::uniform({1, 20});
   (void)model(x);
   std::cout << "after model(x): layers[0].weights = " << model.layers()[0]->weights()[0].shape()
@@ -24,14 +24,14 @@ int main() {
   model.summary();
 
   // Best practice: give the input shape, and the model is built at once.
-  keras::Sequential with_input({keras::Input({20}), layers::Dense(128, {.activation = "relu"}),
-                                layers::Dense(10, {.activation = "softmax"})});
+  keras::Sequential with_input({keras::Input({20}), layers::Dense(128, _activation = "relu"),
+                                layers::Dense(10, _activation = "softmax")});
   std::cout << "\nwith an Input: " << with_input.layers().size()
             << " layers (the Input is not one), " << with_input.count_params() << " parameters\n";
 
   auto base = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}),
-      layers::Dense(10, {.activation = "softmax"})});
+      layers::Dense(128, _activation = "relu", _input_shape = Shape{784}),
+      layers::Dense(10, _activation = "softmax")});
 
   // One input, one output per layer: the same layers and weights.
   std::vector<keras::KerasTensor> outputs;

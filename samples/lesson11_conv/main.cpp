@@ -38,10 +38,10 @@ struct TfConv2D : Module {
     if (!w) {
       // Weights (kernel_x, kernel_y, input_channels, output_channels)
       w = track(Variable(random::truncated_normal(
-          {kernel.height, kernel.width, x.shape(-1), channels}, {.stddev = 0.1})));
+          {kernel.height, kernel.width, x.shape(-1), channels}, _stddev = 0.1)));
       b = track(Variable(zeros({channels})));
     }
-    const Tensor y = conv2d(x, *w, {.strides = strides, .padding = padding}) + *b;
+    const Tensor y = conv2d(x, *w, _strides = strides, _padding = padding) + *b;
     if (activate == "relu") return relu(y);
     if (activate == "softmax") return softmax(y);
     return y;
@@ -80,17 +80,17 @@ int main(int argc, char** argv) {
   TfConv2D layer1({3, 3}, 32);
   Tensor y = layer1(expand_dims(cifar_image(), 0));
   std::cout << y.shape() << "\n";  // (1, 16, 16, 32): the image shrank to 16x16 with 32 channels
-  y = max_pool2d(y, {.ksize = {2, 2}, .strides = Size2D{2, 2}, .padding = "SAME"});
+  y = max_pool2d(y, _ksize = {2, 2}, _strides = Size2D{2, 2}, _padding = "SAME");
   std::cout << y.shape() << "\n";  // (1, 8, 8, 32)
 
   // --- the lesson's CNN with the functional API -----------------------------------------------
   auto input = keras::Input({32, 32, 3});
-  auto l = layers::Conv2D(32, 3, {.activation = "relu"})(input);
-  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
-  l = layers::Conv2D(64, 3, {.activation = "relu"})(l);
-  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
+  auto l = layers::Conv2D(32, 3, _activation = "relu")(input);
+  l = layers::MaxPooling2D(2, _padding = "same")(l);
+  l = layers::Conv2D(64, 3, _activation = "relu")(l);
+  l = layers::MaxPooling2D(2, _padding = "same")(l);
   l = layers::Flatten()(l);
-  l = layers::Dense(256, {.activation = "relu"})(l);
+  l = layers::Dense(256, _activation = "relu")(l);
   l = layers::Dropout(0.5)(l);
   auto output = layers::Dense(10)(l);
   keras::Model model(input, output);
@@ -99,29 +99,28 @@ int main(int argc, char** argv) {
   // --- the convolutional autoencoder ----------------------------------------------------------
   // Encoder
   auto enc_input = keras::Input({28, 28, 1});
-  auto x = layers::Conv2D(32, 3, {.activation = "relu"})(enc_input);
-  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
-  x = layers::Conv2D(64, 3, {.activation = "relu"})(x);
-  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
+  auto x = layers::Conv2D(32, 3, _activation = "relu")(enc_input);
+  x = layers::MaxPooling2D(2, _padding = "same")(x);
+  x = layers::Conv2D(64, 3, _activation = "relu")(x);
+  x = layers::MaxPooling2D(2, _padding = "same")(x);
   x = layers::Flatten()(x);
-  auto enc_output = layers::Dense(8, {.activation = "linear"})(x);
+  auto enc_output = layers::Dense(8, _activation = "linear")(x);
   auto encoder = keras::make<keras::Model>(enc_input, enc_output, "encoder");
 
   // Decoder
-  auto dec_input = keras::Input({8}, {.name = "encoded_img"});
-  x = layers::Dense(7 * 7 * 8, {.activation = "relu"})(dec_input);
+  auto dec_input = keras::Input({8}, _name = "encoded_img");
+  x = layers::Dense(7 * 7 * 8, _activation = "relu")(dec_input);
   x = layers::Reshape({7, 7, 8})(x);
-  x = layers::Conv2DTranspose(64, 5,
-                              {.strides = {2, 2}, .activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2DTranspose(64, 5, _strides = {2, 2}, _activation = "relu", _padding = "same")(x);
   x = layers::BatchNormalization()(x);
-  x = layers::Conv2DTranspose(32, 5,
-                              {.strides = {2, 2}, .activation = "linear", .padding = "same"})(x);
+  x = layers::Conv2DTranspose(32, 5, _strides = {2, 2}, _activation = "linear",
+                              _padding = "same")(x);
   x = layers::BatchNormalization()(x);
-  auto dec_output = layers::Conv2DTranspose(1, 3, {.activation = "sigmoid", .padding = "same"})(x);
+  auto dec_output = layers::Conv2DTranspose(1, 3, _activation = "sigmoid", _padding = "same")(x);
   auto decoder = keras::make<keras::Model>(dec_input, dec_output, "decoder");
 
   // Autoencoder: the same layers, so training it trains the encoder and the decoder.
-  auto autoencoder_input = keras::Input({28, 28, 1}, {.name = "img"});
+  auto autoencoder_input = keras::Input({28, 28, 1}, _name = "img");
   x = encoder(autoencoder_input);
   auto autoencoder_output = decoder(x);
   keras::Model autoencoder(autoencoder_input, autoencoder_output, "autoencoder");

@@ -16,13 +16,13 @@ keras::Handle<keras::Sequential> vgg(const std::string& name,
       std::vector<keras::SequentialItem>{keras::Input({224, 224, 3})}, name);
   for (const auto& [filters, count] : blocks) {
     for (int i = 0; i < count; ++i)
-      model->add(layers::Conv2D(filters, 3, {.activation = "relu", .padding = "same"}));
+      model->add(layers::Conv2D(filters, 3, _activation = "relu", _padding = "same"));
     model->add(layers::MaxPooling2D(2));
   }
   model->add(layers::Flatten());
-  model->add(layers::Dense(4096, {.activation = "relu"}));
-  model->add(layers::Dense(4096, {.activation = "relu"}));
-  model->add(layers::Dense(1000, {.activation = "softmax"}));
+  model->add(layers::Dense(4096, _activation = "relu"));
+  model->add(layers::Dense(4096, _activation = "relu"));
+  model->add(layers::Dense(1000, _activation = "softmax"));
   return model;
 }
 

@@ -19,24 +19,24 @@
 using namespace ember;
 
 keras::Handle<keras::Model> toy_resnet() {
-  auto inputs = keras::Input({32, 32, 3}, {.name = "img"});
-  auto x = layers::Conv2D(32, 3, {.activation = "relu"})(inputs);
-  x = layers::Conv2D(64, 3, {.activation = "relu"})(x);
+  auto inputs = keras::Input({32, 32, 3}, _name = "img");
+  auto x = layers::Conv2D(32, 3, _activation = "relu")(inputs);
+  x = layers::Conv2D(64, 3, _activation = "relu")(x);
   auto block_1_output = layers::MaxPooling2D(3)(x);
 
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_1_output);
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_1_output);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(x);
   auto block_2_output = layers::add({x, block_1_output});  // the shortcut: main path + bypass
 
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_2_output);
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_2_output);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(x);
   auto block_3_output = layers::add({x, block_2_output});
 
-  x = layers::Conv2D(64, 3, {.activation = "relu"})(block_3_output);
+  x = layers::Conv2D(64, 3, _activation = "relu")(block_3_output);
   x = layers::GlobalAveragePooling2D()(x);  // the mean of each feature map: (batch, channels)
-  x = layers::Dense(256, {.activation = "relu"})(x);
+  x = layers::Dense(256, _activation = "relu")(x);
   x = layers::Dropout(0.5)(x);  // drops half the units while training
-  auto outputs = layers::Dense(10, {.activation = "softmax"})(x);
+  auto outputs = layers::Dense(10, _activation = "softmax")(x);
   return keras::make<keras::Model>(inputs, outputs, "toy_resnet");
 }
 
@@ -68,9 +68,8 @@ int main(int argc, char** argv) {
 
   auto model = toy_resnet();
   model->summary();
-  model->compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
-                  .loss = "sparse_categorical_crossentropy",
-                  .metrics = {"accuracy"}});
+  model->compile(_optimizer = optim::Adam(_learning_rate = 1e-3),
+                 _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"});
 
   // The last 10% validate; the rest trains with random flips and shifts of up to 4 pixels. The
   // images go to the device once: batches are gathered and augmented there (on a GPU, without a
@@ -87,16 +86,14 @@ int main(int argc, char** argv) {
   if (!gpu) training = training.prefetch(2);
   const auto start = std::chrono::steady_clock::now();
   const keras::History history = model->fit(
-      training,
-      {.epochs = epochs,
-       .verbose = 2,
-       .callbacks = {callbacks::EarlyStopping(
-           {.monitor = "val_accuracy", .patience = 3, .verbose = 1, .restore_best_weights = true})},
-       .validation_data = {x_train.slice(split, train_rows), y_train.slice(split, train_rows)}});
+      training, _epochs = epochs, _verbose = 2,
+      _callbacks = {callbacks::EarlyStopping(_monitor = "val_accuracy", _patience = 3, _verbose = 1,
+                                             _restore_best_weights = true)},
+      _validation_data = {x_train.slice(split, train_rows), y_train.slice(split, train_rows)});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const keras::Logs result = model->evaluate(x_test, y_test, {.batch_size = 256, .verbose = 0});
+  const keras::Logs result = model->evaluate(x_test, y_test, _batch_size = 256, _verbose = 0);
   const double images = static_cast<double>(split) * static_cast<double>(history.epoch.size());
   std::cout << "trained " << history.epoch.size() << " epoch(s) in " << seconds
             << " s: " << images / seconds << " images/s (augmentation and validation included) on "

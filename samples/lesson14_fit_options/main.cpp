@@ -44,10 +44,9 @@ struct PrintValidation : callbacks::Callback {
 // Models are identity objects (like Python's): a fresh one per experiment, held by a handle.
 keras::Handle<keras::Sequential> make_model() {
   auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      keras::Input({784}), layers::Dense(64, {.activation = "relu"}),
-      layers::Dense(10, {.activation = "softmax"})});
-  model->compile(
-      {.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+      keras::Input({784}), layers::Dense(64, _activation = "relu"),
+      layers::Dense(10, _activation = "softmax")});
+  model->compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
   return model;
 }
 
@@ -74,67 +73,58 @@ int main(int argc, char** argv) {
 
   std::cout << "\n== validation_split = 0.3: the last 30% of the rows validate\n";
   auto model = make_model();
-  keras::History history = model->fit(
-      x_all, y_all, {.batch_size = 64, .epochs = 2, .verbose = 2, .validation_split = 0.3});
+  keras::History history = model->fit(x_all, y_all, _batch_size = 64, _epochs = 2, _verbose = 2,
+                                      _validation_split = 0.3);
   print_history(history);
 
   std::cout << "\n== validation_data: the same split made by hand\n";
   const std::int64_t split = rows * 7 / 10;
   model = make_model();
-  model->fit(x_all.slice(0, split), y_all.slice(0, split),
-             {.batch_size = 64,
-              .epochs = 2,
-              .verbose = 2,
-              .validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)}});
+  model->fit(x_all.slice(0, split), y_all.slice(0, split), _batch_size = 64, _epochs = 2,
+             _verbose = 2, _validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)});
 
   std::cout << "\n== a Dataset: batch_size and shuffle of fit do not apply (ember says so)\n";
   const Dataset train_dataset = Dataset::from_tensor_slices({x_all, y_all}).shuffle(1024).batch(64);
   model = make_model();
-  model->fit(train_dataset, {.batch_size = 100, .epochs = 2, .verbose = 2, .shuffle = true});
+  model->fit(train_dataset, _batch_size = 100, _epochs = 2, _verbose = 2, _shuffle = true);
 
   std::cout << "\n== steps_per_epoch = 100 over a dataset of " << train_dataset.cardinality()
             << " batches: epochs continue where the last one stopped\n";
   model = make_model();
-  model->fit(train_dataset, {.epochs = 3, .verbose = 2, .steps_per_epoch = 100});
+  model->fit(train_dataset, _epochs = 3, _verbose = 2, _steps_per_epoch = 100);
 
   std::cout << "\n== class_weight: class 0 counts 100 times, class 2 half\n";
   model = make_model();
-  model->fit(x_all, y_all,
-             {.batch_size = 64,
-              .epochs = 1,
-              .verbose = 2,
-              .class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}}});
+  model->fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
+             _class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}});
 
   std::cout << "\n== sample_weight: the first 1000 rows count 5 times\n";
   std::vector<float> weights(static_cast<std::size_t>(rows), 1.0f);
   std::fill(weights.begin(), weights.begin() + std::min<std::int64_t>(1000, rows), 5.0f);
   model = make_model();
-  model->fit(x_all, y_all,
-             {.batch_size = 64, .epochs = 1, .verbose = 2, .sample_weight = constant(weights)});
+  model->fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
+             _sample_weight = constant(weights));
 
   std::cout << "\n== a Sequence (DigitsLimit, max_len = 6400), shuffled, on_epoch_end each epoch\n";
   DigitsLimit sequence(x_all, y_all, 64, 6400);
   model = make_model();
-  model->fit(sequence, {.epochs = 3, .verbose = 2, .shuffle = true});
+  model->fit(sequence, _epochs = 3, _verbose = 2, _shuffle = true);
   std::cout << "  on_epoch_end was called " << sequence.epochs_seen << " times\n";
 
   std::cout << "\n== callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), "
                "TerminateOnNaN, "
                "our own\n";
   model = make_model();
-  auto stopper = std::make_shared<callbacks::EarlyStopping>(callbacks::EarlyStoppingOptions{
-      .monitor = "loss", .min_delta = 0.5, .patience = 1, .verbose = 1});
-  history = model->fit(x_all, y_all,
-                       {.batch_size = 64,
-                        .epochs = 10,
-                        .verbose = 2,
-                        .callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
-                        .validation_split = 0.2});
+  auto stopper = std::make_shared<callbacks::EarlyStopping>(_monitor = "loss", _min_delta = 0.5,
+                                                            _patience = 1, _verbose = 1);
+  history = model->fit(x_all, y_all, _batch_size = 64, _epochs = 10, _verbose = 2,
+                       _callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
+                       _validation_split = 0.2);
   std::cout << "  stopped after " << history.epoch.size()
             << " of 10 epochs (the loss no longer falls by 0.5)\n";
   print_history(history);
 
-  const keras::Logs result = model->evaluate(x_test, y_test, {.verbose = 0});
+  const keras::Logs result = model->evaluate(x_test, y_test, _verbose = 0);
   std::cout << "\ntest accuracy: " << result["accuracy"] * 100 << " %\n";
   return 0;
 }

@@ -64,25 +64,25 @@ struct CategoricalTruePositives : metrics::Metric {
 
 keras::Handle<keras::Model> autoencoder_with_classifier() {
   auto enc_input = keras::Input({28, 28, 1});
-  auto x = layers::Conv2D(32, 3, {.activation = "relu"})(enc_input);
-  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
-  x = layers::Conv2D(64, 4, {.activation = "relu"})(x);
-  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
-  x = layers::Conv2D(64, 4, {.activation = "relu"})(x);
-  x = layers::MaxPooling2D(2, {.padding = "same"})(x);
-  auto hidden_output = layers::Dense(8, {.activation = "linear"})(layers::Flatten()(x));
+  auto x = layers::Conv2D(32, 3, _activation = "relu")(enc_input);
+  x = layers::MaxPooling2D(2, _padding = "same")(x);
+  x = layers::Conv2D(64, 4, _activation = "relu")(x);
+  x = layers::MaxPooling2D(2, _padding = "same")(x);
+  x = layers::Conv2D(64, 4, _activation = "relu")(x);
+  x = layers::MaxPooling2D(2, _padding = "same")(x);
+  auto hidden_output = layers::Dense(8, _activation = "linear")(layers::Flatten()(x));
 
-  x = layers::Dense(7 * 7 * 8, {.activation = "relu"})(hidden_output);
+  x = layers::Dense(7 * 7 * 8, _activation = "relu")(hidden_output);
   x = layers::Reshape({7, 7, 8})(x);
-  x = layers::Conv2DTranspose(64, 2, {.strides = 2, .activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2DTranspose(64, 2, _strides = 2, _activation = "relu", _padding = "same")(x);
   x = layers::BatchNormalization()(x);
-  x = layers::Conv2DTranspose(64, 2, {.strides = 2, .activation = "linear", .padding = "same"})(x);
+  x = layers::Conv2DTranspose(64, 2, _strides = 2, _activation = "linear", _padding = "same")(x);
   x = layers::BatchNormalization()(x);
-  auto dec_output = layers::Conv2DTranspose(
-      1, 3, {.activation = "sigmoid", .padding = "same", .name = "dec_output"})(x);
+  auto dec_output = layers::Conv2DTranspose(1, 3, _activation = "sigmoid", _padding = "same",
+                                            _name = "dec_output")(x);
 
-  auto x2 = layers::Dense(128, {.activation = "relu"})(hidden_output);
-  auto class_output = layers::Dense(10, {.activation = "softmax", .name = "class_output"})(x2);
+  auto x2 = layers::Dense(128, _activation = "relu")(hidden_output);
+  auto class_output = layers::Dense(10, _activation = "softmax", _name = "class_output")(x2);
   return keras::make<keras::Model>(enc_input,
                                    std::vector<keras::KerasTensor>{dec_output, class_output});
 }
@@ -118,36 +118,35 @@ int main(int argc, char** argv) {
   model->summary();
 
   // Losses as a list (one per output), loss weights, one metric for every output.
-  model->compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
-                  .loss = {"mean_squared_error", "categorical_crossentropy"},
-                  .loss_weights = {0.5, 1.4},
-                  .metrics = {metrics::CategoricalAccuracy()}});
-  model->fit(x_train, {x_train, y_train}, {.batch_size = 64, .epochs = epochs, .verbose = 2});
+  model->compile(_optimizer = optim::Adam(_learning_rate = 0.01),
+                 _loss = {"mean_squared_error", "categorical_crossentropy"},
+                 _loss_weights = {0.5, 1.4}, _metrics = {metrics::CategoricalAccuracy()});
+  model->fit(x_train, {x_train, y_train}, _batch_size = 64, _epochs = epochs, _verbose = 2);
 
   // Or by output name: our loss for the image, our metric and accuracy for the class.
   model->compile(
-      {.optimizer = optim::Adam({.learning_rate = 0.001}),
-       .loss = {{"dec_output", MyLoss(1.0, 1.0)}, {"class_output", "categorical_crossentropy"}},
-       .loss_weights = {{"dec_output", 0.5}, {"class_output", 1.4}},
-       .metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}}});
+      _optimizer = optim::Adam(_learning_rate = 0.001),
+      _loss = {{"dec_output", MyLoss(1.0, 1.0)}, {"class_output", "categorical_crossentropy"}},
+      _loss_weights = {{"dec_output", 0.5}, {"class_output", 1.4}},
+      _metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}});
   const keras::History history =
-      model->fit(x_train, {{"dec_output", x_train}, {"class_output", y_train}},
-                 {.batch_size = 64, .epochs = epochs, .verbose = 2, .validation_split = 0.1});
+      model->fit(x_train, {{"dec_output", x_train}, {"class_output", y_train}}, _batch_size = 64,
+                 _epochs = epochs, _verbose = 2, _validation_split = 0.1);
   std::cout << "history keys:";
   for (const auto& [key, values] : history.history) std::cout << " " << key;
   std::cout << "\n";
 
-  const keras::Logs result = model->evaluate(x_test, {x_test, y_test}, {.verbose = 0});
+  const keras::Logs result = model->evaluate(x_test, {x_test, y_test}, _verbose = 0);
   std::cout << "test: " << result.to_string() << "\n";
 
   // Saved with its custom loss and metric (lesson 16), the model comes back compiled when
   // load_model is told how to make them, as Keras' custom_objects={"MyLoss": MyLoss, ...}.
   model->save("runs/lesson15");
   auto loaded = keras::load_model(
-      "runs/lesson15", {.custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
-                                           {"CategoricalTruePositives",
-                                            keras::custom_object<CategoricalTruePositives>()}}});
+      "runs/lesson15", _custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
+                                          {"CategoricalTruePositives",
+                                           keras::custom_object<CategoricalTruePositives>()}});
   std::cout << "loaded from runs/lesson15: "
-            << loaded->evaluate(x_test, {x_test, y_test}, {.verbose = 0}).to_string() << "\n";
+            << loaded->evaluate(x_test, {x_test, y_test}, _verbose = 0).to_string() << "\n";
   return 0;
 }

@@ -28,7 +28,7 @@ struct NeuralNetwork : keras::Model {
   explicit NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
       : units(std::move(units_in)), activation(std::move(activation_in)) {
     for (std::int64_t n : units)
-      model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
+      model_layers.push_back(track(layers::Dense(n, _activation = activation)));
   }
   Tensor call(const Tensor& inputs) override {
     Tensor x = inputs;
@@ -68,25 +68,24 @@ int main(int argc, char** argv) {
   const Tensor y_test = utils::to_categorical(test.second, 10);
 
   // --- the whole model: architecture + weights + compile() + optimizer state --------------------
-  keras::Sequential model({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
-                           layers::Dense(10, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.001}),
-                 .loss = "categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  model.fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
+  keras::Sequential model({keras::Input({784}), layers::Dense(128, _activation = "relu"),
+                           layers::Dense(10, _activation = "softmax")});
+  model.compile(_optimizer = optim::Adam(_learning_rate = 0.001),
+                _loss = "categorical_crossentropy", _metrics = {"accuracy"});
+  model.fit(x_train, y_train, _batch_size = 32, _epochs = 1, _verbose = 2);
   model.save(dir + "/model");
   std::cout << "saved " << dir << "/model: config.json + model.safetensors\n";
 
   auto loaded = keras::load_model(dir + "/model");
-  const double original = model.evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
-  const double restored = loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
+  const double original = model.evaluate(x_test, y_test, _verbose = 0)["accuracy"];
+  const double restored = loaded->evaluate(x_test, y_test, _verbose = 0)["accuracy"];
   std::cout << "test accuracy: trained " << original * 100 << " %, loaded " << restored * 100
             << " %\n";
   std::cout << "loaded optimizer: " << loaded->optimizer().class_name() << " after "
             << loaded->optimizer().iterations() << " steps; training goes on:\n";
-  loaded->fit(x_train, y_train, {.batch_size = 32, .epochs = 1, .verbose = 2});
+  loaded->fit(x_train, y_train, _batch_size = 32, _epochs = 1, _verbose = 2);
   std::cout << "test accuracy after one more epoch: "
-            << loaded->evaluate(x_test, y_test, {.verbose = 0})["accuracy"] * 100 << " %\n";
+            << loaded->evaluate(x_test, y_test, _verbose = 0)["accuracy"] * 100 << " %\n";
 
   // --- Keras' own files: model.save("model.h5") (the old single-file format) and .keras ---------
   if (io::hdf5_available()) {
@@ -94,7 +93,7 @@ int main(int argc, char** argv) {
     model.save(dir + "/model.keras");
     model.save_weights(dir + "/model.weights.h5");
     auto from_h5 = keras::load_model(dir + "/model.h5");
-    const double h5_accuracy = from_h5->evaluate(x_test, y_test, {.verbose = 0})["accuracy"];
+    const double h5_accuracy = from_h5->evaluate(x_test, y_test, _verbose = 0)["accuracy"];
     std::cout << "\nsaved model.h5, model.keras, model.weights.h5 (Keras' formats: Keras loads "
                  "them too); "
               << "model.h5 loads with test accuracy " << h5_accuracy * 100 << " % and "
@@ -103,7 +102,7 @@ int main(int argc, char** argv) {
               << " (Keras 3 keeps the optimizer in .h5 too; the lesson's older Keras did not)\n";
     // For tests/golden/keras_reads_ember.py: Keras must predict these from the three files.
     io::save_npy(dir + "/keras_check_x.npy", x_test.slice(0, 8));
-    io::save_npy(dir + "/keras_check_y.npy", model.predict(x_test.slice(0, 8), {.verbose = 0}));
+    io::save_npy(dir + "/keras_check_y.npy", model.predict(x_test.slice(0, 8), _verbose = 0));
   } else {
     std::cout
         << "\nmodel.h5 / model.keras: this ember was built without HDF5 (install libhdf5-dev)\n";
@@ -117,7 +116,7 @@ int main(int argc, char** argv) {
   // too.
   auto custom_loaded = keras::load_model(
       dir + "/custom",
-      {.custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}});
+      _custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}});
   std::cout << "\ncustom model loaded with activation \""
             << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation
             << "\" (the saved config decides); same outputs: " << std::boolalpha
@@ -138,13 +137,13 @@ int main(int argc, char** argv) {
   model.save_weights(dir + "/weights.safetensors");
   auto model2 = keras::model_from_json(json);
   model2->load_weights(dir + "/weights.safetensors");
-  const Tensor p = model.predict(x_test.slice(0, 8), {.verbose = 0});
+  const Tensor p = model.predict(x_test.slice(0, 8), _verbose = 0);
   std::cout
       << "clone and model2 predict as the model: " << std::boolalpha
-      << (reduce_max(abs(clone->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() ==
+      << (reduce_max(abs(clone->predict(x_test.slice(0, 8), _verbose = 0) - p)).item<float>() ==
           0.0f)
       << ", "
-      << (reduce_max(abs(model2->predict(x_test.slice(0, 8), {.verbose = 0}) - p)).item<float>() ==
+      << (reduce_max(abs(model2->predict(x_test.slice(0, 8), _verbose = 0) - p)).item<float>() ==
           0.0f)
       << "\n";
   return 0;

@@ -13,20 +13,20 @@ TEST_P(Variables, ConstructLikeTensorFlow) {
   Variable v1(-4);
   EXPECT_EQ(v1.dtype(), int32);
   EXPECT_EQ(v1.rank(), 0);
-  Variable v2({1, 2, 3, 4}, {.dtype = float32});
+  Variable v2({1, 2, 3, 4}, _dtype = float32);
   EXPECT_EQ(v2.dtype(), float32);
   EXPECT_EQ(v2.shape(), Shape({4}));
   EXPECT_EQ(v2.device(), device());
   const Tensor a = constant(1, Shape{1, 1});
   Variable v3(a);
   EXPECT_EQ(v3.to_vector<std::int32_t>(), std::vector<std::int32_t>{1});
-  Variable x({{2.0f}}, {.name = "x"});
+  Variable x({{2.0f}}, _name = "x");
   EXPECT_EQ(x.shape(), Shape({1, 1}));
   EXPECT_EQ(x.name(), "x");
   EXPECT_TRUE(x.trainable());
-  EXPECT_FALSE(Variable(0, {.trainable = false}).trainable());
+  EXPECT_FALSE(Variable(0, _trainable = false).trainable());
   EXPECT_EQ(Variable(-2.0).dtype(), float32);
-  EXPECT_EQ(Variable(1.5, {.dtype = float64}).dtype(), float64);
+  EXPECT_EQ(Variable(1.5, _dtype = float64).dtype(), float64);
 }
 
 TEST_P(Variables, AssignReplacesTheValue) {
@@ -90,7 +90,7 @@ TEST_P(Variables, SlicedAssignmentWritesIntoTheVariable) {
 }
 
 TEST_P(Variables, MismatchesAreErrors) {
-  Variable v({1.f, 2.f, 3.f, 4.f}, {.name = "v2"});
+  Variable v({1.f, 2.f, 3.f, 4.f}, _name = "v2");
   expect_error<ShapeError>([&] { v.assign({1.f, 2.f, 3.f}); }, {"assign", "(3,)", "v2", "(4,)"});
   expect_error<DTypeError>(
       [&] {

@@ -135,7 +135,7 @@ TEST_F(CpuVsCuda, MatmulWithAndWithoutTf32) {
       "matmul", {a, b}, [](auto& v) { return matmul(v[0], v[1]); }, 1e-4);
   compare(
       "matmul_t", {a, b},
-      [](auto& v) { return matmul(v[1], v[0], {.transpose_a = true, .transpose_b = true}); }, 1e-4);
+      [](auto& v) { return matmul(v[1], v[0], _transpose_a = true, _transpose_b = true); }, 1e-4);
   compare(
       "matmul f64", {a, b},
       [](auto& v) { return matmul(cast(v[0], float64), cast(v[1], float64)); }, 1e-12);
@@ -218,14 +218,14 @@ TEST_F(CpuVsCuda, DataMovement) {
 TEST_F(CpuVsCuda, RandomNumbersAreBitIdentical) {
   const std::vector<std::function<Tensor()>> draws = {
       [] {
-        return random::normal({1000, 3}, {.mean = 1, .stddev = 2});
+        return random::normal({1000, 3}, _mean = 1, _stddev = 2);
       },
-      [] { return random::normal({1001}, {.dtype = float64}); },
+      [] { return random::normal({1001}, _dtype = float64); },
       [] { return random::truncated_normal({5000}); },
-      [] { return random::uniform({777}, {.minval = -3, .maxval = 5}); },
-      [] { return random::uniform({777}, {.dtype = float64}); },
-      [] { return random::uniform({999}, {.minval = -50, .maxval = 50, .dtype = int32}); },
-      [] { return random::uniform({999}, {.minval = 0, .maxval = 1e12, .dtype = int64}); },
+      [] { return random::uniform({777}, _minval = -3, _maxval = 5); },
+      [] { return random::uniform({777}, _dtype = float64); },
+      [] { return random::uniform({999}, _minval = -50, _maxval = 50, _dtype = int32); },
+      [] { return random::uniform({999}, _minval = 0, _maxval = 1e12, _dtype = int64); },
       [] {
         return random::shuffle(reshape(range(60), {20, 3}));
       },

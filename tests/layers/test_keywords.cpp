@@ -21,13 +21,13 @@ struct ToyOptions {
 };
 ToyOptions toy(ToyOptions options = {}) { return options; }
 template <class... K>
-  requires(sizeof...(K) > 0 && (KeywordFor<K, ToyOptions> && ...))
-ToyOptions toy(const K&... keywords) {
+requires(sizeof...(K) > 0 && (KeywordFor<K, ToyOptions> && ...)) ToyOptions
+    toy(const K&... keywords) {
   return toy(with_keywords<ToyOptions>(keywords...));
 }
 
 TEST(Keywords, AnyOrderFillsTheSameMembersAsDesignatedInitializers) {
-  const ToyOptions a = toy(_epochs = 5, _batch_size = 100);  // lesson 14's order
+  const ToyOptions a = toy(_epochs = 5, _batch_size = 100);    // lesson 14's order
   const ToyOptions b = toy({.batch_size = 100, .epochs = 5});  // declaration order
   EXPECT_EQ(a.batch_size, b.batch_size);
   EXPECT_EQ(a.epochs, b.epochs);
@@ -70,9 +70,11 @@ TEST(Keywords, LayersGetTheSameConfigEitherWay) {
   const auto designated = layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}});
   EXPECT_EQ(by_keyword->get_config(), designated->get_config());
   keras::clear_session();
-  const auto conv = layers::Conv2D(32, 3, _padding = "same", _activation = "relu", _use_bias = false);
+  const auto conv =
+      layers::Conv2D(32, 3, _padding = "same", _activation = "relu", _use_bias = false);
   keras::clear_session();
-  const auto conv2 = layers::Conv2D(32, 3, {.activation = "relu", .padding = "same", .use_bias = false});
+  const auto conv2 =
+      layers::Conv2D(32, 3, {.activation = "relu", .padding = "same", .use_bias = false});
   EXPECT_EQ(conv->get_config(), conv2->get_config());
   EXPECT_EQ(layers::Dropout(0.5, _seed = 7)->get_config()["seed"], 7);
   EXPECT_EQ(layers::MaxPooling2D(3, _padding = "same")->get_config()["padding"], "same");

@@ -19,9 +19,9 @@ struct DenseNN : Module {
   explicit DenseNN(std::int64_t outputs) : outputs(outputs) {}
   Tensor operator()(const Tensor& x) {
     if (!w) {
-      w = track(Variable(random::truncated_normal({x.shape(-1), outputs}, {.stddev = 0.1}),
-                         {.name = "w"}));
-      b = track(Variable(zeros({outputs}), {.name = "b"}));
+      w = track(
+          Variable(random::truncated_normal({x.shape(-1), outputs}, _stddev = 0.1), _name = "w"));
+      b = track(Variable(zeros({outputs}), _name = "b"));
     }
     return matmul(x, *w) + *b;
   }
@@ -57,7 +57,7 @@ TEST_P(Layers, ModulesTrackVariablesAndSubmodulesInOrder) {
     }
   } shared;
   EXPECT_EQ(shared.variables().size(), 1u);
-  Variable frozen(zeros({1}), {.trainable = false});
+  Variable frozen(zeros({1}), _trainable = false);
   struct WithFrozen : Module {
     explicit WithFrozen(Variable f) { track(f); }
   } with_frozen(frozen);
@@ -66,7 +66,7 @@ TEST_P(Layers, ModulesTrackVariablesAndSubmodulesInOrder) {
 }
 
 TEST_P(Layers, DenseBuildsOnFirstCallAndMatchesLoops) {
-  auto dense = layers::Dense(3, {.activation = "relu"});
+  auto dense = layers::Dense(3, _activation = "relu");
   EXPECT_TRUE(dense->weights().empty());  // Keras: no weights before the input shape is known
   EXPECT_FALSE(dense->built());
   const Tensor x = constant(random_values(10, -1, 1, 4), Shape{2, 5});
@@ -112,7 +112,7 @@ TEST_P(Layers, FreezingExcludesWeightsFromTraining) {
 }
 
 TEST_P(Layers, DropoutKeepsHalfAndPreservesTheMean) {
-  auto dropout = layers::Dropout(0.5, {.seed = 7});
+  auto dropout = layers::Dropout(0.5, _seed = 7);
   const Tensor x = ones({200000});
   EXPECT_EQ(dropout(x).to_vector<float>(), x.to_vector<float>());  // inference: identity
   const Tensor y = dropout(x, true);
@@ -122,7 +122,7 @@ TEST_P(Layers, DropoutKeepsHalfAndPreservesTheMean) {
   for (float a : v) EXPECT_TRUE(a == 0.f || a == 2.f);
   EXPECT_NEAR(reduce_mean(y).item<float>(), 1.0, 0.01);
   // The same seed gives the same masks; the next call a new one.
-  auto again = layers::Dropout(0.5, {.seed = 7});
+  auto again = layers::Dropout(0.5, _seed = 7);
   EXPECT_EQ(again(x, true).to_vector<float>(), v);
   EXPECT_NE(again(x, true).to_vector<float>(), v);
   expect_error<Error>([] { layers::Dropout(1.0); }, {"Dropout", "rate"});
@@ -173,7 +173,7 @@ TEST_P(Layers, InitializersHaveKerasStatistics) {
   for (const Shape& s : {Shape{6, 4}, Shape{4, 6}}) {
     const Tensor q = initializers::InitializerRef("orthogonal")(s, float64);
     const Tensor gram =
-        s[0] > s[1] ? matmul(q, q, {.transpose_a = true}) : matmul(q, q, {.transpose_b = true});
+        s[0] > s[1] ? matmul(q, q, _transpose_a = true) : matmul(q, q, _transpose_b = true);
     const std::int64_t n = std::min(s[0], s[1]);
     expect_close(values_of(gram), values_of(eye(n, std::nullopt, float64)), 1e-12, "orthogonal");
   }
@@ -253,9 +253,8 @@ TEST_P(Layers, LossesFromAddLossAndRegularizers) {
   (void)layer(ones({1, 3}));
   EXPECT_EQ(layer->losses().size(), 1u);  // each top-level call starts afresh
 
-  auto dense = layers::Dense(2, {.bias_initializer = initializers::Constant(0.5),
-                                 .kernel_regularizer = regularizers::L2(0.1),
-                                 .bias_regularizer = "l1"});
+  auto dense = layers::Dense(2, _bias_initializer = initializers::Constant(0.5),
+                             _kernel_regularizer = regularizers::L2(0.1), _bias_regularizer = "l1");
   (void)dense(ones({1, 3}));
   const auto reg = dense->losses();
   ASSERT_EQ(reg.size(), 2u);
@@ -276,7 +275,7 @@ TEST_P(Layers, EmbeddingAndLayerNormalization) {
   if (device().is_cpu())
     expect_error<IndexError>([&] { embedding(constant({{10}})); }, {"index 10"});
 
-  auto norm = layers::LayerNormalization({.epsilon = 1e-3});
+  auto norm = layers::LayerNormalization(_epsilon = 1e-3);
   const Tensor x = constant(random_values(12, -3, 3, 9), Shape{3, 4});
   const auto xv = values_of(x), y = values_of(norm(x));
   for (int r = 0; r < 3; ++r) {
@@ -300,11 +299,9 @@ TEST_P(Layers, FlattenReshapeLambdaActivation) {
 }
 
 TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
-  auto dense = layers::Dense(7, {.activation = "tanh",
-                                 .use_bias = false,
-                                 .kernel_initializer = "he_normal",
-                                 .kernel_regularizer = regularizers::L2(0.5),
-                                 .name = "projection"});
+  auto dense =
+      layers::Dense(7, _activation = "tanh", _use_bias = false, _kernel_initializer = "he_normal",
+                    _kernel_regularizer = regularizers::L2(0.5), _name = "projection");
   const keras::Config serialized = keras::serialize_layer(*dense);
   EXPECT_EQ(serialized["class_name"], "Dense");
   EXPECT_EQ(serialized["config"]["units"], 7);
@@ -314,8 +311,8 @@ TEST_P(Layers, ConfigsRoundTripThroughTheRegistry) {
   const keras::LayerHandle copy = keras::layer_from_config(serialized);
   EXPECT_EQ(copy->get_config(), dense->get_config());
   for (const auto& layer : std::vector<keras::LayerHandle>{
-           layers::Dropout(0.3, {.seed = 1}), layers::Flatten(), layers::Reshape({2, -1}),
-           layers::Embedding(5, 2), layers::LayerNormalization({.epsilon = 0.01}),
+           layers::Dropout(0.3, _seed = 1), layers::Flatten(), layers::Reshape({2, -1}),
+           layers::Embedding(5, 2), layers::LayerNormalization(_epsilon = 0.01),
            layers::Activation("gelu")}) {
     EXPECT_EQ(keras::layer_from_config(keras::serialize_layer(*layer))->get_config(),
               layer->get_config())

@@ -157,98 +157,84 @@ std::vector<Case> cases() {
   auto piecewise = [](std::int64_t step) { return step <= 5 ? 0.1 : (step <= 12 ? 0.05 : 0.01); };
   return {
       {"sgd",
-       [] { return std::make_shared<SGD>(SGDOptions{.learning_rate = 0.1}); },
+       [] { return std::make_shared<SGD>(_learning_rate = 0.1); },
        {"sgd", constant_lr(0.1)}},
       {"sgd_momentum",
-       [] { return std::make_shared<SGD>(SGDOptions{.learning_rate = 0.05, .momentum = 0.9}); },
+       [] { return std::make_shared<SGD>(_learning_rate = 0.05, _momentum = 0.9); },
        {.rule = "momentum", .lr = constant_lr(0.05), .momentum = 0.9}},
       {"sgd_nesterov",
        [] {
-         return std::make_shared<SGD>(
-             SGDOptions{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true});
+         return std::make_shared<SGD>(_learning_rate = 0.05, _momentum = 0.9, _nesterov = true);
        },
        {.rule = "nesterov", .lr = constant_lr(0.05), .momentum = 0.9}},
       {"adagrad",
-       [] { return std::make_shared<Adagrad>(AdagradOptions{.learning_rate = 0.1}); },
+       [] { return std::make_shared<Adagrad>(_learning_rate = 0.1); },
        {.rule = "adagrad", .lr = constant_lr(0.1)}},
       {"adadelta",
-       [] { return std::make_shared<Adadelta>(AdadeltaOptions{.learning_rate = 1.0}); },
+       [] { return std::make_shared<Adadelta>(_learning_rate = 1.0); },
        {.rule = "adadelta", .lr = constant_lr(1.0), .rho = 0.95}},
       {"rmsprop",
-       [] { return std::make_shared<RMSprop>(RMSpropOptions{.learning_rate = 0.01}); },
+       [] { return std::make_shared<RMSprop>(_learning_rate = 0.01); },
        {.rule = "rmsprop", .lr = constant_lr(0.01)}},
       {"rmsprop_momentum",
-       [] {
-         return std::make_shared<RMSprop>(RMSpropOptions{.learning_rate = 0.01, .momentum = 0.5});
-       },
+       [] { return std::make_shared<RMSprop>(_learning_rate = 0.01, _momentum = 0.5); },
        {.rule = "rmsprop", .lr = constant_lr(0.01), .momentum = 0.5}},
       {"rmsprop_centered",
-       [] {
-         return std::make_shared<RMSprop>(RMSpropOptions{.learning_rate = 0.01, .centered = true});
-       },
+       [] { return std::make_shared<RMSprop>(_learning_rate = 0.01, _centered = true); },
        {.rule = "rmsprop", .lr = constant_lr(0.01), .centered = true}},
       {"rmsprop_centered_momentum",
        [] {
-         return std::make_shared<RMSprop>(
-             RMSpropOptions{.learning_rate = 0.01, .momentum = 0.5, .centered = true});
+         return std::make_shared<RMSprop>(_learning_rate = 0.01, _momentum = 0.5, _centered = true);
        },
        {.rule = "rmsprop", .lr = constant_lr(0.01), .momentum = 0.5, .centered = true}},
       {"adam",
-       [] { return std::make_shared<Adam>(AdamOptions{.learning_rate = 0.05}); },
+       [] { return std::make_shared<Adam>(_learning_rate = 0.05); },
        {.rule = "adam", .lr = constant_lr(0.05)}},
       {"adam_amsgrad",
-       [] { return std::make_shared<Adam>(AdamOptions{.learning_rate = 0.05, .amsgrad = true}); },
+       [] { return std::make_shared<Adam>(_learning_rate = 0.05, _amsgrad = true); },
        {.rule = "amsgrad", .lr = constant_lr(0.05)}},
       {"adamw",
-       [] {
-         return std::make_shared<AdamW>(AdamWOptions{.learning_rate = 0.05, .weight_decay = 0.1});
-       },
+       [] { return std::make_shared<AdamW>(_learning_rate = 0.05, _weight_decay = 0.1); },
        {.rule = "adam", .lr = constant_lr(0.05), .weight_decay = 0.1}},
       {"nadam",
-       [] { return std::make_shared<Nadam>(NadamOptions{.learning_rate = 0.05}); },
+       [] { return std::make_shared<Nadam>(_learning_rate = 0.05); },
        {.rule = "nadam", .lr = constant_lr(0.05)}},
       {"adamax",
-       [] { return std::make_shared<Adamax>(AdamaxOptions{.learning_rate = 0.05}); },
+       [] { return std::make_shared<Adamax>(_learning_rate = 0.05); },
        {.rule = "adamax", .lr = constant_lr(0.05)}},
       {"sgd_weight_decay",
-       [] { return std::make_shared<SGD>(SGDOptions{.learning_rate = 0.1, .weight_decay = 0.1}); },
+       [] { return std::make_shared<SGD>(_learning_rate = 0.1, _weight_decay = 0.1); },
        {.rule = "sgd", .lr = constant_lr(0.1), .weight_decay = 0.1}},
       {"sgd_clipnorm",
-       [] { return std::make_shared<SGD>(SGDOptions{.learning_rate = 0.1, .clipnorm = 1.0}); },
+       [] { return std::make_shared<SGD>(_learning_rate = 0.1, _clipnorm = 1.0); },
        {.rule = "sgd", .lr = constant_lr(0.1), .clipnorm = 1.0}},
       {"sgd_clipvalue",
-       [] { return std::make_shared<SGD>(SGDOptions{.learning_rate = 0.1, .clipvalue = 0.5}); },
+       [] { return std::make_shared<SGD>(_learning_rate = 0.1, _clipvalue = 0.5); },
        {.rule = "sgd", .lr = constant_lr(0.1), .clipvalue = 0.5}},
       {"adam_global_clipnorm",
-       [] {
-         return std::make_shared<Adam>(AdamOptions{.learning_rate = 0.05, .global_clipnorm = 1.0});
-       },
+       [] { return std::make_shared<Adam>(_learning_rate = 0.05, _global_clipnorm = 1.0); },
        {.rule = "adam", .lr = constant_lr(0.05), .global_clipnorm = 1.0}},
       {"sgd_exponential",
        [] {
-         return std::make_shared<SGD>(SGDOptions{.learning_rate = ExponentialDecay({0.1, 5, 0.5})});
+         return std::make_shared<SGD>(_learning_rate = ExponentialDecay({0.1, 5, 0.5}));
        },
        {.rule = "sgd", .lr = exponential(false)}},
       {"sgd_exponential_staircase",
        [] {
-         return std::make_shared<SGD>(
-             SGDOptions{.learning_rate = ExponentialDecay({0.1, 5, 0.5, true})});
+         return std::make_shared<SGD>(_learning_rate = ExponentialDecay({0.1, 5, 0.5, true}));
        },
        {.rule = "sgd", .lr = exponential(true)}},
       {"adam_piecewise",
        [] {
-         return std::make_shared<Adam>(
-             AdamOptions{.learning_rate = PiecewiseConstantDecay({5, 12}, {0.1, 0.05, 0.01})});
+         return std::make_shared<Adam>(_learning_rate =
+                                           PiecewiseConstantDecay({5, 12}, {0.1, 0.05, 0.01}));
        },
        {.rule = "adam", .lr = piecewise}},
       {"sgd_cosine_warmup",
        [] {
          return std::make_shared<SGD>(
-             SGDOptions{.learning_rate = CosineDecay({.initial_learning_rate = 0.0,
-                                                      .decay_steps = 15,
-                                                      .alpha = 0.1,
-                                                      .warmup_target = 0.1,
-                                                      .warmup_steps = 5})});
+             _learning_rate = CosineDecay(_initial_learning_rate = 0.0, _decay_steps = 15,
+                                          _alpha = 0.1, _warmup_target = 0.1, _warmup_steps = 5));
        },
        {.rule = "sgd", .lr = cosine_warmup}},
   };
@@ -256,8 +242,8 @@ std::vector<Case> cases() {
 
 // ember's trajectory: the values of [w, u] after each of the 20 updates.
 std::vector<std::vector<double>> ember_trajectory(optim::Optimizer& opt, DType dtype = float32) {
-  Variable w(zeros({5}, dtype), {.name = "w"});
-  Variable u(constant(0.5, Shape{3}, dtype), {.name = "u"});
+  Variable w(zeros({5}, dtype), _name = "w");
+  Variable u(constant(0.5, Shape{3}, dtype), _name = "u");
   const Tensor s = constant(kS, Shape{5}, dtype), c = constant(kC, Shape{5}, dtype);
   const Tensor s2 = constant(kS2, Shape{3}, dtype), c2 = constant(kC2, Shape{3}, dtype);
   std::vector<std::vector<double>> trajectory;
@@ -315,7 +301,7 @@ TEST_P(Optimizers, Float64VariablesFollowTheFormulasClosely) {
 
 TEST_P(Optimizers, RestoredStateContinuesTheExactTrajectory) {
   for (const Case& c : cases()) {
-    Variable w(zeros({5}), {.name = "w"}), u(constant(0.5, Shape{3}), {.name = "u"});
+    Variable w(zeros({5}), _name = "w"), u(constant(0.5, Shape{3}), {.name = "u"});
     const Tensor s = constant(kS, Shape{5}), target = constant(kC, Shape{5});
     const Tensor s2 = constant(kS2, Shape{3}), target2 = constant(kC2, Shape{3});
     auto step = [&](optim::Optimizer& opt) {
@@ -343,7 +329,7 @@ TEST_P(Optimizers, RestoredStateContinuesTheExactTrajectory) {
 
 TEST_P(Optimizers, StateHasNamedSlotsOnTheHost) {
   optim::Adam adam;
-  Variable w(zeros({2}), {.name = "w"});
+  Variable w(zeros({2}), _name = "w");
   adam.apply_gradients({constant({1.f, 2.f})}, {w});
   const auto state = adam.get_state();
   ASSERT_EQ(state.size(), 3u);
@@ -367,7 +353,7 @@ TEST_P(Optimizers, KerasNamesAndDefaults) {
 }
 
 TEST_P(Optimizers, GradientsAreAppliedInPlaceWithoutChangingEarlierReads) {
-  optim::SGD sgd({.learning_rate = 0.5});
+  optim::SGD sgd(_learning_rate = 0.5);
   Variable w(constant({1.f, 2.f}));
   const Tensor before = w;  // a read taken before the update keeps its value
   sgd.apply_gradients({constant({1.f, 1.f})}, {w});
@@ -376,8 +362,8 @@ TEST_P(Optimizers, GradientsAreAppliedInPlaceWithoutChangingEarlierReads) {
 }
 
 TEST_P(Optimizers, BadInputIsAnErrorAndChangesNothing) {
-  optim::SGD sgd({.learning_rate = 0.1});
-  Variable w(constant({1.f, 2.f}), {.name = "w"}), b(constant(0.f), {.name = "b"});
+  optim::SGD sgd(_learning_rate = 0.1);
+  Variable w(constant({1.f, 2.f}), _name = "w"), b(constant(0.f), {.name = "b"});
   expect_error<Error>(
       [&] {
         sgd.apply_gradients({constant({1.f, 1.f})}, {w, b});
@@ -407,11 +393,11 @@ TEST_P(Optimizers, BadInputIsAnErrorAndChangesNothing) {
       {"no gradients"});
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{1, 2}));
   EXPECT_EQ(sgd.iterations(), 0);
-  expect_error<Error>([] { optim::SGD({.learning_rate = -0.1}); }, {"learning_rate", "-0.1"});
-  expect_error<Error>([] { optim::SGD({.momentum = 1.5}); }, {"momentum", "1.5"});
-  expect_error<Error>([] { optim::Adam({.beta_1 = 1.0}); }, {"beta_1"});
-  expect_error<Error>([] { optim::SGD({.clipnorm = 1.0, .clipvalue = 1.0}); }, {"only one"});
-  optim::SGD scheduled({.learning_rate = optim::LearningRate([](std::int64_t) { return -1.0; })});
+  expect_error<Error>([] { optim::SGD(_learning_rate = -0.1); }, {"learning_rate", "-0.1"});
+  expect_error<Error>([] { optim::SGD(_momentum = 1.5); }, {"momentum", "1.5"});
+  expect_error<Error>([] { optim::Adam(_beta_1 = 1.0); }, {"beta_1"});
+  expect_error<Error>([] { optim::SGD(_clipnorm = 1.0, _clipvalue = 1.0); }, {"only one"});
+  optim::SGD scheduled(_learning_rate = optim::LearningRate([](std::int64_t) { return -1.0; }));
   expect_error<Error>(
       [&] {
         scheduled.apply_gradients({constant({1.f, 1.f})}, {w});
@@ -425,8 +411,8 @@ TEST_P(Optimizers, BadInputIsAnErrorAndChangesNothing) {
 // The rule for NaN/inf gradients: those elements (and their slots) are left as they were, the
 // optimizer counts them, and on the CPU it says so at once.
 TEST_P(Optimizers, NonFiniteGradientsDoNotCorruptVariables) {
-  optim::Adam adam({.learning_rate = 0.1});
-  Variable w(constant({1.f, 2.f, 3.f}), {.name = "w"});
+  optim::Adam adam(_learning_rate = 0.1);
+  Variable w(constant({1.f, 2.f, 3.f}), _name = "w");
   ::testing::internal::CaptureStderr();
   adam.apply_gradients({constant({NAN, 1.f, INFINITY})}, {w});
   const std::string warning = ::testing::internal::GetCapturedStderr();
@@ -444,8 +430,8 @@ TEST_P(Optimizers, NonFiniteGradientsDoNotCorruptVariables) {
 }
 
 TEST_P(Optimizers, MissingGradientsAreSkippedWithAWarning) {
-  optim::SGD sgd({.learning_rate = 1.0});
-  Variable w(constant({1.f}), {.name = "w"}), frozen(constant({5.f}), {.name = "frozen"});
+  optim::SGD sgd(_learning_rate = 1.0);
+  Variable w(constant({1.f}), _name = "w"), frozen(constant({5.f}), {.name = "frozen"});
   ::testing::internal::CaptureStderr();
   sgd.apply_gradients({constant({1.f}), std::nullopt}, {w, frozen});
   const std::string warning = ::testing::internal::GetCapturedStderr();
@@ -463,8 +449,8 @@ TEST_P(Optimizers, MissingGradientsAreSkippedWithAWarning) {
 }
 
 TEST_P(Optimizers, SchedulesFollowKeras) {
-  const optim::ExponentialDecay e(
-      {.initial_learning_rate = 0.1, .decay_steps = 5, .decay_rate = 0.5});
+  const optim::ExponentialDecay e(_initial_learning_rate = 0.1, _decay_steps = 5,
+                                  _decay_rate = 0.5);
   EXPECT_DOUBLE_EQ(e(0), 0.1);
   EXPECT_DOUBLE_EQ(e(5), 0.05);
   EXPECT_DOUBLE_EQ(e(7), 0.1 * std::pow(0.5, 1.4));
@@ -472,7 +458,7 @@ TEST_P(Optimizers, SchedulesFollowKeras) {
   EXPECT_EQ(p(5), 0.1);
   EXPECT_EQ(p(6), 0.05);
   EXPECT_EQ(p(13), 0.01);
-  const optim::CosineDecay cd({.initial_learning_rate = 1.0, .decay_steps = 10, .alpha = 0.0});
+  const optim::CosineDecay cd(_initial_learning_rate = 1.0, _decay_steps = 10, _alpha = 0.0);
   EXPECT_NEAR(cd(5), 0.5, 1e-12);
   EXPECT_NEAR(cd(10), 0.0, 1e-12);
   EXPECT_NEAR(cd(50), 0.0, 1e-12);
@@ -482,8 +468,8 @@ TEST_P(Optimizers, SchedulesFollowKeras) {
       },
       {"2 boundaries", "3 values"});
   // A one-cycle policy as a plain callable.
-  optim::SGD sgd({.learning_rate = optim::LearningRate(
-                      [](std::int64_t step) { return step < 3 ? 0.1 * (step + 1) : 0.3; })});
+  optim::SGD sgd(_learning_rate = optim::LearningRate(
+                     [](std::int64_t step) { return step < 3 ? 0.1 * (step + 1) : 0.3; }));
   EXPECT_DOUBLE_EQ(sgd.learning_rate(), 0.1);
 }
 

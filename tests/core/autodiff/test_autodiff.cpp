@@ -71,9 +71,9 @@ TEST_P(Tape, ConstantsGetNone) {
 }
 
 TEST_P(Tape, UntrainableAndIntegerVariablesGetNone) {
-  Variable frozen(2.0, {.trainable = false});
+  Variable frozen(2.0, _trainable = false);
   Variable counter(3);
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   const Tensor y = frozen * 3;
   const Tensor z = counter * 2;
   EXPECT_FALSE(tape.gradient(y, frozen).has_value());
@@ -90,7 +90,7 @@ TEST_P(Tape, UntrainableAndIntegerVariablesGetNone) {
 
 TEST_P(Tape, WatchOnlyWhatIsAskedFor) {
   Variable x(0.0), b(1.5);
-  GradientTape tape({.watch_accessed_variables = false});
+  GradientTape tape(_watch_accessed_variables = false);
   tape.watch(x);
   const Tensor f = pow(x + b, 2);
   const auto df = tape.gradient(f, {x, b});
@@ -101,7 +101,7 @@ TEST_P(Tape, WatchOnlyWhatIsAskedFor) {
 
 TEST_P(Tape, GradientsOfIntermediateTensors) {
   Variable x(1.0);
-  GradientTape tape({.watch_accessed_variables = false});
+  GradientTape tape(_watch_accessed_variables = false);
   tape.watch(x);
   const Tensor y = 2 * x;
   const Tensor f = y * y;
@@ -121,7 +121,7 @@ TEST_P(Tape, NonPersistentTapesComputeOnce) {
 
 TEST_P(Tape, PersistentTapesComputeAgain) {
   Variable a(3.0);
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   const Tensor y = 2 * a;
   const Tensor f = y * y;
   EXPECT_EQ(tape.gradient(f, a)->item<float>(), 24.f);
@@ -206,7 +206,7 @@ TEST_P(Tape, WorkOutsideEmberGetsNone) {
 
 TEST_P(Tape, StopRecordingAndStopGradient) {
   Variable x(3.0);
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   Tensor paused;
   {
     auto pause = tape.stop_recording();
@@ -247,7 +247,7 @@ TEST_P(Tape, NestedTapesGiveSecondDerivatives) {
 
 TEST_P(Tape, TieRulesMatchTensorFlow) {
   Variable a({1.0f, 2.0f}), b({1.0f, 3.0f});
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   const Tensor m = maximum(a, b), n = minimum(a, b);
   const auto gm = tape.gradient(m, {a, b});
   const auto gn = tape.gradient(n, {a, b});
@@ -259,7 +259,7 @@ TEST_P(Tape, TieRulesMatchTensorFlow) {
   GradientTape t2;
   EXPECT_EQ(t2.gradient(reduce_max(c), c)->to_vector<float>(), (std::vector<float>{0.5f, 0, 0.5f}));
   Variable d({0.0f, -1.0f, 2.0f});
-  GradientTape t3({.persistent = true});
+  GradientTape t3(_persistent = true);
   const Tensor r = relu(d), s = abs(d);
   EXPECT_EQ(t3.gradient(r, d)->to_vector<float>(), (std::vector<float>{0, 0, 1}));
   EXPECT_EQ(t3.gradient(s, d)->to_vector<float>(), (std::vector<float>{0, -1, 1}));
@@ -268,7 +268,7 @@ TEST_P(Tape, TieRulesMatchTensorFlow) {
   EXPECT_EQ(t4.gradient(clip_by_value(v, 1.0f, 2.0f), v)->to_vector<float>(),
             (std::vector<float>{1, 1, 0}));
   Variable f({2.0f, 0.0f, 3.0f});
-  GradientTape t5({.persistent = true});
+  GradientTape t5(_persistent = true);
   EXPECT_EQ(t5.gradient(reduce_prod(f), f)->to_vector<float>(), (std::vector<float>{0, 6, 0}));
   EXPECT_FALSE(t5.gradient(floordiv(f, 2.0f), f).has_value());
   EXPECT_EQ(t5.gradient(floormod(f, 2.0f), f)->to_vector<float>(), (std::vector<float>{1, 1, 1}));
@@ -281,7 +281,7 @@ TEST_P(Tape, TieRulesMatchTensorFlow) {
 
 TEST_P(Tape, ComparisonsAndArgmaxCarryNoGradient) {
   Variable x({1.0f, 5.0f, 2.0f});
-  GradientTape tape({.persistent = true});
+  GradientTape tape(_persistent = true);
   EXPECT_FALSE(tape.gradient(cast(x > 2.0f, float32), x).has_value());
   EXPECT_FALSE(tape.gradient(cast(argmax(x), float32), x).has_value());
   EXPECT_FALSE(tape.gradient(cast(cast(x, int32), float32), x).has_value());
@@ -290,7 +290,7 @@ TEST_P(Tape, ComparisonsAndArgmaxCarryNoGradient) {
 // A training loop must not grow: tapes free what they saved.
 TEST_P(Tape, NoMemoryGrowthOverManySteps) {
   Variable w(zeros({16}));
-  const Tensor x = random::uniform({16}, {.minval = 0.5, .maxval = 1.5});
+  const Tensor x = random::uniform({16}, _minval = 0.5, _maxval = 1.5);
   const Tensor target = random::uniform({16});
   const std::int64_t steps = device().is_cpu() ? 100000 : 20000;
   std::int64_t after_warmup = 0, at_end = 0;

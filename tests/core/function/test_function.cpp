@@ -140,13 +140,13 @@ TEST_P(Functions, TrainingStepsMatchEagerSteps) {
     keras::clear_session();
     random::set_seed(11);
     return keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-        keras::Input({6}), layers::Dense(8, {.activation = "relu"}), layers::Dropout(0.0),
-        layers::Dense(3, {.activation = "softmax"})});
+        keras::Input({6}), layers::Dense(8, _activation = "relu"), layers::Dropout(0.0),
+        layers::Dense(3, _activation = "softmax")});
   };
   auto eager_model = make();
   auto traced_model = make();
   traced_model->set_weights(eager_model->get_weights());
-  optim::Adam eager_opt({.learning_rate = 0.01}), traced_opt({.learning_rate = 0.01});
+  optim::Adam eager_opt(_learning_rate = 0.01), traced_opt(_learning_rate = 0.01);
   auto cross_entropy = [](const Tensor& y, const Tensor& p) {
     return reduce_mean(losses::categorical_crossentropy(y, p));
   };
@@ -162,7 +162,7 @@ TEST_P(Functions, TrainingStepsMatchEagerSteps) {
   random::Generator data(5);
   for (int i = 0; i < 10; ++i) {
     const Tensor x = data.normal({16, 6});
-    const Tensor y = one_hot(data.uniform({16}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
+    const Tensor y = one_hot(data.uniform({16}, _minval = 0, _maxval = 3, _dtype = int32), 3);
     const Tensor eager_loss = step(*eager_model, eager_opt, x, y);
     const Tensor traced_loss = train_batch(x, y);
     expect_close(values_of(traced_loss), values_of(eager_loss), 1e-6, "loss " + std::to_string(i));
@@ -180,7 +180,7 @@ TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
     keras::clear_session();
     random::set_seed(3);
     auto inputs = keras::Input({8, 8, 2});
-    auto h = layers::Conv2D(4, 3, {.padding = "same"})(inputs);
+    auto h = layers::Conv2D(4, 3, _padding = "same")(inputs);
     h = layers::BatchNormalization()(h);
     h = layers::Activation("relu")(h);
     auto skip = layers::Conv2D(4, 1)(inputs);
@@ -188,13 +188,13 @@ TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
     h = layers::MaxPooling2D(2)(h);
     h = layers::AveragePooling2D(2)(h);
     h = layers::GlobalAveragePooling2D()(h);
-    return keras::make<keras::Model>(inputs, layers::Dense(3, {.activation = "softmax"})(h));
+    return keras::make<keras::Model>(inputs, layers::Dense(3, _activation = "softmax")(h));
   };
   auto eager_model = make();
   auto traced_model = make();
   traced_model->set_weights(eager_model->get_weights());
-  optim::SGD eager_opt({.learning_rate = 0.1, .momentum = 0.9}),
-      traced_opt({.learning_rate = 0.1, .momentum = 0.9});
+  optim::SGD eager_opt(_learning_rate = 0.1, _momentum = 0.9),
+      traced_opt(_learning_rate = 0.1, _momentum = 0.9);
   auto step = [](keras::Model& model, optim::Optimizer& opt, const Tensor& x, const Tensor& y) {
     GradientTape tape;
     const Tensor loss = reduce_mean(losses::sparse_categorical_crossentropy(y, model(x, true)));
@@ -207,7 +207,7 @@ TEST_P(Functions, ConvolutionalTrainingStepsMatchEagerSteps) {
   random::Generator data(9);
   for (int i = 0; i < 4; ++i) {
     const Tensor x = data.normal({6, 8, 8, 2});
-    const Tensor y = data.uniform({6}, {.minval = 0, .maxval = 3, .dtype = int32});
+    const Tensor y = data.uniform({6}, _minval = 0, _maxval = 3, _dtype = int32);
     expect_close(values_of(traced_step(x, y)), values_of(step(*eager_model, eager_opt, x, y)), 1e-5,
                  "loss " + std::to_string(i));
   }
@@ -223,15 +223,14 @@ TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
   // and a batch-broadcast matmul, clip_by_value, a depthwise convolution, sparse cross-entropy
   // from logits. Each call's gradients must be that call's, not the trace's.
   random::Generator g(21);
-  Variable w(g.normal({4, 3}, {.dtype = float64})), v(g.normal({4}, {.dtype = float64}));
-  Variable k(g.normal({3, 3, 2, 2}, {.dtype = float64})),
-      b(g.normal({3, 4, 3}, {.dtype = float64}));
+  Variable w(g.normal({4, 3}, _dtype = float64)), v(g.normal({4}, _dtype = float64));
+  Variable k(g.normal({3, 3, 2, 2}, _dtype = float64)), b(g.normal({3, 4, 3}, _dtype = float64));
   auto body = [&](const Tensor& x, const Tensor& image,
                   const Tensor& labels) -> std::vector<Tensor> {
     GradientTape tape;
     const Tensor logits = clip_by_value(matmul(x, w), -0.8, 0.8) + expand_dims(matmul(x, v), -1);
     const Tensor batched = matmul(reshape(x, {1, 1, 5, 4}), b);  // (1,1,5,4) x (3,4,3) -> (1,3,5,3)
-    const Tensor features = depthwise_conv2d(image, k, {.padding = "same"});
+    const Tensor features = depthwise_conv2d(image, k, _padding = "same");
     const Tensor loss = reduce_mean(sparse_softmax_cross_entropy_with_logits(labels, logits)) +
                         reduce_mean(square(batched)) + reduce_mean(features * features);
     std::vector<Tensor> out{loss};
@@ -243,9 +242,9 @@ TEST_P(Functions, GradientsThroughCompositeOpsReplayExactly) {
     return body(x, image, labels);
   });
   for (int call = 0; call < 3; ++call) {
-    const Tensor x = g.normal({5, 4}, {.dtype = float64});
-    const Tensor image = g.normal({2, 5, 5, 2}, {.dtype = float64});
-    const Tensor labels = g.uniform({5}, {.minval = 0, .maxval = 3, .dtype = int32});
+    const Tensor x = g.normal({5, 4}, _dtype = float64);
+    const Tensor image = g.normal({2, 5, 5, 2}, _dtype = float64);
+    const Tensor labels = g.uniform({5}, _minval = 0, _maxval = 3, _dtype = int32);
     const std::vector<Tensor> replayed = traced(x, image, labels), eager = body(x, image, labels);
     ASSERT_EQ(replayed.size(), eager.size());
     for (std::size_t i = 0; i < eager.size(); ++i) {
@@ -266,7 +265,7 @@ TEST_P(Functions, DropoutMasksAndTheirGradientsAreDrawnAfresh) {
     return {y, *tape.gradient(y, w)};
   });
   const Tensor x =
-      random::Generator(4).uniform({200}, {.minval = 0.5, .maxval = 1.0, .dtype = float64});
+      random::Generator(4).uniform({200}, _minval = 0.5, _maxval = 1.0, _dtype = float64);
   std::set<double> sums;
   for (int call = 0; call < 4; ++call) {
     const std::vector<Tensor> out = step(x);
@@ -334,9 +333,9 @@ TEST_P(Functions, HostReadsAreFrozenAtTraceTime) {
 
 TEST_P(Functions, KerasLayersAndVoidFunctions) {
   keras::clear_session();
-  auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      keras::Input({4}), layers::Dense(5, {.activation = "tanh"}), layers::BatchNormalization(),
-      layers::Dense(2)});
+  auto model = keras::make<keras::Sequential>(
+      std::vector<keras::SequentialItem>{keras::Input({4}), layers::Dense(5, _activation = "tanh"),
+                                         layers::BatchNormalization(), layers::Dense(2)});
   auto predict = function([&](const Tensor& x) { return (*model)(x); });
   auto train_mode =
       function([&](const Tensor& x) { (void)(*model)(x, true); });  // updates BN statistics
@@ -347,9 +346,9 @@ TEST_P(Functions, KerasLayersAndVoidFunctions) {
   train_mode(x);
   train_mode(x);
   keras::clear_session();
-  auto eager = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      keras::Input({4}), layers::Dense(5, {.activation = "tanh"}), layers::BatchNormalization(),
-      layers::Dense(2)});
+  auto eager = keras::make<keras::Sequential>(
+      std::vector<keras::SequentialItem>{keras::Input({4}), layers::Dense(5, _activation = "tanh"),
+                                         layers::BatchNormalization(), layers::Dense(2)});
   eager->set_weights(before);
   (void)(*eager)(x, true);
   (void)(*eager)(x, true);

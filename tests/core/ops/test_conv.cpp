@@ -163,7 +163,7 @@ TEST_F(ConvOps, TransposeAndDepthwiseMatchTheirLoops) {
                           fv[((i * k + j) * o + oc) * c + ic];
                 }
         const Tensor y =
-            conv2d_transpose(x, f, {.strides = stride, .padding = same ? "same" : "valid"});
+            conv2d_transpose(x, f, _strides = stride, _padding = same ? "same" : "valid");
         const std::string label = cat("transpose k", k, " s", stride, same ? " same" : " valid");
         ASSERT_EQ(y.shape(), Shape({n, oh, ow, o})) << label;
         expect_close(values_of(y), expected, 1e-12, label);
@@ -260,8 +260,8 @@ TEST_F(ConvOps, BadArgumentsAreErrorsNamingTheOpAndShapes) {
         conv2d(zeros({1, 3, 3, 1}, int32), zeros({1, 1, 1, 1}, int32));
       },
       {"conv2d", "int32"});
-  expect_error<Error>([&] { conv2d(x, f, {.padding = "full"}); }, {"conv2d", "padding", "full"});
-  expect_error<Error>([&] { conv2d(x, f, {.strides = 0}); }, {"conv2d", "strides"});
+  expect_error<Error>([&] { conv2d(x, f, _padding = "full"); }, {"conv2d", "padding", "full"});
+  expect_error<Error>([&] { conv2d(x, f, _strides = 0); }, {"conv2d", "strides"});
   expect_error<ShapeError>(
       [&] {
         conv2d_backward_input({2, 5, 5, 3}, f, zeros({2, 4, 4, 8}));
@@ -309,7 +309,7 @@ TEST_F(ConvCpuVsCuda, ConvolutionsForwardAndGradients) {
     const Tensor big = random_tensor({8, 32, 32, 64}, -1, 1, 303);
     compare(
         "conv2d 3x3 64->64", {big, random_tensor({3, 3, 64, 64}, -0.1, 0.1, 304)},
-        [](auto& v) { return conv2d(v[0], v[1], {.padding = "same"}); }, tol, tf32);
+        [](auto& v) { return conv2d(v[0], v[1], _padding = "same"); }, tol, tf32);
   }
 }
 

@@ -45,7 +45,7 @@ TEST_P(Linalg, MatmulWithTransposesMatchesLoops) {
             constant(random_values(m * k, -1, 1, 1), ta ? Shape{k, m} : Shape{m, k}, dtype);
         const Tensor b =
             constant(random_values(k * n, -1, 1, 2), tb ? Shape{n, k} : Shape{k, n}, dtype);
-        const Tensor c = matmul(a, b, {.transpose_a = ta, .transpose_b = tb});
+        const Tensor c = matmul(a, b, _transpose_a = ta, _transpose_b = tb);
         ASSERT_EQ(c.shape(), Shape({m, n}));
         expect_close(values_of(c), reference_matmul(values_of(a), values_of(b), 1, m, n, k, ta, tb),
                      dtype == float32 ? 1e-5 : 1e-13, "matmul");
@@ -62,7 +62,7 @@ TEST_P(Linalg, BatchedMatmulBroadcastsBatchDimensions) {
   expect_close(values_of(c),
                reference_matmul(values_of(a), values_of(b), 3, 4, 2, 5, false, false, false, true),
                1e-5, "batch x shared");
-  const Tensor c2 = matmul(b, a, {.transpose_a = true, .transpose_b = true});  // (2,5) x (3,5,4)^T
+  const Tensor c2 = matmul(b, a, _transpose_a = true, _transpose_b = true);  // (2,5) x (3,5,4)^T
   ASSERT_EQ(c2.shape(), Shape({3, 2, 4}));
   expect_close(values_of(c2),
                reference_matmul(values_of(b), values_of(a), 3, 2, 4, 5, true, true, true, false),
@@ -162,13 +162,13 @@ TEST_F(LinalgGradients, MatmulAndTensordot) {
   const Tensor a = random_tensor({3, 4}, -1, 1, 10), b = random_tensor({4, 2}, -1, 1, 11);
   check_gradient("matmul", [](auto& v) { return matmul(v[0], v[1]); }, {a, b});
   const Tensor at = random_tensor({4, 3}, -1, 1, 12), bt = random_tensor({2, 4}, -1, 1, 13);
-  check_gradient("matmul ta", [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true}); },
+  check_gradient("matmul ta", [](auto& v) { return matmul(v[0], v[1], _transpose_a = true); },
                  {at, b});
-  check_gradient("matmul tb", [](auto& v) { return matmul(v[0], v[1], {.transpose_b = true}); },
+  check_gradient("matmul tb", [](auto& v) { return matmul(v[0], v[1], _transpose_b = true); },
                  {a, bt});
   check_gradient(
       "matmul ta tb",
-      [](auto& v) { return matmul(v[0], v[1], {.transpose_a = true, .transpose_b = true}); },
+      [](auto& v) { return matmul(v[0], v[1], _transpose_a = true, _transpose_b = true); },
       {at, bt});
   const Tensor batch = random_tensor({2, 3, 4}, -1, 1, 14);
   check_gradient("batched x shared", [](auto& v) { return matmul(v[0], v[1]); }, {batch, b});

@@ -77,10 +77,9 @@ TEST_F(PoolOps, MatchTheLoops) {
     }
   }
   // The lesson's max pooling: (1, 16, 16, 32) -> (1, 8, 8, 32); strides default to the window.
-  EXPECT_EQ(
-      max_pool2d(zeros({1, 16, 16, 32}), {.ksize = 2, .strides = 2, .padding = "SAME"}).shape(),
-      Shape({1, 8, 8, 32}));
-  EXPECT_EQ(avg_pool2d(zeros({1, 7, 7, 1}), {.ksize = 3}).shape(), Shape({1, 2, 2, 1}));
+  EXPECT_EQ(max_pool2d(zeros({1, 16, 16, 32}), _ksize = 2, _strides = 2, _padding = "SAME").shape(),
+            Shape({1, 8, 8, 32}));
+  EXPECT_EQ(avg_pool2d(zeros({1, 7, 7, 1}), _ksize = 3).shape(), Shape({1, 2, 2, 1}));
   // Max pooling's gradient goes to the first maximum of a window on ties.
   const Tensor ties = ones({1, 2, 2, 1}, float64);
   GradientTape tape;
@@ -130,9 +129,7 @@ TEST_F(PoolOps, SecondDerivatives) {
   const Tensor x = random_tensor({1, 4, 4, 2}, -1, 1, 50);
   check_second_gradient(
       "avg_pool2d",
-      [](auto& v) {
-        return square(avg_pool2d(v[0], {.ksize = 3, .strides = 1, .padding = "same"}));
-      },
+      [](auto& v) { return square(avg_pool2d(v[0], _ksize = 3, _strides = 1, _padding = "same")); },
       {x});
   // Max pooling has first derivatives only, and says so.
   GradientTape outer;

@@ -63,12 +63,12 @@ Moments moments(const Tensor& t) {
 
 TEST_P(Random, NormalHasTheRequestedMoments) {
   random::set_seed(1);
-  const Tensor n = random::normal({200000}, {.mean = 3.0, .stddev = 2.0});
+  const Tensor n = random::normal({200000}, _mean = 3.0, _stddev = 2.0);
   EXPECT_EQ(n.dtype(), float32);
   const Moments m = moments(n);
   EXPECT_NEAR(m.mean, 3.0, 0.02);  // standard error 2/sqrt(2e5) = 0.0045
   EXPECT_NEAR(m.stddev, 2.0, 0.02);
-  EXPECT_EQ(random::normal({3, 2}, {.dtype = float64}).dtype(), float64);
+  EXPECT_EQ(random::normal({3, 2}, _dtype = float64).dtype(), float64);
   // Fraction within one sigma: 0.6827.
   const auto v = values_of(n);
   const double within =
@@ -78,7 +78,7 @@ TEST_P(Random, NormalHasTheRequestedMoments) {
 
 TEST_P(Random, TruncatedNormalStaysWithinTwoSigma) {
   random::set_seed(2);
-  const Tensor t = random::truncated_normal({200000}, {.stddev = 0.5});
+  const Tensor t = random::truncated_normal({200000}, _stddev = 0.5);
   const Moments m = moments(t);
   EXPECT_GE(m.min, -1.0);
   EXPECT_LE(m.max, 1.0);
@@ -89,22 +89,21 @@ TEST_P(Random, TruncatedNormalStaysWithinTwoSigma) {
 
 TEST_P(Random, UniformCoversItsRange) {
   random::set_seed(3);
-  const Tensor u = random::uniform({200000}, {.minval = -1.0, .maxval = 3.0});
+  const Tensor u = random::uniform({200000}, _minval = -1.0, _maxval = 3.0);
   const Moments m = moments(u);
   EXPECT_GE(m.min, -1.0);
   EXPECT_LT(m.max, 3.0);
   EXPECT_NEAR(m.mean, 1.0, 0.02);
   EXPECT_NEAR(m.stddev, 4.0 / std::sqrt(12.0), 0.01);
-  const Tensor d = random::uniform({100000}, {.minval = 0, .maxval = 1, .dtype = float64});
+  const Tensor d = random::uniform({100000}, _minval = 0, _maxval = 1, _dtype = float64);
   EXPECT_LT(moments(d).max, 1.0);
-  const Tensor i = random::uniform({10000}, {.minval = 5, .maxval = 10, .dtype = int32});
+  const Tensor i = random::uniform({10000}, _minval = 5, _maxval = 10, _dtype = int32);
   EXPECT_EQ(i.dtype(), int32);
   const auto iv = i.to_vector<std::int32_t>();
   EXPECT_EQ(std::set<std::int32_t>(iv.begin(), iv.end()), (std::set<std::int32_t>{5, 6, 7, 8, 9}));
-  expect_error<Error>([] { random::uniform({2}, {.dtype = int32}); }, {"maxval"});
-  expect_error<Error>([] { random::uniform({2}, {.minval = 2, .maxval = 1}); },
-                      {"minval < maxval"});
-  expect_error<DTypeError>([] { random::normal({2}, {.dtype = int32}); }, {"floating"});
+  expect_error<Error>([] { random::uniform({2}, _dtype = int32); }, {"maxval"});
+  expect_error<Error>([] { random::uniform({2}, _minval = 2, _maxval = 1); }, {"minval < maxval"});
+  expect_error<DTypeError>([] { random::normal({2}, _dtype = int32); }, {"floating"});
 }
 
 TEST_P(Random, SeedsReproduceSequences) {
@@ -147,7 +146,7 @@ TEST_P(Random, GeneratorsAreIndependentAndReproducible) {
   EXPECT_NE(c.uniform({50}).to_vector<float>(), first);
   random::set_seed(42);
   EXPECT_NE(random::uniform({50}).to_vector<float>(), first);  // not the global stream
-  const Moments m = moments(a.normal({100000}, {.mean = 1, .stddev = 3}));
+  const Moments m = moments(a.normal({100000}, _mean = 1, _stddev = 3));
   EXPECT_NEAR(m.mean, 1.0, 0.05);
   EXPECT_NEAR(m.stddev, 3.0, 0.05);
   EXPECT_LE(moments(a.truncated_normal({10000})).max, 2.0);

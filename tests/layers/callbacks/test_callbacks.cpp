@@ -36,49 +36,48 @@ struct Fixture {
   Tensor x = random::uniform({16, 2}), y = random::uniform({16, 1});
   Fixture() {
     keras::clear_session();
-    model.compile({.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse"});
+    model.compile(_optimizer = optim::SGD(_learning_rate = 0.01), _loss = "mse");
   }
   int epochs_run(const std::vector<callbacks::CallbackRef>& cbs, int epochs) {
     return static_cast<int>(
-        model.fit(x, y, {.epochs = epochs, .verbose = 0, .callbacks = cbs}).epoch.size());
+        model.fit(x, y, _epochs = epochs, _verbose = 0, _callbacks = cbs).epoch.size());
   }
 };
 
 TEST(Callbacks, EarlyStoppingStopsWhereTheRuleSays) {
   Fixture f;
   // Improvements at epochs 0 and 1; no improvement at 2 and 3: patience 2 stops after epoch 3.
-  auto stop = std::make_shared<callbacks::EarlyStopping>(
-      callbacks::EarlyStoppingOptions{.monitor = "val_loss", .patience = 2});
+  auto stop = std::make_shared<callbacks::EarlyStopping>(_monitor = "val_loss", _patience = 2);
   EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 0.9, 0.95, 0.92, 0.5, 0.4}), stop}, 6), 4);
   EXPECT_EQ(stop->stopped_epoch(), 3);
   EXPECT_EQ(stop->best_epoch(), 1);
   // min_delta: 1.0 -> 0.97 is not an improvement of more than 0.05.
-  auto delta = std::make_shared<callbacks::EarlyStopping>(
-      callbacks::EarlyStoppingOptions{.monitor = "val_loss", .min_delta = 0.05, .patience = 1});
+  auto delta = std::make_shared<callbacks::EarlyStopping>(_monitor = "val_loss", _min_delta = 0.05,
+                                                          _patience = 1);
   EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 0.97, 0.5, 0.4}), delta}, 4), 2);
   // patience 0 stops at the first epoch without improvement (never at epoch 0).
   EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 1.1, 0.5}), callbacks::EarlyStopping()}, 3), 2);
   // mode auto maximises accuracy-like metrics.
-  f.model.compile(
-      {.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse", .metrics = {"mae"}});
+  f.model.compile(_optimizer = optim::SGD(_learning_rate = 0.01), _loss = "mse",
+                  _metrics = {"mae"});
   EXPECT_EQ(f.epochs_run({Script("val_accuracy", {0.5, 0.6, 0.55, 0.7}),
-                          callbacks::EarlyStopping({.monitor = "val_accuracy", .mode = "max"})},
+                          callbacks::EarlyStopping(_monitor = "val_accuracy", _mode = "max")},
                          4),
             3);
-  EXPECT_EQ(f.epochs_run(
-                {Script("mae", {0.5, 0.6, 0.4}), callbacks::EarlyStopping({.monitor = "mae"})}, 3),
-            2)
+  EXPECT_EQ(
+      f.epochs_run({Script("mae", {0.5, 0.6, 0.4}), callbacks::EarlyStopping(_monitor = "mae")}, 3),
+      2)
       << "mae is an error: smaller is better";
   // baseline: epoch 0 does not beat 0.5, so its wait is not reset: stop one epoch earlier.
   EXPECT_EQ(f.epochs_run({Script("val_loss", {0.9, 0.95, 0.97, 0.99}),
-                          callbacks::EarlyStopping({.patience = 2})},
+                          callbacks::EarlyStopping(_patience = 2)},
                          4),
             3);
   EXPECT_EQ(f.epochs_run({Script("val_loss", {0.9, 0.95, 0.97, 0.99}),
-                          callbacks::EarlyStopping({.patience = 2, .baseline = 0.5})},
+                          callbacks::EarlyStopping(_patience = 2, _baseline = 0.5)},
                          4),
             2);
-  EXPECT_THROW(callbacks::EarlyStopping({.mode = "largest"}), Error);
+  EXPECT_THROW(callbacks::EarlyStopping(_mode = "largest"), Error);
 }
 
 TEST(Callbacks, EarlyStoppingRestoresTheBestWeights) {
@@ -88,7 +87,7 @@ TEST(Callbacks, EarlyStoppingRestoresTheBestWeights) {
     kernels.push_back(values_of(f.model.get_weights()[0]));
   }});
   f.epochs_run({record, Script("val_loss", {1.0, 0.5, 0.7, 0.8, 0.9}),
-                callbacks::EarlyStopping({.patience = 2, .restore_best_weights = true})},
+                callbacks::EarlyStopping(_patience = 2, _restore_best_weights = true)},
                5);
   ASSERT_EQ(kernels.size(), 4u);
   expect_close(values_of(f.model.get_weights()[0]), kernels[1], 0, "weights of epoch 1");
@@ -102,48 +101,38 @@ TEST(Callbacks, TerminateOnNaNStopsAtTheFirstNaNBatch) {
   std::int64_t batches = 0;
   auto count = callbacks::LambdaCallback(
       {.on_train_batch_end = [&](std::int64_t, keras::Logs&) { ++batches; }});
-  const keras::History h = f.model.fit(x, f.y,
-                                       {.batch_size = 4,
-                                        .epochs = 3,
-                                        .verbose = 0,
-                                        .callbacks = {count, callbacks::TerminateOnNaN()},
-                                        .shuffle = false});
+  const keras::History h =
+      f.model.fit(x, f.y, _batch_size = 4, _epochs = 3, _verbose = 0,
+                  _callbacks = {count, callbacks::TerminateOnNaN()}, _shuffle = false);
   EXPECT_EQ(batches, 3) << "batches 0, 1 and 2 (the NaN one), then stop";
   EXPECT_EQ(h.epoch.size(), 1u);
   EXPECT_TRUE(std::isnan(h["loss"][0]));
-  EXPECT_THROW(f.model.fit(x, f.y,
-                           {.batch_size = 4,
-                            .verbose = 0,
-                            .callbacks = {callbacks::TerminateOnNaN(true)},
-                            .shuffle = false}),
+  EXPECT_THROW(f.model.fit(x, f.y, _batch_size = 4, _verbose = 0,
+                           _callbacks = {callbacks::TerminateOnNaN(true)}, _shuffle = false),
                Error);
 }
 
 TEST(Callbacks, LearningRateSchedulerAndReduceLROnPlateau) {
   Fixture f;
   const keras::History h =
-      f.model.fit(f.x, f.y,
-                  {.epochs = 3,
-                   .verbose = 0,
-                   .callbacks = {callbacks::LearningRateScheduler(
-                       [](int epoch, double lr) { return epoch == 0 ? 0.1 : lr / 2; })}});
+      f.model.fit(f.x, f.y, _epochs = 3, _verbose = 0,
+                  _callbacks = {callbacks::LearningRateScheduler(
+                      [](int epoch, double lr) { return epoch == 0 ? 0.1 : lr / 2; })});
   expect_close(h["learning_rate"], {0.1, 0.05, 0.025}, 1e-12);
   EXPECT_DOUBLE_EQ(f.model.optimizer().learning_rate(), 0.025);
 
   // patience 2: no improvement at epochs 1 and 2 -> reduce at epoch 2. Cooldown 1: epoch 3 ends the
   // cooldown and (as in Keras) already counts as a first epoch without improvement, so epoch 4
   // reduces again.
-  f.model.compile({.optimizer = optim::SGD({.learning_rate = 1.0}), .loss = "mse"});
+  f.model.compile(_optimizer = optim::SGD(_learning_rate = 1.0), _loss = "mse");
   const keras::History r = f.model.fit(
-      f.x, f.y,
-      {.epochs = 6,
-       .verbose = 0,
-       .callbacks = {Script("val_loss", {1, 1, 1, 1, 1, 1}),
-                     callbacks::ReduceLROnPlateau({.factor = 0.5, .patience = 2, .cooldown = 1})}});
+      f.x, f.y, _epochs = 6, _verbose = 0,
+      _callbacks = {Script("val_loss", {1, 1, 1, 1, 1, 1}),
+                    callbacks::ReduceLROnPlateau(_factor = 0.5, _patience = 2, _cooldown = 1)});
   expect_close(r["learning_rate"], {1.0, 1.0, 1.0, 0.5, 0.5, 0.25}, 1e-12,
                "logged before the reduction of the same epoch, as Keras");
   EXPECT_DOUBLE_EQ(f.model.optimizer().learning_rate(), 0.25);
-  EXPECT_THROW(callbacks::ReduceLROnPlateau({.factor = 1.5}), Error);
+  EXPECT_THROW(callbacks::ReduceLROnPlateau(_factor = 1.5), Error);
 }
 
 std::filesystem::path fresh_dir(const std::string& name) {
@@ -160,7 +149,7 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
   const std::string pattern = (dir / "w.{epoch:02d}-{val_loss:.2f}.safetensors").string();
   f.epochs_run(
       {Script("val_loss", {0.5, 0.25, 0.75}),
-       callbacks::ModelCheckpoint(pattern, {.save_best_only = true, .save_weights_only = true})},
+       callbacks::ModelCheckpoint(pattern, _save_best_only = true, _save_weights_only = true)},
       3);
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
@@ -170,22 +159,22 @@ TEST(Callbacks, ModelCheckpointNamesFilesAndKeepsTheBest) {
       << "epoch 3 did not improve; no temporary files are left";
 
   // The last save holds the weights and the optimizer state; loading restores both.
-  auto every = std::make_shared<callbacks::ModelCheckpoint>(
-      (dir / "last.safetensors").string(), callbacks::ModelCheckpointOptions{.monitor = "loss"});
+  auto every = std::make_shared<callbacks::ModelCheckpoint>((dir / "last.safetensors").string(),
+                                                            _monitor = "loss");
   f.epochs_run({every}, 2);
   const auto weights = f.model.get_weights();
   const std::int64_t iterations = f.model.optimizer().iterations();
   keras::clear_session();
   keras::Sequential other({keras::Input({2}), layers::Dense(1)});
-  other.compile({.optimizer = optim::SGD({.learning_rate = 0.01}), .loss = "mse"});
+  other.compile(_optimizer = optim::SGD(_learning_rate = 0.01), _loss = "mse");
   other.load_weights(every->last_saved());
   for (std::size_t i = 0; i < weights.size(); ++i)
     expect_close(values_of(other.get_weights()[i]), values_of(weights[i]), 0);
   EXPECT_EQ(other.optimizer().iterations(), iterations);
 
   // A path without .safetensors: whole saved models, which load_model reads back compiled.
-  auto whole = std::make_shared<callbacks::ModelCheckpoint>(
-      (dir / "model-{epoch}").string(), callbacks::ModelCheckpointOptions{.monitor = "loss"});
+  auto whole = std::make_shared<callbacks::ModelCheckpoint>((dir / "model-{epoch}").string(),
+                                                            _monitor = "loss");
   f.epochs_run({whole}, 2);
   EXPECT_EQ(whole->last_saved(), (dir / "model-2").string());
   EXPECT_TRUE(std::filesystem::exists(dir / "model-1" / "config.json"));

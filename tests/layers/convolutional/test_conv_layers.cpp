@@ -31,15 +31,15 @@ Tensor random_images(const Shape& shape, unsigned seed) {
 keras::LayerHandle image_layer(const std::string& kind, std::int64_t k, std::int64_t s,
                                const std::string& padding, std::int64_t d) {
   if (kind == "Conv2D")
-    return layers::Conv2D(2, k, {.strides = s, .padding = padding, .dilation_rate = d});
+    return layers::Conv2D(2, k, _strides = s, _padding = padding, _dilation_rate = d);
   if (kind == "Conv2DTranspose")
-    return layers::Conv2DTranspose(2, k, {.strides = s, .padding = padding, .dilation_rate = d});
+    return layers::Conv2DTranspose(2, k, _strides = s, _padding = padding, _dilation_rate = d);
   if (kind == "DepthwiseConv2D")
-    return layers::DepthwiseConv2D(k, {.strides = s, .padding = padding, .dilation_rate = d});
+    return layers::DepthwiseConv2D(k, _strides = s, _padding = padding, _dilation_rate = d);
   if (kind == "SeparableConv2D")
-    return layers::SeparableConv2D(2, k, {.strides = s, .padding = padding, .dilation_rate = d});
-  if (kind == "MaxPooling2D") return layers::MaxPooling2D(k, {.strides = s, .padding = padding});
-  return layers::AveragePooling2D(k, {.strides = s, .padding = padding});
+    return layers::SeparableConv2D(2, k, _strides = s, _padding = padding, _dilation_rate = d);
+  if (kind == "MaxPooling2D") return layers::MaxPooling2D(k, _strides = s, _padding = padding);
+  return layers::AveragePooling2D(k, _strides = s, _padding = padding);
 }
 
 TEST_P(ConvLayers, OutputShapesMatchKeras) {
@@ -142,12 +142,12 @@ const char* kToyResNetSummary =
 
 TEST_P(ConvLayers, Lesson11CnnSummaryMatchesKeras) {
   auto input = keras::Input({32, 32, 3});
-  auto l = layers::Conv2D(32, 3, {.activation = "relu"})(input);
-  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
-  l = layers::Conv2D(64, 3, {.activation = "relu"})(l);
-  l = layers::MaxPooling2D(2, {.padding = "same"})(l);
+  auto l = layers::Conv2D(32, 3, _activation = "relu")(input);
+  l = layers::MaxPooling2D(2, _padding = "same")(l);
+  l = layers::Conv2D(64, 3, _activation = "relu")(l);
+  l = layers::MaxPooling2D(2, _padding = "same")(l);
   l = layers::Flatten()(l);
-  l = layers::Dense(256, {.activation = "relu"})(l);
+  l = layers::Dense(256, _activation = "relu")(l);
   l = layers::Dropout(0.5)(l);
   keras::Model model(input, layers::Dense(10)(l));
   EXPECT_EQ(model.summary_string(), kLesson11Summary);
@@ -156,21 +156,21 @@ TEST_P(ConvLayers, Lesson11CnnSummaryMatchesKeras) {
 
 // Lesson 13's functional toy ResNet for CIFAR-10.
 keras::Model toy_resnet() {
-  auto inputs = keras::Input({32, 32, 3}, {.name = "img"});
-  auto x = layers::Conv2D(32, 3, {.activation = "relu"})(inputs);
-  x = layers::Conv2D(64, 3, {.activation = "relu"})(x);
+  auto inputs = keras::Input({32, 32, 3}, _name = "img");
+  auto x = layers::Conv2D(32, 3, _activation = "relu")(inputs);
+  x = layers::Conv2D(64, 3, _activation = "relu")(x);
   auto block_1_output = layers::MaxPooling2D(3)(x);
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_1_output);
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_1_output);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(x);
   auto block_2_output = layers::add({x, block_1_output});
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(block_2_output);
-  x = layers::Conv2D(64, 3, {.activation = "relu", .padding = "same"})(x);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_2_output);
+  x = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(x);
   auto block_3_output = layers::add({x, block_2_output});
-  x = layers::Conv2D(64, 3, {.activation = "relu"})(block_3_output);
+  x = layers::Conv2D(64, 3, _activation = "relu")(block_3_output);
   x = layers::GlobalAveragePooling2D()(x);
-  x = layers::Dense(256, {.activation = "relu"})(x);
+  x = layers::Dense(256, _activation = "relu")(x);
   x = layers::Dropout(0.5)(x);
-  auto outputs = layers::Dense(10, {.activation = "softmax"})(x);
+  auto outputs = layers::Dense(10, _activation = "softmax")(x);
   return keras::Model(inputs, outputs, "toy_resnet");
 }
 
@@ -188,13 +188,13 @@ keras::Handle<keras::Sequential> vgg(const std::vector<std::pair<std::int64_t, i
       std::vector<keras::SequentialItem>{keras::Input({224, 224, 3})});
   for (const auto& [filters, count] : blocks) {
     for (int i = 0; i < count; ++i)
-      model->add(layers::Conv2D(filters, 3, {.activation = "relu", .padding = "same"}));
+      model->add(layers::Conv2D(filters, 3, _activation = "relu", _padding = "same"));
     model->add(layers::MaxPooling2D(2));
   }
   model->add(layers::Flatten());
-  model->add(layers::Dense(4096, {.activation = "relu"}));
-  model->add(layers::Dense(4096, {.activation = "relu"}));
-  model->add(layers::Dense(1000, {.activation = "softmax"}));
+  model->add(layers::Dense(4096, _activation = "relu"));
+  model->add(layers::Dense(4096, _activation = "relu"));
+  model->add(layers::Dense(1000, _activation = "softmax"));
   return model;
 }
 
@@ -209,7 +209,7 @@ TEST_P(ConvLayers, BatchNormalizationFollowsKeras) {
   for (std::size_t i = 0; i < xv.size(); ++i)
     xv[i] = static_cast<float>(i % 7) + static_cast<float>(i % 3) / 10.f;
   const Tensor x = constant(xv, {4, 2, 3, 3});
-  auto bn = layers::BatchNormalization({.momentum = 0.9});
+  auto bn = layers::BatchNormalization(_momentum = 0.9);
   const Tensor inference_before = bn(x);  // builds; inference leaves the statistics alone
   EXPECT_EQ(bn->moving_mean.to_vector<float>(), std::vector<float>(3, 0.f));
   EXPECT_EQ(bn->moving_variance.to_vector<float>(), std::vector<float>(3, 1.f));
@@ -245,7 +245,7 @@ TEST_P(ConvLayers, BatchNormalizationFollowsKeras) {
   const auto grads = tape.gradient(loss, {x, fresh->gamma, fresh->beta});
   for (const auto& g : grads) ASSERT_TRUE(g.has_value());
   // Another axis: statistics per row of (N, C, W).
-  auto channels_first = layers::BatchNormalization({.axis = 1});
+  auto channels_first = layers::BatchNormalization(_axis = 1);
   const Tensor z = random_images({5, 4, 3}, 3);
   const Tensor nz = channels_first(z, true);
   expect_close(values_of(reduce_mean(nz, {0, 2})), std::vector<double>(4, 0.0), 1e-5,
@@ -256,38 +256,37 @@ TEST_P(ConvLayers, BatchNormalizationFollowsKeras) {
 
 TEST_P(ConvLayers, ConvolutionLayersComputeWithKerasWeights) {
   const Tensor x = random_images({2, 7, 6, 3}, 4);
-  auto conv = layers::Conv2D(4, {3, 2}, {.strides = 2, .activation = "relu", .padding = "same"});
+  auto conv = layers::Conv2D(4, {3, 2}, _strides = 2, _activation = "relu", _padding = "same");
   const Tensor y = conv(x);
   EXPECT_EQ(conv->kernel.shape(), Shape({3, 2, 3, 4}));
   EXPECT_EQ(conv->count_params(), 3 * 2 * 3 * 4 + 4);
   expect_close(
       values_of(y),
-      values_of(relu(conv2d(x, conv->kernel, {.strides = 2, .padding = "same"}) + conv->bias)),
-      1e-6, "Conv2D");
-  auto grouped = layers::Conv2D(6, 3, {.groups = 3});
+      values_of(relu(conv2d(x, conv->kernel, _strides = 2, _padding = "same") + conv->bias)), 1e-6,
+      "Conv2D");
+  auto grouped = layers::Conv2D(6, 3, _groups = 3);
   EXPECT_EQ(grouped(x).shape(), Shape({2, 5, 4, 6}));
   EXPECT_EQ(grouped->kernel.shape(), Shape({3, 3, 1, 6}));
   auto transpose =
-      layers::Conv2DTranspose(5, 3, {.strides = 2, .padding = "same", .use_bias = false});
+      layers::Conv2DTranspose(5, 3, _strides = 2, _padding = "same", _use_bias = false);
   EXPECT_EQ(transpose(x).shape(), Shape({2, 14, 12, 5}));
   EXPECT_EQ(transpose->kernel.shape(), Shape({3, 3, 5, 3}));
-  auto depthwise = layers::DepthwiseConv2D(3, {.depth_multiplier = 2});
+  auto depthwise = layers::DepthwiseConv2D(3, _depth_multiplier = 2);
   EXPECT_EQ(depthwise(x).shape(), Shape({2, 5, 4, 6}));
   EXPECT_EQ(depthwise->count_params(), 3 * 3 * 3 * 2 + 6);
-  auto separable = layers::SeparableConv2D(8, 3, {.padding = "same"});
+  auto separable = layers::SeparableConv2D(8, 3, _padding = "same");
   const Tensor s = separable(x);
   EXPECT_EQ(separable->count_params(), 3 * 3 * 3 + 3 * 8 + 8);
-  expect_close(
-      values_of(s),
-      values_of(conv2d(depthwise_conv2d(x, separable->depthwise_kernel, {.padding = "same"}),
-                       separable->pointwise_kernel) +
-                separable->bias),
-      1e-6, "SeparableConv2D");
+  expect_close(values_of(s),
+               values_of(conv2d(depthwise_conv2d(x, separable->depthwise_kernel, _padding = "same"),
+                                separable->pointwise_kernel) +
+                         separable->bias),
+               1e-6, "SeparableConv2D");
   expect_error<ShapeError>([&] { conv(zeros({2, 7, 6, 5})); }, {conv->name(), "(2, 7, 6, 5)"});
   expect_error<Error>([] { layers::Conv2D(0, 3); }, {"Conv2D", "filters"});
-  expect_error<Error>([] { layers::Conv2D(4, 3, {.strides = 2, .dilation_rate = 2}); },
+  expect_error<Error>([] { layers::Conv2D(4, 3, _strides = 2, _dilation_rate = 2); },
                       {"Conv2D", "dilation_rate"});
-  expect_error<Error>([] { layers::Conv2D(4, 3, {.padding = "full"}); }, {"Conv2D", "padding"});
+  expect_error<Error>([] { layers::Conv2D(4, 3, _padding = "full"); }, {"Conv2D", "padding"});
 }
 
 TEST_P(ConvLayers, MergeAndReshapingLayers) {
@@ -334,23 +333,22 @@ TEST_P(ConvLayers, MergeAndReshapingLayers) {
   EXPECT_EQ(reduce_sum(padded).item<float>(), reduce_sum(img).item<float>());
   EXPECT_EQ(values_of(padded.index(0, 1, 0)), values_of(img.index(0, 0, 0)));
   EXPECT_EQ(layers::ZeroPadding2D(1)(keras::Input({4, 4, 1})).shape(), Shape({-1, 6, 6, 1}));
-  auto gap = layers::GlobalMaxPooling2D({.keepdims = true});
+  auto gap = layers::GlobalMaxPooling2D(_keepdims = true);
   EXPECT_EQ(gap(img).shape(), Shape({1, 1, 1, 2}));
 }
 
 TEST_P(ConvLayers, ConfigsRoundTrip) {
   const std::vector<keras::LayerHandle> originals = {
-      layers::Conv2D(
-          8, {3, 1},
-          {.strides = {1, 2}, .activation = "relu", .padding = "same", .kernel_regularizer = "l2"}),
-      layers::Conv2DTranspose(4, 5, {.strides = 2, .padding = "same"}),
-      layers::DepthwiseConv2D(3, {.depth_multiplier = 2}),
-      layers::SeparableConv2D(6, 3, {.dilation_rate = 2}),
-      layers::MaxPooling2D(3, {.strides = 2, .padding = "same"}),
+      layers::Conv2D(8, {3, 1}, _strides = {1, 2}, _activation = "relu", _padding = "same",
+                     _kernel_regularizer = "l2"),
+      layers::Conv2DTranspose(4, 5, _strides = 2, _padding = "same"),
+      layers::DepthwiseConv2D(3, _depth_multiplier = 2),
+      layers::SeparableConv2D(6, 3, _dilation_rate = 2),
+      layers::MaxPooling2D(3, _strides = 2, _padding = "same"),
       layers::AveragePooling2D(2),
       layers::GlobalAveragePooling2D(),
-      layers::GlobalMaxPooling2D({.keepdims = true}),
-      layers::BatchNormalization({.momentum = 0.9, .epsilon = 1e-5, .center = false}),
+      layers::GlobalMaxPooling2D(_keepdims = true),
+      layers::BatchNormalization(_momentum = 0.9, _epsilon = 1e-5, _center = false),
       layers::UpSampling2D({2, 3}),
       layers::ZeroPadding2D(layers::Padding2D({1, 2}, {3, 4})),
       layers::Add(),
@@ -375,15 +373,15 @@ TEST_P(ConvLayers, ConfigsRoundTrip) {
 TEST_P(ConvLayers, ASmallConvNetLearns) {
   random::set_seed(3);
   // Images whose class is the sign of their mean brightness.
-  const Tensor x = random::uniform({32, 8, 8, 1}, {.minval = -1, .maxval = 1});
+  const Tensor x = random::uniform({32, 8, 8, 1}, _minval = -1, _maxval = 1);
   const Tensor y = cast(reduce_mean(x, {1, 2, 3}) > 0.0f, float32);
   auto inputs = keras::Input({8, 8, 1});
-  auto h = layers::Conv2D(4, 3, {.activation = "relu", .padding = "same"})(inputs);
+  auto h = layers::Conv2D(4, 3, _activation = "relu", _padding = "same")(inputs);
   h = layers::BatchNormalization()(h);
   h = layers::MaxPooling2D(2)(h);
   h = layers::GlobalAveragePooling2D()(h);
-  keras::Model model(inputs, layers::Dense(1, {.activation = "sigmoid"})(h));
-  optim::Adam optimizer({.learning_rate = 0.05});
+  keras::Model model(inputs, layers::Dense(1, _activation = "sigmoid")(h));
+  optim::Adam optimizer(_learning_rate = 0.05);
   auto loss_of = [&](bool training) {
     const Tensor p = clip_by_value(reshape(model(x, training), {-1}), 1e-6, 1 - 1e-6);
     return reduce_mean(-(y * log(p) + (1 - y) * log(1 - p)));
@@ -413,11 +411,8 @@ TEST_P(ConvLayers, TransposedOutputPaddingMatchesKeras) {
   const Tensor x = io::load_npy(data + "x.npy").to(device());
   for (int i = 0; i < 4; ++i) {
     const Case& c = cases[i];
-    auto layer = layers::Conv2DTranspose(4, c.kernel,
-                                         {.strides = c.strides,
-                                          .padding = c.padding,
-                                          .output_padding = c.output_padding,
-                                          .use_bias = false});
+    auto layer = layers::Conv2DTranspose(4, c.kernel, _strides = c.strides, _padding = c.padding,
+                                         _output_padding = c.output_padding, _use_bias = false);
     const Tensor expected = io::load_npy(data + "y_" + std::to_string(i) + ".npy");
     EXPECT_EQ(layer->compute_output_shape({x.shape()})[0], expected.shape()) << "case " << i;
     (void)layer(x);
@@ -431,10 +426,9 @@ TEST_P(ConvLayers, TransposedOutputPaddingMatchesKeras) {
     EXPECT_EQ(again->get_config()["output_padding"],
               (keras::Config::array({c.output_padding.height, c.output_padding.width})));
   }
-  EXPECT_THROW(layers::Conv2DTranspose(2, 3, {.strides = 2, .output_padding = Size2D{2, 0}}),
-               Error);
+  EXPECT_THROW(layers::Conv2DTranspose(2, 3, _strides = 2, _output_padding = Size2D{2, 0}), Error);
   EXPECT_THROW(
-      (void)conv2d_transpose(x, ones({3, 3, 4, 3}), {.strides = 1, .output_padding = Size2D{1, 1}}),
+      (void)conv2d_transpose(x, ones({3, 3, 4, 3}), _strides = 1, _output_padding = Size2D{1, 1}),
       Error);
 }
 
@@ -445,7 +439,7 @@ TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
   const Tensor x = io::load_npy(data + "x.npy").to(device());
   const Size2D sizes[] = {{2, 2}, {3, 2}};
   for (int i = 0; i < 2; ++i) {
-    auto layer = layers::UpSampling2D(sizes[i], {.interpolation = "bilinear"});
+    auto layer = layers::UpSampling2D(sizes[i], _interpolation = "bilinear");
     const Tensor expected = io::load_npy(data + "bilinear_" + std::to_string(i) + ".npy");
     const Tensor y = layer(x);
     ASSERT_EQ(y.shape(), expected.shape());
@@ -462,7 +456,7 @@ TEST_P(ConvLayers, BilinearUpSamplingMatchesKeras) {
   const Tensor y = reduce_sum(upsampling2d(xd, {2, 3}, "bilinear"));
   EXPECT_NEAR(reduce_sum(*tape.gradient(y, xd)).item<double>(), static_cast<double>(x.size() * 6),
               1e-9);
-  EXPECT_THROW(layers::UpSampling2D(2, {.interpolation = "bicubic"}), Error);
+  EXPECT_THROW(layers::UpSampling2D(2, _interpolation = "bicubic"), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, ConvLayers, ::testing::ValuesIn(testing::all_devices()),

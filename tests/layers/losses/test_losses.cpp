@@ -192,17 +192,17 @@ TEST(Losses, ReductionsAndSampleWeights) {
                "sum_over_batch_size");
   expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, weights)), {weighted_sum / 3},
                1e-12, "weighted: divided by the count, not the weights");
-  expect_close(values_of(losses::MeanSquaredError({.reduction = "sum"})(y_true, y_pred, weights)),
+  expect_close(values_of(losses::MeanSquaredError(_reduction = "sum")(y_true, y_pred, weights)),
                {weighted_sum}, 1e-12, "sum");
-  expect_close(values_of(losses::MeanSquaredError({.reduction = "mean_with_sample_weight"})(
+  expect_close(values_of(losses::MeanSquaredError(_reduction = "mean_with_sample_weight")(
                    y_true, y_pred, weights)),
                {weighted_sum / 2.5}, 1e-12, "mean_with_sample_weight");
-  expect_close(values_of(losses::MeanSquaredError({.reduction = "none"})(y_true, y_pred, weights)),
+  expect_close(values_of(losses::MeanSquaredError(_reduction = "none")(y_true, y_pred, weights)),
                {per_sample[0] * w[0], per_sample[1] * w[1], 0.0}, 1e-12, "none");
   // (n, 1) weights line up with (n,) losses.
   expect_close(values_of(losses::MeanSquaredError()(y_true, y_pred, reshape(weights, {3, 1}))),
                {weighted_sum / 3}, 1e-12, "column weights");
-  EXPECT_THROW(losses::MeanSquaredError({.reduction = "average"}), Error);
+  EXPECT_THROW(losses::MeanSquaredError(_reduction = "average"), Error);
   EXPECT_THROW(losses::MeanSquaredError()(y_true, y_pred, constant({1.0, 2.0})), ShapeError);
 }
 

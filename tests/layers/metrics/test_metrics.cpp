@@ -55,7 +55,7 @@ TEST(Metrics, Accuracies) {
   binary.update_state(constant({{1.0f}, {0.0f}, {1.0f}, {0.0f}}),
                       constant({{0.6f}, {0.5f}, {0.4f}, {0.9f}}));
   EXPECT_NEAR(result(binary), 0.5, 1e-7) << "0.5 is not above the threshold";
-  metrics::BinaryAccuracy strict({.threshold = 0.95});
+  metrics::BinaryAccuracy strict(_threshold = 0.95);
   strict.update_state(constant({{1.0f}, {0.0f}}), constant({{0.9f}, {0.9f}}));
   EXPECT_NEAR(result(strict), 0.5, 1e-7);
 
@@ -71,12 +71,12 @@ TEST(Metrics, TopKCountsTiesAsIn) {
   const Tensor scores =
       constant({{0.1f, 0.5f, 0.3f, 0.1f}, {0.3f, 0.3f, 0.3f, 0.1f}, {0.4f, 0.3f, 0.2f, 0.1f}});
   const Tensor labels = constant(std::vector<std::int64_t>{2, 0, 3});
-  metrics::SparseTopKCategoricalAccuracy top1({.k = 1}), top2({.k = 2});
+  metrics::SparseTopKCategoricalAccuracy top1(_k = 1), top2({.k = 2});
   top1.update_state(labels, scores);
   top2.update_state(labels, scores);
   EXPECT_NEAR(result(top1), 1.0 / 3, 1e-6) << "row 1 (a tie for first) counts";
   EXPECT_NEAR(result(top2), 2.0 / 3, 1e-6);
-  metrics::TopKCategoricalAccuracy onehot({.k = 2});
+  metrics::TopKCategoricalAccuracy onehot(_k = 2);
   onehot.update_state(one_hot(labels, 4), scores);
   EXPECT_NEAR(result(onehot), 2.0 / 3, 1e-6);
   EXPECT_EQ(onehot.name(), "top_k_categorical_accuracy");
@@ -112,7 +112,7 @@ TEST(Metrics, PrecisionAndRecall) {
   EXPECT_NEAR(result(precision), c.tp / (c.tp + c.fp), 1e-5);
   EXPECT_NEAR(result(recall), c.tp / (c.tp + c.fn), 1e-5);
 
-  metrics::Precision several({.thresholds = {0.2, 0.7}});
+  metrics::Precision several(_thresholds = {0.2, 0.7});
   several.update_state(y, p);
   const Confusion c2 = count(labels, scores, 0.2), c7 = count(labels, scores, 0.7);
   expect_close(testing::values_of(several.result()),
@@ -121,23 +121,23 @@ TEST(Metrics, PrecisionAndRecall) {
   metrics::Precision nothing;
   nothing.update_state(constant({1.0f, 0.0f}), constant({0.1f, 0.2f}));
   EXPECT_EQ(result(nothing), 0.0) << "no positive predictions: 0, not NaN";
-  EXPECT_THROW(metrics::Precision({.thresholds = {1.5}}), Error);
+  EXPECT_THROW(metrics::Precision(_thresholds = {1.5}), Error);
 }
 
 TEST(Metrics, PrecisionTopKAndClassId) {
   const Tensor y = constant({{0.0f, 1.0f, 1.0f}, {1.0f, 0.0f, 0.0f}});
   const Tensor p = constant({{0.9f, 0.6f, 0.8f}, {0.2f, 0.4f, 0.3f}});
   // top_k = 1 keeps 0.9 (wrong) and 0.4 (wrong) above the threshold 0.5? only 0.9: TP 0, FP 1.
-  metrics::Precision top1({.top_k = 1});
+  metrics::Precision top1(_top_k = 1);
   top1.update_state(y, p);
   EXPECT_NEAR(result(top1), 0.0, 1e-7);
-  metrics::Precision top2({.top_k = 2});
+  metrics::Precision top2(_top_k = 2);
   top2.update_state(y, p);  // kept: 0.9, 0.8 | 0.4, 0.3 -> all are positive predictions: TP 1 of 4
   EXPECT_NEAR(result(top2), 0.25, 1e-7);
-  metrics::Recall column({.class_id = 2});
+  metrics::Recall column(_class_id = 2);
   column.update_state(y, p);  // column 2: y (1, 0), p (0.8, 0.3): TP 1, FN 0
   EXPECT_NEAR(result(column), 1.0, 1e-7);
-  EXPECT_THROW(metrics::Recall({.class_id = 5}).update_state(y, p), Error);
+  EXPECT_THROW(metrics::Recall(_class_id = 5).update_state(y, p), Error);
 }
 
 /// Keras' AUC from float64 counts at its thresholds (the formula of metrics/confusion_metrics.py).
@@ -200,7 +200,7 @@ TEST(Metrics, AUCMatchesKerasFormulaAndTheExactArea) {
   EXPECT_NEAR(result(perfect), 1.0, 1e-6);
   roc.reset_state();
   EXPECT_EQ(result(roc), 0.0);
-  EXPECT_THROW(metrics::AUC({.curve = "XY"}), Error);
+  EXPECT_THROW(metrics::AUC(_curve = "XY"), Error);
 }
 
 /// The lesson's CategoricalTruePositives (true positives averaged per batch).

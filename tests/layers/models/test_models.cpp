@@ -85,14 +85,14 @@ const char* kNestedSummary =
     " Non-trainable params: 36 (144.00 B)\n";
 
 TEST_P(Models, SummariesMatchKeras) {
-  keras::Sequential m({keras::Input({784}), layers::Dense(128, {.activation = "relu"}),
-                       layers::Dense(10, {.activation = "softmax"})});
+  keras::Sequential m({keras::Input({784}), layers::Dense(128, _activation = "relu"),
+                       layers::Dense(10, _activation = "softmax")});
   EXPECT_EQ(m.summary_string(), kSequentialSummary);
-  auto inp = keras::Input({20}, {.name = "features"});
-  auto x = layers::Dense(64, {.activation = "relu"})(inp);
+  auto inp = keras::Input({20}, _name = "features");
+  auto x = layers::Dense(64, _activation = "relu")(inp);
   x = layers::Dropout(0.5)(x);
-  auto a = layers::Dense(3, {.name = "class_output"})(x);
-  auto b = layers::Dense(1, {.name = "score"})(layers::LayerNormalization()(x));
+  auto a = layers::Dense(3, _name = "class_output")(x);
+  auto b = layers::Dense(1, _name = "score")(layers::LayerNormalization()(x));
   keras::Model f(inp, {a, b});
   EXPECT_EQ(f.summary_string(), kFunctionalSummary);
   auto inner = keras::make<keras::Sequential>(
@@ -104,7 +104,7 @@ TEST_P(Models, SummariesMatchKeras) {
 
 TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
   keras::Sequential model(
-      {layers::Dense(128, {.activation = "relu"}), layers::Dense(10, {.activation = "softmax"})});
+      {layers::Dense(128, _activation = "relu"), layers::Dense(10, _activation = "softmax")});
   EXPECT_TRUE(model.layers()[0]->weights().empty());  // Keras: empty until the input shape is known
   const Tensor y = model(random::uniform({1, 20}));
   EXPECT_EQ(y.shape(), Shape({1, 10}));
@@ -114,17 +114,17 @@ TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
   EXPECT_EQ(with_input.layers().size(), 2u);  // the Input is not a layer of a Sequential
   EXPECT_FALSE(with_input.layers()[0]->weights().empty());
   keras::Sequential with_shape(
-      {layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}), layers::Dense(10)});
+      {layers::Dense(128, _activation = "relu", _input_shape = Shape{784}), layers::Dense(10)});
   EXPECT_EQ(with_shape.count_params(), 784 * 128 + 128 + 1290);
   EXPECT_EQ(with_shape.inputs()[0].shape(), Shape({-1, 784}));
 }
 
 TEST_P(Models, SequentialAddAndPop) {
   keras::Sequential model(
-      {keras::Input({20}), layers::Dense(128, {.activation = "relu"}), layers::Dense(10)});
+      {keras::Input({20}), layers::Dense(128, _activation = "relu"), layers::Dense(10)});
   model.pop();
   ASSERT_EQ(model.layers().size(), 1u);
-  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.add(layers::Dense(10, _activation = "softmax"));
   EXPECT_EQ(model(ones({3, 20})).shape(), Shape({3, 10}));
   expect_close(values_of(reduce_sum(model(ones({3, 20})), 1)), {1, 1, 1}, 1e-5, "softmax rows");
   expect_error<ShapeError>([&] { model.add(layers::Reshape({3, 3})); }, {"reshape", "(None, 10)"});
@@ -134,8 +134,8 @@ TEST_P(Models, SequentialAddAndPop) {
 }
 
 TEST_P(Models, FunctionalModelsWithTwoOutputsAndSubmodels) {
-  keras::Sequential model({layers::Dense(16, {.activation = "relu", .input_shape = Shape{8}}),
-                           layers::Dense(4, {.activation = "softmax"})});
+  keras::Sequential model({layers::Dense(16, _activation = "relu", _input_shape = Shape{8}),
+                           layers::Dense(4, _activation = "softmax")});
   std::vector<keras::KerasTensor> outputs;
   for (const auto& layer : model.layers()) outputs.push_back(layer->output());
   keras::Model model_ex(model.inputs(), outputs);
@@ -154,7 +154,7 @@ TEST_P(Models, FunctionalModelsWithTwoOutputsAndSubmodels) {
 }
 
 TEST_P(Models, OneLayerInTwoModelsSharesItsWeights) {
-  auto shared = layers::Dense(3, {.input_shape = Shape{4}});
+  auto shared = layers::Dense(3, _input_shape = Shape{4});
   keras::Sequential a({shared, layers::Dense(1)});
   keras::Sequential b({shared, layers::Dense(2)});
   EXPECT_EQ(a.layers()[0]->weights()[0].id(), b.layers()[0]->weights()[0].id());
@@ -164,7 +164,7 @@ TEST_P(Models, OneLayerInTwoModelsSharesItsWeights) {
   EXPECT_EQ(b.layers()[0]->operator()(x).to_vector<float>(), (std::vector<float>{4, 4, 4}));
   // Both models train the same variable; each lists it once.
   EXPECT_EQ(a.trainable_variables().size(), 4u);
-  auto square = layers::Dense(4, {.input_shape = Shape{4}});
+  auto square = layers::Dense(4, _input_shape = Shape{4});
   keras::Sequential twice({square, square});
   EXPECT_EQ(twice.trainable_variables().size(), 2u);
   expect_error<ShapeError>(
@@ -176,7 +176,7 @@ TEST_P(Models, OneLayerInTwoModelsSharesItsWeights) {
 
 TEST_P(Models, NestedModelsAndFrozenLayers) {
   auto inner = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      layers::Dense(6, {.activation = "relu", .input_shape = Shape{4}})});
+      layers::Dense(6, _activation = "relu", _input_shape = Shape{4})});
   keras::Sequential outer({inner, layers::Dense(2)});
   (void)outer(ones({3, 4}));
   EXPECT_EQ(outer.trainable_variables().size(), 4u);
@@ -184,7 +184,7 @@ TEST_P(Models, NestedModelsAndFrozenLayers) {
   EXPECT_EQ(outer.trainable_variables().size(), 2u);
   EXPECT_EQ(outer.non_trainable_weights().size(), 2u);
   // Training touches only the outer layer.
-  optim::SGD sgd({.learning_rate = 0.1});
+  optim::SGD sgd(_learning_rate = 0.1);
   const auto before = values_of(inner->weights()[0].value());
   GradientTape tape;
   const Tensor loss = reduce_sum(outer(ones({3, 4})));
@@ -195,10 +195,10 @@ TEST_P(Models, NestedModelsAndFrozenLayers) {
 
 TEST_P(Models, ShapeErrorsNameTheLayerWhenTheGraphIsBuilt) {
   auto inputs = keras::Input({10});
-  auto h = layers::Dense(5, {.name = "hidden"})(inputs);
+  auto h = layers::Dense(5, _name = "hidden")(inputs);
   expect_error<ShapeError>(
       [&] {
-        layers::Reshape({2, 2}, {.name = "squeeze_it"})(h);
+        layers::Reshape({2, 2}, _name = "squeeze_it")(h);
       },
       {"squeeze_it", "Reshape", "(None, 5)"});
   keras::Model model(inputs, h);
@@ -209,9 +209,9 @@ TEST_P(Models, ShapeErrorsNameTheLayerWhenTheGraphIsBuilt) {
 
 // A subclassed model: layers as members, Dropout sees the training flag of the outer call.
 struct NeuralNetwork : keras::Model {
-  keras::Handle<layers::DenseLayer> layer_1 = track(layers::Dense(32, {.activation = "relu"}));
-  keras::Handle<layers::DropoutLayer> dropout = track(layers::Dropout(0.5, {.seed = 3}));
-  keras::Handle<layers::DenseLayer> layer_2 = track(layers::Dense(10, {.activation = "softmax"}));
+  keras::Handle<layers::DenseLayer> layer_1 = track(layers::Dense(32, _activation = "relu"));
+  keras::Handle<layers::DropoutLayer> dropout = track(layers::Dropout(0.5, _seed = 3));
+  keras::Handle<layers::DenseLayer> layer_2 = track(layers::Dense(10, _activation = "softmax"));
   Tensor call(const Tensor& x) override { return layer_2(dropout(layer_1(x))); }
 };
 
@@ -225,13 +225,13 @@ TEST_P(Models, SubclassedModelsPropagateTraining) {
   EXPECT_EQ(model->layers().size(), 3u);
   EXPECT_EQ(model->trainable_variables().size(), 4u);
   EXPECT_EQ(model->name(), "neural_network");
-  expect_close(values_of(model->predict(x, {.batch_size = 7, .verbose = 0})), values_of(a), 1e-6,
+  expect_close(values_of(model->predict(x, _batch_size = 7, _verbose = 0)), values_of(a), 1e-6,
                "predict in batches of 7");
 }
 
 TEST_P(Models, GetLayerByName) {
   keras::Sequential model(
-      {layers::Dense(3, {.name = "a", .input_shape = Shape{2}}), layers::Dense(1, {.name = "b"})});
+      {layers::Dense(3, _name = "a", _input_shape = Shape{2}), layers::Dense(1, _name = "b")});
   EXPECT_EQ(model.get_layer("b")->name(), "b");
   expect_error<Error>([&] { model.get_layer("c"); }, {"'c'", "a, b"});
 }

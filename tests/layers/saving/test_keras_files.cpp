@@ -43,7 +43,7 @@ void expect_keras_prediction(keras::Model& model, const std::string& name,
                              const std::string& which = "_y.npy") {
   const Tensor x = io::load_npy(fixture(name + "_x.npy"));
   const Tensor expected = io::load_npy(fixture(name + which));
-  const Tensor y = model.predict(x, {.verbose = 0});
+  const Tensor y = model.predict(x, _verbose = 0);
   ASSERT_EQ(y.shape(), expected.shape());
   expect_close(values_of(y), values_of(expected), 1e-5);
 }
@@ -81,7 +81,7 @@ TEST_P(KerasFixture, LoadsTheKerasArchive) {
 
 TEST_P(KerasFixture, LoadsEveryWeightsFileIntoTheModel) {
   REQUIRE_HDF5();
-  auto model = keras::load_model(fixture(GetParam() + ".keras"), {.compile = false});
+  auto model = keras::load_model(fixture(GetParam() + ".keras"), _compile = false);
   EXPECT_FALSE(model->compiled());
   for (const std::string file : {".weights.h5", ".h5", ".keras"}) {
     SCOPED_TRACE(file);
@@ -98,8 +98,8 @@ void expect_keras_next_step(const std::string& file, const std::string& name) {
   auto model = keras::load_model(fixture(file));
   EXPECT_EQ(model->optimizer().iterations(), 1);
   const Tensor targets = io::load_npy(fixture(name + "_t_next.npy"));
-  model->fit(io::load_npy(fixture(name + "_x_next.npy")), targets,
-             {.batch_size = targets.shape(0), .epochs = 1, .verbose = 0, .shuffle = false});
+  model->fit(io::load_npy(fixture(name + "_x_next.npy")), targets, _batch_size = targets.shape(0),
+             _epochs = 1, _verbose = 0, _shuffle = false);
   EXPECT_EQ(model->optimizer().iterations(), 2);
   expect_keras_prediction(*model, name, "_y_next.npy");
 }
@@ -123,8 +123,8 @@ TEST_P(KerasOptimizerState, ContinuesKerasTrajectory) {
   auto model = keras::load_model(fixture("opt_" + GetParam() + ".keras"));
   EXPECT_EQ(model->optimizer().iterations(), 2);
   model->fit(io::load_npy(fixture("opt_x_next.npy")), io::load_npy(fixture("opt_t_next.npy")),
-             {.batch_size = 6, .epochs = 1, .verbose = 0, .shuffle = false});
-  const Tensor y = model->predict(io::load_npy(fixture("opt_x.npy")), {.verbose = 0});
+             _batch_size = 6, _epochs = 1, _verbose = 0, _shuffle = false);
+  const Tensor y = model->predict(io::load_npy(fixture("opt_x.npy")), _verbose = 0);
   expect_close(values_of(y), values_of(io::load_npy(fixture("opt_" + GetParam() + "_y_next.npy"))),
                1e-5);
 }
@@ -161,7 +161,7 @@ TEST(KerasFiles, LoadsAModelOfEveryLayerClassEmberHas) {
   auto model = keras::load_model(fixture("zoo.keras"));
   const std::vector<Tensor> x = {io::load_npy(fixture("zoo_x0.npy")),
                                  io::load_npy(fixture("zoo_x1.npy"))};
-  const std::vector<Tensor> y = model->predict(x, {.verbose = 0});
+  const std::vector<Tensor> y = model->predict(x, _verbose = 0);
   ASSERT_EQ(y.size(), 1u);
   const Tensor expected = io::load_npy(fixture("zoo_y.npy"));
   ASSERT_EQ(y[0].shape(), expected.shape());
@@ -217,18 +217,17 @@ keras::Handle<keras::Model> trained_model() {
   random::set_seed(3);
   auto block = keras::make<keras::Sequential>(
       std::vector<keras::SequentialItem>{
-          layers::Conv2D(3, 3, {.activation = "relu", .padding = "same", .name = "conv"}),
-          layers::BatchNormalization({.name = "norm"})},
+          layers::Conv2D(3, 3, _activation = "relu", _padding = "same", _name = "conv"),
+          layers::BatchNormalization(_name = "norm")},
       "block");
-  auto inputs = keras::Input({5, 5, 2}, {.name = "image"});
-  auto h = layers::GlobalAveragePooling2D({.name = "pool"})((*block)(inputs));
-  auto outputs = layers::Dense(4, {.activation = "softmax", .name = "probabilities"})(h);
+  auto inputs = keras::Input({5, 5, 2}, _name = "image");
+  auto h = layers::GlobalAveragePooling2D(_name = "pool")((*block)(inputs));
+  auto outputs = layers::Dense(4, _activation = "softmax", _name = "probabilities")(h);
   auto model = keras::make<keras::Model>(inputs, outputs, "net");
-  model->compile({.optimizer = optim::Adam({.learning_rate = 0.02}),
-                  .loss = "sparse_categorical_crossentropy",
-                  .metrics = {"accuracy"}});
+  model->compile(_optimizer = optim::Adam(_learning_rate = 0.02),
+                 _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"});
   model->fit(random::normal({6, 5, 5, 2}), constant<std::int32_t>({0, 1, 2, 3, 0, 1}),
-             {.batch_size = 6, .epochs = 1, .verbose = 0});
+             _batch_size = 6, _epochs = 1, _verbose = 0);
   return model;
 }
 
@@ -242,8 +241,7 @@ TEST_P(EmberWrites, AModelThatLoadsWithItsPredictionsAndCompileArguments) {
   const std::string path = dir / ("model" + GetParam());
   model->save(path);
   auto again = keras::load_model(path);
-  EXPECT_EQ(values_of(again->predict(x, {.verbose = 0})),
-            values_of(model->predict(x, {.verbose = 0})));
+  EXPECT_EQ(values_of(again->predict(x, _verbose = 0)), values_of(model->predict(x, _verbose = 0)));
   EXPECT_EQ(weight_values(*again), weight_values(*model));
   ASSERT_TRUE(again->compiled());
   EXPECT_EQ(again->optimizer().class_name(), "Adam");
@@ -261,7 +259,7 @@ TEST(KerasFiles, BothModelFilesKeepTheOptimizerStateUnlessAskedNot) {
   auto model = trained_model();
   model->save(dir / "m.keras");
   model->save(dir / "m.h5");
-  model->save(dir / "bare.h5", {.include_optimizer = false});
+  model->save(dir / "bare.h5", _include_optimizer = false);
   auto from_archive = keras::load_model(dir / "m.keras");
   auto from_h5 = keras::load_model(dir / "m.h5");
   auto bare = keras::load_model(dir / "bare.h5");
@@ -270,7 +268,7 @@ TEST(KerasFiles, BothModelFilesKeepTheOptimizerStateUnlessAskedNot) {
   const Tensor x = random::normal({6, 5, 5, 2});
   const Tensor y = constant<std::int32_t>({3, 2, 1, 0, 3, 2});
   for (auto* m : {model.get(), from_archive.get(), from_h5.get(), bare.get()}) {
-    m->fit(x, y, {.batch_size = 6, .epochs = 1, .verbose = 0, .shuffle = false});
+    m->fit(x, y, _batch_size = 6, _epochs = 1, _verbose = 0, _shuffle = false);
   }
   EXPECT_EQ(from_archive->optimizer().iterations(), model->optimizer().iterations());
   EXPECT_EQ(weight_values(*from_archive), weight_values(*model));
@@ -290,18 +288,18 @@ TEST(KerasFiles, WeightsFilesRoundTripIntoAFreshModel) {
     model->save_weights(dir / file);
     auto fresh = keras::model_from_json(model->to_json());
     fresh->load_weights(dir / file);
-    EXPECT_EQ(values_of(fresh->predict(x, {.verbose = 0})),
-              values_of(model->predict(x, {.verbose = 0})));
+    EXPECT_EQ(values_of(fresh->predict(x, _verbose = 0)),
+              values_of(model->predict(x, _verbose = 0)));
   }
   // Keras 3 keeps a compiled model's optimizer in .weights.h5 too, and load_weights restores it.
   auto compiled = keras::model_from_json(model->to_json());
-  compiled->compile({.optimizer = optim::Adam({.learning_rate = 0.02}),
-                     .loss = "sparse_categorical_crossentropy"});
+  compiled->compile(_optimizer = optim::Adam(_learning_rate = 0.02),
+                    _loss = "sparse_categorical_crossentropy");
   compiled->load_weights(dir / "w.weights.h5");
   EXPECT_EQ(compiled->optimizer().iterations(), model->optimizer().iterations());
-  auto from_keras = keras::load_model(fixture("conv.keras"), {.compile = false});
-  from_keras->compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
-                       .loss = "sparse_categorical_crossentropy"});
+  auto from_keras = keras::load_model(fixture("conv.keras"), _compile = false);
+  from_keras->compile(_optimizer = optim::Adam(_learning_rate = 0.01),
+                      _loss = "sparse_categorical_crossentropy");
   from_keras->load_weights(fixture("conv.weights.h5"));
   EXPECT_EQ(from_keras->optimizer().iterations(), 1);
 }
@@ -348,19 +346,16 @@ TEST(KerasFiles, ModelCheckpointWritesKerasFilesByTheirNames) {
   const Tensor x = random::normal({6, 5, 5, 2});
   const Tensor y = constant<std::int32_t>({3, 2, 1, 0, 3, 2});
   model->fit(
-      x, y,
-      {.batch_size = 6,
-       .epochs = 2,
-       .verbose = 0,
-       .callbacks = {callbacks::ModelCheckpoint(dir / "epoch{epoch}.keras", {.monitor = "loss"}),
-                     callbacks::ModelCheckpoint(dir / "w.weights.h5", {.monitor = "loss"})}});
+      x, y, _batch_size = 6, _epochs = 2, _verbose = 0,
+      _callbacks = {callbacks::ModelCheckpoint(dir / "epoch{epoch}.keras", _monitor = "loss"),
+                    callbacks::ModelCheckpoint(dir / "w.weights.h5", _monitor = "loss")});
   auto again = keras::load_model(dir / "epoch2.keras");
   EXPECT_EQ(weight_values(*again), weight_values(*model));
   again->load_weights(dir / "w.weights.h5");
   EXPECT_EQ(weight_values(*again), weight_values(*model));
   // Weights only into a .keras path is refused when the callback is made, not after an epoch.
   expect_error<Error>(
-      [&] { callbacks::ModelCheckpoint(dir / "x.keras", {.save_weights_only = true}); },
+      [&] { callbacks::ModelCheckpoint(dir / "x.keras", _save_weights_only = true); },
       {"x.keras", ".weights.h5"});
 }
 
@@ -414,7 +409,7 @@ TEST(KerasFiles, ReadsFixedLengthUtf8Attributes) {
 
 TEST(KerasFiles, WeightsOfAnotherModelAreRefusedAndChangeNothing) {
   REQUIRE_HDF5();
-  auto stacked = keras::load_model(fixture("stacked.keras"), {.compile = false});
+  auto stacked = keras::load_model(fixture("stacked.keras"), _compile = false);
   const auto before = weight_values(*stacked);
   expect_error<Error>([&] { stacked->load_weights(fixture("conv.weights.h5")); },
                       {"conv.weights.h5", "no weights for layer"});
@@ -422,7 +417,7 @@ TEST(KerasFiles, WeightsOfAnotherModelAreRefusedAndChangeNothing) {
                       {"conv.h5", "weights, the file has"});
   // Same layers, one shape differs: a ShapeError, and nothing is assigned.
   auto inputs = keras::Input({6, 6, 3});
-  auto h = layers::Conv2D(4, 3, {.activation = "relu", .padding = "same"})(inputs);
+  auto h = layers::Conv2D(4, 3, _activation = "relu", _padding = "same")(inputs);
   h = layers::GlobalAveragePooling2D()(layers::BatchNormalization()(h));
   auto wider = keras::make<keras::Model>(inputs, layers::Dense(6)(h));
   const auto wider_before = weight_values(*wider);
@@ -443,8 +438,7 @@ TEST(KerasFiles, WrongCallsForTheFileKindAreErrors) {
   expect_error<Error>([&] { keras::load_model(dir / "w.weights.h5"); },
                       {"w.weights.h5", "load_weights"});
   model->save(dir / "m.h5");
-  expect_error<IoError>([&] { model->save(dir / "m.h5", {.overwrite = false}); },
-                        {"m.h5", "exists"});
+  expect_error<IoError>([&] { model->save(dir / "m.h5", _overwrite = false); }, {"m.h5", "exists"});
 }
 
 // --- zip archives -------------------------------------------------------------------------------

@@ -33,16 +33,16 @@ void write_text(const std::string& path, const std::string& text) {
 /// A functional model with everything a graph config must carry: a layer called twice, a
 /// merge of two branches, a nested Sequential, and two outputs.
 keras::Handle<keras::Model> two_headed_model() {
-  auto inputs = keras::Input({6}, {.name = "features"});
-  auto shared = layers::Dense(6, {.activation = "tanh", .name = "shared"});
+  auto inputs = keras::Input({6}, _name = "features");
+  auto shared = layers::Dense(6, _activation = "tanh", _name = "shared");
   auto a = shared(inputs);
-  auto b = layers::Dense(6, {.name = "side"})(inputs);
+  auto b = layers::Dense(6, _name = "side")(inputs);
   auto total = layers::add({a, b});
   auto again = shared(total);
   auto tower = keras::make<keras::Sequential>(
       std::vector<keras::SequentialItem>{
-          layers::Dense(4, {.activation = "relu", .name = "tower_hidden"}),
-          layers::Dense(3, {.activation = "softmax", .name = "tower_out"})},
+          layers::Dense(4, _activation = "relu", _name = "tower_hidden"),
+          layers::Dense(3, _activation = "softmax", _name = "tower_out")},
       "tower");
   auto head = (*tower)(again);
   return keras::make<keras::Model>(inputs, std::vector<keras::KerasTensor>{head, b}, "two_heads");
@@ -64,7 +64,7 @@ struct NeuralNetwork : keras::Model {
   NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
       : units(std::move(units_in)), activation(std::move(activation_in)) {
     for (std::int64_t n : units)
-      model_layers.push_back(track(layers::Dense(n, {.activation = activation})));
+      model_layers.push_back(track(layers::Dense(n, _activation = activation)));
   }
   Tensor call(const Tensor& x) override {
     Tensor y = x;
@@ -95,19 +95,16 @@ keras::LayerFactory neural_network_factory() {
 
 TEST(OptimizerConfig, EveryOptimizerRoundTrips) {
   const std::vector<std::shared_ptr<optim::Optimizer>> optimizers = {
-      std::make_shared<optim::SGD>(optim::SGDOptions{
-          .learning_rate = 0.05, .momentum = 0.8, .nesterov = true, .clipnorm = 2.0}),
-      std::make_shared<optim::Adam>(optim::AdamOptions{
-          .learning_rate = 0.003, .beta_1 = 0.8, .amsgrad = true, .weight_decay = 0.1}),
-      std::make_shared<optim::AdamW>(
-          optim::AdamWOptions{.weight_decay = 0.02, .global_clipnorm = 1.5}),
-      std::make_shared<optim::Nadam>(optim::NadamOptions{.beta_2 = 0.99}),
-      std::make_shared<optim::Adamax>(optim::AdamaxOptions{.epsilon = 1e-5, .clipvalue = 0.5}),
-      std::make_shared<optim::RMSprop>(
-          optim::RMSpropOptions{.rho = 0.8, .momentum = 0.3, .centered = true}),
-      std::make_shared<optim::Adagrad>(optim::AdagradOptions{.initial_accumulator_value = 0.2}),
-      std::make_shared<optim::Adadelta>(
-          optim::AdadeltaOptions{.learning_rate = 1.0, .rho = 0.9, .name = "mine"}),
+      std::make_shared<optim::SGD>(_learning_rate = 0.05, _momentum = 0.8, _nesterov = true,
+                                   _clipnorm = 2.0),
+      std::make_shared<optim::Adam>(_learning_rate = 0.003, _beta_1 = 0.8, _amsgrad = true,
+                                    _weight_decay = 0.1),
+      std::make_shared<optim::AdamW>(_weight_decay = 0.02, _global_clipnorm = 1.5),
+      std::make_shared<optim::Nadam>(_beta_2 = 0.99),
+      std::make_shared<optim::Adamax>(_epsilon = 1e-5, _clipvalue = 0.5),
+      std::make_shared<optim::RMSprop>(_rho = 0.8, _momentum = 0.3, _centered = true),
+      std::make_shared<optim::Adagrad>(_initial_accumulator_value = 0.2),
+      std::make_shared<optim::Adadelta>(_learning_rate = 1.0, _rho = 0.9, _name = "mine"),
   };
   for (const auto& optimizer : optimizers) {
     const nlohmann::json serialized = optim::serialize(*optimizer);
@@ -121,10 +118,9 @@ TEST(OptimizerConfig, EveryOptimizerRoundTrips) {
 }
 
 TEST(OptimizerConfig, SchedulesRoundTripAndCallablesCannotBeSaved) {
-  const optim::SGD decayed({.learning_rate = optim::ExponentialDecay({.initial_learning_rate = 0.1,
-                                                                      .decay_steps = 10,
-                                                                      .decay_rate = 0.5,
-                                                                      .staircase = true})});
+  const optim::SGD decayed(
+      _learning_rate = optim::ExponentialDecay(_initial_learning_rate = 0.1, _decay_steps = 10,
+                                               _decay_rate = 0.5, _staircase = true));
   const auto again = optim::from_config(optim::serialize(decayed));
   for (std::int64_t step : {0, 9, 10, 25}) {
     // The rule written out: 0.1 · 0.5^floor(step / 10).
@@ -133,24 +129,22 @@ TEST(OptimizerConfig, SchedulesRoundTripAndCallablesCannotBeSaved) {
             .at(step),
         0.1 * std::pow(0.5, step / 10));
   }
-  const optim::Adam piecewise(
-      {.learning_rate = optim::PiecewiseConstantDecay({5, 10}, {0.1, 0.01, 0.001})});
+  const optim::Adam piecewise(_learning_rate =
+                                  optim::PiecewiseConstantDecay({5, 10}, {0.1, 0.01, 0.001}));
   EXPECT_EQ(optim::serialize(piecewise)["config"]["learning_rate"]["class_name"],
             "PiecewiseConstantDecay");
   EXPECT_DOUBLE_EQ(
       optim::LearningRate::from_config(optim::serialize(piecewise)["config"]["learning_rate"])
           .at(7),
       0.01);
-  const optim::SGD cosine({.learning_rate = optim::CosineDecay({.initial_learning_rate = 0.2,
-                                                                .decay_steps = 100,
-                                                                .warmup_target = 0.4,
-                                                                .warmup_steps = 10})});
+  const optim::SGD cosine(_learning_rate =
+                              optim::CosineDecay(_initial_learning_rate = 0.2, _decay_steps = 100,
+                                                 _warmup_target = 0.4, _warmup_steps = 10));
   EXPECT_DOUBLE_EQ(
       optim::LearningRate::from_config(optim::serialize(cosine)["config"]["learning_rate"]).at(5),
       0.3);
 
-  const optim::SGD callable(
-      {.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })});
+  const optim::SGD callable(_learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; }));
   EXPECT_THROW(optim::serialize(callable), Error);
   EXPECT_THROW(optim::from_config(nlohmann::json{{"class_name", "Lion"}}), Error);
   EXPECT_THROW(
@@ -206,8 +200,8 @@ TEST(ModelConfig, FunctionalRoundTripKeepsGraphNamesAndOutputs) {
 
 TEST(ModelConfig, SequentialRoundTripsWithAndWithoutInput) {
   keras::clear_session();
-  keras::Sequential with_input({keras::Input({8}), layers::Dense(4, {.activation = "relu"}),
-                                layers::Dropout(0.25), layers::Dense(2, {.activation = "softmax"})},
+  keras::Sequential with_input({keras::Input({8}), layers::Dense(4, _activation = "relu"),
+                                layers::Dropout(0.25), layers::Dense(2, _activation = "softmax")},
                                "classifier");
   const nlohmann::json config = nlohmann::json::parse(with_input.to_json());
   EXPECT_EQ(config["class_name"], "Sequential");
@@ -237,8 +231,8 @@ TEST(ModelConfig, ReadsKerasJson) {
     }
     ASSERT_EQ(weights.size(), model->weights().size()) << name;
     model->set_weights(weights);
-    const std::vector<Tensor> outputs = model->predict(
-        std::vector<Tensor>{io::load_npy(test_data(name + "_x.npy"))}, {.verbose = 0});
+    const std::vector<Tensor> outputs =
+        model->predict(std::vector<Tensor>{io::load_npy(test_data(name + "_x.npy"))}, _verbose = 0);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const Tensor expected = io::load_npy(test_data(name + "_y_" + std::to_string(i) + ".npy"));
       expect_close(values_of(outputs[i]), values_of(expected), 1e-5,
@@ -283,16 +277,16 @@ TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
   const TempDir dir;
   auto model = two_headed_model();
   model->compile(
-      {.optimizer = optim::Adam({.learning_rate = 0.01}),
-       .loss = {{"tower", "categorical_crossentropy"}, {"side", losses::Huber({.delta = 0.5})}},
-       .loss_weights = {{"tower", 1.0}, {"side", 0.3}},
-       .metrics = {{"tower", {"accuracy", metrics::TopKCategoricalAccuracy({.k = 2})}},
-                   {"side", {"mae"}}}});
+      _optimizer = optim::Adam(_learning_rate = 0.01),
+      _loss = {{"tower", "categorical_crossentropy"}, {"side", losses::Huber(_delta = 0.5)}},
+      _loss_weights = {{"tower", 1.0}, {"side", 0.3}},
+      _metrics = {{"tower", {"accuracy", metrics::TopKCategoricalAccuracy(_k = 2)}},
+                  {"side", {"mae"}}});
   const Tensor x = random::Generator(7).normal({16, 6});
   const Tensor labels =
-      one_hot(random::Generator(8).uniform({16}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
+      one_hot(random::Generator(8).uniform({16}, _minval = 0, _maxval = 3, _dtype = int32), 3);
   const Tensor targets = random::Generator(9).normal({16, 6});
-  model->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 2, .verbose = 0});
+  model->fit(x, {labels, targets}, _batch_size = 8, _epochs = 2, _verbose = 0);
 
   model->save(dir / "model");
   EXPECT_TRUE(fs::exists(dir / "model/config.json"));
@@ -302,8 +296,8 @@ TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
   EXPECT_EQ(loaded->optimizer().class_name(), "Adam");
   EXPECT_EQ(loaded->optimizer().iterations(), 4);
   expect_same_outputs(*model, *loaded, x);
-  const keras::Logs before = model->evaluate(x, {labels, targets}, {.verbose = 0});
-  const keras::Logs after = loaded->evaluate(x, {labels, targets}, {.verbose = 0});
+  const keras::Logs before = model->evaluate(x, {labels, targets}, _verbose = 0);
+  const keras::Logs after = loaded->evaluate(x, {labels, targets}, _verbose = 0);
   ASSERT_EQ(before.entries().size(), after.entries().size());
   for (std::size_t i = 0; i < before.entries().size(); ++i) {
     EXPECT_EQ(after.entries()[i].first, before.entries()[i].first);
@@ -311,8 +305,8 @@ TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
         << before.entries()[i].first;
   }
   // Adam's slots and step count came back: the next steps are the same steps.
-  model->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 1, .verbose = 0, .shuffle = false});
-  loaded->fit(x, {labels, targets}, {.batch_size = 8, .epochs = 1, .verbose = 0, .shuffle = false});
+  model->fit(x, {labels, targets}, _batch_size = 8, _epochs = 1, _verbose = 0, _shuffle = false);
+  loaded->fit(x, {labels, targets}, _batch_size = 8, _epochs = 1, _verbose = 0, _shuffle = false);
   const std::vector<Tensor> wa = model->get_weights(), wb = loaded->get_weights();
   for (std::size_t i = 0; i < wa.size(); ++i)
     expect_close(values_of(wb[i]), values_of(wa[i]), 1e-6);
@@ -327,13 +321,13 @@ TEST(SaveLoad, UncompiledAndWithoutOptimizerState) {
   EXPECT_FALSE(loaded->compiled());
   expect_same_outputs(model, *loaded, ones({2, 3}));
 
-  model.compile({.optimizer = "sgd", .loss = "mse"});
-  model.fit(ones({4, 3}), zeros({4, 2}), {.epochs = 1, .verbose = 0});
-  model.save(dir / "fresh_optimizer", {.include_optimizer = false});
+  model.compile(_optimizer = "sgd", _loss = "mse");
+  model.fit(ones({4, 3}), zeros({4, 2}), _epochs = 1, _verbose = 0);
+  model.save(dir / "fresh_optimizer", _include_optimizer = false);
   auto restarted = keras::load_model(dir / "fresh_optimizer");
   ASSERT_TRUE(restarted->compiled());
   EXPECT_EQ(restarted->optimizer().iterations(), 0);
-  auto uncompiled = keras::load_model(dir / "fresh_optimizer", {.compile = false});
+  auto uncompiled = keras::load_model(dir / "fresh_optimizer", _compile = false);
   EXPECT_FALSE(uncompiled->compiled());
 }
 
@@ -344,7 +338,7 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
   EXPECT_THROW(model->save(dir / "unbuilt"), Error) << "no weights before the first call";
   const Tensor x = random::Generator(3).uniform({4, 5});
   model(x);
-  model->compile({.optimizer = "rmsprop", .loss = "mse"});
+  model->compile(_optimizer = "rmsprop", _loss = "mse");
   model->save(dir / "custom");
   EXPECT_NE(read_text(dir / "custom/config.json").find("\"NeuralNetwork\""), std::string::npos);
 
@@ -354,8 +348,8 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("NeuralNetwork"), std::string::npos) << e.what();
   }
-  auto loaded = keras::load_model(
-      dir / "custom", {.custom_objects = {{"NeuralNetwork", neural_network_factory()}}});
+  auto loaded = keras::load_model(dir / "custom",
+                                  _custom_objects = {{"NeuralNetwork", neural_network_factory()}});
   auto* typed = dynamic_cast<NeuralNetwork*>(loaded.get());
   ASSERT_NE(typed, nullptr);
   EXPECT_EQ(typed->units, (std::vector<std::int64_t>{8, 3}));
@@ -366,7 +360,7 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
     return keras::make<NeuralNetwork>(std::vector<std::int64_t>{8, 3}, "linear");
   };
   auto loaded_again =
-      keras::load_model(dir / "custom", {.custom_objects = {{"NeuralNetwork", linear}}});
+      keras::load_model(dir / "custom", _custom_objects = {{"NeuralNetwork", linear}});
   EXPECT_EQ(dynamic_cast<NeuralNetwork*>(loaded_again.get())->activation, "linear");
   keras::register_layer<NeuralNetwork>("NeuralNetwork");
   auto registered = keras::load_model(dir / "custom");
@@ -376,19 +370,19 @@ TEST(SaveLoad, CustomModelsNeedTheirFactory) {
 TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
   keras::clear_session();
   const TempDir dir;
-  keras::Sequential model({keras::Input({4}), layers::Dense(3, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::SGD({.learning_rate = optim::ExponentialDecay(
-                                              {.initial_learning_rate = 0.1, .decay_steps = 3})}),
-                 .loss = losses::CategoricalCrossentropy({.label_smoothing = 0.1}),
-                 .metrics = {metrics::Precision({.thresholds = {0.3, 0.7}, .class_id = 1}),
-                             metrics::Recall({.top_k = 2, .name = "recall_at_2"}),
-                             metrics::AUC({.num_thresholds = 50, .curve = "PR"}),
-                             metrics::BinaryAccuracy({.threshold = 0.4})},
-                 .weighted_metrics = {"mae"}});
+  keras::Sequential model({keras::Input({4}), layers::Dense(3, _activation = "softmax")});
+  model.compile(_optimizer = optim::SGD(_learning_rate = optim::ExponentialDecay(
+                                            _initial_learning_rate = 0.1, _decay_steps = 3)),
+                _loss = losses::CategoricalCrossentropy(_label_smoothing = 0.1),
+                _metrics = {metrics::Precision(_thresholds = {0.3, 0.7}, _class_id = 1),
+                            metrics::Recall(_top_k = 2, _name = "recall_at_2"),
+                            metrics::AUC(_num_thresholds = 50, _curve = "PR"),
+                            metrics::BinaryAccuracy(_threshold = 0.4)},
+                _weighted_metrics = {"mae"});
   const Tensor x = random::Generator(1).normal({12, 4});
   const Tensor y =
-      one_hot(random::Generator(2).uniform({12}, {.minval = 0, .maxval = 3, .dtype = int32}), 3);
-  model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
+      one_hot(random::Generator(2).uniform({12}, _minval = 0, _maxval = 3, _dtype = int32), 3);
+  model.fit(x, y, _batch_size = 4, _epochs = 1, _verbose = 0);
   model.save(dir / "metrics");
   const nlohmann::json config = nlohmann::json::parse(read_text(dir / "metrics/config.json"));
   const nlohmann::json& metrics = config["compile_config"]["metrics"];
@@ -399,8 +393,8 @@ TEST(SaveLoad, MetricObjectsKeepTheirArguments) {
   EXPECT_EQ(metrics[2]["config"]["curve"], "PR");
   EXPECT_EQ(config["compile_config"]["loss"]["config"]["label_smoothing"], 0.1);
   auto loaded = keras::load_model(dir / "metrics");
-  const keras::Logs before = model.evaluate(x, y, {.verbose = 0});
-  const keras::Logs after = loaded->evaluate(x, y, {.verbose = 0});
+  const keras::Logs before = model.evaluate(x, y, _verbose = 0);
+  const keras::Logs after = loaded->evaluate(x, y, _verbose = 0);
   ASSERT_EQ(after.entries().size(), before.entries().size());
   for (std::size_t i = 0; i < before.entries().size(); ++i) {
     EXPECT_EQ(after.entries()[i].first, before.entries()[i].first);
@@ -415,9 +409,9 @@ TEST(SaveLoad, UnsavableCompileArgumentsLeaveTheModelUncompiled) {
   keras::clear_session();
   const TempDir dir;
   keras::Sequential model({keras::Input({2}), layers::Dense(1)});
-  model.compile({.optimizer = optim::SGD(
-                     {.learning_rate = optim::LearningRate([](std::int64_t) { return 0.1; })}),
-                 .loss = "mse"});
+  model.compile(_optimizer = optim::SGD(_learning_rate =
+                                            optim::LearningRate([](std::int64_t) { return 0.1; })),
+                _loss = "mse");
   model.save(dir / "callable_schedule");  // warns: a C++ callable has no config
   auto loaded = keras::load_model(dir / "callable_schedule");
   EXPECT_FALSE(loaded->compiled());
@@ -469,12 +463,11 @@ TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
   keras::clear_session();
   const TempDir dir;
   keras::Sequential model({keras::Input({3}), layers::Dense(2)});
-  model.compile({.optimizer = "adam",
-                 .loss = MyLoss(0.4, 0.5),
-                 .metrics = {MaxError(0.25), metrics::MetricRef(squared_error, "squared_error")}});
+  model.compile(_optimizer = "adam", _loss = MyLoss(0.4, 0.5),
+                _metrics = {MaxError(0.25), metrics::MetricRef(squared_error, "squared_error")});
   const Tensor x = random::Generator(4).normal({8, 3});
   const Tensor y = random::Generator(5).normal({8, 2});
-  model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
+  model.fit(x, y, _batch_size = 4, _epochs = 1, _verbose = 0);
   model.save(dir / "custom_compile");
   // Keras' layout: classes by class name and config, functions by name.
   const nlohmann::json compile =
@@ -495,20 +488,20 @@ TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
       EXPECT_NE(std::string(e.what()).find("custom_compile"), std::string::npos) << e.what();
     }
   }
-  EXPECT_FALSE(keras::load_model(dir / "custom_compile", {.compile = false})->compiled());
+  EXPECT_FALSE(keras::load_model(dir / "custom_compile", _compile = false)->compiled());
   // The wrong kind of object under a name is an error too.
   EXPECT_THROW(
-      keras::load_model(dir / "custom_compile", {.custom_objects = {{"MyLoss", squared_error}}}),
+      keras::load_model(dir / "custom_compile", _custom_objects = {{"MyLoss", squared_error}}),
       Error);
 
   const keras::CustomObjects objects = {{"MyLoss", keras::custom_object<MyLoss>()},
                                         {"MaxError", keras::custom_object<MaxError>()},
                                         {"squared_error", squared_error}};
-  auto loaded = keras::load_model(dir / "custom_compile", {.custom_objects = objects});
+  auto loaded = keras::load_model(dir / "custom_compile", _custom_objects = objects);
   ASSERT_TRUE(loaded->compiled());
-  const keras::Logs logs = loaded->evaluate(x, y, {.batch_size = 8, .verbose = 0});
+  const keras::Logs logs = loaded->evaluate(x, y, _batch_size = 8, _verbose = 0);
   // The values written out in float64 from the loaded model's own predictions.
-  const std::vector<double> p = values_of(loaded->predict(x, {.verbose = 0})), t = values_of(y);
+  const std::vector<double> p = values_of(loaded->predict(x, _verbose = 0)), t = values_of(y);
   double loss = 0, largest = 0.25, squared = 0;
   for (std::size_t i = 0; i < t.size(); ++i) {
     loss += (0.4 * t[i] - 0.5 * p[i]) * (0.4 * t[i] - 0.5 * p[i]) / static_cast<double>(t.size());
@@ -562,7 +555,7 @@ TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {
   write_text(dir / "photos/cat.jpg", "meow");
   EXPECT_THROW(model.save(dir / "photos"), IoError);
   EXPECT_EQ(read_text(dir / "photos/cat.jpg"), "meow");
-  EXPECT_THROW(model.save(dir / "other", {.overwrite = false}), IoError);
+  EXPECT_THROW(model.save(dir / "other", _overwrite = false), IoError);
   EXPECT_EQ(keras::load_model(dir / "other")->count_params(), 3 * 4 + 4);  // untouched
 
   // A save that fails leaves no staging folder behind.

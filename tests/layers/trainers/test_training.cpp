@@ -50,25 +50,24 @@ Blobs blobs(int n, unsigned seed) {
 }
 
 keras::Sequential classifier() {
-  return keras::Sequential({keras::Input({2}), layers::Dense(16, {.activation = "relu"}),
-                            layers::Dense(3, {.activation = "softmax"})});
+  return keras::Sequential({keras::Input({2}), layers::Dense(16, _activation = "relu"),
+                            layers::Dense(3, _activation = "softmax")});
 }
 
 TEST_P(Training, FitReachesAKnownAccuracy) {
   const Blobs train = blobs(300, 1), test = blobs(150, 2);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.01}),
-                 .loss = "categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+  model.compile(_optimizer = optim::Adam(_learning_rate = 0.01), _loss = "categorical_crossentropy",
+                _metrics = {"accuracy"});
   const keras::History history =
-      model.fit(train.x, train.one_hot, {.batch_size = 32, .epochs = 15, .verbose = 0});
+      model.fit(train.x, train.one_hot, _batch_size = 32, _epochs = 15, _verbose = 0);
   ASSERT_EQ(history["loss"].size(), 15u);
   EXPECT_LT(history["loss"].back(), history["loss"].front());
-  const keras::Logs result = model.evaluate(test.x, test.one_hot, {.verbose = 0});
+  const keras::Logs result = model.evaluate(test.x, test.one_hot, _verbose = 0);
   EXPECT_GE(result["accuracy"], 0.97) << "the blobs are separable";
   EXPECT_EQ(result.keys(), (std::vector<std::string>{"loss", "accuracy"}));
   // evaluate's loss is the mean cross-entropy over the test set, computed here from predict.
-  const Tensor probs = model.predict(test.x, {.verbose = 0});
+  const Tensor probs = model.predict(test.x, _verbose = 0);
   const std::vector<double> p = values_of(probs);
   const std::vector<std::int64_t> labels = test.labels.to_vector<std::int64_t>();
   double loss = 0, right = 0;
@@ -81,13 +80,27 @@ TEST_P(Training, FitReachesAKnownAccuracy) {
   EXPECT_NEAR(result["accuracy"], right / labels.size(), 1e-6);
 }
 
+TEST_P(Training, AnOptimizerGivenToCompileIsTheSameObject) {
+  // As in Python: compile keeps the optimizer itself, so its step count and slots are the ones
+  // the training moved (a copy shares them).
+  const Blobs train = blobs(60, 3);
+  keras::Sequential model = classifier();
+  optim::Adam opt(_learning_rate = 0.01);
+  model.compile(_optimizer = opt, _loss = "categorical_crossentropy");
+  model.fit(train.x, train.one_hot, _batch_size = 20, _epochs = 2, _verbose = 0);
+  EXPECT_EQ(opt.iterations(), 6);
+  optim::Adam copy = opt;
+  copy.set_learning_rate(0.5);
+  EXPECT_DOUBLE_EQ(opt.learning_rate(), 0.5);
+  EXPECT_EQ(opt.get_state().size(), copy.get_state().size());
+}
+
 TEST_P(Training, SparseLabelsAndHistoryKeysWithValidation) {
   const Blobs train = blobs(120, 3), val = blobs(60, 4);
   keras::Sequential model = classifier();
-  model.compile(
-      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"acc"}});
-  const keras::History h = model.fit(
-      train.x, train.labels, {.epochs = 3, .verbose = 0, .validation_data = {val.x, val.labels}});
+  model.compile(_optimizer = "adam", _loss = "sparse_categorical_crossentropy", _metrics = {"acc"});
+  const keras::History h = model.fit(train.x, train.labels, _epochs = 3, _verbose = 0,
+                                     _validation_data = {val.x, val.labels});
   std::vector<std::string> keys;
   for (const auto& [key, values] : h.history) {
     keys.push_back(key);
@@ -116,24 +129,24 @@ TEST_P(Training, ValidationSplitTakesTheLastRowsBeforeShuffling) {
     ys.push_back(i < 7 ? 0.0 : 100.0 * i);  // the last rows differ wildly
   }
   keras::Sequential model({keras::Input({1}), layers::Dense(1)});
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.0}), .loss = "mse"});
+  model.compile(_optimizer = optim::SGD(_learning_rate = 0.0), _loss = "mse");
   const auto w = model.get_weights();
   const double kernel = values_of(w[0])[0], bias = values_of(w[1])[0];
   const Tensor x = constant(xs, {n, 1}, float32), y = constant(ys, {n, 1}, float32);
   const keras::History h =
-      model.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .validation_split = 0.3});
+      model.fit(x, y, _batch_size = 4, _epochs = 2, _verbose = 0, _validation_split = 0.3);
   EXPECT_NEAR(h["val_loss"][0], linear_mse(xs, ys, kernel, bias, 7, 10),
               1e-3 * linear_mse(xs, ys, kernel, bias, 7, 10));
   EXPECT_NEAR(h["loss"][1], linear_mse(xs, ys, kernel, bias, 0, 7), 1e-5);
-  EXPECT_THROW(model.fit(x, y, {.verbose = 0, .validation_split = 1.0}), Error);
-  EXPECT_THROW(model.fit(x, y, {.verbose = 0, .validation_split = 0.95}), Error)
+  EXPECT_THROW(model.fit(x, y, _verbose = 0, _validation_split = 1.0), Error);
+  EXPECT_THROW(model.fit(x, y, _verbose = 0, _validation_split = 0.95), Error)
       << "no training rows";
 }
 
 TEST_P(Training, SampleAndClassWeightsScaleThePerSampleLoss) {
   const std::vector<double> xs = {1, 2, 3, 4}, ys = {1, 0, 1, 2}, sw = {0.5, 2.0, 1.0, 0.0};
   keras::Sequential model({keras::Input({1}), layers::Dense(1)});
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.0}), .loss = "mse"});
+  model.compile(_optimizer = optim::SGD(_learning_rate = 0.0), _loss = "mse");
   const auto w = model.get_weights();
   const double kernel = values_of(w[0])[0], bias = values_of(w[1])[0];
   const Tensor x = constant(xs, {4, 1}, float32), y = constant(ys, {4, 1}, float32);
@@ -143,13 +156,11 @@ TEST_P(Training, SampleAndClassWeightsScaleThePerSampleLoss) {
   // class_weight: labels 1, 0, 1, 2 weigh 3, 1 (missing class), 3, 0.5.
   const std::vector<double> cw = {3.0, 1.0, 3.0, 0.5};
   const keras::History h =
-      model.fit(x, y, {.batch_size = 4, .verbose = 0, .class_weight = {{1, 3.0}, {2, 0.5}}});
+      model.fit(x, y, _batch_size = 4, _verbose = 0, _class_weight = {{1, 3.0}, {2, 0.5}});
   EXPECT_NEAR(h["loss"][0], linear_mse(xs, ys, kernel, bias, 0, 4, cw), 1e-5);
-  EXPECT_THROW(
-      model.fit(
-          x, y,
-          {.verbose = 0, .class_weight = {{1, 3.0}}, .sample_weight = constant(sw, {4}, float32)}),
-      Error);
+  EXPECT_THROW(model.fit(x, y, _verbose = 0, _class_weight = {{1, 3.0}},
+                         _sample_weight = constant(sw, {4}, float32)),
+               Error);
 }
 
 /// A Sequence that records the batches fit asks for and counts epochs.
@@ -172,9 +183,9 @@ struct Recorder : Sequence {
 TEST_P(Training, SequenceAndStepsPerEpochDrawBatchesInTurn) {
   const Blobs data = blobs(40, 5);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+  model.compile(_optimizer = "sgd", _loss = "categorical_crossentropy");
   Recorder sequence(data.x, data.one_hot, 4);  // 10 batches
-  model.fit(sequence, {.epochs = 3, .verbose = 0, .shuffle = false});
+  model.fit(sequence, _epochs = 3, _verbose = 0, _shuffle = false);
   EXPECT_EQ(sequence.epochs_ended, 3) << "on_epoch_end once per epoch";
   EXPECT_EQ(sequence.requested.size(), 30u);
 
@@ -184,15 +195,14 @@ TEST_P(Training, SequenceAndStepsPerEpochDrawBatchesInTurn) {
       {.on_epoch_begin = [&](int, keras::Logs&) { steps_per_epoch.push_back(0); },
        .on_train_batch_end = [&](std::int64_t, keras::Logs&) { ++steps_per_epoch.back(); }});
   // 4 + 4 + 2 (the pass runs out: a warning and a short epoch), then a new pass: 4.
-  model.fit(
-      limited,
-      {.epochs = 4, .verbose = 0, .callbacks = {counter}, .shuffle = false, .steps_per_epoch = 4});
+  model.fit(limited, _epochs = 4, _verbose = 0, _callbacks = {counter}, _shuffle = false,
+            _steps_per_epoch = 4);
   EXPECT_EQ(steps_per_epoch, (std::vector<std::int64_t>{4, 4, 2, 4}));
   EXPECT_EQ(limited.requested,
             (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3}));
 
   Recorder shuffled(data.x, data.one_hot, 4);
-  model.fit(shuffled, {.epochs = 1, .verbose = 0, .shuffle = true});
+  model.fit(shuffled, _epochs = 1, _verbose = 0, _shuffle = true);
   std::vector<std::int64_t> sorted = shuffled.requested;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}))
@@ -202,45 +212,44 @@ TEST_P(Training, SequenceAndStepsPerEpochDrawBatchesInTurn) {
 TEST_P(Training, DatasetsTrainEvaluateAndPredict) {
   const Blobs data = blobs(90, 6);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::Adam({.learning_rate = 0.02}),
-                 .loss = "categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+  model.compile(_optimizer = optim::Adam(_learning_rate = 0.02), _loss = "categorical_crossentropy",
+                _metrics = {"accuracy"});
   const Dataset train =
       Dataset::from_tensor_slices({data.x, data.one_hot}).shuffle(90, 3).batch(16);
-  const keras::History h = model.fit(train, {.epochs = 10, .verbose = 0, .validation_data = train});
+  const keras::History h = model.fit(train, _epochs = 10, _verbose = 0, _validation_data = train);
   EXPECT_GT(h["val_accuracy"].back(), 0.9);
   const keras::Logs logs =
-      model.evaluate(Dataset::from_tensor_slices({data.x, data.one_hot}).batch(32), {.verbose = 0});
-  const keras::Logs same = model.evaluate(data.x, data.one_hot, {.verbose = 0});
+      model.evaluate(Dataset::from_tensor_slices({data.x, data.one_hot}).batch(32), _verbose = 0);
+  const keras::Logs same = model.evaluate(data.x, data.one_hot, _verbose = 0);
   EXPECT_NEAR(logs["loss"], same["loss"], 1e-5);
   const std::vector<Tensor> predicted =
-      model.predict(Dataset::from_tensor_slices(data.x).batch(7), {.verbose = 0});
+      model.predict(Dataset::from_tensor_slices(data.x).batch(7), _verbose = 0);
   expect_close(values_of(predicted[0]), values_of(model(data.x)), 1e-6, "predict over a Dataset");
   // Steps over an endless dataset.
   const keras::History endless =
-      model.fit(train.repeat(), {.epochs = 2, .verbose = 0, .steps_per_epoch = 3});
+      model.fit(train.repeat(), _epochs = 2, _verbose = 0, _steps_per_epoch = 3);
   EXPECT_EQ(endless["loss"].size(), 2u);
-  EXPECT_THROW(model.fit(train, {.verbose = 0, .validation_split = 0.2}), Error);
+  EXPECT_THROW(model.fit(train, _verbose = 0, _validation_split = 0.2), Error);
   const Dataset three =
       Dataset::from_tensor_slices({data.x, data.one_hot, data.x, data.x}).batch(8);
-  EXPECT_THROW(model.fit(three, {.verbose = 0}), Error)
+  EXPECT_THROW(model.fit(three, _verbose = 0), Error)
       << "4 tensors per batch for 1 input and 1 output";
 }
 
 TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
   auto input = keras::Input({4});
-  auto hidden = layers::Dense(3, {.name = "h"})(input);
-  auto decoded = layers::Dense(4, {.activation = "sigmoid", .name = "dec_output"})(hidden);
-  auto classes = layers::Dense(3, {.activation = "softmax", .name = "class_output"})(hidden);
+  auto hidden = layers::Dense(3, _name = "h")(input);
+  auto decoded = layers::Dense(4, _activation = "sigmoid", _name = "dec_output")(hidden);
+  auto classes = layers::Dense(3, _activation = "softmax", _name = "class_output")(hidden);
   keras::Model model(input, {decoded, classes});
-  model.compile({.optimizer = "adam",
-                 .loss = {{"dec_output", "mse"}, {"class_output", "categorical_crossentropy"}},
-                 .loss_weights = {0.5, 1.4},
-                 .metrics = {{"dec_output", {}}, {"class_output", {"acc"}}}});
+  model.compile(_optimizer = "adam",
+                _loss = {{"dec_output", "mse"}, {"class_output", "categorical_crossentropy"}},
+                _loss_weights = {0.5, 1.4},
+                _metrics = {{"dec_output", {}}, {"class_output", {"acc"}}});
   const Blobs b = blobs(20, 8);
   const Tensor x = random::uniform({20, 4});
   const keras::History h =
-      model.fit(x, {x, b.one_hot}, {.epochs = 2, .verbose = 0, .validation_split = 0.25});
+      model.fit(x, {x, b.one_hot}, _epochs = 2, _verbose = 0, _validation_split = 0.25);
   std::vector<std::string> keys;
   for (const auto& [key, values] : h.history) keys.push_back(key);
   // Keras 3's keys for the lesson's model (checked with TF 2.21).
@@ -249,34 +258,32 @@ TEST_P(Training, MultiOutputLossesByNameWeightsAndHistoryKeys) {
                                       "loss", "val_class_output_acc", "val_class_output_loss",
                                       "val_dec_output_loss", "val_loss"}));
   const keras::Logs logs =
-      model.evaluate(x, {{"dec_output", x}, {"class_output", b.one_hot}}, {.verbose = 0});
+      model.evaluate(x, {{"dec_output", x}, {"class_output", b.one_hot}}, _verbose = 0);
   EXPECT_EQ(logs.keys(), (std::vector<std::string>{"loss", "dec_output_loss", "class_output_loss",
                                                    "class_output_acc"}));
   EXPECT_NEAR(logs["loss"], 0.5 * logs["dec_output_loss"] + 1.4 * logs["class_output_loss"], 1e-5);
   // Each output's loss against predict, in float64.
-  const std::vector<Tensor> out = model.predict(std::vector<Tensor>{x}, {.verbose = 0});
+  const std::vector<Tensor> out = model.predict(std::vector<Tensor>{x}, _verbose = 0);
   const std::vector<double> dec = values_of(out[0]), xv = values_of(x);
   double mse = 0;
   for (std::size_t i = 0; i < dec.size(); ++i) mse += (dec[i] - xv[i]) * (dec[i] - xv[i]);
   EXPECT_NEAR(logs["dec_output_loss"], mse / dec.size(), 1e-5);
 
   // A list of losses and a flat metric list for every output.
-  model.compile({.optimizer = "adam",
-                 .loss = {"mse", "categorical_crossentropy"},
-                 .metrics = {metrics::CategoricalAccuracy()}});
-  const keras::History both = model.fit(x, {x, b.one_hot}, {.verbose = 0});
+  model.compile(_optimizer = "adam", _loss = {"mse", "categorical_crossentropy"},
+                _metrics = {metrics::CategoricalAccuracy()});
+  const keras::History both = model.fit(x, {x, b.one_hot}, _verbose = 0);
   std::string both_keys;
   for (const auto& [key, values] : both.history) both_keys += key + " ";
   EXPECT_TRUE(both.history.count("dec_output_categorical_accuracy")) << both_keys;
   EXPECT_TRUE(both.history.count("class_output_categorical_accuracy")) << both_keys;
 
-  model.compile({.optimizer = "adam", .loss = {"mse"}});
-  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error)
+  model.compile(_optimizer = "adam", _loss = {"mse"});
+  EXPECT_THROW(model.fit(x, {x, b.one_hot}, _verbose = 0), Error)
       << "one loss listed for two outputs";
-  model.compile({.optimizer = "adam", .loss = {{"decoder", "mse"}}});
-  EXPECT_THROW(model.fit(x, {x, b.one_hot}, {.verbose = 0}), Error)
-      << "no output is named 'decoder'";
-  EXPECT_THROW(model.fit(x, {{"dec_output", x}}, {.verbose = 0}), Error)
+  model.compile(_optimizer = "adam", _loss = {{"decoder", "mse"}});
+  EXPECT_THROW(model.fit(x, {x, b.one_hot}, _verbose = 0), Error) << "no output is named 'decoder'";
+  EXPECT_THROW(model.fit(x, {{"dec_output", x}}, _verbose = 0), Error)
       << "targets missing for class_output";
 }
 
@@ -305,8 +312,7 @@ struct TwoLayers : keras::Model {
 
 TEST_P(Training, AddLossJoinsTheTrainingLossAndAddMetricIsLogged) {
   TwoLayers model;
-  model.compile(
-      {.optimizer = optim::SGD({.learning_rate = 0.0}), .loss = "categorical_crossentropy"});
+  model.compile(_optimizer = optim::SGD(_learning_rate = 0.0), _loss = "categorical_crossentropy");
   const Blobs b = blobs(12, 9);
   const keras::Logs logs = model.test_on_batch(b.x, b.one_hot);
   double regular = 0;
@@ -320,23 +326,22 @@ TEST_P(Training, AddLossJoinsTheTrainingLossAndAddMetricIsLogged) {
       values_of(losses::CategoricalCrossentropy()(b.one_hot, model(b.x)))[0];
   EXPECT_NEAR(logs["loss"], cross_entropy + regular, 1e-5);
   EXPECT_TRUE(logs.contains("mean square error"));
-  const keras::History h = model.fit(b.x, b.one_hot, {.epochs = 2, .verbose = 0});
+  const keras::History h = model.fit(b.x, b.one_hot, _epochs = 2, _verbose = 0);
   EXPECT_EQ(h["mean square error"].size(), 2u);
 }
 
 TEST_P(Training, OnBatchMethodsAndPredict) {
   const Blobs b = blobs(30, 10);
   keras::Sequential model = classifier();
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}),
-                 .loss = "categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+  model.compile(_optimizer = optim::SGD(_learning_rate = 0.1), _loss = "categorical_crossentropy",
+                _metrics = {"accuracy"});
   const double before = model.test_on_batch(b.x, b.one_hot)["loss"];
   for (int i = 0; i < 20; ++i) model.train_on_batch(b.x, b.one_hot);
   EXPECT_LT(model.test_on_batch(b.x, b.one_hot)["loss"], before);
   EXPECT_EQ(model.optimizer().iterations(), 20);
   expect_close(values_of(model.predict_on_batch(b.x)[0]), values_of(model(b.x)), 1e-6);
-  expect_close(values_of(model.predict(b.x, {.batch_size = 7, .verbose = 0})),
-               values_of(model(b.x)), 1e-6);
+  expect_close(values_of(model.predict(b.x, _batch_size = 7, _verbose = 0)), values_of(model(b.x)),
+               1e-6);
 }
 
 /// Keras 3's own fit on the same network, data and initial weights (tests/golden/training.py):
@@ -350,20 +355,14 @@ TEST_P(Training, FitMatchesKeras) {
   };
   for (const std::string run : {"plain", "weighted"}) {
     keras::clear_session();
-    keras::Sequential model({keras::Input({4}), layers::Dense(5, {.activation = "relu"}),
-                             layers::Dense(3, {.activation = "softmax"})});
+    keras::Sequential model({keras::Input({4}), layers::Dense(5, _activation = "relu"),
+                             layers::Dense(3, _activation = "softmax")});
     model.set_weights({load("initial_0"), load("initial_1"), load("initial_2"), load("initial_3")});
-    model.compile({.optimizer = optim::SGD({.learning_rate = 0.1, .momentum = 0.9}),
-                   .loss = "categorical_crossentropy",
-                   .metrics = {"accuracy"}});
-    const keras::History h =
-        model.fit(load("x"), load("y"),
-                  {.batch_size = 5,
-                   .epochs = 3,
-                   .verbose = 0,
-                   .validation_split = 0.25,
-                   .shuffle = false,
-                   .sample_weight = run == "weighted" ? load("sample_weight") : Tensor()});
+    model.compile(_optimizer = optim::SGD(_learning_rate = 0.1, _momentum = 0.9),
+                  _loss = "categorical_crossentropy", _metrics = {"accuracy"});
+    const keras::History h = model.fit(
+        load("x"), load("y"), _batch_size = 5, _epochs = 3, _verbose = 0, _validation_split = 0.25,
+        _shuffle = false, _sample_weight = run == "weighted" ? load("sample_weight") : Tensor());
     const std::vector<double> keras_history =
         io::load_npy(data + run + "_history.npy").to_vector<double>();
     const char* keys[] = {"loss", "accuracy", "val_loss", "val_accuracy"};
@@ -384,22 +383,22 @@ TEST_P(Training, FitMatchesKeras) {
 TEST_P(Training, BadInputIsAnErrorNamingIt) {
   keras::Sequential model = classifier();
   const Blobs b = blobs(12, 11);
-  EXPECT_THROW(model.fit(b.x, b.one_hot, {.verbose = 0}), Error) << "not compiled";
-  model.compile({.optimizer = "adam", .loss = "categorical_crossentropy"});
-  EXPECT_THROW(model.fit(b.x, b.one_hot.slice(0, 10), {.verbose = 0}), ShapeError);
-  EXPECT_THROW(model.fit(b.x, b.one_hot, {.batch_size = 0, .verbose = 0}), Error);
-  EXPECT_THROW(model.fit(b.x, b.one_hot, {.verbose = 0, .sample_weight = ones({5})}), ShapeError);
-  EXPECT_THROW(model.fit(b.x, zeros({12, 5}), {.verbose = 0}), ShapeError)
+  EXPECT_THROW(model.fit(b.x, b.one_hot, _verbose = 0), Error) << "not compiled";
+  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy");
+  EXPECT_THROW(model.fit(b.x, b.one_hot.slice(0, 10), _verbose = 0), ShapeError);
+  EXPECT_THROW(model.fit(b.x, b.one_hot, _batch_size = 0, _verbose = 0), Error);
+  EXPECT_THROW(model.fit(b.x, b.one_hot, _verbose = 0, _sample_weight = ones({5})), ShapeError);
+  EXPECT_THROW(model.fit(b.x, zeros({12, 5}), _verbose = 0), ShapeError)
       << "5 classes for 3 outputs";
-  EXPECT_THROW(model.fit(zeros({12, 3}), b.one_hot, {.verbose = 0}), ShapeError)
+  EXPECT_THROW(model.fit(zeros({12, 3}), b.one_hot, _verbose = 0), ShapeError)
       << "3 features for an input of 2";
-  EXPECT_THROW(model.compile({.optimizer = "adamm"}), Error);
-  EXPECT_THROW(model.compile({.loss = "cross_entropy"}), Error);
+  EXPECT_THROW(model.compile(_optimizer = "adamm"), Error);
+  EXPECT_THROW(model.compile(_loss = "cross_entropy"), Error);
   keras::Sequential no_loss = classifier();
-  no_loss.compile({.optimizer = "adam"});
-  EXPECT_THROW(no_loss.fit(b.x, b.one_hot, {.verbose = 0}), Error) << "nothing to minimise";
+  no_loss.compile(_optimizer = "adam");
+  EXPECT_THROW(no_loss.fit(b.x, b.one_hot, _verbose = 0), Error) << "nothing to minimise";
   try {
-    model.fit(b.x, b.one_hot.slice(0, 10), {.verbose = 0});
+    model.fit(b.x, b.one_hot.slice(0, 10), _verbose = 0);
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("12 rows"), std::string::npos) << e.what();
   }
