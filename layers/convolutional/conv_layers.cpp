@@ -69,37 +69,74 @@ Shape image_output_shape(const Shape& in, Size2D kernel, Size2D strides, Size2D 
                channels};
 }
 
-Tensor with_bias_and_activation(Tensor y, bool use_bias, const Variable& bias,
-                                const activations::Activation& activation) {
-  if (use_bias) y = bias_add(y, bias);
-  return activation.is_linear() ? y : activation(y);
+}  // namespace
+
+// --- BaseConv --------------------------------------------------------------------------------
+
+BaseConvLayer::BaseConvLayer(const char* class_name, const char* default_name, std::int64_t filters,
+                             Size2D kernel_size, const BaseConvOptions& options)
+    : Layer({options.name, options.trainable, options.input_shape}),
+      filters_(filters),
+      kernel_size_(kernel_size),
+      conv_(options) {
+  assign_default_name(default_name);
+  check_sizes(class_name, filters < 0 ? 1 : filters, kernel_size, conv_.strides,
+              conv_.dilation_rate);
+  conv_.padding = detail::padding_name(conv_.padding, class_name);
 }
 
-keras::Config conv_config(keras::Config c, Size2D kernel_size, Size2D strides,
-                          const std::string& padding, Size2D dilation_rate,
-                          const activations::Activation& activation, bool use_bias) {
-  c["kernel_size"] = size_config(kernel_size);
-  c["strides"] = size_config(strides);
-  c["padding"] = padding;
+Conv2DOptions BaseConvLayer::op_options() const {
+  return {.strides = conv_.strides, .padding = conv_.padding, .dilation_rate = conv_.dilation_rate};
+}
+
+Tensor BaseConvLayer::finish(Tensor y) const {
+  if (conv_.use_bias) y = bias_add(y, bias);
+  return conv_.activation.is_linear() ? y : conv_.activation(y);
+}
+
+void BaseConvLayer::build_bias(std::int64_t channels) {
+  if (conv_.use_bias) {
+    bias = add_weight("bias", {channels}, conv_.bias_initializer, true, conv_.bias_regularizer);
+  }
+}
+
+Shape BaseConvLayer::spatial_output_shape(const Shape& in, std::int64_t channels) const {
+  return image_output_shape(in, kernel_size_, conv_.strides, conv_.dilation_rate, conv_.padding,
+                            channels);
+}
+
+keras::Config BaseConvLayer::base_config() const {
+  keras::Config c = Layer::get_config();
+  if (filters_ >= 0) c["filters"] = filters_;
+  c["kernel_size"] = size_config(kernel_size_);
+  c["strides"] = size_config(conv_.strides);
+  c["padding"] = conv_.padding;
   c["data_format"] = "channels_last";
-  c["dilation_rate"] = size_config(dilation_rate);
-  c["activation"] = activation.name();
-  c["use_bias"] = use_bias;
+  c["dilation_rate"] = size_config(conv_.dilation_rate);
+  c["activation"] = conv_.activation.name();
+  c["use_bias"] = conv_.use_bias;
+  c["bias_initializer"] = initializer_config(conv_.bias_initializer);
+  c["bias_regularizer"] = regularizer_config(conv_.bias_regularizer);
   return c;
 }
 
-}  // namespace
+void BaseConvLayer::read_base_config(const keras::Config& c, BaseConvOptions& o) {
+  o.strides = detail::size_from_config(c.value("strides", keras::Config()), 1);
+  o.padding = c.value("padding", std::string("valid"));
+  o.dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1);
+  o.activation = c.value("activation", std::string("linear"));
+  o.use_bias = c.value("use_bias", true);
+  o.bias_initializer = detail::initializer_from(c, "bias_initializer", "zeros");
+  o.bias_regularizer = detail::regularizer_from(c, "bias_regularizer");
+  o.name = c.value("name", std::string());
+  o.trainable = c.value("trainable", true);
+}
 
 // --- Conv2D --------------------------------------------------------------------------------------
 
 Conv2DLayer::Conv2DLayer(std::int64_t filters, Size2D kernel_size, Conv2DLayerOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
-      filters_(filters),
-      kernel_size_(kernel_size),
+    : BaseConvLayer("Conv2D", "conv2d", filters, kernel_size, options),
       options_(std::move(options)) {
-  assign_default_name("conv2d");
-  check_sizes("Conv2D", filters, kernel_size, options_.strides, options_.dilation_rate);
-  options_.padding = detail::padding_name(options_.padding, "Conv2D");
   if (options_.groups <= 0 || filters % options_.groups != 0) {
     throw Error(cat("Conv2D: filters (", filters, ") must be a multiple of groups (",
                     options_.groups, ")"));
@@ -115,55 +152,36 @@ void Conv2DLayer::build(const Shape& input_shape) {
   kernel = add_weight(
       "kernel", {kernel_size_.height, kernel_size_.width, channels / options_.groups, filters_},
       options_.kernel_initializer, true, options_.kernel_regularizer);
-  if (options_.use_bias)
-    bias =
-        add_weight("bias", {filters_}, options_.bias_initializer, true, options_.bias_regularizer);
+  build_bias(filters_);
 }
 
 Tensor Conv2DLayer::call(const Tensor& x) {
   check_call_input(*this, x, kernel.shape(2) * options_.groups);
-  const Tensor y = conv2d(x, kernel,
-                          {.strides = options_.strides,
-                           .padding = options_.padding,
-                           .dilation_rate = options_.dilation_rate});
-  return with_bias_and_activation(y, options_.use_bias, bias, options_.activation);
+  return finish(conv2d(x, kernel, op_options()));
 }
 
 std::vector<Shape> Conv2DLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   input_channels(in, kernel.defined() ? kernel.shape(2) * options_.groups : -1);
-  return {image_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
-                             options_.padding, filters_)};
+  return {spatial_output_shape(in, filters_)};
 }
 
 keras::Config Conv2DLayer::get_config() const {
-  keras::Config c =
-      conv_config(Layer::get_config(), kernel_size_, options_.strides, options_.padding,
-                  options_.dilation_rate, options_.activation, options_.use_bias);
-  c["filters"] = filters_;
+  keras::Config c = base_config();
   c["groups"] = options_.groups;
   c["kernel_initializer"] = initializer_config(options_.kernel_initializer);
-  c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["kernel_regularizer"] = regularizer_config(options_.kernel_regularizer);
-  c["bias_regularizer"] = regularizer_config(options_.bias_regularizer);
   return c;
 }
 
 Handle<Conv2DLayer> Conv2DLayer::from_config(const keras::Config& c) {
-  return Conv2D(
-      c.at("filters").get<std::int64_t>(), detail::size_from_config(c.at("kernel_size"), 1),
-      {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
-       .activation = c.value("activation", std::string("linear")),
-       .padding = c.value("padding", std::string("valid")),
-       .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
-       .groups = c.value("groups", std::int64_t{1}),
-       .use_bias = c.value("use_bias", true),
-       .kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform"),
-       .bias_initializer = detail::initializer_from(c, "bias_initializer", "zeros"),
-       .kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer"),
-       .bias_regularizer = detail::regularizer_from(c, "bias_regularizer"),
-       .name = c.value("name", std::string()),
-       .trainable = c.value("trainable", true)});
+  Conv2DLayerOptions o;
+  read_base_config(c, o);
+  o.groups = c.value("groups", std::int64_t{1});
+  o.kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform");
+  o.kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer");
+  return Conv2D(c.at("filters").get<std::int64_t>(),
+                detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
 Handle<Conv2DLayer> Conv2D(std::int64_t filters, Size2D kernel_size, Conv2DLayerOptions options) {
@@ -174,19 +192,15 @@ Handle<Conv2DLayer> Conv2D(std::int64_t filters, Size2D kernel_size, Conv2DLayer
 
 Conv2DTransposeLayer::Conv2DTransposeLayer(std::int64_t filters, Size2D kernel_size,
                                            Conv2DTransposeOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
-      filters_(filters),
-      kernel_size_(kernel_size),
+    : BaseConvLayer("Conv2DTranspose", "conv2d_transpose", filters, kernel_size, options),
       options_(std::move(options)) {
-  assign_default_name("conv2d_transpose");
-  check_sizes("Conv2DTranspose", filters, kernel_size, options_.strides, options_.dilation_rate);
-  options_.padding = detail::padding_name(options_.padding, "Conv2DTranspose");
   const auto& p = options_.output_padding;
-  if (p && (p->height < 0 || p->width < 0 || p->height >= options_.strides.height ||
-            p->width >= options_.strides.width)) {
+  const Size2D strides = conv_options().strides;
+  if (p &&
+      (p->height < 0 || p->width < 0 || p->height >= strides.height || p->width >= strides.width)) {
     throw Error(cat("Conv2DTranspose: output_padding (", p->height, ", ", p->width,
-                    ") must be >= 0 and less than the strides (", options_.strides.height, ", ",
-                    options_.strides.width, ")"));
+                    ") must be >= 0 and less than the strides (", strides.height, ", ",
+                    strides.width, ")"));
   }
 }
 
@@ -194,73 +208,55 @@ void Conv2DTransposeLayer::build(const Shape& input_shape) {
   const std::int64_t channels = input_channels(input_shape, -1);
   kernel = add_weight("kernel", {kernel_size_.height, kernel_size_.width, filters_, channels},
                       options_.kernel_initializer, true, options_.kernel_regularizer);
-  if (options_.use_bias)
-    bias =
-        add_weight("bias", {filters_}, options_.bias_initializer, true, options_.bias_regularizer);
+  build_bias(filters_);
 }
 
 Tensor Conv2DTransposeLayer::call(const Tensor& x) {
   check_call_input(*this, x, kernel.shape(3));
-  const Tensor y = conv2d_transpose(x, kernel,
-                                    {.strides = options_.strides,
-                                     .padding = options_.padding,
-                                     .dilation_rate = options_.dilation_rate,
-                                     .output_padding = options_.output_padding});
-  return with_bias_and_activation(y, options_.use_bias, bias, options_.activation);
+  Conv2DOptions o = op_options();
+  o.output_padding = options_.output_padding;
+  return finish(conv2d_transpose(x, kernel, o));
 }
 
 std::vector<Shape> Conv2DTransposeLayer::compute_output_shape(
     const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   input_channels(in, kernel.defined() ? kernel.shape(3) : -1);
+  const BaseConvOptions& conv = conv_options();
   const auto length = [&](std::int64_t n, std::int64_t k, std::int64_t s, std::int64_t d,
                           std::optional<std::int64_t> p) {
-    return detail::transposed_output_length(n, k, s, d, options_.padding, p);
+    return detail::transposed_output_length(n, k, s, d, conv.padding, p);
   };
   const auto& p = options_.output_padding;
-  return {Shape{
-      in[0],
-      length(in[1], kernel_size_.height, options_.strides.height, options_.dilation_rate.height,
-             p ? std::optional<std::int64_t>(p->height) : std::nullopt),
-      length(in[2], kernel_size_.width, options_.strides.width, options_.dilation_rate.width,
-             p ? std::optional<std::int64_t>(p->width) : std::nullopt),
-      filters_}};
+  return {Shape{in[0],
+                length(in[1], kernel_size_.height, conv.strides.height, conv.dilation_rate.height,
+                       p ? std::optional<std::int64_t>(p->height) : std::nullopt),
+                length(in[2], kernel_size_.width, conv.strides.width, conv.dilation_rate.width,
+                       p ? std::optional<std::int64_t>(p->width) : std::nullopt),
+                filters_}};
 }
 
 keras::Config Conv2DTransposeLayer::get_config() const {
-  keras::Config c =
-      conv_config(Layer::get_config(), kernel_size_, options_.strides, options_.padding,
-                  options_.dilation_rate, options_.activation, options_.use_bias);
-  c["filters"] = filters_;
+  keras::Config c = base_config();
   c["output_padding"] =
       options_.output_padding
           ? keras::Config::array({options_.output_padding->height, options_.output_padding->width})
           : keras::Config(nullptr);
   c["kernel_initializer"] = initializer_config(options_.kernel_initializer);
-  c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["kernel_regularizer"] = regularizer_config(options_.kernel_regularizer);
-  c["bias_regularizer"] = regularizer_config(options_.bias_regularizer);
   return c;
 }
 
 Handle<Conv2DTransposeLayer> Conv2DTransposeLayer::from_config(const keras::Config& c) {
-  return Conv2DTranspose(
-      c.at("filters").get<std::int64_t>(), detail::size_from_config(c.at("kernel_size"), 1),
-      {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
-       .activation = c.value("activation", std::string("linear")),
-       .padding = c.value("padding", std::string("valid")),
-       .output_padding =
-           c.contains("output_padding") && !c["output_padding"].is_null()
-               ? std::optional<Size2D>(detail::size_from_config(c["output_padding"], 0))
-               : std::nullopt,
-       .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
-       .use_bias = c.value("use_bias", true),
-       .kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform"),
-       .bias_initializer = detail::initializer_from(c, "bias_initializer", "zeros"),
-       .kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer"),
-       .bias_regularizer = detail::regularizer_from(c, "bias_regularizer"),
-       .name = c.value("name", std::string()),
-       .trainable = c.value("trainable", true)});
+  Conv2DTransposeOptions o;
+  read_base_config(c, o);
+  if (c.contains("output_padding") && !c["output_padding"].is_null()) {
+    o.output_padding = detail::size_from_config(c["output_padding"], 0);
+  }
+  o.kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform");
+  o.kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer");
+  return Conv2DTranspose(c.at("filters").get<std::int64_t>(),
+                         detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
 Handle<Conv2DTransposeLayer> Conv2DTranspose(std::int64_t filters, Size2D kernel_size,
@@ -270,17 +266,19 @@ Handle<Conv2DTransposeLayer> Conv2DTranspose(std::int64_t filters, Size2D kernel
 
 // --- DepthwiseConv2D -----------------------------------------------------------------------------
 
-DepthwiseConv2DLayer::DepthwiseConv2DLayer(Size2D kernel_size, DepthwiseConv2DOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
-      kernel_size_(kernel_size),
-      options_(std::move(options)) {
-  assign_default_name("depthwise_conv2d");
-  if (options_.depth_multiplier <= 0) {
-    throw Error(
-        cat("DepthwiseConv2D: depth_multiplier must be positive, got ", options_.depth_multiplier));
+namespace {
+std::int64_t checked_multiplier(const char* layer, std::int64_t multiplier) {
+  if (multiplier <= 0) {
+    throw Error(cat(layer, ": depth_multiplier must be positive, got ", multiplier));
   }
-  check_sizes("DepthwiseConv2D", 1, kernel_size, options_.strides, options_.dilation_rate);
-  options_.padding = detail::padding_name(options_.padding, "DepthwiseConv2D");
+  return multiplier;
+}
+}  // namespace
+
+DepthwiseConv2DLayer::DepthwiseConv2DLayer(Size2D kernel_size, DepthwiseConv2DOptions options)
+    : BaseConvLayer("DepthwiseConv2D", "depthwise_conv2d", -1, kernel_size, options),
+      options_(std::move(options)) {
+  checked_multiplier("DepthwiseConv2D", options_.depth_multiplier);
 }
 
 void DepthwiseConv2DLayer::build(const Shape& input_shape) {
@@ -288,57 +286,36 @@ void DepthwiseConv2DLayer::build(const Shape& input_shape) {
   kernel = add_weight(
       "kernel", {kernel_size_.height, kernel_size_.width, channels, options_.depth_multiplier},
       options_.depthwise_initializer, true, options_.depthwise_regularizer);
-  if (options_.use_bias) {
-    bias = add_weight("bias", {channels * options_.depth_multiplier}, options_.bias_initializer,
-                      true, options_.bias_regularizer);
-  }
+  build_bias(channels * options_.depth_multiplier);
 }
 
 Tensor DepthwiseConv2DLayer::call(const Tensor& x) {
   check_call_input(*this, x, kernel.shape(2));
-  const Tensor y = depthwise_conv2d(x, kernel,
-                                    {.strides = options_.strides,
-                                     .padding = options_.padding,
-                                     .dilation_rate = options_.dilation_rate});
-  return with_bias_and_activation(y, options_.use_bias, bias, options_.activation);
+  return finish(depthwise_conv2d(x, kernel, op_options()));
 }
 
 std::vector<Shape> DepthwiseConv2DLayer::compute_output_shape(
     const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   const std::int64_t channels = input_channels(in, kernel.defined() ? kernel.shape(2) : -1);
-  return {image_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
-                             options_.padding, channels * options_.depth_multiplier)};
+  return {spatial_output_shape(in, channels * options_.depth_multiplier)};
 }
 
 keras::Config DepthwiseConv2DLayer::get_config() const {
-  keras::Config c =
-      conv_config(Layer::get_config(), kernel_size_, options_.strides, options_.padding,
-                  options_.dilation_rate, options_.activation, options_.use_bias);
+  keras::Config c = base_config();
   c["depth_multiplier"] = options_.depth_multiplier;
   c["depthwise_initializer"] = initializer_config(options_.depthwise_initializer);
-  c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["depthwise_regularizer"] = regularizer_config(options_.depthwise_regularizer);
-  c["bias_regularizer"] = regularizer_config(options_.bias_regularizer);
   return c;
 }
 
 Handle<DepthwiseConv2DLayer> DepthwiseConv2DLayer::from_config(const keras::Config& c) {
-  return DepthwiseConv2D(
-      detail::size_from_config(c.at("kernel_size"), 1),
-      {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
-       .activation = c.value("activation", std::string("linear")),
-       .padding = c.value("padding", std::string("valid")),
-       .depth_multiplier = c.value("depth_multiplier", std::int64_t{1}),
-       .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
-       .use_bias = c.value("use_bias", true),
-       .depthwise_initializer =
-           detail::initializer_from(c, "depthwise_initializer", "glorot_uniform"),
-       .bias_initializer = detail::initializer_from(c, "bias_initializer", "zeros"),
-       .depthwise_regularizer = detail::regularizer_from(c, "depthwise_regularizer"),
-       .bias_regularizer = detail::regularizer_from(c, "bias_regularizer"),
-       .name = c.value("name", std::string()),
-       .trainable = c.value("trainable", true)});
+  DepthwiseConv2DOptions o;
+  read_base_config(c, o);
+  o.depth_multiplier = c.value("depth_multiplier", std::int64_t{1});
+  o.depthwise_initializer = detail::initializer_from(c, "depthwise_initializer", "glorot_uniform");
+  o.depthwise_regularizer = detail::regularizer_from(c, "depthwise_regularizer");
+  return DepthwiseConv2D(detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
 Handle<DepthwiseConv2DLayer> DepthwiseConv2D(Size2D kernel_size, DepthwiseConv2DOptions options) {
@@ -349,17 +326,9 @@ Handle<DepthwiseConv2DLayer> DepthwiseConv2D(Size2D kernel_size, DepthwiseConv2D
 
 SeparableConv2DLayer::SeparableConv2DLayer(std::int64_t filters, Size2D kernel_size,
                                            SeparableConv2DOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
-      filters_(filters),
-      kernel_size_(kernel_size),
+    : BaseConvLayer("SeparableConv2D", "separable_conv2d", filters, kernel_size, options),
       options_(std::move(options)) {
-  assign_default_name("separable_conv2d");
-  check_sizes("SeparableConv2D", filters, kernel_size, options_.strides, options_.dilation_rate);
-  if (options_.depth_multiplier <= 0) {
-    throw Error(
-        cat("SeparableConv2D: depth_multiplier must be positive, got ", options_.depth_multiplier));
-  }
-  options_.padding = detail::padding_name(options_.padding, "SeparableConv2D");
+  checked_multiplier("SeparableConv2D", options_.depth_multiplier);
 }
 
 void SeparableConv2DLayer::build(const Shape& input_shape) {
@@ -371,63 +340,42 @@ void SeparableConv2DLayer::build(const Shape& input_shape) {
   pointwise_kernel =
       add_weight("pointwise_kernel", {1, 1, channels * multiplier, filters_},
                  options_.pointwise_initializer, true, options_.pointwise_regularizer);
-  if (options_.use_bias)
-    bias =
-        add_weight("bias", {filters_}, options_.bias_initializer, true, options_.bias_regularizer);
+  build_bias(filters_);
 }
 
 Tensor SeparableConv2DLayer::call(const Tensor& x) {
   check_call_input(*this, x, depthwise_kernel.shape(2));
-  const Tensor spatial = depthwise_conv2d(x, depthwise_kernel,
-                                          {.strides = options_.strides,
-                                           .padding = options_.padding,
-                                           .dilation_rate = options_.dilation_rate});
-  return with_bias_and_activation(conv2d(spatial, pointwise_kernel), options_.use_bias, bias,
-                                  options_.activation);
+  const Tensor spatial = depthwise_conv2d(x, depthwise_kernel, op_options());
+  return finish(conv2d(spatial, pointwise_kernel));
 }
 
 std::vector<Shape> SeparableConv2DLayer::compute_output_shape(
     const std::vector<Shape>& input_shapes) {
   const Shape& in = input_shapes.at(0);
   input_channels(in, depthwise_kernel.defined() ? depthwise_kernel.shape(2) : -1);
-  return {image_output_shape(in, kernel_size_, options_.strides, options_.dilation_rate,
-                             options_.padding, filters_)};
+  return {spatial_output_shape(in, filters_)};
 }
 
 keras::Config SeparableConv2DLayer::get_config() const {
-  keras::Config c =
-      conv_config(Layer::get_config(), kernel_size_, options_.strides, options_.padding,
-                  options_.dilation_rate, options_.activation, options_.use_bias);
-  c["filters"] = filters_;
+  keras::Config c = base_config();
   c["depth_multiplier"] = options_.depth_multiplier;
   c["depthwise_initializer"] = initializer_config(options_.depthwise_initializer);
   c["pointwise_initializer"] = initializer_config(options_.pointwise_initializer);
-  c["bias_initializer"] = initializer_config(options_.bias_initializer);
   c["depthwise_regularizer"] = regularizer_config(options_.depthwise_regularizer);
   c["pointwise_regularizer"] = regularizer_config(options_.pointwise_regularizer);
-  c["bias_regularizer"] = regularizer_config(options_.bias_regularizer);
   return c;
 }
 
 Handle<SeparableConv2DLayer> SeparableConv2DLayer::from_config(const keras::Config& c) {
-  return SeparableConv2D(
-      c.at("filters").get<std::int64_t>(), detail::size_from_config(c.at("kernel_size"), 1),
-      {.strides = detail::size_from_config(c.value("strides", keras::Config()), 1),
-       .activation = c.value("activation", std::string("linear")),
-       .padding = c.value("padding", std::string("valid")),
-       .depth_multiplier = c.value("depth_multiplier", std::int64_t{1}),
-       .dilation_rate = detail::size_from_config(c.value("dilation_rate", keras::Config()), 1),
-       .use_bias = c.value("use_bias", true),
-       .depthwise_initializer =
-           detail::initializer_from(c, "depthwise_initializer", "glorot_uniform"),
-       .pointwise_initializer =
-           detail::initializer_from(c, "pointwise_initializer", "glorot_uniform"),
-       .bias_initializer = detail::initializer_from(c, "bias_initializer", "zeros"),
-       .depthwise_regularizer = detail::regularizer_from(c, "depthwise_regularizer"),
-       .pointwise_regularizer = detail::regularizer_from(c, "pointwise_regularizer"),
-       .bias_regularizer = detail::regularizer_from(c, "bias_regularizer"),
-       .name = c.value("name", std::string()),
-       .trainable = c.value("trainable", true)});
+  SeparableConv2DOptions o;
+  read_base_config(c, o);
+  o.depth_multiplier = c.value("depth_multiplier", std::int64_t{1});
+  o.depthwise_initializer = detail::initializer_from(c, "depthwise_initializer", "glorot_uniform");
+  o.pointwise_initializer = detail::initializer_from(c, "pointwise_initializer", "glorot_uniform");
+  o.depthwise_regularizer = detail::regularizer_from(c, "depthwise_regularizer");
+  o.pointwise_regularizer = detail::regularizer_from(c, "pointwise_regularizer");
+  return SeparableConv2D(c.at("filters").get<std::int64_t>(),
+                         detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
 Handle<SeparableConv2DLayer> SeparableConv2D(std::int64_t filters, Size2D kernel_size,

@@ -73,8 +73,11 @@ TEST(Keywords, LayersGetTheSameConfigEitherWay) {
   const auto conv =
       layers::Conv2D(32, 3, _padding = "same", _activation = "relu", _use_bias = false);
   keras::clear_session();
-  const auto conv2 =
-      layers::Conv2D(32, 3, {.activation = "relu", .padding = "same", .use_bias = false});
+  layers::Conv2DLayerOptions options;  // the base's members are set by name, not designators
+  options.activation = "relu";
+  options.padding = "same";
+  options.use_bias = false;
+  const auto conv2 = layers::Conv2D(32, 3, options);
   EXPECT_EQ(conv->get_config(), conv2->get_config());
   EXPECT_EQ(layers::Dropout(0.5, _seed = 7)->get_config()["seed"], 7);
   EXPECT_EQ(layers::MaxPooling2D(3, _padding = "same")->get_config()["padding"], "same");
