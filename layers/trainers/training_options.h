@@ -1,10 +1,8 @@
-// The arguments of Model::compile, fit, evaluate and predict, named and ordered as Keras' so a
-// Keras call reads the same with designated initializers:
+// The arguments of Model::compile, fit, evaluate and predict, named as Keras' and with Keras'
+// defaults; they are given as keyword arguments in any order (docs/keywords.md):
 //
-//   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics =
-//   {"accuracy"}}); model.fit(x, y, {.batch_size = 64, .epochs = 5, .validation_split = 0.2});
-//
-// (C++ needs the fields in declaration order, which is Keras' order of arguments.)
+//   model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
+//   model.fit(x, y, _epochs = 5, _batch_size = 64, _validation_split = 0.2);
 #pragma once
 
 #include <concepts>
