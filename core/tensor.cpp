@@ -38,12 +38,14 @@ Tensor view(const Tensor& base, const Shape& shape, std::size_t byte_offset) {
   impl->offset += byte_offset;
   impl->shape = shape;
   impl->id = next_tensor_id();
+  impl->keras_logits = nullptr;
   return Tensor(std::move(impl));
 }
 
 Tensor view_with_id(const Tensor& base, std::uint64_t id) {
   auto impl = std::make_shared<TensorImpl>(*base.impl());
   impl->id = id;
+  impl->keras_logits = nullptr;
   return Tensor(std::move(impl));
 }
 

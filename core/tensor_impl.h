@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include "core/backend/backend.h"
 #include "core/storage.h"
@@ -21,6 +22,10 @@ struct TensorImpl {
   /// Identity for autodiff: every op output and view gets a new one; reads of a Variable carry
   /// the variable's, so a tape sees all reads of one variable as one source.
   std::uint64_t id = next_tensor_id();
+  /// Keras' _keras_logits: the logits a softmax or sigmoid activation made these probabilities
+  /// from; the cross-entropies use them instead (layers/losses). Any op's result, views
+  /// included, starts without.
+  std::shared_ptr<TensorImpl> keras_logits;
 
   void* data() const { return static_cast<char*>(storage->data()) + offset; }
 };
@@ -37,6 +42,15 @@ Tensor from_host(const void* data, const Shape& shape, DType dtype, const Device
 /// Mutable device pointer of a tensor just created by `empty` (before anyone else sees it).
 inline void* mutable_data(const Tensor& t) { return t.impl()->data(); }
 inline Backend& backend_of(const Tensor& t) { return t.impl()->storage->backend(); }
+/// Marks `probabilities` as softmax(logits) or sigmoid(logits) (a Keras activation's result).
+inline void set_keras_logits(const Tensor& probabilities, const Tensor& logits) {
+  probabilities.impl()->keras_logits = logits.impl();
+}
+/// The logits `t` was made from by a Keras softmax or sigmoid activation, if it was.
+inline std::optional<Tensor> keras_logits(const Tensor& t) {
+  if (!t.defined() || !t.impl()->keras_logits) return std::nullopt;
+  return Tensor(t.impl()->keras_logits);
+}
 /// Throws Error naming `op` when `t` is undefined.
 void check_defined(const Tensor& t, const char* op);
 

@@ -1,6 +1,6 @@
 // The fused optimizer update: one pass over a variable, its gradient and its slots, with the
 // per-element rule of core/backend/optimizer_math.h (shared with the CPU). Elements whose gradient
-// is not finite are left untouched and counted (one atomic per block that saw any).
+// is not finite are counted (one atomic per thread that saw any) and, when asked, left untouched.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -21,7 +21,7 @@ struct Coefficients {
 template <OptimizerRule Rule, class T>
 __global__ void optimizer_update_kernel(T* p, const T* g, T* s0, T* s1, T* s2, Coefficients coeff,
                                         T lr, T decay, std::int64_t n,
-                                        unsigned long long* nonfinite_count) {
+                                        unsigned long long* nonfinite_count, bool skip_nonfinite) {
   T c[6];
   for (int i = 0; i < 6; ++i) c[i] = static_cast<T>(coeff.values[i]);
   unsigned long long skipped = 0;
@@ -29,7 +29,7 @@ __global__ void optimizer_update_kernel(T* p, const T* g, T* s0, T* s1, T* s2, C
     const T gi = g[i];
     if (!(gi - gi == T(0))) {  // NaN or infinite
       ++skipped;
-      continue;
+      if (skip_nonfinite) continue;
     }
     T absent[3] = {0, 0, 0};
     math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
@@ -47,7 +47,7 @@ void update_typed(const OptimizerUpdateArgs& a, const StreamContext& ctx) {
       static_cast<T*>(a.param), static_cast<const T*>(a.grad), static_cast<T*>(a.slots[0]),
       static_cast<T*>(a.slots[1]), static_cast<T*>(a.slots[2]), coeff,
       static_cast<T>(a.learning_rate), static_cast<T>(a.decay), a.n,
-      reinterpret_cast<unsigned long long*>(a.nonfinite_count));
+      reinterpret_cast<unsigned long long*>(a.nonfinite_count), a.skip_nonfinite);
   EMBER_CUDA_CHECK_LAUNCH();
 }
 

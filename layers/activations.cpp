@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/tensor_impl.h"
 
 namespace ember::activations {
 
@@ -23,6 +24,13 @@ Tensor swish(const Tensor& x) { return x * sigmoid(x); }
 
 namespace {
 
+// As Keras 3 on TensorFlow: a softmax or sigmoid activation's result remembers its logits, and
+// the cross-entropies compute from them (no clipping, so a confident mistake keeps its gradient).
+Tensor with_logits(const Tensor& probabilities, const Tensor& logits) {
+  detail::set_keras_logits(probabilities, logits);
+  return probabilities;
+}
+
 const std::map<std::string, std::function<Tensor(const Tensor&)>>& table() {
   static const std::map<std::string, std::function<Tensor(const Tensor&)>> known = {
       {"elu", [](const Tensor& x) { return elu(x); }},
@@ -32,9 +40,9 @@ const std::map<std::string, std::function<Tensor(const Tensor&)>>& table() {
       {"linear", linear},
       {"relu", [](const Tensor& x) { return relu(x); }},
       {"selu", selu},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"sigmoid", [](const Tensor& x) { return with_logits(sigmoid(x), x); }},
       {"silu", swish},
-      {"softmax", [](const Tensor& x) { return softmax(x, -1); }},
+      {"softmax", [](const Tensor& x) { return with_logits(softmax(x, -1), x); }},
       {"softplus", [](const Tensor& x) { return softplus(x); }},
       {"swish", swish},
       {"tanh", [](const Tensor& x) { return tanh(x); }},

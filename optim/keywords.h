@@ -27,6 +27,8 @@ inline constexpr auto _learning_rate =
     keyword<optim::LearningRate>([](auto& o) -> auto& { return o.learning_rate; });
 inline constexpr auto _nesterov = keyword<bool>([](auto& o) -> auto& { return o.nesterov; });
 inline constexpr auto _rho = keyword<double>([](auto& o) -> auto& { return o.rho; });
+inline constexpr auto _skip_nonfinite_gradients =
+    keyword<bool>([](auto& o) -> auto& { return o.skip_nonfinite_gradients; });
 inline constexpr auto _staircase = keyword<bool>([](auto& o) -> auto& { return o.staircase; });
 inline constexpr auto _warmup_steps =
     keyword<std::int64_t>([](auto& o) -> auto& { return o.warmup_steps; });

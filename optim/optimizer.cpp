@@ -14,8 +14,9 @@ Optimizer::Optimizer(std::string default_name, LearningRate learning_rate,
                      std::optional<double> weight_decay, const OptimizerOptions& options)
     : name_(options.name.empty() ? default_name : options.name),
       class_name_(std::move(default_name)),
-      common_{weight_decay, options.clipnorm, options.clipvalue, options.global_clipnorm,
-              options.name},
+      common_{weight_decay,      options.clipnorm,
+              options.clipvalue, options.global_clipnorm,
+              options.name,      options.skip_nonfinite_gradients},
       state_(std::make_shared<State>(std::move(learning_rate))) {
   auto check = [&](const std::optional<double>& value, const char* what) {
     if (value && !(*value >= 0)) throw Error(cat(name_, ": ", what, " must be >= 0, got ", *value));
@@ -184,14 +185,17 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   const std::vector<Tensor> clipped = clip(present);
   const Step step = begin_step(state_->iterations + 1, lr);
   const double decay = common_.weight_decay ? *common_.weight_decay * lr : 0.0;
-  OptimizerStep update{
-      .rule = step.rule, .learning_rate = lr, .decay = decay, .coefficients = step.coefficients};
+  const OptimizerStep update{.rule = step.rule,
+                             .learning_rate = lr,
+                             .decay = decay,
+                             .coefficients = step.coefficients,
+                             .skip_nonfinite = common_.skip_nonfinite_gradients};
   for (std::size_t i = 0; i < updated.size(); ++i) {
     Variable& v = updated[i];
     Entry& entry = state_->entries[state_->entry_index.at(v.id())];
     Tensor& counter = nonfinite_counter(v.device());
-    // On the CPU the count is read for free, and the warning names the variable.
-    const bool on_cpu = v.device().is_cpu();
+    // Skipping on the CPU: the count is read for free, and the warning names the variable.
+    const bool on_cpu = common_.skip_nonfinite_gradients && v.device().is_cpu();
     const std::int64_t before = on_cpu ? counter.item<std::int64_t>() : 0;
     apply_optimizer_update(update, v, entry.slots, clipped[i], counter, caller.c_str());
     const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;

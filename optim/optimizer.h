@@ -39,6 +39,10 @@ struct OptimizerOptions {
   std::optional<double> global_clipnorm = std::nullopt;
   /// The optimizer's class name ("Adam") when empty.
   std::string name = "";
+  /// ember's own, off by default: leave the elements whose gradient is NaN or infinite (and their
+  /// slots) untouched, with a warning, instead of letting NaN reach the weights as Keras does.
+  /// Not a Keras argument: written into configs only when set.
+  bool skip_nonfinite_gradients = false;
 };
 
 /// The options all Keras optimizers share, as an optimizer keeps them.
@@ -48,6 +52,7 @@ struct CommonOptions {
   std::optional<double> clipvalue;
   std::optional<double> global_clipnorm;
   std::string name;
+  bool skip_nonfinite_gradients = false;
 };
 
 /// An optimizer is a handle, as a Python object is: copies (the one compile() keeps, the one in a
@@ -59,8 +64,9 @@ class Optimizer {
 
   /// Applies grads[i] to vars[i]. Variables whose gradient is none are skipped (with a warning
   /// naming them); it is an error when none has a gradient. Gradients must match their variable's
-  /// shape, dtype and device. Non-finite gradient values leave their elements untouched (see
-  /// nonfinite_gradients()).
+  /// shape, dtype and device. Non-finite gradient values update their elements as Keras does, so
+  /// NaN reaches the weights (callbacks::TerminateOnNaN stops training then), unless the optimizer
+  /// was made with _skip_nonfinite_gradients = true.
   void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                        const std::vector<Variable>& vars);
   void apply_gradients(
@@ -84,7 +90,7 @@ class Optimizer {
   /// The constructor's arguments as Keras' get_config() writes them (optim::from_config makes the
   /// optimizer again). A learning rate given as a plain callable cannot be written: ember::Error.
   nlohmann::json get_config() const;
-  /// Gradient values that were NaN or infinite and so skipped, over all updates. Reading it
+  /// Gradient values that were NaN or infinite, over all updates (skipped or applied). Reading it
   /// waits for pending GPU work; on the CPU each skip also prints a warning at once.
   std::int64_t nonfinite_gradients() const;
 

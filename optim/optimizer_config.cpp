@@ -28,16 +28,23 @@ T value_or(const Json& config, const char* key, T fallback) {
   return config[key].get<T>();
 }
 
-/// Fills the options every optimizer's options struct shares (learning rate, clipping, name).
+/// Reads the arguments of every optimizer (OptimizerOptions: clipping, name).
+void read_optimizer_options(const Json& config, OptimizerOptions& o) {
+  o.clipnorm = optional_number(config, "clipnorm");
+  o.clipvalue = optional_number(config, "clipvalue");
+  o.global_clipnorm = optional_number(config, "global_clipnorm");
+  o.name = value_or(config, "name", o.name);
+  o.skip_nonfinite_gradients = value_or(config, "skip_nonfinite_gradients", false);
+}
+
+/// Fills the options every optimizer's options struct has (learning rate, weight decay, and
+/// OptimizerOptions').
 template <class Options>
 Options common_options(const Json& config, Options o) {
   if (config.contains("learning_rate"))
     o.learning_rate = LearningRate::from_config(config["learning_rate"]);
   o.weight_decay = optional_number(config, "weight_decay");
-  o.clipnorm = optional_number(config, "clipnorm");
-  o.clipvalue = optional_number(config, "clipvalue");
-  o.global_clipnorm = optional_number(config, "global_clipnorm");
-  o.name = value_or(config, "name", o.name);
+  read_optimizer_options(config, o);
   return o;
 }
 
@@ -98,10 +105,7 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const J
            o.learning_rate = LearningRate::from_config(c["learning_rate"]);
          o.weight_decay = value_or(c, "weight_decay", o.weight_decay);
          o.amsgrad = value_or(c, "amsgrad", o.amsgrad);
-         o.clipnorm = optional_number(c, "clipnorm");
-         o.clipvalue = optional_number(c, "clipvalue");
-         o.global_clipnorm = optional_number(c, "global_clipnorm");
-         o.name = value_or(c, "name", o.name);
+         read_optimizer_options(c, o);
          return std::make_shared<AdamW>(o);
        }},
       {"Nadam",
@@ -206,6 +210,8 @@ Json Optimizer::get_config() const {
                  {"clipnorm", optional_number(common_.clipnorm)},
                  {"global_clipnorm", optional_number(common_.global_clipnorm)},
                  {"clipvalue", optional_number(common_.clipvalue)}};
+  // Keras has no such argument (and refuses unknown ones): written only when set.
+  if (common_.skip_nonfinite_gradients) config["skip_nonfinite_gradients"] = true;
   add_config(config);
   return config;
 }

@@ -120,8 +120,8 @@ enum class OptimizerRule : std::uint8_t {
 
 /// One variable's update. `param`, `slots` and `grad` hold n elements of `dtype` (float32 or
 /// float64). The coefficients are computed on the host per step (core/backend/optimizer_math.h says
-/// which is which). Elements whose gradient is NaN or infinite are left untouched (variable and
-/// slots) and counted into *nonfinite_count, a device counter.
+/// which is which). Elements whose gradient is NaN or infinite are counted into *nonfinite_count,
+/// a device counter, and skipped when skip_nonfinite says so.
 struct OptimizerUpdateArgs {
   OptimizerRule rule = OptimizerRule::sgd;
   DType dtype = DType::float32;
@@ -133,6 +133,9 @@ struct OptimizerUpdateArgs {
   double decay = 0;  // decoupled weight decay: param -= param * decay first (wd * lr)
   double coefficients[6] = {0, 0, 0, 0, 0, 0};
   std::int64_t* nonfinite_count = nullptr;
+  /// Elements whose gradient is NaN or infinite are always counted; with this set they are also
+  /// left untouched (variable and slots), else they update as any other (Keras' behaviour).
+  bool skip_nonfinite = false;
 };
 
 /// A 2-D convolution of NHWC images x (batch, in_height, in_width, in_channels) with a filter in

@@ -53,6 +53,7 @@ void apply_optimizer_update(const OptimizerStep& step, Variable& variable,
   for (std::size_t c = 0; c < step.coefficients.size(); ++c)
     args.coefficients[c] = step.coefficients[c];
   args.nonfinite_count = static_cast<std::int64_t*>(detail::exclusive_data(nonfinite_count));
+  args.skip_nonfinite = step.skip_nonfinite;
   if (args.n > 0) detail::backend_for(variable.device()).optimizer_update(args);
 }
 

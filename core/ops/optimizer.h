@@ -21,6 +21,9 @@ struct OptimizerStep {
   /// Decoupled weight decay times the learning rate: the variable loses this fraction first.
   double decay = 0;
   std::array<double, 6> coefficients{0, 0, 0, 0, 0, 0};
+  /// Leave elements whose gradient is NaN or infinite untouched (else they update as the others,
+  /// and NaN reaches the variable, as in Keras).
+  bool skip_nonfinite = false;
 };
 
 /// Throws ShapeError, DTypeError or DeviceError naming `caller` and the variable unless `gradient`
@@ -30,9 +33,9 @@ void check_optimizer_gradient(const Variable& variable, const Tensor& gradient, 
 
 /// Updates `variable` and its `slots` (undefined tensors for the slots the rule has not) with
 /// `gradient`, which has the variable's shape, dtype and device. Elements whose gradient is NaN or
-/// infinite are left untouched, variable and slots, and counted into `nonfinite_count` (an int64
-/// scalar on the variable's device). The variable's old value, read before, keeps its values
-/// (copy-on-write), and so does any tensor sharing a slot's storage.
+/// infinite are counted into `nonfinite_count` (an int64 scalar on the variable's device) and,
+/// with step.skip_nonfinite, left untouched, variable and slots. The variable's old value, read
+/// before, keeps its values (copy-on-write), and so does any tensor sharing a slot's storage.
 void apply_optimizer_update(const OptimizerStep& step, Variable& variable,
                             std::array<Tensor, 3>& slots, const Tensor& gradient,
                             Tensor& nonfinite_count, const char* caller);

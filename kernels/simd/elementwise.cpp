@@ -219,7 +219,7 @@ void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
 }
 
 // One pass over a variable, its gradient and its slots: the fused optimizer update. Elements
-// with a non-finite gradient are skipped and counted.
+// with a non-finite gradient are counted, and skipped when the optimizer asks for it.
 template <OptimizerRule Rule, class T>
 void optimizer_update_typed(const OptimizerUpdateArgs& a) {
   T* p = static_cast<T*>(a.param);
@@ -238,9 +238,9 @@ void optimizer_update_typed(const OptimizerUpdateArgs& a) {
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < a.n; ++i) {
       const T gi = g[i];
-      if (!(gi - gi == T(0))) {  // NaN or infinite: leave this element alone
+      if (!(gi - gi == T(0))) {  // NaN or infinite
         ++skipped;
-        continue;
+        if (a.skip_nonfinite) continue;  // leave this element alone
       }
       T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
       math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],

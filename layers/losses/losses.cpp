@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/tensor_impl.h"
 #include "layers/engine/layer.h"
 #include "layers/losses/loss_shapes.h"
 
@@ -28,6 +29,27 @@ std::pair<Tensor, Tensor> matched(const char* op, const Tensor& y_true, const Te
   return {t, p};
 }
 
+/// Keras 3 on TensorFlow (backend.nn._get_logits): probabilities a softmax or sigmoid activation
+/// made carry their logits, and the cross-entropy computes from those, as if from_logits were
+/// true: the loss of a confident mistake is not clipped, and its gradient does not vanish.
+/// `activation` names the one the loss expects ("Softmax", "Sigmoid") in Keras' warning.
+Tensor logits_if_cached(const char* op, const char* activation, const Tensor& y_pred,
+                        bool& from_logits) {
+  const std::optional<Tensor> cached = ember::detail::keras_logits(y_pred);
+  if (!cached) return y_pred;
+  if (from_logits) {
+    static bool warned = false;  // once, as Python's warnings do, not at every batch
+    if (!warned) {
+      warned = true;
+      warn(cat("`", op, "` received `from_logits=True`, but the `output` argument was produced by ",
+               "a ", activation,
+               " activation and thus does not represent logits. Was this intended?"));
+    }
+  }
+  from_logits = true;
+  return *cached;
+}
+
 std::int64_t normalized_axis(const char* op, std::int64_t axis, int rank) {
   if (axis < -rank || axis >= rank) {
     throw Error(cat(op, ": axis ", axis, " is out of range for rank ", rank));
@@ -47,8 +69,10 @@ Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
   return reduce_mean(abs(t - p), {-1});
 }
 
-Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred_in, bool from_logits,
                                 double label_smoothing, std::int64_t axis) {
+  const Tensor y_pred =
+      logits_if_cached("categorical_crossentropy", "Softmax", y_pred_in, from_logits);
   auto [t, p] = matched("categorical_crossentropy", y_true, y_pred);
   axis = normalized_axis("categorical_crossentropy", axis, p.rank());
   if (label_smoothing > 0) {
@@ -62,9 +86,10 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
   return negative(reduce_sum(t * log(normalized), {axis}));
 }
 
-Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
-                                       std::int64_t axis) {
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred_in,
+                                       bool from_logits, std::int64_t axis) {
   const char* op = "sparse_categorical_crossentropy";
+  const Tensor y_pred = logits_if_cached(op, "Softmax", y_pred_in, from_logits);
   if (!is_floating(y_pred.dtype()))
     throw DTypeError(cat(op, ": y_pred must be floating point, got ", dtype_name(y_pred.dtype())));
   axis = normalized_axis(op, axis, y_pred.rank());
@@ -81,8 +106,9 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   return negative(reduce_sum(picked * log(normalized), {axis}));
 }
 
-Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred_in, bool from_logits,
                            double label_smoothing) {
+  const Tensor y_pred = logits_if_cached("binary_crossentropy", "Sigmoid", y_pred_in, from_logits);
   auto [t, p] = matched("binary_crossentropy", y_true, y_pred);
   if (label_smoothing > 0) t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing;
   Tensor elementwise;

@@ -1,8 +1,8 @@
 // The arguments of Model::compile, fit, evaluate and predict, named as Keras' and with Keras'
 // defaults; they are given as keyword arguments in any order (docs/keywords.md):
 //
-//   model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
-//   model.fit(x, y, _epochs = 5, _batch_size = 64, _validation_split = 0.2);
+//   model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics =
+//   {"accuracy"}); model.fit(x, y, _epochs = 5, _batch_size = 64, _validation_split = 0.2);
 #pragma once
 
 #include <concepts>

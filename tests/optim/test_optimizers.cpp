@@ -408,10 +408,25 @@ TEST_P(Optimizers, BadInputIsAnErrorAndChangesNothing) {
   expect_error<DTypeError>([&] { sgd.apply_gradients({constant(1)}, {counter}); }, {"int32"});
 }
 
-// The rule for NaN/inf gradients: those elements (and their slots) are left as they were, the
-// optimizer counts them, and on the CPU it says so at once.
-TEST_P(Optimizers, NonFiniteGradientsDoNotCorruptVariables) {
+// NaN and infinite gradients update their elements as Keras' do, so NaN reaches the variable
+// (TerminateOnNaN then stops fit); the optimizer counts them either way.
+TEST_P(Optimizers, NonFiniteGradientsReachTheVariablesAsInKeras) {
   optim::Adam adam(_learning_rate = 0.1);
+  Variable w(constant({1.f, 2.f, 3.f}), _name = "w");
+  ::testing::internal::CaptureStderr();
+  adam.apply_gradients({constant({NAN, 1.f, INFINITY})}, {w});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  const auto v = w.to_vector<float>();
+  EXPECT_TRUE(std::isnan(v[0]));
+  EXPECT_NEAR(v[1], 2.f - 0.1f, 1e-5);  // Adam's first step moves by lr
+  EXPECT_TRUE(std::isnan(v[2]));        // m/sqrt(v) = inf/inf
+  EXPECT_EQ(adam.nonfinite_gradients(), 2);
+}
+
+// ember's own option: skipped elements (and their slots) keep their values, with a warning on
+// the CPU, which names the variable.
+TEST_P(Optimizers, SkippingNonFiniteGradientsIsAnExplicitOption) {
+  optim::Adam adam(_learning_rate = 0.1, _skip_nonfinite_gradients = true);
   Variable w(constant({1.f, 2.f, 3.f}), _name = "w");
   ::testing::internal::CaptureStderr();
   adam.apply_gradients({constant({NAN, 1.f, INFINITY})}, {w});
@@ -419,7 +434,7 @@ TEST_P(Optimizers, NonFiniteGradientsDoNotCorruptVariables) {
   const auto v = w.to_vector<float>();
   EXPECT_EQ(v[0], 1.f);
   EXPECT_EQ(v[2], 3.f);
-  EXPECT_NEAR(v[1], 2.f - 0.1f, 1e-5);  // Adam's first step moves by lr
+  EXPECT_NEAR(v[1], 2.f - 0.1f, 1e-5);
   EXPECT_EQ(adam.nonfinite_gradients(), 2);
   if (device().is_cpu()) {
     EXPECT_NE(warning.find("2 non-finite"), std::string::npos) << warning;
@@ -427,6 +442,8 @@ TEST_P(Optimizers, NonFiniteGradientsDoNotCorruptVariables) {
   }
   adam.apply_gradients({constant({1.f, 1.f, 1.f})}, {w});
   for (float x : w.to_vector<float>()) EXPECT_TRUE(std::isfinite(x));
+  EXPECT_EQ(adam.get_config()["skip_nonfinite_gradients"], true);
+  EXPECT_FALSE(optim::Adam().get_config().contains("skip_nonfinite_gradients"));
 }
 
 TEST_P(Optimizers, MissingGradientsAreSkippedWithAWarning) {

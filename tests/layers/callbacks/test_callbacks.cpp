@@ -112,6 +112,27 @@ TEST(Callbacks, TerminateOnNaNStopsAtTheFirstNaNBatch) {
                Error);
 }
 
+// Lesson 14: with a learning rate of 1e6 the loss overflows within a few batches (no gradient is
+// skipped, as in Keras) and TerminateOnNaN stops the fit in its first epoch, as it stops
+// TensorFlow's; NaN targets make NaN weights.
+TEST(Callbacks, TerminateOnNaNStopsADivergingFitInItsFirstEpoch) {
+  Fixture f;
+  f.model.compile(_optimizer = optim::SGD(_learning_rate = 1e6), _loss = "mse");
+  const Tensor x = random::uniform({64, 2}, _minval = 1.0, _maxval = 10.0);
+  const Tensor y = random::uniform({64, 1}, _minval = 1.0, _maxval = 10.0);
+  const keras::History h = f.model.fit(x, y, _batch_size = 8, _epochs = 5, _verbose = 0,
+                                       _callbacks = {callbacks::TerminateOnNaN()});
+  EXPECT_EQ(h.epoch.size(), 1u);
+  EXPECT_FALSE(std::isfinite(h["loss"][0]));
+  Fixture g;
+  std::vector<float> ys(16, 0.5f);
+  ys[3] = std::nanf("");
+  g.model.fit(g.x, constant(ys, {16, 1}), _batch_size = 16, _epochs = 1, _verbose = 0);
+  for (const Tensor& w : g.model.get_weights()) {
+    for (double v : values_of(w)) EXPECT_TRUE(std::isnan(v));
+  }
+}
+
 TEST(Callbacks, LearningRateSchedulerAndReduceLROnPlateau) {
   Fixture f;
   const keras::History h =

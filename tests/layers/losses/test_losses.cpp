@@ -294,5 +294,57 @@ TEST(Losses, GradientsMatchFiniteDifferences) {
   EXPECT_THROW(sparse_softmax_cross_entropy_with_logits(cast(labels, float64), logits), DTypeError);
 }
 
+// Keras 3 on TensorFlow computes the cross-entropies of a softmax or sigmoid activation's output
+// from its logits (backend.nn._get_logits), not from clipped probabilities: for logits
+// [100, 0, 0] and true class 1 the loss is 100 (log Σ exp − 0) and the gradient softmax − y, where
+// clipping would give −log(1e-7) = 16.118 and no gradient at all.
+TEST(Losses, CrossEntropiesAfterASoftmaxOrSigmoidUseItsLogits) {
+  const DeviceScope cpu(Device::cpu());
+  const Tensor logits = constant({{100.0, 0.0, 0.0}}, float64);
+  const Tensor y = constant({{0.0, 1.0, 0.0}}, float64);
+  const double expected = 100.0 + std::log1p(2 * std::exp(-100.0));
+  GradientTape tape;
+  tape.watch(logits);
+  const Tensor p = activations::get("softmax")(logits);
+  const Tensor loss = losses::categorical_crossentropy(y, p);
+  EXPECT_NEAR(loss.item<double>(), expected, 1e-12);
+  expect_close(values_of(*tape.gradient(loss, logits)), {1.0, -1.0, 0.0}, 1e-12, "softmax - y");
+  EXPECT_NEAR(losses::sparse_categorical_crossentropy(constant({1}), p).item<double>(), expected,
+              1e-12);
+  // Another op in between drops the logits, as any TensorFlow op drops _keras_logits.
+  EXPECT_NEAR(losses::categorical_crossentropy(y, p * 1.0).item<double>(), -std::log(kEps), 1e-9);
+  const Tensor z = constant({{100.0}}, float64);
+  const Tensor q = activations::get("sigmoid")(z);
+  // softplus(100) − 0·100 for target 0.
+  EXPECT_NEAR(losses::binary_crossentropy(constant({{0.0}}, float64), q).item<double>(),
+              100.0 + std::log1p(std::exp(-100.0)), 1e-12);
+}
+
+// The same through compile and fit: Dense(3, softmax) with kernel [[1, 0, 0]] on x = [[100]]
+// takes a kernel gradient x·(softmax − y) = [100, −100, 0]; one SGD step of 1e-3 moves the kernel
+// by [−0.1, 0.1, 0] (with clipped probabilities it would not move).
+TEST(Losses, AConfidentlyWrongSoftmaxModelStillLearns) {
+  const DeviceScope cpu(Device::cpu());
+  keras::clear_session();
+  keras::Sequential model({keras::Input({1}), layers::Dense(3, _activation = "softmax")});
+  model.set_weights({constant({{1.f, 0.f, 0.f}}), zeros({3})});
+  model.compile(_optimizer = optim::SGD(_learning_rate = 1e-3), _loss = "categorical_crossentropy");
+  const keras::Logs logs = model.train_on_batch(constant({{100.f}}), constant({{0.f, 1.f, 0.f}}));
+  EXPECT_NEAR(logs["loss"], 100.0, 1e-4);
+  expect_close(values_of(model.get_weights()[0]), {0.9, 0.1, 0.0}, 1e-6, "kernel after one step");
+  model.compile(_optimizer = optim::SGD(_learning_rate = 1e-3),
+                _loss = "sparse_categorical_crossentropy");
+  model.set_weights({constant({{1.f, 0.f, 0.f}}), zeros({3})});
+  model.train_on_batch(constant({{100.f}}), constant({1}));
+  expect_close(values_of(model.get_weights()[0]), {0.9, 0.1, 0.0}, 1e-6, "sparse");
+  keras::Sequential binary({keras::Input({1}), layers::Dense(1, _activation = "sigmoid")});
+  binary.set_weights({constant({{1.f}}), zeros({1})});
+  binary.compile(_optimizer = optim::SGD(_learning_rate = 1e-3), _loss = "binary_crossentropy");
+  const keras::Logs b = binary.train_on_batch(constant({{100.f}}), constant({{0.f}}));
+  EXPECT_NEAR(b["loss"], 100.0, 1e-4);
+  // d/dkernel = x·(sigmoid(100) − 0) = 100: one step of 1e-3 takes 0.1 off.
+  expect_close(values_of(binary.get_weights()[0]), {0.9}, 1e-6, "binary kernel");
+}
+
 }  // namespace
 }  // namespace ember
