@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <functional>
+#include <typeinfo>
+
+#include "core/naming.h"
 
 namespace ember {
 
 Module::Module(std::string name) : name_(std::move(name)) {}
 
-const std::string& Module::name() const { return name_; }
+const std::string& Module::name() const {
+  // tf.Module's default: the class's name in snake_case ("DenseNN" -> "dense_nn").
+  if (name_.empty()) name_ = detail::to_snake_case(detail::class_name_of(typeid(*this)));
+  return name_;
+}
 
 Variable Module::track(Variable variable) {
   variables_.push_back(variable);
@@ -29,7 +36,19 @@ void Module::forget_child(const Module* child) {
 
 void Module::collect_variables(std::vector<Variable>& out, std::unordered_set<std::uint64_t>& seen,
                                bool trainable_only) const {
-  for (const Variable& v : variables_) {
+  // tf.Module lists a module's variables by attribute name; here the variables carry the names
+  // (Variable(..., _name = "w")), so b comes before w as in TensorFlow.
+  collect_tracked(out, seen, trainable_only, /*by_name=*/true);
+}
+
+void Module::collect_tracked(std::vector<Variable>& out, std::unordered_set<std::uint64_t>& seen,
+                             bool trainable_only, bool by_name) const {
+  std::vector<Variable> own = variables_;
+  if (by_name) {
+    std::stable_sort(own.begin(), own.end(),
+                     [](const Variable& a, const Variable& b) { return a.name() < b.name(); });
+  }
+  for (const Variable& v : own) {
     if (trainable_only && !v.trainable()) continue;
     if (seen.insert(v.id()).second) out.push_back(v);
   }

@@ -28,7 +28,8 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  /// The module's name (for Keras layers: "dense", "dense_1", ... unless given).
+  /// The module's name: the one given, else its class's in snake_case, as tf.Module's
+  /// ("DenseNN" -> "dense_nn"); Keras layers number theirs ("dense", "dense_1", ...).
   virtual const std::string& name() const;
   /// Every variable of this module and its submodules, depth-first in the order they were tracked,
   /// each once even when shared.
@@ -54,10 +55,14 @@ class Module {
     return submodule;
   }
 
-  /// Appends this module's variables, then its children's, skipping ids already in `seen`.
+  /// Appends this module's variables (by name, as tf.Module orders them by attribute name), then
+  /// its children's, skipping ids already in `seen`.
   virtual void collect_variables(std::vector<Variable>& out,
                                  std::unordered_set<std::uint64_t>& seen,
                                  bool trainable_only) const;
+  /// The same, with this module's own variables in tracking order unless `by_name`.
+  void collect_tracked(std::vector<Variable>& out, std::unordered_set<std::uint64_t>& seen,
+                       bool trainable_only, bool by_name) const;
   const std::vector<Module*>& children() const { return children_; }
   void forget_child(const Module* child);
 

@@ -15,6 +15,7 @@ namespace ember {
 struct Variable::State {
   Tensor value;
   std::string name;
+  std::string path;  // empty: the name
   bool trainable = true;
   std::uint64_t id = detail::next_tensor_id();
 };
@@ -61,8 +62,19 @@ Tensor Variable::value() const {
   return state_->value;
 }
 
+namespace {
+thread_local detail::VariableReadObserver* read_observer = nullptr;
+}  // namespace
+
+detail::VariableReadObserver* detail::set_variable_read_observer(VariableReadObserver* observer) {
+  VariableReadObserver* previous = read_observer;
+  read_observer = observer;
+  return previous;
+}
+
 Tensor Variable::read() const {
   check_defined("Variable::read");
+  if (read_observer != nullptr) read_observer->on_read(*this);
   if (!autodiff::any_recording()) return value();
   autodiff::on_variable_read(*this);
   const Tensor read = detail::view_with_id(state_->value, state_->id);
@@ -73,6 +85,13 @@ const std::string& Variable::name() const {
   check_defined("Variable::name");
   return state_->name;
 }
+
+const std::string& Variable::path() const {
+  check_defined("Variable::path");
+  return state_->path.empty() ? state_->name : state_->path;
+}
+
+void detail::set_path(Variable& v, std::string path) { v.state_->path = std::move(path); }
 
 bool Variable::trainable() const {
   check_defined("Variable::trainable");
@@ -165,8 +184,8 @@ Variable Variable::clone(std::optional<VariableOptions> options) const {
 std::string Variable::to_string() const {
   if (!state_) return "<ember.Variable (undefined)>";
   const Tensor& v = state_->value;
-  return cat("<ember.Variable '", state_->name, "' shape=", v.shape(),
-             " dtype=", dtype_name(v.dtype()), ", numpy=", v.values_string(), ">");
+  return cat("<ember.Variable '", path(), "' shape=", v.shape(), " dtype=", dtype_name(v.dtype()),
+             ", numpy=", v.values_string(), ">");
 }
 
 VariableSlice::VariableSlice(Variable variable, std::vector<Index> entries)

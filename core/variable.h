@@ -32,7 +32,8 @@ class VariableSlice;
 class Variable;
 namespace detail {
 void* exclusive_data(Variable& v);
-}
+void set_path(Variable& v, std::string path);
+}  // namespace detail
 
 class Variable {
  public:
@@ -80,7 +81,11 @@ class Variable {
   Tensor read() const;
   operator Tensor() const { return read(); }  // NOLINT: a Variable works wherever a Tensor does
 
+  /// The name given (Keras 3's variable.name: "kernel").
   const std::string& name() const;
+  /// Where it lives, as Keras 3's variable.path: "dense/kernel" for a layer's weight, else the
+  /// name.
+  const std::string& path() const;
   bool trainable() const;
   /// Keras variables can be frozen and unfrozen (keras.Variable.trainable is settable).
   void set_trainable(bool trainable);
@@ -135,6 +140,7 @@ class Variable {
  private:
   struct State;
   friend void* detail::exclusive_data(Variable& v);
+  friend void detail::set_path(Variable& v, std::string path);
   void check_defined(const char* op) const;
   std::shared_ptr<State> state_;
 };
@@ -171,6 +177,21 @@ std::ostream& operator<<(std::ostream& out, const Variable& v);
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s);
 
 namespace detail {
+/// Sees every variable read (Variable::read, or a Variable used as a Tensor) on its thread while
+/// installed: a Keras layer's first call tracks the variables it reads (layers/engine/layer.cpp).
+class VariableReadObserver {
+ public:
+  virtual void on_read(const Variable& variable) = 0;
+
+ protected:
+  ~VariableReadObserver() = default;
+};
+/// Installs `observer` (nullptr: none) on this thread and returns the one it replaces.
+VariableReadObserver* set_variable_read_observer(VariableReadObserver* observer);
+
+/// Sets the variable's path (a layer's weight: "<layer name>/<weight name>").
+void set_path(Variable& v, std::string path);
+
 /// Writable data of the variable's value for an in-place update (optimizers), copying the value
 /// first when anything else shares its storage, so earlier reads keep their values.
 void* exclusive_data(Variable& v);

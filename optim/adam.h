@@ -83,6 +83,7 @@ class Nadam : public Optimizer {
   Step begin_step(std::int64_t step, double lr) override;
   void save_extra(OptimizerState& state) const override;
   void load_extra(const OptimizerState& state) override;
+  std::int64_t extra_variables() const override { return 1; }
 
  private:
   double beta_1_, beta_2_, epsilon_;

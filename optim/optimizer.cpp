@@ -53,7 +53,7 @@ Optimizer::Entry& Optimizer::entry_for(const Variable& v) {
   const std::size_t index = state_->entries.size();
   for (int s = 0; s < 3; ++s) {
     if (layout.names[s] == nullptr) continue;
-    const std::string key = cat(index, ":", v.name(), "/", layout.names[s]);
+    const std::string key = cat(index, ":", v.path(), "/", layout.names[s]);
     const auto restored = state_->pending.find(key);
     if (restored != state_->pending.end()) {
       if (restored->second.shape() != v.shape() || restored->second.dtype() != v.dtype()) {
@@ -156,7 +156,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     const Variable& v = vars[i];
     if (!v.defined()) throw Error(cat(name_, ".apply_gradients: variable ", i, " is undefined"));
     if (!grads[i]) {
-      missing += (missing.empty() ? "'" : ", '") + v.name() + "'";
+      missing += (missing.empty() ? "'" : ", '") + v.path() + "'";
       continue;
     }
     const Tensor& g = *grads[i];
@@ -201,7 +201,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;
     if (after != before) {
       warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '",
-               v.name(), "' were skipped; those elements and their slots keep their values"));
+               v.path(), "' were skipped; those elements and their slots keep their values"));
     }
   }
   ++state_->iterations;
@@ -226,6 +226,27 @@ Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn,
   return loss;
 }
 
+Optimizer::VariableSize Optimizer::variable_size() const {
+  VariableSize size;
+  if (state_->entries.empty()) return size;  // Keras' optimizer is not built yet
+  size.count = 1;                            // iterations, int64
+  size.bytes = 8;
+  if (state_->learning_rate.is_constant()) {
+    size.count += 1;  // the learning rate, float32
+    size.bytes += 4;
+  }
+  for (const Entry& entry : state_->entries) {
+    for (const Tensor& slot : entry.slots) {
+      if (!slot.defined()) continue;
+      size.count += slot.size();
+      size.bytes += slot.size() * static_cast<std::int64_t>(dtype_size(slot.dtype()));
+    }
+  }
+  size.count += extra_variables();
+  size.bytes += 4 * extra_variables();
+  return size;
+}
+
 OptimizerState Optimizer::get_state() const {
   OptimizerState state;
   {
@@ -238,7 +259,7 @@ OptimizerState Optimizer::get_state() const {
       if (layout.names[s] == nullptr) continue;
       // A handle of its own: the next in-place update sees the storage shared and copies first
       // (copy-on-write), so the state keeps this step's values.
-      state.emplace(cat(i, ":", state_->entries[i].variable.name(), "/", layout.names[s]),
+      state.emplace(cat(i, ":", state_->entries[i].variable.path(), "/", layout.names[s]),
                     identity(state_->entries[i].slots[s]));
     }
   }
@@ -262,7 +283,7 @@ void Optimizer::set_state(const OptimizerState& state) {
   for (std::size_t i = 0; i < state_->entries.size(); ++i) {
     for (int s = 0; s < 3; ++s) {
       if (layout.names[s] == nullptr) continue;
-      const std::string key = cat(i, ":", state_->entries[i].variable.name(), "/", layout.names[s]);
+      const std::string key = cat(i, ":", state_->entries[i].variable.path(), "/", layout.names[s]);
       const auto found = slots_by_key.find(key);
       if (found == slots_by_key.end()) {
         throw Error(cat(name_, ".set_state: the state has no slot '", key, "'"));

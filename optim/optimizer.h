@@ -94,6 +94,15 @@ class Optimizer {
   /// waits for pending GPU work; on the CPU each skip also prints a warning at once.
   std::int64_t nonfinite_gradients() const;
 
+  /// Keras' optimizer.variables as model.summary() counts them: the step count (int64), the
+  /// learning rate (float32, when a number), the slots of every variable built so far and the
+  /// rule's own (Nadam's running product). Zero before the first update or build().
+  struct VariableSize {
+    std::int64_t count = 0;
+    std::int64_t bytes = 0;
+  };
+  VariableSize variable_size() const;
+
   OptimizerState get_state() const;
   /// Restores a state from get_state(); variables not built yet take their slots when first seen,
   /// so a fresh optimizer continues the exact trajectory.
@@ -121,6 +130,8 @@ class Optimizer {
   /// Adds the rule's own arguments (beta_1, momentum, ...) to get_config().
   virtual void add_config(nlohmann::json& config) const = 0;
   virtual void load_extra(const OptimizerState&) {}
+  /// Scalars of the rule's own that Keras keeps as variables (Nadam's running product).
+  virtual std::int64_t extra_variables() const { return 0; }
 
  private:
   struct Entry {

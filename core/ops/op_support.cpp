@@ -1,6 +1,7 @@
 #include "core/ops/op_support.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/error.h"
 
@@ -36,11 +37,14 @@ std::vector<int> resolved_permutation(int rank,
 }
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype()) {
-    throw DTypeError(cat(op, ": dtypes differ: ", dtype_name(a.dtype()), " vs ",
-                         dtype_name(b.dtype()), "; ember does not convert implicitly, use ",
-                         "ember::cast(x, ember::", dtype_name(a.dtype()), ") on one operand"));
-  }
+  if (a.dtype() == b.dtype()) return;
+  // Suggest the cast that loses nothing: integers to the floating type, never floats to ints.
+  DType target = a.dtype(), other = b.dtype();
+  if (is_floating(b.dtype()) && !is_floating(a.dtype())) std::swap(target, other);
+  throw DTypeError(cat(op, ": dtypes differ: ", dtype_name(a.dtype()), " vs ",
+                       dtype_name(b.dtype()), "; ember does not convert implicitly, use ",
+                       "ember::cast(x, ember::", dtype_name(target), ") on the ", dtype_name(other),
+                       " operand"));
 }
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {

@@ -259,8 +259,10 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape,
     }
   }
   const autodiff::PauseAll untaped;
+  // Keras 3: the variable's name is the weight's, its path the layer's and the weight's.
   Variable v(initializer(shape, DType::float32),
-             {.name = this->name() + "/" + name, .trainable = trainable && trainable_});
+             {.name = name, .trainable = trainable && trainable_});
+  ember::detail::set_path(v, this->name() + "/" + name);
   weights_.push_back({v, trainable, regularizer});
   track(v);
   return v;
@@ -279,7 +281,8 @@ void Layer::collect_variables(std::vector<Variable>& out, std::unordered_set<std
       if (seen.insert(w.variable.id()).second) out.push_back(w.variable);
     }
   }
-  Module::collect_variables(out, seen, trainable_only);
+  // Then what else it tracks, in the order it tracked it (Keras keeps creation order).
+  collect_tracked(out, seen, trainable_only, /*by_name=*/false);
 }
 
 std::vector<Variable> Layer::weights() const { return variables(); }

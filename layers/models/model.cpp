@@ -76,6 +76,8 @@ void Model::set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> 
   });
   graph_inputs_ = std::move(inputs);
   graph_outputs_ = std::move(outputs);
+  node_depths_.clear();
+  for (const auto& node : ordered) node_depths_.push_back(depth.at(node.get()));
   nodes_in_order_ = std::move(ordered);
   graph_layers_.clear();
   std::unordered_set<const Layer*> seen;
@@ -120,7 +122,7 @@ std::vector<Tensor> Model::run_graph(const std::vector<Tensor>& inputs, bool tra
     Tensor x = inputs[i];
     const Shape& expected = spec.shape();
     bool compatible = x.rank() == expected.rank();
-    for (int d = 0; compatible && d < expected.rank(); ++d) {
+    for (int d = any_batch_size_ ? 1 : 0; compatible && d < expected.rank(); ++d) {
       compatible = expected[d] < 0 || expected[d] == x.shape(d);
     }
     if (!compatible) {
@@ -183,25 +185,16 @@ std::vector<DType> Model::compute_output_dtype(const std::vector<DType>& input_d
 
 bool Model::sequential_like() const {
   if (!is_functional()) return true;
+  // keras.src.utils.summary_utils: branching is several nodes at one depth (inputs included) or
+  // a node with several inputs; sharing is a layer with more than one node in the graph.
   std::map<int, int> nodes_at_depth;
   std::unordered_set<const Layer*> seen;
-  int depth = 0;
-  for (const auto& node : nodes_in_order_) {
-    if (node->inputs.size() > 1) return false;
-    if (!seen.insert(node->layer.get()).second) return false;  // a shared layer
-    ++depth;
+  for (std::size_t i = 0; i < nodes_in_order_.size(); ++i) {
+    const auto& node = nodes_in_order_[i];
+    if (++nodes_at_depth[node_depths_[i]] > 1 || node->inputs.size() > 1) return false;
+    if (!seen.insert(node->layer.get()).second) return false;
   }
-  // A chain has exactly one node per depth: inputs + one layer per step.
-  return graph_inputs_.size() == 1 && graph_outputs_.size() == 1 &&
-         static_cast<int>(nodes_in_order_.size()) == depth && [&] {
-           std::unordered_set<std::uint64_t> consumed;
-           for (const auto& node : nodes_in_order_) {
-             for (const KerasTensor& in : node->inputs) {
-               if (!consumed.insert(in.id()).second) return false;  // a tensor used twice: a branch
-             }
-           }
-           return true;
-         }();
+  return true;
 }
 
 }  // namespace ember::keras

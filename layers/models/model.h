@@ -233,8 +233,13 @@ class Model : public Layer {
   std::vector<Tensor> run_graph(const std::vector<Tensor>& inputs, bool training);
   /// Graph nodes in execution order (deepest first), inputs included.
   const std::vector<std::shared_ptr<const Node>>& graph_nodes() const { return nodes_in_order_; }
-  /// Whether the summary may use the sequential layout (a chain without branches or sharing).
+  /// Whether the summary may use the sequential layout, by Keras' rule: one node at each depth
+  /// (several outputs at different depths still count), none with several inputs, no layer
+  /// shared.
   bool sequential_like() const;
+  /// Accept inputs of any batch size, whatever the graph's inputs say: a Sequential built by a
+  /// call keeps that call's batch size for its summary only, as Keras' does.
+  void allow_any_batch_size() { any_batch_size_ = true; }
 
  private:
   /// {"input_shape": ...} of a subclassed model's first call (Keras' build_config), what loading
@@ -267,7 +272,9 @@ class Model : public Layer {
   std::shared_ptr<detail::CompiledState> compiled_;
   std::vector<KerasTensor> graph_inputs_, graph_outputs_;
   std::vector<std::shared_ptr<const Node>> nodes_in_order_;
+  std::vector<int> node_depths_;  // of nodes_in_order_: the longest distance to an output
   std::vector<LayerHandle> graph_layers_;
+  bool any_batch_size_ = false;
 };
 
 }  // namespace ember::keras

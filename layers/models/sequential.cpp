@@ -77,9 +77,14 @@ void Sequential::connect() {
 
 void Sequential::build(const Shape& input_shape) {
   if (input_) return;
+  // Keras builds on the whole shape, the batch size of the first call included: its summary then
+  // shows (1, 128) after a call on one row. Later calls may have any batch size.
   std::vector<std::int64_t> dims(input_shape.dims().begin() + (input_shape.rank() > 0 ? 1 : 0),
                                  input_shape.dims().end());
-  input_ = Input(Shape(dims));
+  InputOptions options;
+  if (input_shape.rank() > 0 && input_shape[0] >= 0) options.batch_size = input_shape[0];
+  input_ = Input(Shape(dims), options);
+  allow_any_batch_size();
   if (!stack_.empty()) connect();
 }
 

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "layers/engine/input_layer.h"
 #include "layers/models/model.h"
+#include "layers/trainers/compiled_state.h"
 
 namespace ember::keras {
 namespace {
@@ -176,12 +177,21 @@ void Model::summary(std::ostream& out) const {
   std::int64_t trainable = 0, non_trainable = 0;
   for (const Variable& v : trainable_weights()) trainable += v.size();
   for (const Variable& v : non_trainable_weights()) non_trainable += v.size();
-  out << " Total params: " << with_commas(trainable + non_trainable) << " ("
-      << memory_size(4.0 * static_cast<double>(trainable + non_trainable)) << ")\n";
+  // After compile and a first step, Keras counts the optimizer's variables too.
+  const optim::Optimizer::VariableSize optimizer =
+      compiled_ ? compiled_->optimizer().variable_size() : optim::Optimizer::VariableSize{};
+  out << " Total params: " << with_commas(trainable + non_trainable + optimizer.count) << " ("
+      << memory_size(4.0 * static_cast<double>(trainable + non_trainable) +
+                     static_cast<double>(optimizer.bytes))
+      << ")\n";
   out << " Trainable params: " << with_commas(trainable) << " ("
       << memory_size(4.0 * static_cast<double>(trainable)) << ")\n";
   out << " Non-trainable params: " << with_commas(non_trainable) << " ("
       << memory_size(4.0 * static_cast<double>(non_trainable)) << ")\n";
+  if (optimizer.count > 0) {
+    out << " Optimizer params: " << with_commas(optimizer.count) << " ("
+        << memory_size(static_cast<double>(optimizer.bytes)) << ")\n";
+  }
 }
 
 void Model::summary() const { summary(std::cout); }

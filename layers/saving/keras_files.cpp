@@ -51,13 +51,13 @@ struct PendingAssignments {
 
   void add(const Variable& variable, const Tensor& value, const std::string& where) {
     if (value.shape() != variable.shape()) {
-      throw ShapeError(cat(where, ": weight '", variable.name(), "' has shape ", variable.shape(),
+      throw ShapeError(cat(where, ": weight '", variable.path(), "' has shape ", variable.shape(),
                            " but the file's has shape ", value.shape()));
     }
     // float32 <-> float64 is a precision change; integers or bools into a float weight are not
     // weights.
     if (is_floating(value.dtype()) != is_floating(variable.dtype())) {
-      throw DTypeError(cat(where, ": weight '", variable.name(), "' is ",
+      throw DTypeError(cat(where, ": weight '", variable.path(), "' is ",
                            dtype_name(variable.dtype()), " but the file's is ",
                            dtype_name(value.dtype())));
     }
@@ -86,8 +86,8 @@ void write_legacy_weights(const Model& model, io::H5Group& group) {
     std::vector<std::string> weight_names;
     std::set<std::string> used;
     for (const Variable& v : entry.variables) {
-      std::string name = join(prefix, v.name());
-      for (int n = 1; used.count(name); ++n) name = cat(join(prefix, v.name()), "_", n);
+      std::string name = join(prefix, v.path());
+      for (int n = 1; used.count(name); ++n) name = cat(join(prefix, v.path()), "_", n);
       used.insert(name);
       weight_names.push_back(name);
       layer_group.set_dataset(name, v.value());

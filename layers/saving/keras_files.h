@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/naming.h"
 #include "layers/models/model.h"
 #include "layers/saving/saving.h"
 
@@ -23,7 +24,7 @@ FileFormat format_of(const std::string& path, bool weights);
 
 /// Keras' snake_case of a class name ("BatchNormalization" -> "batch_normalization",
 /// "Conv2D" -> "conv2d"), which names the layer groups of Keras 3's weight files.
-std::string to_snake_case(const std::string& class_name);
+using ember::detail::to_snake_case;
 
 /// A layer's place in Keras 3's weight files: `path` ("layers/dense_1") holds vars/0, vars/1, ...
 struct LayerVariables {

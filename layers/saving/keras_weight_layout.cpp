@@ -67,43 +67,6 @@ FileFormat format_of(const std::string& path, bool weights) {
   return weights ? FileFormat::safetensors : FileFormat::folder;
 }
 
-std::string to_snake_case(const std::string& class_name) {
-  // keras.src.utils.naming.to_snake_case's three substitutions, scanned by hand (left to right,
-  // matches not overlapping, as Python's re.sub): drop \W; "(.)([A-Z][a-z]+)" -> "\1_\2";
-  // "([a-z])([A-Z])" -> "\1_\2"; then lower case.
-  const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
-  const auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  std::string word;
-  for (const char c : class_name) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') word += c;
-  }
-  std::string split;
-  for (std::size_t i = 0; i < word.size();) {
-    if (i + 2 < word.size() && is_upper(word[i + 1]) && is_lower(word[i + 2])) {
-      std::size_t end = i + 2;
-      while (end < word.size() && is_lower(word[end])) ++end;
-      split += word[i];
-      split += '_';
-      split.append(word, i + 1, end - i - 1);
-      i = end;
-    } else {
-      split += word[i++];
-    }
-  }
-  std::string name;
-  for (std::size_t i = 0; i < split.size();) {
-    if (i + 1 < split.size() && is_lower(split[i]) && is_upper(split[i + 1])) {
-      name += split[i];
-      name += '_';
-      name += split[i + 1];
-      i += 2;
-    } else {
-      name += split[i++];
-    }
-  }
-  return lower(name);
-}
-
 std::vector<LayerVariables> keras3_layout(const Model& model) {
   std::vector<LayerVariables> out;
   add_keras3(model, "", out);

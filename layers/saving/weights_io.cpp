@@ -24,7 +24,7 @@ void check_weight_values(const std::vector<Variable>& vars, const std::vector<Te
   }
   for (std::size_t i = 0; i < vars.size(); ++i) {
     if (values[i].shape() != vars[i].shape()) {
-      throw ShapeError(cat(who, ": weight ", i, " ('", vars[i].name(), "') has shape ",
+      throw ShapeError(cat(who, ": weight ", i, " ('", vars[i].path(), "') has shape ",
                            vars[i].shape(), " but ", source, " has shape ", values[i].shape()));
     }
   }
@@ -78,7 +78,7 @@ void Model::save_weights(const std::string& path, bool include_optimizer) const 
   const std::vector<Variable> vars = weights();
   for (std::size_t i = 0; i < vars.size(); ++i) {
     // The position keeps names unique when two weights share a name.
-    tensors.emplace_back(cat(i, ":", vars[i].name()), vars[i].value());
+    tensors.emplace_back(cat(i, ":", vars[i].path()), vars[i].value());
   }
   std::map<std::string, std::string> metadata{
       {"format", "ember.weights"}, {"model", name()}, {"weights", std::to_string(vars.size())}};

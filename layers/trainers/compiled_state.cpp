@@ -68,15 +68,52 @@ Config CompiledState::saved_config() const {
   return config;
 }
 
-const std::vector<metrics::MetricRef>& CompiledState::metric_refs_for(
-    const MetricsSpec& spec, const std::string& output) const {
-  // By reference: a metric object given once is handed to the first output and cloned for the
-  // others, which MetricRef tracks in place.
-  static const std::vector<metrics::MetricRef> none;
-  if (!spec.by_name()) return spec.list();
+std::vector<metrics::MetricRef> CompiledState::metric_refs_for(const MetricsSpec& spec,
+                                                               const std::string& output,
+                                                               std::size_t index,
+                                                               std::size_t outputs) const {
+  // Copies share what they refer to: a metric object is handed out once, then cloned (MetricRef).
+  if (!spec.by_name()) {
+    if (outputs == 1 || spec.list().empty()) return spec.list();
+    return {spec.list()[index]};  // Keras 3: a list for several outputs has one entry per output
+  }
   auto it = spec.named().find(output);
-  return it == spec.named().end() ? none : it->second;
+  return it == spec.named().end() ? std::vector<metrics::MetricRef>{} : it->second;
 }
+
+namespace {
+
+std::string metric_names(const std::vector<metrics::MetricRef>& list) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const metrics::MetricRef& m = list[i];
+    const std::string name = !m.given_name().empty() ? m.given_name()
+                             : m.object()            ? m.object()->name()
+                                                     : "<function>";
+    out += cat(i ? ", " : "", "'", name, "'");
+  }
+  return out + "]";
+}
+
+// Keras 3 refuses a flat list of metrics for a model with several outputs unless it has one
+// entry per output (TF 2's Keras applied it to every output); the same message.
+void check_metric_list(const MetricsSpec& spec, const char* what,
+                       const std::vector<std::string>& output_names) {
+  const std::size_t n = output_names.size();
+  if (n < 2 || spec.by_name() || spec.list().empty() || spec.list().size() == n) return;
+  std::string names = "[", structure = "[";
+  for (std::size_t i = 0; i < n; ++i) {
+    names += cat(i ? ", " : "", "'", output_names[i], "'");
+    structure += cat(i ? ", " : "", "'X'");
+  }
+  throw Error(cat("Invalid `", what, "`. `", what,
+                  "` should contain metrics objects and either be a dict or a list matching the "
+                  "output names of the functional model ",
+                  names, "] or match the output structure of the model: ", structure,
+                  "].\nReceived: ", what, "=", metric_names(spec.list())));
+}
+
+}  // namespace
 
 void CompiledState::build(const std::vector<std::string>& output_names,
                           const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred) {
@@ -105,6 +142,8 @@ void CompiledState::build(const std::vector<std::string>& output_names,
                     " weights but the model has ", n, " outputs (", known, ")"));
   }
   check_names(weights.named(), "`loss_weights`");
+  check_metric_list(options_.metrics, "metrics", output_names);
+  check_metric_list(options_.weighted_metrics, "weighted_metrics", output_names);
   if (options_.metrics.by_name()) check_names(options_.metrics.named(), "`metrics`");
   if (options_.weighted_metrics.by_name())
     check_names(options_.weighted_metrics.named(), "`weighted_metrics`");
@@ -127,9 +166,9 @@ void CompiledState::build(const std::vector<std::string>& output_names,
     if (!weights.list().empty()) out.loss_weight = weights.list()[i];
     if (auto it = weights.named().find(out.name); it != weights.named().end())
       out.loss_weight = it->second;
-    for (const auto& m : metric_refs_for(options_.metrics, out.name))
+    for (const auto& m : metric_refs_for(options_.metrics, out.name, i, n))
       out.metrics.push_back(m.resolve(true_shape, pred_shape));
-    for (const auto& m : metric_refs_for(options_.weighted_metrics, out.name)) {
+    for (const auto& m : metric_refs_for(options_.weighted_metrics, out.name, i, n)) {
       out.weighted_metrics.push_back(m.resolve(true_shape, pred_shape));
     }
     if (n > 1 && out.loss) out.loss_tracker = std::make_shared<metrics::Mean>(out.name + "_loss");

@@ -59,8 +59,10 @@ class CompiledState {
     std::shared_ptr<metrics::Mean> loss_tracker;  // only with several outputs
     Tensor last_loss;
   };
-  const std::vector<metrics::MetricRef>& metric_refs_for(const MetricsSpec& spec,
-                                                         const std::string& output) const;
+  /// The metrics of output `index` (named `output`) of `outputs`.
+  std::vector<metrics::MetricRef> metric_refs_for(const MetricsSpec& spec,
+                                                  const std::string& output, std::size_t index,
+                                                  std::size_t outputs) const;
 
   CompileOptions options_;
   Config saved_arguments_;

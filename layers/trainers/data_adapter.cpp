@@ -261,6 +261,12 @@ EpochIterator::EpochIterator(DataAdapter& adapter, std::optional<std::int64_t> s
   }
 }
 
+void EpochIterator::reset() {
+  pass_open_ = false;
+  steps_seen_ = 0;
+  adapter_.on_epoch_end();
+}
+
 std::optional<std::int64_t> EpochIterator::steps() const {
   return steps_per_epoch_ ? steps_per_epoch_ : num_batches_;
 }

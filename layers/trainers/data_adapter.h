@@ -75,6 +75,10 @@ class EpochIterator {
   std::optional<std::int64_t> steps() const;
   /// Runs one epoch: step(index, batch) for each batch until the epoch ends or step returns false.
   void run_epoch(const std::function<bool(std::int64_t, Batch&)>& step);
+  /// Keras' EpochIterator.reset(), which fit and evaluate (not predict) call once before their
+  /// epochs: it ends the data's epoch, so a Sequence's on_epoch_end runs one time more than
+  /// there are epochs (4 times for fit(epochs=3), twice for evaluate), as in Keras 3.
+  void reset();
 
  private:
   DataAdapter& adapter_;

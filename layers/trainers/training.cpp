@@ -290,6 +290,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
   if (options.validation_freq < 1)
     throw Error(cat("fit: validation_freq must be >= 1, got ", options.validation_freq));
   detail::EpochIterator epochs(train, options.steps_per_epoch);
+  epochs.reset();
   callbacks::CallbackList callbacks(
       options.callbacks, /*add_history=*/true, options.verbose != 0, this,
       {.epochs = options.epochs, .steps = epochs.steps(), .verbose = options.verbose});
@@ -330,6 +331,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
 Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> steps,
                          callbacks::CallbackList& callbacks) {
   detail::EpochIterator iterator(data, steps);
+  iterator.reset();
   reset_metrics();
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_test_begin(begin); });

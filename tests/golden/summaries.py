@@ -20,3 +20,18 @@ outer.summary()
 e = keras.Sequential([keras.Input(shape=(10,), dtype="int32"), layers.Embedding(1000, 16), layers.Flatten(), layers.Dense(1)])
 e.summary()
 print([l.name for l in f.layers])
+# A Sequential built by a call on one row (its shapes keep that batch size), then the same model
+# after compile and fit (the optimizer's variables are counted), and a model with one output per
+# layer of a chain (sequential-like: no "Connected to" column).
+import numpy as np
+import tensorflow as tf
+keras.utils.clear_session()
+s = keras.Sequential([layers.Dense(128, activation="relu"), layers.Dense(10)])
+s(tf.zeros((1, 20)))
+s.summary()
+s.compile("adam", "mse")
+s.fit(np.zeros((4, 20)), np.zeros((4, 10)), verbose=0)
+s.summary()
+keras.utils.clear_session()
+chain = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(128), layers.Dense(10)])
+keras.Model(chain.inputs, [layer.output for layer in chain.layers]).summary()

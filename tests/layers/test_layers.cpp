@@ -44,10 +44,15 @@ TEST_P(Layers, ModulesTrackVariablesAndSubmodulesInOrder) {
   (void)model(ones({2, 3}));
   const auto vars = model.trainable_variables();
   ASSERT_EQ(vars.size(), 4u);
-  EXPECT_EQ(vars[0].shape(), Shape({3, 4}));
-  EXPECT_EQ(vars[1].shape(), Shape({4}));
-  EXPECT_EQ(vars[2].shape(), Shape({4, 1}));
+  // tf.Module's order: each module's variables by attribute name (b before w), then its
+  // submodules' (tests/golden/lesson_semantics.py); the variables carry the attributes' names.
+  EXPECT_EQ(vars[0].shape(), Shape({4}));
+  EXPECT_EQ(vars[1].shape(), Shape({3, 4}));
+  EXPECT_EQ(vars[2].shape(), Shape({1}));
   EXPECT_EQ(model.submodules().size(), 2u);
+  // tf.Module's default names: the class's in snake_case.
+  EXPECT_EQ(model.name(), "two_layers");
+  EXPECT_EQ(model.submodules()[0]->name(), "dense_nn");
   // A variable tracked twice appears once.
   struct Shared : Module {
     Variable v{zeros({2})};
@@ -76,7 +81,8 @@ TEST_P(Layers, DenseBuildsOnFirstCallAndMatchesLoops) {
   ASSERT_EQ(dense->weights().size(), 2u);
   EXPECT_EQ(dense->kernel.shape(), Shape({5, 3}));
   EXPECT_EQ(dense->bias.shape(), Shape({3}));
-  EXPECT_EQ(dense->kernel.name(), dense->name() + "/kernel");
+  EXPECT_EQ(dense->kernel.name(), "kernel");  // Keras 3: the name, and the path beside it
+  EXPECT_EQ(dense->kernel.path(), dense->name() + "/kernel");
   EXPECT_EQ(dense->count_params(), 18);
   const auto xv = values_of(x), w = values_of(dense->kernel.value()),
              b = values_of(dense->bias.value());
@@ -225,7 +231,7 @@ TEST(LayerWeights, OrderStaysWhenFrozen) {
     for (const Variable& v : layer->weights()) out.push_back(v.name());
     return out;
   };
-  const std::vector<std::string> keras_order = {layer->name() + "/scale", layer->name() + "/count"};
+  const std::vector<std::string> keras_order = {"scale", "count"};
   EXPECT_EQ(names(), keras_order);
   layer->set_trainable(false);
   EXPECT_EQ(names(), keras_order);

@@ -217,7 +217,8 @@ TEST_P(ConvLayers, BatchNormalizationFollowsKeras) {
                "identity statistics");
   EXPECT_EQ(bn->trainable_weights().size(), 2u);
   EXPECT_EQ(bn->non_trainable_weights().size(), 2u);
-  EXPECT_EQ(bn->weights()[2].name(), bn->name() + "/moving_mean");
+  EXPECT_EQ(bn->weights()[2].name(), "moving_mean");  // Keras 3: the name, and the path
+  EXPECT_EQ(bn->weights()[2].path(), bn->name() + "/moving_mean");
   EXPECT_FALSE(bn->moving_variance.trainable());
 
   const Tensor y = bn(x, true);

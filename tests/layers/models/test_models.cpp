@@ -102,6 +102,66 @@ TEST_P(Models, SummariesMatchKeras) {
   EXPECT_EQ(outer.summary_string(), kNestedSummary);
 }
 
+// Keras 3.15 (COLUMNS=200, tests/golden/summaries.py): a Sequential built by a call on one row
+// keeps that batch size; after compile and fit the optimizer's variables are counted; one output
+// per layer of a chain is still sequential-like (no "Connected to" column).
+const char* kBuiltByACallSummary =
+    "Model: \"sequential\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
+    "│ dense (Dense)                        │ (1, 128)                    │           2,688 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense_1 (Dense)                      │ (1, 10)                     │           1,290 │\n"
+    "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘\n"
+    " Total params: 3,978 (15.54 KB)\n"
+    " Trainable params: 3,978 (15.54 KB)\n"
+    " Non-trainable params: 0 (0.00 B)\n";
+
+const char* kAfterFitSummary =
+    "Model: \"sequential\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
+    "│ dense (Dense)                        │ (1, 128)                    │           2,688 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense_1 (Dense)                      │ (1, 10)                     │           1,290 │\n"
+    "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘\n"
+    " Total params: 11,936 (46.63 KB)\n"
+    " Trainable params: 3,978 (15.54 KB)\n"
+    " Non-trainable params: 0 (0.00 B)\n"
+    " Optimizer params: 7,958 (31.09 KB)\n";
+
+const char* kOneOutputPerLayerSummary =
+    "Model: \"functional_1\"\n"
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃\n"
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
+    "│ input_layer (InputLayer)             │ (None, 784)                 │               0 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense (Dense)                        │ (None, 128)                 │         100,480 │\n"
+    "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤\n"
+    "│ dense_1 (Dense)                      │ (None, 10)                  │           1,290 │\n"
+    "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘\n"
+    " Total params: 101,770 (397.54 KB)\n"
+    " Trainable params: 101,770 (397.54 KB)\n"
+    " Non-trainable params: 0 (0.00 B)\n";
+
+TEST_P(Models, SummariesAfterACallAFitAndForOneOutputPerLayer) {
+  keras::Sequential s({layers::Dense(128, _activation = "relu"), layers::Dense(10)});
+  (void)s(zeros({1, 20}));
+  EXPECT_EQ(s.summary_string(), kBuiltByACallSummary);
+  s.compile(_optimizer = "adam", _loss = "mse");
+  s.fit(zeros({4, 20}), zeros({4, 10}), _verbose = 0);
+  EXPECT_EQ(s.summary_string(), kAfterFitSummary);
+  keras::clear_session();
+  keras::Sequential chain({keras::Input({784}), layers::Dense(128), layers::Dense(10)});
+  std::vector<keras::KerasTensor> outputs;
+  for (const auto& layer : chain.layers()) outputs.push_back(layer->output());
+  keras::Model per_layer(chain.inputs(), outputs);
+  EXPECT_EQ(per_layer.summary_string(), kOneOutputPerLayerSummary);
+}
+
 TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
   keras::Sequential model(
       {layers::Dense(128, _activation = "relu"), layers::Dense(10, _activation = "softmax")});
@@ -109,7 +169,10 @@ TEST_P(Models, SequentialBuildsFromDataOrFromAnInput) {
   const Tensor y = model(random::uniform({1, 20}));
   EXPECT_EQ(y.shape(), Shape({1, 10}));
   EXPECT_EQ(model.layers()[0]->weights()[0].shape(), Shape({20, 128}));
-  EXPECT_EQ(model.layers()[0]->output().shape(), Shape({-1, 128}));  // the graph exists now
+  // The graph exists now, with the call's batch size as Keras' (summary: (1, 128)); other batch
+  // sizes still run.
+  EXPECT_EQ(model.layers()[0]->output().shape(), Shape({1, 128}));
+  EXPECT_EQ(model(random::uniform({3, 20})).shape(), Shape({3, 10}));
   keras::Sequential with_input({keras::Input({20}), layers::Dense(128), layers::Dense(10)});
   EXPECT_EQ(with_input.layers().size(), 2u);  // the Input is not a layer of a Sequential
   EXPECT_FALSE(with_input.layers()[0]->weights().empty());
