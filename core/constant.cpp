@@ -120,6 +120,11 @@ Tensor constant(Scalar value, const Shape& shape, std::optional<DType> dtype) {
   return t;
 }
 
+Tensor constant(const Tensor& value, std::optional<DType> dtype) {
+  detail::check_defined(value, "constant");
+  return constant(value, value.shape(), dtype);
+}
+
 Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dtype) {
   detail::check_defined(value, "constant");
   Tensor out = stop_gradient(value);

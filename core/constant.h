@@ -107,6 +107,9 @@ Tensor constant_from_list(std::initializer_list<L> list, Optional<Shape> shape,
 Tensor constant(Scalar value, std::optional<DType> dtype = std::nullopt);
 /// A tensor of `shape` filled with `value`: `constant(1, Shape{1, 1})` is [[1]].
 Tensor constant(Scalar value, const Shape& shape, std::optional<DType> dtype = std::nullopt);
+/// A constant with a tensor's (or a variable's) values, converted to `dtype` if given:
+/// tf.constant(t). Not differentiable, like every constant.
+Tensor constant(const Tensor& value, std::optional<DType> dtype = std::nullopt);
 /// A tensor's values laid out in `shape` (sizes must agree), or a one-element tensor filled into
 /// it: tf.constant(y, shape=(1, 1)). Not differentiable, like every constant.
 Tensor constant(const Tensor& value, const Shape& shape, std::optional<DType> dtype = std::nullopt);

@@ -173,6 +173,23 @@ template bool Tensor::item<bool>() const;
 
 std::ostream& operator<<(std::ostream& out, const Tensor& t) { return out << t.to_string(); }
 
+std::ostream& operator<<(std::ostream& out, DType dtype) {
+  return out << "<dtype: '" << dtype_name(dtype) << "'>";
+}
+
+Tensor::RowIterator Tensor::begin() const {
+  if (!defined()) throw Error("iterating over an undefined tensor");
+  if (rank() == 0) {
+    throw ShapeError(
+        cat("cannot iterate over a scalar tensor (shape ", shape(), "); it has no rows"));
+  }
+  return RowIterator(this, 0);
+}
+
+Tensor::RowIterator Tensor::end() const {
+  return RowIterator(this, defined() && rank() > 0 ? shape(0) : 0);
+}
+
 std::int64_t allocated_bytes(const Device& device) {
   return detail::backend_for(device).allocated_bytes();
 }

@@ -2,6 +2,7 @@
 // Copying a Tensor copies the handle; every op returns a new tensor.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -84,6 +85,36 @@ class Tensor {
 
   /// `t[i]`: the i-th entry along the first axis (negative i counts from the end).
   Tensor operator[](std::int64_t i) const;
+  /// `t[mask]` with a bool mask: the entries where it is true (boolean_mask, core/ops/index.h):
+  /// `y_test[y_test == predicted]`.
+  Tensor operator[](const Tensor& mask) const;
+
+  /// Iterates over the first axis, as Python's `for row in t`: each row is t[i]. A 0-d tensor
+  /// cannot be iterated (ShapeError), as in TensorFlow.
+  class RowIterator {
+   public:
+    using value_type = Tensor;
+    using difference_type = std::ptrdiff_t;
+    RowIterator() = default;
+    RowIterator(const Tensor* tensor, std::int64_t row) : tensor_(tensor), row_(row) {}
+    Tensor operator*() const { return (*tensor_)[row_]; }
+    RowIterator& operator++() {
+      ++row_;
+      return *this;
+    }
+    RowIterator operator++(int) {
+      RowIterator before = *this;
+      ++row_;
+      return before;
+    }
+    bool operator==(const RowIterator& other) const { return row_ == other.row_; }
+
+   private:
+    const Tensor* tensor_ = nullptr;
+    std::int64_t row_ = 0;
+  };
+  RowIterator begin() const;
+  RowIterator end() const;
   /// `t[start:stop:step]` along the first axis.
   Tensor slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
   /// NumPy/TensorFlow indexing: `m.index(1, 2)` is `m[1, 2]`, `m.index(all, 1)` is `m[:, 1]`,
@@ -113,6 +144,8 @@ class Tensor {
 };
 
 std::ostream& operator<<(std::ostream& out, const Tensor& t);
+/// TensorFlow's repr of a dtype: `<dtype: 'float32'>`.
+std::ostream& operator<<(std::ostream& out, DType dtype);
 
 /// Bytes currently held by live tensors on `device` (for leak tests and memory reports).
 std::int64_t allocated_bytes(const Device& device);

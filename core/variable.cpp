@@ -228,4 +228,10 @@ void* exclusive_data(Variable& v) {
 std::ostream& operator<<(std::ostream& out, const Variable& v) { return out << v.to_string(); }
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s) { return out << s.value(); }
 
+std::ostream& operator<<(std::ostream& out, const std::vector<Variable>& variables) {
+  out << "[";
+  for (std::size_t i = 0; i < variables.size(); ++i) out << (i ? ", " : "") << variables[i];
+  return out << "]";
+}
+
 }  // namespace ember

@@ -39,6 +39,17 @@ class Variable {
  public:
   /// An undefined variable; assign a constructed one to it.
   Variable() = default;
+  /// Copies share the variable, as a second Python name does: `Variable v2 = v1;`, `auto v2 =
+  /// v1;`, lists of variables, arguments by value.
+  Variable(const Variable&) = default;
+  Variable(Variable&&) noexcept = default;
+  Variable& operator=(const Variable&) = default;
+  Variable& operator=(Variable&&) noexcept = default;
+  /// `Variable v4(v1)` reads as Python's tf.Variable(v1), a new variable, but would be a shared
+  /// copy in C++, so it does not compile: write `Variable v4 = v1.clone();` for a new variable
+  /// with v1's value, or `Variable v4 = v1;` to name the same one. (A lambda capturing a variable
+  /// by copy, `[v]`, is this constructor too: capture it by reference, `[&v]`.)
+  explicit Variable(Variable& source) = delete;
   explicit Variable(const Tensor& initial_value, VariableOptions options = {});
   explicit Variable(Scalar initial_value, VariableOptions options = {});
   template <class T>
@@ -115,6 +126,13 @@ class Variable {
     return assign_sub(constant(values, dtype()));
   }
 
+  /// `v += x` is an error, as in TensorFlow: write v.assign_add(x) to change the variable, or
+  /// `Tensor y = v + x;` for a new tensor.
+  Variable& operator+=(const Operand&) = delete;
+  Variable& operator-=(const Operand&) = delete;
+  Variable& operator*=(const Operand&) = delete;
+  Variable& operator/=(const Operand&) = delete;
+
   /// `v[i]`, `v[a:b]`, `v[...]` as a slice that can be assigned: `v[0].assign(10)` writes into v.
   VariableSlice operator[](std::int64_t i) const;
   VariableSlice slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
@@ -174,6 +192,9 @@ requires(std::is_constructible_v<Index, const I&>&&...)
 const { return index(std::vector<Index>{Index(entries)...}); }
 
 std::ostream& operator<<(std::ostream& out, const Variable& v);
+/// A list of variables as Python prints one: `[<ember.Variable 'w' ...>, <ember.Variable 'b'
+/// ...>]`.
+std::ostream& operator<<(std::ostream& out, const std::vector<Variable>& variables);
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s);
 
 namespace detail {

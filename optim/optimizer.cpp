@@ -302,3 +302,19 @@ void Optimizer::set_state(const OptimizerState& state) {
 }
 
 }  // namespace ember::optim
+
+namespace ember {
+
+std::vector<std::pair<std::optional<Tensor>, Variable>> zip(
+    const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars) {
+  if (grads.size() != vars.size()) {
+    throw Error(cat("zip(grads, vars): ", grads.size(), " gradients for ", vars.size(),
+                    " variables; compute the gradients for the same list of variables"));
+  }
+  std::vector<std::pair<std::optional<Tensor>, Variable>> out;
+  out.reserve(grads.size());
+  for (std::size_t i = 0; i < grads.size(); ++i) out.emplace_back(grads[i], vars[i]);
+  return out;
+}
+
+}  // namespace ember

@@ -161,3 +161,14 @@ class Optimizer {
 };
 
 }  // namespace ember::optim
+
+namespace ember {
+
+/// Python's `zip(grads, vars)` for apply_gradients:
+///   opt.apply_gradients(zip(grads, model.trainable_variables()));
+/// The lists must be as long as each other (Python's zip drops the extra silently, which hides a
+/// mismatched list: here it is an Error naming both lengths).
+std::vector<std::pair<std::optional<Tensor>, Variable>> zip(
+    const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars);
+
+}  // namespace ember

@@ -61,26 +61,6 @@ void GradientTape::watch(std::initializer_list<GradientSource> sources) {
   for (const GradientSource& s : sources) watch(s);
 }
 
-std::optional<Tensor> GradientTape::gradient(const GradientSource& target,
-                                             const GradientSource& source) {
-  return compute(target, {source})[0];
-}
-
-std::vector<std::optional<Tensor>> GradientTape::gradient(
-    const GradientSource& target, std::initializer_list<GradientSource> sources) {
-  return compute(target, std::vector<GradientSource>(sources));
-}
-
-std::vector<std::optional<Tensor>> GradientTape::gradient(
-    const GradientSource& target, const std::vector<GradientSource>& sources) {
-  return compute(target, sources);
-}
-
-std::vector<std::optional<Tensor>> GradientTape::gradient(const GradientSource& target,
-                                                          const std::vector<Variable>& sources) {
-  return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()));
-}
-
 std::vector<std::vector<std::optional<Tensor>>> GradientTape::gradient(
     const GradientSource& target, const std::vector<std::vector<Variable>>& sources) {
   // One computation for all the lists (a non-persistent tape computes once), split after.
@@ -182,6 +162,12 @@ Tensor stop_gradient(const Tensor& x) {
 
 std::ostream& operator<<(std::ostream& out, const std::optional<Tensor>& gradient) {
   return gradient ? out << *gradient : out << "None";
+}
+
+std::ostream& operator<<(std::ostream& out, const std::vector<std::optional<Tensor>>& gradients) {
+  out << "[";
+  for (std::size_t i = 0; i < gradients.size(); ++i) out << (i ? ", " : "") << gradients[i];
+  return out << "]";
 }
 
 }  // namespace ember

@@ -6,14 +6,22 @@
 //   GradientTape tape;
 //   Tensor y = x * x;
 //   std::optional<Tensor> dy = tape.gradient(y, x);   // -4
+//
+// A braced list of sources unpacks like Python's `dw, db = tape.gradient(loss, [w, b])`:
+//   auto [dw, db] = tape.gradient(loss, {w, b});
 #pragma once
 
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/keywords.h"
@@ -65,6 +73,28 @@ class GradientSource {
   std::optional<Variable> variable_;
 };
 
+/// The gradients of a braced list of N sources: a std::vector of them that also unpacks,
+/// `auto [dw, db] = tape.gradient(loss, {w, b});`. Each is none where the target does not depend
+/// on the source.
+template <std::size_t N>
+class Gradients : public std::vector<std::optional<Tensor>> {
+ public:
+  explicit Gradients(std::vector<std::optional<Tensor>> values)
+      : std::vector<std::optional<Tensor>>(std::move(values)) {}
+  template <std::size_t I>
+  const std::optional<Tensor>& get() const& {
+    return (*this)[I];
+  }
+  template <std::size_t I>
+  std::optional<Tensor>& get() & {
+    return (*this)[I];
+  }
+  template <std::size_t I>
+  std::optional<Tensor>&& get() && {
+    return std::move((*this)[I]);
+  }
+};
+
 class GradientTape;
 
 /// Pauses a tape while it lives (tape.stop_recording()).
@@ -100,13 +130,25 @@ class GradientTape {
   /// d(sum of target)/d(source) for each source, shaped like the source; none where the target
   /// does not depend on the source through recorded ops (a constant, an unwatched tensor, a value
   /// computed before the tape, an integer source — which also prints a warning).
-  std::optional<Tensor> gradient(const GradientSource& target, const GradientSource& source);
-  std::vector<std::optional<Tensor>> gradient(const GradientSource& target,
-                                              std::initializer_list<GradientSource> sources);
-  std::vector<std::optional<Tensor>> gradient(const GradientSource& target,
-                                              const std::vector<GradientSource>& sources);
-  std::vector<std::optional<Tensor>> gradient(const GradientSource& target,
-                                              const std::vector<Variable>& sources);
+  // (The single-source and list overloads are templates so that a braced list always means the
+  // unpackable Gradients<N>: a braced list deduces no template parameter.)
+  template <class Source>
+  requires std::is_convertible_v<const Source&, GradientSource> std::optional<Tensor> gradient(
+      const GradientSource& target, const Source& source) {
+    return compute(target, {GradientSource(source)})[0];
+  }
+  template <std::size_t N>
+  Gradients<N> gradient(const GradientSource& target, const GradientSource (&sources)[N]) {
+    return Gradients<N>(compute(target, std::vector<GradientSource>(sources, sources + N)));
+  }
+  /// A list made at run time: a std::vector of variables (trainable_variables()) or of sources.
+  template <class List>
+  requires(std::same_as<List, std::vector<Variable>> ||
+           std::same_as<List, std::vector<GradientSource>>)
+      std::vector<std::optional<Tensor>> gradient(const GradientSource& target,
+                                                  const List& sources) {
+    return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()));
+  }
   /// Several lists at once (the lesson's `tape.gradient(loss, [layer_1.trainable_variables,
   /// layer_2.trainable_variables])`): the gradients come back in the same nesting.
   std::vector<std::vector<std::optional<Tensor>>> gradient(
@@ -131,5 +173,15 @@ Tensor stop_gradient(const Tensor& x);
 
 /// Prints a gradient the way TensorFlow prints one: the tensor, or "None".
 std::ostream& operator<<(std::ostream& out, const std::optional<Tensor>& gradient);
+/// A list of gradients as Python prints one: `[<the tensor>, None]`.
+std::ostream& operator<<(std::ostream& out, const std::vector<std::optional<Tensor>>& gradients);
 
 }  // namespace ember
+
+// Gradients<N> unpacks with structured bindings.
+template <std::size_t N>
+struct std::tuple_size<ember::Gradients<N>> : std::integral_constant<std::size_t, N> {};
+template <std::size_t I, std::size_t N>
+struct std::tuple_element<I, ember::Gradients<N>> {
+  using type = std::optional<ember::Tensor>;
+};

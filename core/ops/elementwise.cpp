@@ -94,6 +94,13 @@ Tensor binary_forward(BinaryOp op, const Operand& a_in, const Operand& b_in) {
   if (!b.is_scalar()) detail::check_defined(b.tensor(), name);
   if (!a.is_scalar() && !b.is_scalar()) {
     detail::check_same_device(name, a.tensor(), b.tensor());
+    const DType ta = a.tensor().dtype(), tb = b.tensor().dtype();
+    if (is_comparison(op) && ta != tb && is_integer(ta) && is_integer(tb)) {
+      // Integers of different widths compare exactly in int64 (uint8 labels against an int64
+      // argmax), as NumPy compares them; no other mix is converted silently.
+      a = cast(a.tensor(), DType::int64);
+      b = cast(b.tensor(), DType::int64);
+    }
     detail::check_same_dtype(name, a.tensor(), b.tensor());
   }
   const Tensor& ref = a.is_scalar() ? b.tensor() : a.tensor();
@@ -307,5 +314,13 @@ Tensor operator>=(const Operand& a, const Operand& b) { return greater_equal(a, 
 Tensor operator&(const Operand& a, const Operand& b) { return logical_and(a, b); }
 Tensor operator|(const Operand& a, const Operand& b) { return logical_or(a, b); }
 Tensor operator~(const Tensor& x) { return logical_not(x); }
+
+Tensor& operator+=(Tensor& a, const Operand& b) { return a = add(a, b); }
+Tensor& operator-=(Tensor& a, const Operand& b) { return a = subtract(a, b); }
+Tensor& operator*=(Tensor& a, const Operand& b) { return a = multiply(a, b); }
+Tensor& operator/=(Tensor& a, const Operand& b) { return a = divide(a, b); }
+Tensor& operator%=(Tensor& a, const Operand& b) { return a = floormod(a, b); }
+Tensor& operator&=(Tensor& a, const Operand& b) { return a = logical_and(a, b); }
+Tensor& operator|=(Tensor& a, const Operand& b) { return a = logical_or(a, b); }
 
 }  // namespace ember

@@ -104,4 +104,15 @@ Tensor operator&(const Operand& a, const Operand& b);
 Tensor operator|(const Operand& a, const Operand& b);
 Tensor operator~(const Tensor& x);
 
+/// Compound assignment gives the name a new tensor, as Python's `x += 1` does for a tf.Tensor:
+/// tensors are immutable, so a tensor read earlier (another name for the old x) keeps its value.
+/// (A Variable's `+=` does not compile: use assign_add.)
+Tensor& operator+=(Tensor& a, const Operand& b);
+Tensor& operator-=(Tensor& a, const Operand& b);
+Tensor& operator*=(Tensor& a, const Operand& b);
+Tensor& operator/=(Tensor& a, const Operand& b);
+Tensor& operator%=(Tensor& a, const Operand& b);
+Tensor& operator&=(Tensor& a, const Operand& b);
+Tensor& operator|=(Tensor& a, const Operand& b);
+
 }  // namespace ember

@@ -15,6 +15,10 @@ namespace ember {
 /// x.shape[:axis] + indices.shape + x.shape[axis+1:]. Negative indices are out of range.
 Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis = 0);
 Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis = 0);
+/// The entries of x where `mask` (bool, the shape of x's axes from `axis` on for mask.rank() axes)
+/// is true, those axes flattened into one: tf.boolean_mask. `x[mask]` is the same at axis 0.
+/// Differentiable in x.
+Tensor boolean_mask(const Tensor& x, const Tensor& mask, std::int64_t axis = 0);
 /// One-hot encoding of integer indices: a new axis of `depth` entries (last by default) holding
 /// on_value at the index and off_value elsewhere; out-of-range indices give all off_value.
 Tensor one_hot(const Tensor& indices, std::int64_t depth, const Scalar& on_value = 1.0f,

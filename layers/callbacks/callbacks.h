@@ -9,8 +9,9 @@
 //   model.fit(x, y, {.epochs = 10, .callbacks = {PrintLoss(), callbacks::EarlyStopping({.patience =
 //   2})}});
 //
-// A callback given by value is copied into fit; give a std::shared_ptr to look at it afterwards
-// (EarlyStopping's stopped_epoch, say). Batch logs are lazy (see logs.h): reading them waits for
+// A named callback is the one fit calls, as in Python: what it records (EarlyStopping's
+// stopped_epoch, a counter of your own) is in it afterwards. A temporary (`PrintLoss()`) is moved
+// into fit; a std::shared_ptr is shared. Batch logs are lazy (see logs.h): reading them waits for
 // the device, so batch hooks that do not read them cost nothing on a GPU.
 #pragma once
 
@@ -78,12 +79,20 @@ class Callback {
   Params params_;
 };
 
-/// A callback held by fit: given by value (copied) or by shared pointer (shared).
+/// A callback held by fit: a named one is used itself (not copied; it must outlive the call, as a
+/// local beside the fit call does), a temporary is moved in, a shared pointer is shared, a const
+/// one is copied (its hooks change it).
 class CallbackRef {
  public:
   template <class C>
-  requires std::is_base_of_v<Callback, C> CallbackRef(C callback)
+  requires(std::is_base_of_v<Callback, C> && !std::is_const_v<C>) CallbackRef(C& callback)
+      : callback_(std::shared_ptr<Callback>(), &callback) {}  // NOLINT: not owned
+  template <class C>
+  requires(std::is_base_of_v<Callback, C> && !std::is_reference_v<C>) CallbackRef(C&& callback)
       : callback_(std::make_shared<C>(std::move(callback))) {}  // NOLINT
+  template <class C>
+  requires std::is_base_of_v<Callback, C> CallbackRef(const C& callback)
+      : callback_(std::make_shared<C>(callback)) {}  // NOLINT
   template <class C>
   requires std::is_base_of_v<Callback, C> CallbackRef(std::shared_ptr<C> callback)
       : callback_(std::move(callback)) {}  // NOLINT

@@ -39,7 +39,7 @@ KerasTensor Input(const Shape& shape, InputOptions options) {
 }  // namespace ember::keras
 
 namespace ember::layers {
-keras::Handle<keras::InputLayer> Input(const Shape& shape, keras::InputOptions options) {
+keras::Handle<keras::InputLayer> InputLayer(const Shape& shape, keras::InputOptions options) {
   return keras::make<keras::InputLayer>(shape, std::move(options));
 }
 }  // namespace ember::layers

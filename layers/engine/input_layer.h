@@ -51,13 +51,15 @@ requires(sizeof...(K) > 0 && (KeywordFor<K, InputOptions> && ...)) KerasTensor
 }  // namespace ember::keras
 
 namespace ember::layers {
-/// An InputLayer for the head of a Sequential list: keras::Sequential({layers::Input({784}), ...}).
-keras::Handle<keras::InputLayer> Input(const Shape& shape, keras::InputOptions options = {});
+/// keras.layers.Input is keras.Input: the symbolic tensor.
+using keras::Input;
+/// An InputLayer as a layer, for the head of a Sequential list as Keras allows:
+/// keras::Sequential({layers::InputLayer({784}), layers::Dense(10)}).
+keras::Handle<keras::InputLayer> InputLayer(const Shape& shape, keras::InputOptions options = {});
 /// The same with keyword arguments in any order (core/keywords.h).
 template <class... K>
-requires(sizeof...(K) > 0 && (KeywordFor<K, keras::InputOptions> &&
-                              ...)) keras::Handle<keras::InputLayer> Input(const Shape& shape,
-                                                                           const K&... keywords) {
-  return Input(shape, with_keywords<keras::InputOptions>(keywords...));
+requires(sizeof...(K) > 0 && (KeywordFor<K, keras::InputOptions> && ...))
+    keras::Handle<keras::InputLayer> InputLayer(const Shape& shape, const K&... keywords) {
+  return InputLayer(shape, with_keywords<keras::InputOptions>(keywords...));
 }
 }  // namespace ember::layers

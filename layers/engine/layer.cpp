@@ -2,10 +2,13 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <typeinfo>
 
 #include "core/autodiff/gradient_tape.h"
@@ -15,27 +18,61 @@
 
 namespace ember::keras {
 
-// The training flag of the calls in progress on this thread (innermost last). A layer called
-// without an explicit flag inherits its caller's, as in Keras.
-class CallContext {
+// The calls in progress on this thread (innermost last): their training flag, which a layer
+// called without one inherits from its caller as in Keras, and their layer, which adopts the layers
+// called inside it. While a layer's first call runs, the context also sees the variables read on
+// this thread and gives those read directly in that call (not in a sublayer's) to the layer.
+class CallContext final : public detail::VariableReadObserver {
  public:
-  CallContext(Layer* layer, std::optional<bool> training) {
+  enum class Kind { call, shape_probe };
+
+  CallContext(Layer* layer, std::optional<bool> training, Kind kind = Kind::call) : layer_(layer) {
     auto& stack = frames();
-    training_ = training.value_or(stack.empty() ? false : stack.back());
-    if (stack.empty()) layer->clear_call_state();  // a new top-level call: fresh losses
-    stack.push_back(training_);
+    training_ = training.value_or(stack.empty() ? false : stack.back().training);
+    if (stack.empty()) {
+      layer->clear_call_state();  // a new top-level call: fresh losses
+    } else if (kind == Kind::call) {
+      // (A shape probe is a symbolic call: building a graph inside a call does not make its
+      // layers sublayers of the caller; the graph's model does.)
+      stack.back().layer->adopt(*layer);
+    }
+    stack.push_back({training_, layer});
+    if (!layer->first_call_done_) {
+      previous_observer_ = detail::set_variable_read_observer(this);
+      observing_ = true;
+    }
   }
-  ~CallContext() { frames().pop_back(); }
+  ~CallContext() {
+    frames().pop_back();
+    if (observing_) detail::set_variable_read_observer(previous_observer_);
+  }
   CallContext(const CallContext&) = delete;
   CallContext& operator=(const CallContext&) = delete;
   bool training() const { return training_; }
+  /// The layer's call completed: it stops adopting variables.
+  void completed() { layer_->first_call_done_ = true; }
+
+  void on_read(const Variable& variable) override {
+    if (frames().back().layer == layer_) {
+      layer_->adopt(variable);
+    } else if (previous_observer_ != nullptr) {
+      previous_observer_->on_read(variable);  // read in a sublayer's call: not ours
+    }
+  }
 
  private:
-  static std::vector<bool>& frames() {
-    thread_local std::vector<bool> stack;
+  struct Frame {
+    bool training;
+    Layer* layer;
+  };
+  static std::vector<Frame>& frames() {
+    thread_local std::vector<Frame> stack;
     return stack;
   }
+  Layer* layer_;
   bool training_;
+  bool observing_ = false;
+  detail::VariableReadObserver* previous_observer_ = nullptr;
 };
 
 namespace {
@@ -102,6 +139,43 @@ Layer::Layer(LayerOptions options)
       trainable_(options.trainable),
       input_shape_(options.input_shape) {}
 
+Layer::~Layer() {
+  for (Layer* adopter : adopters_) {
+    adopter->forget_child(this);
+    std::erase(adopter->adopted_, this);
+  }
+  for (Layer* child : adopted_) std::erase(child->adopters_, this);
+  if (unowned_references_ && unowned_references_.use_count() > 1) {
+    // A model, graph or list of layers still refers to this layer, which no handle owns: it would
+    // dangle. Say which and stop, rather than fail at random later.
+    const std::string message =
+        cat("ember: layer '", name_.empty() ? std::string("?") : name_, "' was destroyed while ",
+            unowned_references_.use_count() - 1,
+            " reference(s) to it (a model, a symbolic tensor or a list of layers) still live. A ",
+            "layer or model on the stack must outlive the models built from it: declare it ",
+            "first, or make it with keras::make<T>(...)\n");
+    std::fputs(message.c_str(), stderr);
+    std::abort();
+  }
+}
+
+std::ostream& operator<<(std::ostream& out, const Layer& layer) {
+  return out << "<" << layer.class_name() << " name=" << layer.name()
+             << ", built=" << (layer.built() ? "True" : "False") << ">";
+}
+
+std::ostream& operator<<(std::ostream& out, const std::vector<LayerHandle>& layers) {
+  out << "[";
+  for (std::size_t i = 0; i < layers.size(); ++i) out << (i ? ", " : "") << layers[i];
+  return out << "]";
+}
+
+Handle<Layer> Layer::handle() {
+  if (std::shared_ptr<Layer> owned = weak_from_this().lock()) return owned;
+  if (!unowned_references_) unowned_references_ = std::make_shared<const char>('\0');
+  return std::shared_ptr<Layer>(unowned_references_, this);  // shares the count, owns nothing
+}
+
 const std::string& Layer::name() const {
   if (name_.empty()) name_ = unique_name(snake_case(class_name()));
   return name_;
@@ -159,21 +233,25 @@ void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
 
 Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
   detail::check_defined(inputs, name().c_str());
-  const CallContext context(this, training);
+  CallContext context(this, training);
   naming_errors(*this, [&] { ensure_built({inputs.shape()}); });
-  return call(inputs, context.training());
+  Tensor output = call(inputs, context.training());
+  context.completed();
+  return output;
 }
 
 std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& inputs,
                                       std::optional<bool> training) {
-  const CallContext context(this, training);
+  CallContext context(this, training);
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) {
     detail::check_defined(t, name().c_str());
     shapes.push_back(t.shape());
   }
   naming_errors(*this, [&] { ensure_built(shapes); });
-  return call(inputs, context.training());
+  std::vector<Tensor> outputs = call(inputs, context.training());
+  context.completed();
+  return outputs;
 }
 
 KerasTensor Layer::operator()(const KerasTensor& inputs) {
@@ -186,11 +264,7 @@ KerasTensor Layer::operator()(const KerasTensor& inputs) {
 }
 
 std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& inputs) {
-  std::shared_ptr<Layer> self = weak_from_this().lock();
-  if (!self) {
-    throw Error(cat("layer '", name(), "': calling a layer on symbolic tensors needs it held by a ",
-                    "shared handle (use the layers:: factories or keras::make<T>(...))"));
-  }
+  const std::shared_ptr<Layer> self = handle().shared();
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const KerasTensor& t : inputs) {
@@ -230,8 +304,9 @@ std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_s
     for (auto& d : dims) d = d < 0 ? 1 : d;
     probes.push_back(zeros(Shape(dims)));
   }
-  const CallContext context(this, false);
+  CallContext context(this, false, CallContext::Kind::shape_probe);
   const std::vector<Tensor> outputs = call(probes, false);
+  context.completed();
   const bool batch_unknown =
       !input_shapes.empty() && input_shapes[0].rank() > 0 && input_shapes[0][0] < 0;
   std::vector<Shape> shapes;
@@ -315,6 +390,29 @@ void Layer::set_trainable(bool trainable) {
     if (w.created_trainable) w.variable.set_trainable(trainable);
   }
   for (Layer* sub : sublayers()) sub->set_trainable(trainable);
+}
+
+void Layer::adopt(Layer& child) {
+  if (&child == this) return;
+  const auto& tracked = children();
+  if (std::find(tracked.begin(), tracked.end(), &child) != tracked.end()) return;
+  for (const Module* below : child.submodules()) {
+    if (below == this) return;  // the child holds this layer: tracking it would make a cycle
+  }
+  if (std::shared_ptr<Layer> owned = child.weak_from_this().lock()) {
+    Module::track(std::move(owned));
+  } else {
+    Module::track(child);
+    adopted_.push_back(&child);
+    child.adopters_.push_back(this);
+  }
+}
+
+void Layer::adopt(const Variable& variable) {
+  for (const Variable& v : variables()) {
+    if (v.id() == variable.id()) return;
+  }
+  track(variable);
 }
 
 std::vector<Layer*> Layer::sublayers() const {

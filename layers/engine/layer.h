@@ -14,9 +14,16 @@
 //   };
 //
 // Layers used in models are shared handles (keras::Handle, made by the layers:: factories or
-// keras::make<T>(...)): the same layer in two models shares its weights.
+// keras::make<T>(...)): the same layer in two models shares its weights. A layer or model can
+// also live on the stack or as a member; handle() refers to it then.
+//
+// Tracking is automatic, as Keras' attribute tracking: a layer called inside another layer's call
+// becomes its sublayer, and a variable the layer reads in its first call that it does not already
+// list (one made with Variable(...) rather than add_weight) becomes its own. track() remains for
+// what a layer holds but does not call or read in its first call.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +58,13 @@ struct LayerOptions {
 class Layer : public Module, public std::enable_shared_from_this<Layer> {
  public:
   explicit Layer(LayerOptions options = {});
+  ~Layer() override;
+
+  /// A handle to this layer, for graphs and lists of layers: shared ownership when a handle owns
+  /// the layer (the layers:: factories, keras::make), otherwise (a layer or model on the stack, a
+  /// member) a reference. A layer destroyed while such a reference lives stops the program with a
+  /// message naming it (the reference would dangle): declare it before what uses it.
+  Handle<Layer> handle();
 
   // --- calling ---------------------------------------------------------------------------------
   /// Builds on the first call, then computes. `training` defaults to the enclosing call's value
@@ -58,7 +72,7 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   Tensor operator()(const Tensor& inputs, std::optional<bool> training = std::nullopt);
   std::vector<Tensor> operator()(const std::vector<Tensor>& inputs,
                                  std::optional<bool> training = std::nullopt);
-  /// Records the call in the functional graph (the layer must be held by a shared pointer).
+  /// Records the call in the functional graph.
   KerasTensor operator()(const KerasTensor& inputs);
   std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& inputs);
 
@@ -153,6 +167,19 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   std::vector<Tensor> losses_;
   std::vector<std::pair<std::string, Tensor>> metrics_;
   std::vector<std::weak_ptr<const Node>> nodes_;
+  /// Makes `child`, called inside this layer's call, a sublayer (once; not an ancestor).
+  void adopt(Layer& child);
+  /// Tracks `variable`, read in this layer's first call, unless the layer already lists it.
+  void adopt(const Variable& variable);
+
+  // Counts the references handle() gave out to a layer no handle owns.
+  std::shared_ptr<const char> unowned_references_;
+  // Whether a call (or the shape probe) has completed: variables are adopted until then.
+  bool first_call_done_ = false;
+  // Sublayers adopted by reference (no handle owns them) and the layers that adopted this one so:
+  // each side unlinks itself when destroyed, whichever goes first.
+  std::vector<Layer*> adopted_;
+  std::vector<Layer*> adopters_;
   friend class CallContext;
 };
 
@@ -196,6 +223,15 @@ Handle<T> Layer::track(Handle<T> layer) {
   Module::track(layer.shared());
   return layer;
 }
+
+/// Keras' repr of a layer: `<Dense name=dense, built=True>`.
+std::ostream& operator<<(std::ostream& out, const Layer& layer);
+template <class T>
+std::ostream& operator<<(std::ostream& out, const Handle<T>& layer) {
+  return layer ? out << static_cast<const Layer&>(*layer) : out << "None";
+}
+/// A list of layers as Python prints one: `[<Dense name=dense, built=True>, ...]`.
+std::ostream& operator<<(std::ostream& out, const std::vector<LayerHandle>& layers);
 
 /// A new layer or model of type T held by a handle: keras::make<DenseLayer>(10).
 template <class T, class... Args>

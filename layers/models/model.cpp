@@ -93,11 +93,8 @@ void Model::set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> 
 std::vector<LayerHandle> Model::layers() const {
   if (is_functional()) return graph_layers_;
   std::vector<LayerHandle> out;
-  for (Layer* layer : sublayers()) {
-    // Members tracked by reference have no owner to share: hand out non-owning handles.
-    std::shared_ptr<Layer> shared = layer->weak_from_this().lock();
-    out.emplace_back(shared ? shared : std::shared_ptr<Layer>(std::shared_ptr<Layer>{}, layer));
-  }
+  // Members tracked by reference have no owner to share: their handles are references.
+  for (Layer* layer : sublayers()) out.push_back(layer->handle());
   return out;
 }
 

@@ -1,7 +1,7 @@
 // keras::Sequential: a stack of layers, each feeding the next.
 //
 //   auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-//       layers::Input({784}), layers::Dense(128, {.activation = "relu"}),
+//       keras::Input({784}), layers::Dense(128, _activation = "relu"),
 //       layers::Dense(10, {.activation = "softmax"})});
 //   keras::Sequential model({layers::Dense(128, {.activation = "relu", .input_shape = Shape{784}}),
 //                            layers::Dense(10)});
@@ -25,7 +25,11 @@ class SequentialItem {
  public:
   template <class T>
   requires std::is_base_of_v<Layer, T> SequentialItem(Handle<T> layer) : layer_(layer) {}  // NOLINT
-  SequentialItem(const KerasTensor& input) : input_(input) {}                              // NOLINT
+  /// A layer or model by name (one on the stack too): the same object, as in Python.
+  template <class T>
+  requires std::is_base_of_v<Layer, T> SequentialItem(T& layer)
+      : layer_(layer.handle()) {}                              // NOLINT
+  SequentialItem(const KerasTensor& input) : input_(input) {}  // NOLINT
   const LayerHandle& layer() const { return layer_; }
   const KerasTensor& input() const { return input_; }
 

@@ -19,10 +19,11 @@ struct DenseLayer : keras::Layer {
   Tensor call(const Tensor& inputs) override { return matmul(inputs, w) + b; }
 };
 
-// A layer of layers...
+// A layer of layers, members as the lesson's self.layer_1: a layer called inside another's call
+// becomes its sublayer (its weights are the outer layer's too), as Keras tracks attributes...
 struct NeuralNetworkLayer : keras::Layer {
-  keras::Handle<DenseLayer> layer_1 = track(keras::make<DenseLayer>(128));
-  keras::Handle<DenseLayer> layer_2 = track(keras::make<DenseLayer>(10));
+  DenseLayer layer_1{128};
+  DenseLayer layer_2{10};
   Tensor call(const Tensor& inputs) override {
     Tensor y = relu(layer_1(inputs));
     return softmax(layer_2(y));
@@ -31,8 +32,8 @@ struct NeuralNetworkLayer : keras::Layer {
 
 // ...and the same as a Model (which adds compile, fit, evaluate, predict and summary).
 struct NeuralNetwork : keras::Model {
-  keras::Handle<DenseLayer> layer_1 = track(keras::make<DenseLayer>(128));
-  keras::Handle<DenseLayer> layer_2 = track(keras::make<DenseLayer>(10));
+  DenseLayer layer_1{128};
+  DenseLayer layer_2{10};
   Tensor call(const Tensor& inputs) override { return softmax(layer_2(relu(layer_1(inputs)))); }
 };
 
@@ -64,20 +65,20 @@ int main() {
             << ", trainable: " << layer_1.trainable_weights().size()
             << ", non-trainable: " << layer_1.non_trainable_weights().size() << "\n\n";
 
-  auto network = keras::make<NeuralNetworkLayer>();
+  NeuralNetworkLayer network;
   std::cout << "NeuralNetwork layer: " << network(constant({{1.0f, 2.0f, 3.0f}})).shape()
-            << ", trainable variables: " << network->trainable_variables().size() << "\n";
+            << ", trainable variables: " << network.trainable_variables().size() << "\n";
 
-  auto model = keras::make<NeuralNetwork>();
+  NeuralNetwork model;
   const Tensor p = model(constant({{1.0f, 2.0f, 3.0f}}));
   std::cout << "NeuralNetwork model: rows sum to " << reduce_sum(p).item<float>() << "\n";
-  model->summary();
+  model.summary();
 
-  auto regularized = keras::make<RegularizedDense>(4);
+  RegularizedDense regularized(4);
   (void)regularized(ones({2, 3}));
-  std::cout << "\nadd_loss: " << regularized->losses().size() << " loss, value "
-            << regularized->losses()[0].item<float>() << "\nadd_metric: '"
-            << regularized->metrics_values()[0].first
-            << "' = " << regularized->metrics_values()[0].second.item<float>() << "\n";
+  std::cout << "\nadd_loss: " << regularized.losses().size() << " loss, value "
+            << regularized.losses()[0].item<float>() << "\nadd_metric: '"
+            << regularized.metrics_values()[0].first
+            << "' = " << regularized.metrics_values()[0].second.item<float>() << "\n";
   return 0;
 }

@@ -31,9 +31,10 @@ struct DenseLayer : keras::Layer {
   }
 };
 
+// Its layers are members, as the lesson's self.layer_1: calling them in call() tracks them.
 struct NeuralNetwork : keras::Model {
-  keras::Handle<DenseLayer> layer_1 = track(keras::make<DenseLayer>(128));
-  keras::Handle<DenseLayer> layer_2 = track(keras::make<DenseLayer>(10));
+  DenseLayer layer_1{128};
+  DenseLayer layer_2{10};
   Tensor call(const Tensor& inputs) override {
     Tensor y = layer_1(inputs);
     y = relu(y);

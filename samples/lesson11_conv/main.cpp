@@ -1,9 +1,9 @@
 // Lesson 11: a convolution written with ops in a Module (the lesson's TfConv2D) on a CIFAR-10
 // image, max pooling, the lesson's Keras CNN with the functional API, and the convolutional
-// autoencoder: an encoder and a decoder model whose layers the autoencoder shares, trained one
-// epoch on Fashion-MNIST with a GradientTape loop (Adam, mean squared error). The autoencoder
-// trains the encoder and the decoder, which then reconstruct a test image: input and
-// reconstruction are written side by side to lesson11_reconstruction.pgm next to this program.
+// autoencoder: an encoder and a decoder model whose layers the autoencoder shares, compiled (Adam,
+// mean squared error) and fitted one epoch on Fashion-MNIST. The autoencoder trains the encoder
+// and the decoder, whose predict() then reconstructs a test image: input and reconstruction are
+// written side by side to lesson11_reconstruction.pgm next to this program.
 //
 //   lesson11_conv [--limit N]     train on the first N images only (default: all 60000, as the
 //                                 lesson does; about 30 s on a 2-core AVX-512 CPU)
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   x = layers::MaxPooling2D(2, _padding = "same")(x);
   x = layers::Flatten()(x);
   auto enc_output = layers::Dense(8, _activation = "linear")(x);
-  auto encoder = keras::make<keras::Model>(enc_input, enc_output, "encoder");
+  keras::Model encoder(enc_input, enc_output, "encoder");
 
   // Decoder
   auto dec_input = keras::Input({8}, _name = "encoded_img");
@@ -117,48 +117,42 @@ int main(int argc, char** argv) {
                               _padding = "same")(x);
   x = layers::BatchNormalization()(x);
   auto dec_output = layers::Conv2DTranspose(1, 3, _activation = "sigmoid", _padding = "same")(x);
-  auto decoder = keras::make<keras::Model>(dec_input, dec_output, "decoder");
+  keras::Model decoder(dec_input, dec_output, "decoder");
 
   // Autoencoder: the same layers, so training it trains the encoder and the decoder.
   auto autoencoder_input = keras::Input({28, 28, 1}, _name = "img");
-  x = encoder(autoencoder_input);
-  auto autoencoder_output = decoder(x);
+  // (A new name: x, declared before the encoder, would still refer to it when it is destroyed.)
+  auto encoded = encoder(autoencoder_input);
+  auto autoencoder_output = decoder(encoded);
   keras::Model autoencoder(autoencoder_input, autoencoder_output, "autoencoder");
   autoencoder.summary();
 
   // Load dataset (Fashion-MNIST: the lesson's MNIST in the same format)
   auto [train, test] = io::datasets::fashion_mnist::load_data();
-  // x_train[..., tf.newaxis]: the channel axis.
-  const Tensor x_train_all = utils::rescale(train.first, 1.0 / 255).index({ellipsis, newaxis});
-  const Tensor x_test = utils::rescale(test.first, 1.0 / 255).index({ellipsis, newaxis});
+  auto [x_train_all, y_train] = train;
+  auto [x_test, y_test] = test;
+  // x_train.astype("float32") / 255.0, then x_train[..., tf.newaxis]: the channel axis.
+  x_train_all = (cast(x_train_all, float32) / 255.0f).index({ellipsis, newaxis});
+  x_test = (cast(x_test, float32) / 255.0f).index({ellipsis, newaxis});
   const std::int64_t count =
       limit < 0 ? x_train_all.shape(0) : std::min(limit, x_train_all.shape(0));
-  const Tensor x_train = x_train_all.slice(0, count).to(default_device());
+  const Tensor x_train = x_train_all.slice(0, count);
 
-  // Train the autoencoder: one epoch, batches of 32, Adam, mean squared error.
-  optim::Adam opt;
-  const auto dataset = Dataset::from_tensor_slices(x_train).shuffle(1024).batch(32);
+  // Compile and train the autoencoder
+  autoencoder.compile(_optimizer = "adam", _loss = "mean_squared_error");
   const auto start = std::chrono::steady_clock::now();
-  Tensor loss_sum = zeros({});
-  std::int64_t batches = 0;
-  for (const auto& batch : dataset) {
-    GradientTape tape;
-    const Tensor loss = reduce_mean(square(autoencoder(batch[0], true) - batch[0]));
-    loss_sum = loss_sum + loss;
-    ++batches;
-    const auto vars = autoencoder.trainable_variables();
-    opt.apply_gradients(tape.gradient(loss, vars), vars);
-  }
-  const float mean_loss = loss_sum.item<float>() / batches;  // waits for the queued GPU work
+  const keras::History history =
+      autoencoder.fit(x_train, x_train, _batch_size = 32, _epochs = 1, _verbose = 2);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss " << mean_loss << ", " << seconds
-            << " s\n";
+  std::cout << "1 epoch on " << x_train.shape(0) << " images: loss "
+            << history.history.at("loss").back() << ", " << seconds << " s\n";
 
-  // [*1] The encoder and the decoder were trained through the autoencoder.
-  const Tensor first = x_test.slice(0, 1).to(default_device());
-  const Tensor h = (*encoder)(first);
-  const Tensor img = (*decoder)(h);
+  // Predict and visualize the results
+  // [*1] The encoder and the decoder were trained through the autoencoder: they share its layers.
+  const Tensor first = expand_dims(x_test[0], 0);
+  const Tensor h = encoder.predict(first);
+  const Tensor img = decoder.predict(h);
   const Tensor side_by_side = concat({reshape(first, {28, 28}), reshape(img, {28, 28})}, 1);
   const auto path =
       std::filesystem::weakly_canonical(argv[0]).parent_path() / "lesson11_reconstruction.pgm";

@@ -1,5 +1,5 @@
-// Lesson 15: a custom loss class (MyLoss with alpha and beta), a custom metric
-// (CategoricalTruePositives, state made with add_weight), and the lesson's autoencoder with a
+// Lesson 15: a loss function (my_loss), a custom loss class (MyLoss with alpha and beta), a custom
+// metric (CategoricalTruePositives, as the lesson writes it), and the lesson's autoencoder with a
 // classifier head: one model, two outputs (the reconstructed image and the class), losses given
 // as a list and by output name, loss weights, per-output metrics; trained on Fashion-MNIST, saved
 // and loaded again with its custom loss and metric.
@@ -15,13 +15,18 @@
 
 using namespace ember;
 
-// loss = mean((alpha·y_true - beta·y_pred)²) over the last axis.
+// The lesson's loss function: compile takes it as `_loss = my_loss`.
+Tensor my_loss(const Tensor& y_true, const Tensor& y_pred) {
+  return reduce_mean(square(y_true - y_pred));
+}
+
+// The lesson's loss class: loss = mean((alpha·y_true - beta·y_pred)²).
 struct MyLoss : losses::Loss {
   double alpha, beta;
   explicit MyLoss(double alpha = 1.0, double beta = 1.0)
       : Loss({.name = "my_loss"}), alpha(alpha), beta(beta) {}
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    return reduce_mean(square(alpha * y_true - beta * y_pred), {-1});
+    return reduce_mean(square(alpha * y_true - beta * y_pred));
   }
   // What a saved model needs to compile again with this loss (lesson 16): the arguments out...
   keras::Config get_config() const override {
@@ -36,23 +41,30 @@ struct MyLoss : losses::Loss {
   }
 };
 
-// The lesson's duplicate of accuracy: the share of rows whose argmax matches, averaged per batch.
+// The lesson's duplicate of accuracy, as it writes it: class indices in y_true, the argmax of
+// y_pred, the share that match averaged per batch; one state from add_weight, one a Variable.
 struct CategoricalTruePositives : metrics::Metric {
-  Variable true_positives, count;
+  Variable true_positives;
+  Variable count{constant(0.0f)};  // the lesson's self.count = tf.Variable(0.0)
+
   explicit CategoricalTruePositives(std::string name = "my_metric") : Metric(std::move(name)) {
-    true_positives = add_weight("acc");
-    count = add_weight("count");
+    true_positives = add_weight("acc", {}, "zeros");
   }
-  void update_state(const Tensor& y_true, const Tensor& y_pred,
-                    const Tensor& sample_weight = {}) override {
-    // values = tf.cast(y_true, "int32") == tf.cast(y_pred, "int32") on the class indices.
-    Tensor values =
-        cast(cast(argmax(y_true, 1), "int32") == cast(argmax(y_pred, 1), "int32"), float32);
-    if (sample_weight.defined()) values = values * cast(sample_weight, float32);
+  void update_state(const Tensor& y_true_in, const Tensor& y_pred_in,
+                    const Tensor& sample_weight_in = {}) override {
+    const Tensor y_pred = reshape(argmax(y_pred_in, 1), {-1, 1});
+    const Tensor y_true = reshape(y_true_in, {-1, 1});
+    Tensor values = cast(y_true, "int32") == cast(y_pred, "int32");
+    values = cast(values, "float32");
+    if (sample_weight_in.defined()) {
+      const Tensor sample_weight = reshape(cast(sample_weight_in, "float32"), {-1, 1});
+      values = multiply(values, sample_weight);
+    }
     true_positives.assign_add(reduce_mean(values));
     count.assign_add(1.0);
   }
-  Tensor result() const override { return true_positives.value() / count.value(); }
+  Tensor result() const override { return true_positives / count; }
+  // The lesson's reset_states (Keras 3 and ember call it reset_state).
   void reset_state() override {
     true_positives.assign(0.0);
     count.assign(0.0);
@@ -62,7 +74,7 @@ struct CategoricalTruePositives : metrics::Metric {
   }
 };
 
-keras::Handle<keras::Model> autoencoder_with_classifier() {
+keras::Model autoencoder_with_classifier() {
   auto enc_input = keras::Input({28, 28, 1});
   auto x = layers::Conv2D(32, 3, _activation = "relu")(enc_input);
   x = layers::MaxPooling2D(2, _padding = "same")(x);
@@ -83,8 +95,7 @@ keras::Handle<keras::Model> autoencoder_with_classifier() {
 
   auto x2 = layers::Dense(128, _activation = "relu")(hidden_output);
   auto class_output = layers::Dense(10, _activation = "softmax", _name = "class_output")(x2);
-  return keras::make<keras::Model>(enc_input,
-                                   std::vector<keras::KerasTensor>{dec_output, class_output});
+  return keras::Model(enc_input, {dec_output, class_output});
 }
 
 int main(int argc, char** argv) {
@@ -100,53 +111,66 @@ int main(int argc, char** argv) {
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
 
-  // The custom loss and metric on their own.
-  const MyLoss my_loss(0.4, 0.5);
-  std::cout << "MyLoss(0.4, 0.5)([[1, 2]], [[1, 2]]) = "
-            << my_loss(constant({{1.0f, 2.0f}}), constant({{1.0f, 2.0f}})).item<float>()
-            << "  (((0.4-0.5)·1)² + "
-            << "((0.4-0.5)·2)²) / 2 = 0.025\n";
+  // The custom losses and metric on their own.
+  const MyLoss loss_object(0.4, 0.5);
+  const Tensor same = constant({{1.0f, 2.0f}});
+  std::cout << "my_loss([[1, 2]], [[0, 0]]) = " << my_loss(same, zeros({1, 2})).item<float>()
+            << "  ((1 + 4) / 2 = 2.5)\n"
+            << "MyLoss(0.4, 0.5)([[1, 2]], [[1, 2]]) = " << loss_object(same, same).item<float>()
+            << "  (((0.4-0.5)·1)² + ((0.4-0.5)·2)²) / 2 = 0.025\n";
+  CategoricalTruePositives true_positives;
+  true_positives.update_state(constant({0, 2}), constant({{0.9f, 0.1f, 0.0f}, {0.2f, 0.7f, 0.1f}}));
+  std::cout << "CategoricalTruePositives on labels [0, 2]: "
+            << true_positives.result().item<float>() << "  (1 of 2 rows)\n";
 
   auto [train, test] = io::datasets::fashion_mnist::load_data();
+  auto [x_train_raw, y_train_labels] = train;
+  auto [x_test_raw, y_test_labels] = test;
   const Tensor x_train =
-      reshape(utils::rescale(train.first, 1.0 / 255), {-1, 28, 28, 1}).slice(0, rows);
-  const Tensor y_train = utils::to_categorical(train.second, 10).slice(0, rows);
-  const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 28, 28, 1});
-  const Tensor y_test = utils::to_categorical(test.second, 10);
+      reshape(cast(x_train_raw, float32) / 255.0f, {-1, 28, 28, 1}).slice(0, rows);
+  const Tensor x_test = reshape(cast(x_test_raw, float32) / 255.0f, {-1, 28, 28, 1});
+  const Tensor y_train = utils::to_categorical(y_train_labels, 10).slice(0, rows);
+  const Tensor y_test = utils::to_categorical(y_test_labels, 10);
+  const Tensor labels_train = y_train_labels.slice(0, rows);
 
-  auto model = autoencoder_with_classifier();
-  model->summary();
+  keras::Model model = autoencoder_with_classifier();
+  model.summary();
 
-  // Losses as a list (one per output), loss weights, one metric for every output.
-  model->compile(_optimizer = optim::Adam(_learning_rate = 0.01),
-                 _loss = {"mean_squared_error", "categorical_crossentropy"},
-                 _loss_weights = {0.5, 1.4}, _metrics = {metrics::CategoricalAccuracy()});
-  model->fit(x_train, {x_train, y_train}, _batch_size = 64, _epochs = epochs, _verbose = 2);
+  // Losses as a list (one per output), loss weights; the metric for the class output (a flat list
+  // on two outputs is an error in Keras 3, as here).
+  model.compile(_optimizer = optim::Adam(_learning_rate = 0.01),
+                _loss = {"mean_squared_error", "categorical_crossentropy"},
+                _metrics = {{"class_output", {metrics::CategoricalAccuracy()}}},
+                _loss_weights = {0.5, 1.4});
+  // Two training outputs too.
+  model.fit(x_train, {x_train, y_train}, _epochs = epochs, _batch_size = 64, _verbose = 2);
 
-  // Or by output name: our loss for the image, our metric and accuracy for the class.
-  model->compile(
+  // Or by output name: MyLoss for the image; the class head with our metric and accuracy. The
+  // lesson's metric reads class indices (it reshapes y_true to a column), so this head trains on
+  // the labels themselves, with the sparse cross-entropy.
+  model.compile(
       _optimizer = optim::Adam(_learning_rate = 0.001),
-      _loss = {{"dec_output", MyLoss(1.0, 1.0)}, {"class_output", "categorical_crossentropy"}},
-      _loss_weights = {{"dec_output", 0.5}, {"class_output", 1.4}},
+      _loss = {{"dec_output", MyLoss(0.4, 0.5)},
+               {"class_output", "sparse_categorical_crossentropy"}},
       _metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}});
   const keras::History history =
-      model->fit(x_train, {{"dec_output", x_train}, {"class_output", y_train}}, _batch_size = 64,
-                 _epochs = epochs, _verbose = 2, _validation_split = 0.1);
+      model.fit(x_train, {{"dec_output", x_train}, {"class_output", labels_train}},
+                _epochs = epochs, _batch_size = 64, _verbose = 2, _validation_split = 0.1);
   std::cout << "history keys:";
   for (const auto& [key, values] : history.history) std::cout << " " << key;
   std::cout << "\n";
 
-  const keras::Logs result = model->evaluate(x_test, {x_test, y_test}, _verbose = 0);
+  const keras::Logs result = model.evaluate(x_test, {x_test, y_test_labels}, _verbose = 0);
   std::cout << "test: " << result.to_string() << "\n";
 
   // Saved with its custom loss and metric (lesson 16), the model comes back compiled when
   // load_model is told how to make them, as Keras' custom_objects={"MyLoss": MyLoss, ...}.
-  model->save("runs/lesson15");
+  model.save("runs/lesson15");
   auto loaded = keras::load_model(
       "runs/lesson15", _custom_objects = {{"MyLoss", keras::custom_object<MyLoss>()},
                                           {"CategoricalTruePositives",
                                            keras::custom_object<CategoricalTruePositives>()}});
   std::cout << "loaded from runs/lesson15: "
-            << loaded->evaluate(x_test, {x_test, y_test}, _verbose = 0).to_string() << "\n";
+            << loaded->evaluate(x_test, {x_test, y_test_labels}, _verbose = 0).to_string() << "\n";
   return 0;
 }

@@ -166,6 +166,20 @@ TEST_P(Constant, FromATensorWithAShape) {
                            {"constant", "(6,)", "(4,)"});
 }
 
+TEST_P(Constant, FromATensorOrAVariable) {
+  // tf.constant(t) and tf.constant(v, dtype=...): the values, cut off from gradients.
+  const Tensor t = constant({1.5f, -2.f});
+  EXPECT_EQ(constant(t).to_vector<float>(), (std::vector<float>{1.5f, -2.f}));
+  EXPECT_EQ(constant(t, int32).to_vector<std::int32_t>(), (std::vector<std::int32_t>{1, -2}));
+  Variable v({3.0, 4.0});
+  const Tensor c = constant(v, float64);
+  v.assign({0.f, 0.f});
+  EXPECT_EQ(c.to_vector<double>(), (std::vector<double>{3, 4}));
+  GradientTape tape;
+  const Tensor y = reduce_sum(constant(v) * 2.f);
+  EXPECT_FALSE(tape.gradient(y, v).has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, Constant, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
@@ -246,6 +260,16 @@ TEST(Printing, MatchesTensorFlow) {
   std::ostringstream out;
   out << constant({1, 2});
   EXPECT_EQ(out.str(), "ember.Tensor([1 2], shape=(2,), dtype=int32)");
+  // print(tf.int32) and a list of variables and of gradients (tests/golden/lesson_semantics.py).
+  std::ostringstream dtype, variables, gradients;
+  dtype << int32 << " " << constant(1.f).dtype();
+  EXPECT_EQ(dtype.str(), "<dtype: 'int32'> <dtype: 'float32'>");
+  variables << std::vector<Variable>{Variable(1.0f, _name = "v"), Variable({1, 2}, _name = "w")};
+  EXPECT_EQ(variables.str(),
+            "[<ember.Variable 'v' shape=() dtype=float32, numpy=1.0>, "
+            "<ember.Variable 'w' shape=(2,) dtype=int32, numpy=[1 2]>]");
+  gradients << std::vector<std::optional<Tensor>>{constant(2.f), std::nullopt};
+  EXPECT_EQ(gradients.str(), "[ember.Tensor(2.0, shape=(), dtype=float32), None]");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Variable: construction, assign/assign_add/assign_sub, value semantics of reads, sliced
 // assignment, cloning, errors — on every device.
+#include <type_traits>
+
 #include "tests/test_support.h"
 
 namespace ember {
@@ -8,6 +10,18 @@ namespace {
 using testing::expect_error;
 
 class Variables : public testing::OnDevice {};
+
+// `Variable v4(v1)` (Python's tf.Variable(v1), a new variable) does not compile, so it cannot
+// quietly share v1; copy-initialization, lists and arguments by value name the same variable.
+static_assert(!std::is_constructible_v<Variable, Variable&>);
+static_assert(std::is_convertible_v<Variable&, Variable>);
+static_assert(std::is_copy_constructible_v<Variable> && std::is_move_constructible_v<Variable>);
+template <class T>
+concept AddAssignable = requires(T& t) {
+  t += 1;
+};
+static_assert(!AddAssignable<Variable>, "v += x is an error, as in TensorFlow: use assign_add");
+static_assert(AddAssignable<Tensor>);
 
 TEST_P(Variables, ConstructLikeTensorFlow) {
   Variable v1(-4);
@@ -59,6 +73,18 @@ TEST_P(Variables, ReadsKeepTheirValueAfterAnAssign) {
   const Tensor sum = v + 1;
   v.assign_add(10);
   EXPECT_EQ(sum.to_vector<float>(), (std::vector<float>{4, 5}));
+}
+
+TEST_P(Variables, ANewVariableFromAnotherIsAClone) {
+  // Lesson 2: v4 = tf.Variable(v1); v4.assign(100) leaves v1 at 5.
+  Variable v1(5.0);
+  Variable v4 = v1.clone();
+  v4.assign(100);
+  EXPECT_EQ(v1.item<float>(), 5.f);
+  EXPECT_EQ(v4.item<float>(), 100.f);
+  std::vector<Variable> both = {v1, v4};  // a list names the variables themselves
+  both[0].assign(6);
+  EXPECT_EQ(v1.item<float>(), 6.f);
 }
 
 TEST_P(Variables, AreHandlesAndCloneMakesANewOne) {

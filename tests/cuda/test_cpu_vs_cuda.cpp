@@ -296,7 +296,8 @@ TEST_F(CpuVsCuda, Gradients) {
        [](auto& v) {
          return reduce_sum(transpose(v[1])) + reduce_sum(concat({v[1], v[1] * 2}, 0)) +
                 reduce_sum(tile(v[1], {2, 1})) + reduce_sum(pad(v[1], {{1, 0}, {0, 1}})) +
-                reduce_sum(gather(v[1], {3, 0, 3}, 0)) +
+                reduce_sum(gather(v[1], {3, 0, 3}, 0)) + reduce_sum(v[1][v[1] > 0.5f]) +
+                reduce_sum(boolean_mask(v[1], constant({true, false, true, true, false}), 1)) +
                 reduce_sum(v[1].index(Slice{.step = -2}, 1)) +
                 reduce_sum(broadcast_to(v[0], {2, 3, 4, 5})) +
                 reduce_sum(reshape(v[1], {2, 10}), 1)[0];

@@ -70,6 +70,81 @@ TEST_P(Layers, ModulesTrackVariablesAndSubmodulesInOrder) {
   EXPECT_TRUE(with_frozen.trainable_variables().empty());
 }
 
+// Lesson 9's layers: weights from add_weight, and layers held as members (Keras' self.layer_1).
+struct AffineLayer : keras::Layer {
+  std::int64_t units;
+  Variable w, b;
+  explicit AffineLayer(std::int64_t units) : units(units) {}
+  void build(const Shape& input_shape) override {
+    w = add_weight("w", {input_shape[-1], units}, "ones");
+    b = add_weight("b", {units}, "zeros");
+  }
+  Tensor call(const Tensor& inputs) override { return matmul(inputs, w) + b; }
+};
+
+struct MemberLayers : keras::Model {
+  AffineLayer layer_1{3};
+  keras::Handle<AffineLayer> layer_2 = keras::make<AffineLayer>(1);  // held, never tracked
+  Variable scale{constant(2.0f), _name = "scale"};                   // a plain Variable member
+  Tensor call(const Tensor& inputs) override {
+    const Tensor hidden = layer_2(relu(layer_1(inputs)));
+    return scale * hidden;
+  }
+};
+
+TEST_P(Layers, LayersTrackWhatTheirCallCallsAndReads) {
+  MemberLayers model;
+  EXPECT_TRUE(model.trainable_variables().empty());
+  const Tensor y = model(constant({{1.0f, 2.0f}}));
+  // All ones: layer_1 gives [3, 3, 3], layer_2 9, times the scale 2.
+  EXPECT_EQ(y.to_vector<float>(), std::vector<float>{18.0f});
+  const auto vars = model.trainable_variables();
+  ASSERT_EQ(vars.size(), 5u);
+  // Keras' order: the layer's own variables, then its sublayers' in the order the call met them.
+  EXPECT_EQ(vars[0].id(), model.scale.id());
+  EXPECT_EQ(vars[1].id(), model.layer_1.w.id());
+  EXPECT_EQ(vars[2].id(), model.layer_1.b.id());
+  EXPECT_EQ(vars[3].id(), model.layer_2->w.id());
+  EXPECT_EQ(vars[4].id(), model.layer_2->b.id());
+  EXPECT_EQ(model.count_params(), 2 * 3 + 3 + 3 + 1 + 1);
+  // Later calls add nothing, and a variable read in a sublayer stays the sublayer's.
+  (void)model(constant({{1.0f, 2.0f}}));
+  EXPECT_EQ(model.trainable_variables().size(), 5u);
+  EXPECT_EQ(model.layer_1.trainable_variables().size(), 2u);
+  // The gradients of all of them reach fit: d y / d scale = 9, d y / d layer_2.b = 2.
+  GradientTape tape;
+  const Tensor out = model(constant({{1.0f, 2.0f}}));
+  const auto grads = tape.gradient(out, vars);
+  ASSERT_TRUE(grads[0] && grads[4]);
+  EXPECT_EQ(grads[0]->item<float>(), 9.0f);
+  EXPECT_EQ(grads[4]->to_vector<float>(), std::vector<float>{2.0f});
+}
+
+TEST_P(Layers, AdoptedLayersOutliveOrPrecedeTheirOwner) {
+  // A layer on the stack called inside a heap model's call, destroyed first: the model forgets
+  // it. A model destroyed first leaves the layer whole.
+  struct Calls : keras::Layer {
+    keras::Layer* inner;
+    explicit Calls(keras::Layer* inner) : inner(inner) {}
+    Tensor call(const Tensor& x) override { return (*inner)(x); }
+  };
+  auto outer = keras::make<Calls>(nullptr);
+  {
+    AffineLayer inner(2);
+    outer->inner = &inner;
+    (void)outer(ones({1, 2}));
+    EXPECT_EQ(outer->trainable_variables().size(), 2u);
+  }
+  EXPECT_TRUE(outer->trainable_variables().empty());
+  AffineLayer survivor(2);
+  {
+    Calls owner(&survivor);
+    (void)owner(ones({1, 2}));
+    EXPECT_EQ(owner.trainable_variables().size(), 2u);
+  }
+  EXPECT_EQ(survivor(ones({1, 2})).to_vector<float>(), (std::vector<float>{2.0f, 2.0f}));
+}
+
 TEST_P(Layers, DenseBuildsOnFirstCallAndMatchesLoops) {
   auto dense = layers::Dense(3, _activation = "relu");
   EXPECT_TRUE(dense->weights().empty());  // Keras: no weights before the input shape is known

@@ -490,6 +490,21 @@ TEST_P(Optimizers, SchedulesFollowKeras) {
   EXPECT_DOUBLE_EQ(sgd.learning_rate(), 0.1);
 }
 
+TEST(Optimizer, ZipPairsGradientsWithTheirVariablesAsPython) {
+  // The lesson's opt.apply_gradients(zip(grads, vars)): w -= 0.5 * 2w, u -= 0.5 * 3.
+  Variable w(constant({1.0f, 2.0f})), u(constant(4.0f));
+  optim::SGD opt(_learning_rate = 0.5);
+  GradientTape tape;
+  const Tensor loss = reduce_sum(w * w) + 3.0f * u;
+  const auto grads = tape.gradient(loss, std::vector<Variable>{w, u});
+  opt.apply_gradients(zip(grads, {w, u}));
+  EXPECT_EQ(w.value().to_vector<float>(), (std::vector<float>{0.0f, 0.0f}));
+  EXPECT_EQ(u.value().item<float>(), 2.5f);
+  EXPECT_EQ(opt.iterations(), 1);
+  expect_error<Error>([&] { (void)zip(grads, {w}); },
+                      {"zip(grads, vars)", "2 gradients for 1 variables"});
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, Optimizers, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

@@ -42,9 +42,9 @@ TEST_P(Tape, LinearLayerGradientsMatchLoops) {
   GradientTape tape;
   const Tensor y = matmul(x, w) + b;
   const Tensor loss = reduce_mean(square(y));
-  const auto grads = tape.gradient(loss, {w, b});
-  ASSERT_EQ(grads[0]->shape(), Shape({3, 2}));
-  ASSERT_EQ(grads[1]->shape(), Shape({2}));
+  const auto [dw_tape, db_tape] = tape.gradient(loss, {w, b});  // Python: dw, db = ...
+  ASSERT_EQ(dw_tape->shape(), Shape({3, 2}));
+  ASSERT_EQ(db_tape->shape(), Shape({2}));
   // loss = mean_j (sum_i x_i w_ij + b_j)^2: d/dw_ij = x_i y_j, d/db_j = y_j.
   const auto wv = values_of(w.value()), xv = values_of(x.value());
   std::vector<double> yv(2, 0.0), dw, db;
@@ -53,8 +53,24 @@ TEST_P(Tape, LinearLayerGradientsMatchLoops) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 2; ++j) dw.push_back(xv[i] * yv[j]);
   for (int j = 0; j < 2; ++j) db.push_back(yv[j]);
-  expect_close(values_of(*grads[0]), dw, 1e-5, "dw");
-  expect_close(values_of(*grads[1]), db, 1e-5, "db");
+  expect_close(values_of(*dw_tape), dw, 1e-5, "dw");
+  expect_close(values_of(*db_tape), db, 1e-5, "db");
+}
+
+TEST_P(Tape, ABracedListOfSourcesUnpacksOrStaysAList) {
+  Variable x(3.0), y(2.0), unused(1.0);
+  GradientTape tape(_persistent = true);
+  const Tensor z = x * x * y;  // dz/dx = 2xy = 12, dz/dy = x² = 9
+  auto [dx, dy, none] = tape.gradient(z, {x, y, unused});
+  EXPECT_EQ(dx->item<float>(), 12.f);
+  EXPECT_EQ(dy->item<float>(), 9.f);
+  EXPECT_FALSE(none.has_value());
+  const std::vector<std::optional<Tensor>> as_list = tape.gradient(z, {x, y});
+  ASSERT_EQ(as_list.size(), 2u);
+  EXPECT_EQ(as_list[1]->item<float>(), 9.f);
+  EXPECT_EQ(tape.gradient(z, {y})[0]->item<float>(), 9.f);
+  EXPECT_EQ(tape.gradient(z, std::vector<Variable>{x, y}).size(), 2u);
+  EXPECT_EQ(tape.gradient(z, x)->item<float>(), 12.f);
 }
 
 TEST_P(Tape, ConstantsGetNone) {

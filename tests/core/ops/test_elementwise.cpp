@@ -254,6 +254,51 @@ TEST_P(Elementwise, EqualityOperatorsAndCastByName) {
   expect_error<DTypeError>([&] { (void)cast(b, "float16x"); }, {"cast", "float16x", "float32"});
 }
 
+TEST_P(Elementwise, IntegersOfDifferentDtypesCompareExactly) {
+  // Lesson 7: uint8 labels against an int64 argmax (TensorFlow takes the labels as a NumPy array
+  // and converts them; ember compares the two tensors exactly, as NumPy does).
+  const Tensor labels = cast(constant({1, 0, 255}), uint8);
+  const Tensor predicted = argmax(constant({{0.1f, 0.9f}, {0.8f, 0.2f}, {0.6f, 0.4f}}), 1);
+  EXPECT_EQ(predicted.dtype(), int64);
+  EXPECT_EQ((predicted == labels).to_vector<bool>(), (std::vector<bool>{true, true, false}));
+  EXPECT_EQ((labels == predicted).to_vector<bool>(), (std::vector<bool>{true, true, false}));
+  EXPECT_EQ((labels > constant({0, 0, 254})).to_vector<bool>(),
+            (std::vector<bool>{true, false, true}));
+  // Only integer comparisons convert: arithmetic and float/int mixes stay errors.
+  expect_error<DTypeError>([&] { (void)(labels + predicted); }, {"add", "uint8", "int64"});
+  expect_error<DTypeError>(
+      [&] {
+        (void)(predicted == constant({1.f, 0.f, 0.f}));
+      },
+      {"equal", "int64", "float32"});
+}
+
+TEST_P(Elementwise, CompoundAssignmentMakesANewTensor) {
+  Tensor x = constant({1.f, 2.f});
+  const Tensor before = x;  // another name for the old value: tensors are immutable
+  x += 1;
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{2, 3}));
+  x *= constant({2.f, 10.f});
+  x -= 0.5f;
+  x /= 2;
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{1.75f, 14.75f}));
+  EXPECT_EQ(before.to_vector<float>(), (std::vector<float>{1, 2}));
+  Tensor i = constant({7, -7});
+  i %= 3;
+  EXPECT_EQ(i.to_vector<std::int32_t>(), (std::vector<std::int32_t>{1, 2}));
+  Tensor p = constant({true, false});
+  p &= constant({true, true});
+  p |= constant({false, true});
+  EXPECT_EQ(p.to_vector<bool>(), (std::vector<bool>{true, true}));
+  // Inside a tape, `y += x` is recorded like `y = y + x`.
+  const Tensor w = constant({3.0}, float64);
+  GradientTape tape;
+  tape.watch(w);
+  Tensor y = w * w;
+  y += w;
+  EXPECT_DOUBLE_EQ(tape.gradient(y, w)->item<double>(), 7.0);  // 2w + 1
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, Elementwise, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 

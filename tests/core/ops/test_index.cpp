@@ -81,6 +81,49 @@ TEST_P(IndexOps, EllipsisStandsForTheRemainingAxes) {
   for (std::size_t k = 0; k < g.size(); ++k) EXPECT_EQ(g[k], k % 4 == 1 ? 1.0 : 0.0) << k;
 }
 
+TEST_P(IndexOps, BooleanMasksSelectLikeTensorFlow) {
+  // tf.constant([1, 2])[tf.constant([True, False])] is [1]; y_test[y_test == y2] the matches.
+  const Tensor y_test = constant({7, 2, 1, 0, 4});
+  const Tensor y2 = constant({7, 2, 0, 0, 9});
+  EXPECT_EQ(ints(y_test[y_test == y2]), (std::vector<std::int32_t>{7, 2, 0}));
+  const Tensor m = reshape(range(12), {3, 4});
+  const Tensor rows = m[constant({true, false, true})];
+  EXPECT_EQ(rows.shape(), Shape({2, 4}));
+  EXPECT_EQ(ints(rows), (std::vector<std::int32_t>{0, 1, 2, 3, 8, 9, 10, 11}));
+  // A mask over two axes flattens them; one at axis 1 picks columns.
+  EXPECT_EQ(ints(m[m % 5 == 0]), (std::vector<std::int32_t>{0, 5, 10}));
+  EXPECT_EQ(ints(boolean_mask(m, constant({false, true, false, true}), 1)),
+            (std::vector<std::int32_t>{1, 3, 5, 7, 9, 11}));
+  EXPECT_EQ(boolean_mask(m, constant({false, false, false})).shape(), Shape({0, 4}));
+  expect_error<DTypeError>([&] { (void)m[constant({1, 0, 1})]; }, {"bool mask", "int32", "gather"});
+  expect_error<ShapeError>(
+      [&] {
+        boolean_mask(m, constant({true, false}));
+      },
+      {"boolean_mask", "(2,)", "(3, 4)"});
+  expect_error<ShapeError>([&] { boolean_mask(m, constant(true)); }, {"scalar"});
+  expect_error<ShapeError>(
+      [&] {
+        boolean_mask(m, constant({true, false, true, true}), 2);
+      },
+      {"rank at least 3"});
+}
+
+TEST_P(IndexOps, RowsIterateLikePython) {
+  const Tensor m = reshape(range(6), {3, 2});
+  std::vector<std::vector<std::int32_t>> rows;
+  for (const Tensor row : m) rows.push_back(ints(row));
+  EXPECT_EQ(rows, (std::vector<std::vector<std::int32_t>>{{0, 1}, {2, 3}, {4, 5}}));
+  int count = 0;
+  for (const Tensor row : zeros({0, 3})) count += row.rank();
+  EXPECT_EQ(count, 0);
+  expect_error<ShapeError>(
+      [&] {
+        for (const Tensor t : constant(1.f)) (void)t;
+      },
+      {"scalar"});
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, IndexOps, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
@@ -99,6 +142,12 @@ TEST_F(IndexGradients, IndexingAndGather) {
                  {x});
   check_gradient("operator[]", [](auto& v) { return v[0][1] * v[0][0]; }, {x});
   check_gradient("gather", [](auto& v) { return gather(v[0], {2, 0, 2, 2}, 1); }, {x});
+  check_gradient("boolean_mask", [](auto& v) { return v[0][v[0] > 0.0]; }, {x});
+  check_gradient("boolean_mask at axis 1",
+                 [](auto& v) {
+                   return boolean_mask(v[0], constant({true, false, true}), 1);
+                 },
+                 {x});
   check_gradient("gather 2-D indices",
                  [](auto& v) {
                    return gather(v[0], constant({{1, 0}, {1, 1}}), 0);

@@ -44,6 +44,30 @@ struct Fixture {
   }
 };
 
+/// Counts the hooks fit calls.
+struct Counter : callbacks::Callback {
+  int epochs = 0, batches = 0;
+  void on_epoch_end(int /*epoch*/, keras::Logs& /*logs*/) override { ++epochs; }
+  void on_train_batch_end(std::int64_t /*batch*/, keras::Logs& /*logs*/) override { ++batches; }
+};
+
+TEST(Callbacks, ANamedCallbackIsTheOneFitCalls) {
+  // In Python `fit(callbacks=[c])` calls c itself: what it counts is in c afterwards.
+  Fixture f;
+  Counter counter;
+  f.model.fit(f.x, f.y, _epochs = 3, _batch_size = 8, _verbose = 0, _callbacks = {counter});
+  EXPECT_EQ(counter.epochs, 3);
+  EXPECT_EQ(counter.batches, 6);
+  callbacks::EarlyStopping stop(_monitor = "val_loss", _patience = 0);
+  EXPECT_EQ(f.epochs_run({Script("val_loss", {1.0, 1.1, 0.5}), stop}, 3), 2);
+  EXPECT_EQ(stop.stopped_epoch(), 1);
+  // A temporary is moved into fit, a const one is copied (its hooks change it).
+  EXPECT_EQ(f.epochs_run({Counter()}, 2), 2);
+  const Counter untouched;
+  EXPECT_EQ(f.epochs_run({untouched}, 2), 2);
+  EXPECT_EQ(untouched.epochs, 0);
+}
+
 TEST(Callbacks, EarlyStoppingStopsWhereTheRuleSays) {
   Fixture f;
   // Improvements at epochs 0 and 1; no improvement at 2 and 3: patience 2 stops after epoch 3.

@@ -1,6 +1,7 @@
 // Models: Sequential (add/pop/build), the functional API (several outputs, sub-models, nesting),
 // subclassed models, predict, the training flag, and summary() against Keras 3's own output.
 #include <sstream>
+#include <type_traits>
 
 #include "tests/test_support.h"
 
@@ -254,6 +255,58 @@ TEST_P(Models, NestedModelsAndFrozenLayers) {
   sgd.apply_gradients(tape.gradient(loss, outer.trainable_variables()),
                       outer.trainable_variables());
   EXPECT_EQ(values_of(inner->weights()[0].value()), before);
+}
+
+keras::Sequential make_mlp() {  // a model returned from a function, as Python does
+  return keras::Sequential(
+      {keras::Input({4}), layers::Dense(3, _activation = "relu"), layers::Dense(1)});
+}
+
+TEST_P(Models, ModelsOnTheStackNestAndAreReturnedFromFunctions) {
+  // A stack model in a Sequential is the model itself, as a Python name is.
+  keras::Sequential inner({keras::Input({8}), layers::Dense(4)});
+  keras::Sequential outer({keras::Input({8}), inner, layers::Dense(2)});
+  EXPECT_EQ(outer.layers()[0].get(), &inner);
+  EXPECT_EQ(outer.trainable_variables()[0].id(), inner.trainable_variables()[0].id());
+  std::ostringstream printed;
+  printed << outer.layers() << " " << layers::Dense(3);
+  EXPECT_EQ(printed.str(),  // Keras 3 (tests/golden/lesson_semantics.py)
+            "[<Sequential name=sequential, built=True>, <Dense name=dense_1, built=True>] "
+            "<Dense name=dense_2, built=False>");
+  // A stack functional model is called on symbolic tensors (lesson 11's encoder and decoder).
+  const keras::KerasTensor enc_input = keras::Input({8});
+  keras::Model encoder(enc_input, layers::Dense(3)(enc_input), "encoder");
+  const keras::KerasTensor x = keras::Input({8});
+  keras::Model autoencoder(x, layers::Dense(8)(encoder(x)), "autoencoder");
+  EXPECT_EQ(autoencoder.get_layer("encoder").get(), &encoder);
+  const Tensor data = random::uniform({5, 8});
+  expect_close(values_of(encoder(data)), values_of(autoencoder.layers()[1]->operator()(data)), 0,
+               "the same encoder");
+  keras::Model encoder_again(enc_input, encoder.outputs()[0]);
+  EXPECT_EQ(encoder_again.trainable_variables()[0].id(), encoder.trainable_variables()[0].id());
+  // Returned from a function, compiled and trained.
+  keras::Sequential model = make_mlp();
+  model.compile(_optimizer = "sgd", _loss = "mse");
+  EXPECT_EQ(model.fit(ones({4, 4}), zeros({4, 1}), _epochs = 2, _verbose = 0).epoch.size(), 2u);
+  // keras.layers.Input is keras.Input; an InputLayer can head a Sequential list as in Keras.
+  static_assert(std::is_same_v<decltype(layers::Input({2})), keras::KerasTensor>);
+  keras::Sequential headed({layers::InputLayer({3}), layers::Dense(2)});
+  EXPECT_EQ(headed.outputs()[0].shape(), Shape({-1, 2}));
+}
+
+TEST(ModelsDeathTest, AStackModelDestroyedBeforeItsUsersStopsWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        keras::clear_session();
+        keras::Handle<keras::Sequential> outer;
+        {
+          keras::Sequential inner({keras::Input({2}), layers::Dense(1)}, "inner");
+          outer = keras::make<keras::Sequential>(
+              std::vector<keras::SequentialItem>{keras::Input({2}), inner});
+        }  // inner goes while outer still uses it
+      },
+      "layer 'inner' was destroyed while [0-9]+ reference");
 }
 
 TEST_P(Models, ShapeErrorsNameTheLayerWhenTheGraphIsBuilt) {
