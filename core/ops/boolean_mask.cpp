@@ -48,7 +48,8 @@ Tensor boolean_mask(const Tensor& x, const Tensor& mask, std::int64_t axis) {
 Tensor Tensor::operator[](const Tensor& mask) const {
   detail::check_defined(mask, "index");
   if (mask.dtype() != DType::bool_) {
-    throw DTypeError(cat("index: a tensor index must be a bool mask, got ", dtype_name(mask.dtype()),
+    throw DTypeError(cat("index: a tensor index must be a bool mask, got ",
+                         dtype_name(mask.dtype()),
                          "; use gather(x, indices) to pick entries by position"));
   }
   return boolean_mask(*this, mask);
