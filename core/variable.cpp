@@ -8,6 +8,7 @@
 #include "core/ops/elementwise.h"
 #include "core/ops/op_support.h"
 #include "core/ops/shape.h"
+#include "core/print_list.h"
 #include "core/tensor_impl.h"
 
 namespace ember {
@@ -229,9 +230,7 @@ std::ostream& operator<<(std::ostream& out, const Variable& v) { return out << v
 std::ostream& operator<<(std::ostream& out, const VariableSlice& s) { return out << s.value(); }
 
 std::ostream& operator<<(std::ostream& out, const std::vector<Variable>& variables) {
-  out << "[";
-  for (std::size_t i = 0; i < variables.size(); ++i) out << (i ? ", " : "") << variables[i];
-  return out << "]";
+  return detail::print_list(out, variables);
 }
 
 }  // namespace ember

@@ -1,3 +1,4 @@
+
 #include "core/autodiff/gradient_tape.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "core/ops/creation.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/run_op.h"
+#include "core/print_list.h"
 #include "core/tensor_impl.h"
 
 namespace ember {
@@ -165,9 +167,7 @@ std::ostream& operator<<(std::ostream& out, const std::optional<Tensor>& gradien
 }
 
 std::ostream& operator<<(std::ostream& out, const std::vector<std::optional<Tensor>>& gradients) {
-  out << "[";
-  for (std::size_t i = 0; i < gradients.size(); ++i) out << (i ? ", " : "") << gradients[i];
-  return out << "]";
+  return detail::print_list(out, gradients);
 }
 
 }  // namespace ember

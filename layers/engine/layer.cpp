@@ -1,7 +1,5 @@
 #include "layers/engine/layer.h"
 
-#include <cxxabi.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -13,7 +11,9 @@
 
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
+#include "core/naming.h"
 #include "core/ops.h"
+#include "core/print_list.h"
 #include "core/tensor_impl.h"
 
 namespace ember::keras {
@@ -165,9 +165,7 @@ std::ostream& operator<<(std::ostream& out, const Layer& layer) {
 }
 
 std::ostream& operator<<(std::ostream& out, const std::vector<LayerHandle>& layers) {
-  out << "[";
-  for (std::size_t i = 0; i < layers.size(); ++i) out << (i ? ", " : "") << layers[i];
-  return out << "]";
+  return ember::detail::print_list(out, layers);
 }
 
 Handle<Layer> Layer::handle() {
@@ -183,16 +181,7 @@ const std::string& Layer::name() const {
 
 std::string Layer::class_name() const { return class_name_of(typeid(*this)); }
 
-std::string class_name_of(const std::type_info& type) {
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-  std::string full = status == 0 && demangled ? demangled : type.name();
-  std::free(demangled);
-  const auto template_start = full.find('<');
-  if (template_start != std::string::npos) full.resize(template_start);
-  const auto scope = full.rfind("::");
-  return scope == std::string::npos ? full : full.substr(scope + 2);
-}
+std::string class_name_of(const std::type_info& type) { return ember::detail::class_name_of(type); }
 
 Config Layer::get_config() const {
   return {{"name", name()}, {"trainable", trainable_}, {"dtype", "float32"}};
