@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench/machine.h"
 #include "bench/peer.h"
 #include "ember.h"
 
 using namespace ember;
 
 int main() {
+  bench::print_machine();
   DeviceScope cpu(Device::cpu());
   const std::int64_t n = 1000;
   const int ops = 100;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/machine.h"
 #include "bench/peer.h"
 #include "ember.h"
 
@@ -100,6 +101,7 @@ void bench_device(const Device& device, const std::string& torch_python,
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const std::string torch_python = ember::bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = ember::bench::python_with("tensorflow", "EMBER_TF_PYTHON");
   std::printf(

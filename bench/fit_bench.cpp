@@ -6,12 +6,19 @@
 //   - resnet: lesson 13's toy ResNet on 32x32x3 images (sparse categorical cross-entropy, Adam,
 //     accuracy), batches of 64 (640 images on the CPU, 12800 on a GPU).
 // The whole loop counts: batching, forward, loss, backward, optimizer, metrics, logging.
+//
+//   fit_bench              every model, on the CPU and (when there is one) the GPU
+//   fit_bench --busy-core  the CPU cases while another process spins on core 0, for ember and
+//                          its peers alike: a shared machine (a laptop runs other programs)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <vector>
 
+#include "bench/busy_core.h"
+#include "bench/machine.h"
 #include "bench/peer.h"
 #include "ember.h"
 
@@ -83,12 +90,19 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool busy_core = argc > 1 && std::string(argv[1]) == "--busy-core";
+  bench::print_machine();
+  std::optional<bench::BusyCore> competitor;
+  if (busy_core) {
+    competitor.emplace(0);
+    std::printf("another process spins on core 0 throughout (--busy-core)\n");
+  }
   const std::string torch_python = bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = bench::python_with("tensorflow", "EMBER_TF_PYTHON");
   std::printf("fit_bench: model.fit, ms per step (median epoch of 2-6)\n");
   std::vector<Device> devices = {Device::cpu()};
-  if (cuda_available()) devices.push_back(Device::cuda(0));
+  if (cuda_available() && !busy_core) devices.push_back(Device::cuda(0));
   struct Case {
     const char* model;
     std::int64_t batch;
@@ -96,7 +110,9 @@ int main() {
   for (const Device& device : devices) {
     for (const Case& c : {Case{"mlp", 32}, Case{"mlp", 128}, Case{"resnet", 64}}) {
       const bool resnet = std::string(c.model) == "resnet";
-      const std::int64_t rows = resnet ? (device.is_cpu() ? 640 : 12800) : 12800;
+      // Under --busy-core a step can be slow: fewer rows keep the run short.
+      const std::int64_t rows =
+          resnet ? (device.is_cpu() ? 640 : 12800) : (busy_core ? 3200 : 12800);
       const double ours = resnet ? resnet_ms_per_step(device, rows, c.batch)
                                  : mlp_ms_per_step(device, rows, c.batch);
       std::ostringstream

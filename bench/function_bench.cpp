@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bench/machine.h"
 #include "bench/peer.h"
 #include "ember.h"
 
@@ -57,6 +58,7 @@ double ms_per_step(F&& step, const std::vector<Tensor>& xs, const std::vector<Te
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const std::string torch_python = bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = bench::python_with("tensorflow", "EMBER_TF_PYTHON");
   std::printf("function_bench: lesson 8's training step (784-128-10, Adam), ms per step\n");

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench/machine.h"
 #include "bench/peer.h"
 #include "ember.h"
 
@@ -37,6 +38,7 @@ double ember_gbs(const Device& device) {
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const std::string python = bench::python_with("torch", "EMBER_PYTHON");
   std::printf(
       "optim_bench: Adam step over 1e7 float32 parameters (28 bytes moved per parameter)\n");

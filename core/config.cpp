@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/error.h"
+
 namespace ember::config {
 namespace {
 
@@ -15,9 +17,20 @@ std::atomic<bool>& tf32_flag() {
   return flag;
 }
 
+std::atomic<int> inter_op_setting{0};
+
 }  // namespace
 
 bool tf32_enabled() { return tf32_flag().load(); }
 void set_tf32_enabled(bool enabled) { tf32_flag().store(enabled); }
+
+int get_inter_op_parallelism_threads() { return inter_op_setting.load(); }
+
+void set_inter_op_parallelism_threads(int threads) {
+  if (threads < 0)
+    throw Error(cat(
+        "set_inter_op_parallelism_threads: need 0 (ember chooses) or more threads, got ", threads));
+  inter_op_setting.store(threads);
+}
 
 }  // namespace ember::config

@@ -8,8 +8,22 @@ namespace ember::config {
 bool tf32_enabled();
 void set_tf32_enabled(bool enabled);
 
-/// Threads the CPU kernels use (default: the number of cores, or OMP_NUM_THREADS).
+/// Threads one op's CPU kernel may use, as tf.config.threading's: 0 (the default) lets ember
+/// choose (the cores it may run on, or OMP_NUM_THREADS). Process-wide: ops run by any thread use
+/// it. Takes effect with the next op.
+int get_intra_op_parallelism_threads();
+void set_intra_op_parallelism_threads(int threads);
+
+/// Threads that may run independent work beside the caller's ops, as tf.config.threading's. In
+/// ember that work is the input pipelines' prefetch(), whose producer runs on a thread of its
+/// own: 0 (the default) gives every prefetching pass its thread; 1 runs them all inline, on the
+/// consumer's thread (no work beside the step: the choice for a machine whose other cores are
+/// busy); n allows n - 1 producer threads at once, and passes started beyond them run inline.
+/// Takes effect for passes started after the call.
+int get_inter_op_parallelism_threads();
+void set_inter_op_parallelism_threads(int threads);
+
+/// The threads one op's CPU kernel uses now: the intra-op setting, or ember's choice for 0.
 int cpu_threads();
-void set_cpu_threads(int threads);
 
 }  // namespace ember::config

@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "kernels/cpu_kernels.h"
+#include "kernels/parallel.h"
 
 namespace ember::cpu {
 namespace {
@@ -38,7 +39,9 @@ struct ConvPlan {
 
 constexpr std::size_t kMaxCachedPlans = 256;
 
-using PlanKey = std::array<std::int64_t, 19>;
+// The thread count is part of the key: oneDNN balances a primitive's work for the threads it was
+// created with, and a primitive created for 2 threads must not run on 1 (or the reverse).
+using PlanKey = std::array<std::int64_t, 20>;
 
 PlanKey plan_key(Pass pass, const Conv2DArgs& a) {
   return {static_cast<std::int64_t>(pass),
@@ -59,7 +62,8 @@ PlanKey plan_key(Pass pass, const Conv2DArgs& a) {
           a.pad_left,
           a.pad_bottom,
           a.pad_right,
-          a.groups};
+          a.groups,
+          cpu::max_threads()};
 }
 
 dnnl::engine& engine() {
@@ -215,6 +219,8 @@ const char* pass_name(Pass pass) {
 // filter or, for the filter gradient, dy; `out` receives y, dx or dfilter.
 void run(Pass pass, const Conv2DArgs& a, const void* activation, const void* second, void* out) {
   try {
+    // oneDNN sizes its OpenMP team from this thread's setting: make it ember's intra-op count.
+    cpu::use_intra_op_threads_here();
     const std::shared_ptr<ConvPlan> plan = cached_plan(pass, a);
     dnnl::stream stream(engine());
     const memory scratchpad(plan->scratchpad_desc, engine(),

@@ -39,13 +39,13 @@ class FlushDenormals {
 /// Elements of simple elementwise work below which one thread does it all.
 inline constexpr std::int64_t kParallelGrain = 32768;
 
-inline int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+/// The threads one op may use: config::set_intra_op_parallelism_threads, else the OpenMP default
+/// (the cores ember may run on, or OMP_NUM_THREADS). Process-wide, unlike omp_set_num_threads,
+/// which sets only the calling thread's count: an op in a prefetch thread's map() uses the same.
+int max_threads();
+
+/// Makes the calling thread's OpenMP count max_threads(), for libraries that read it (oneDNN).
+void use_intra_op_threads_here();
 
 /// Runs body(begin, end) over [0, n) in contiguous chunks, one per thread when n is large.
 /// Denormals are flushed to zero inside (see FlushDenormals).

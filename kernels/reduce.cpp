@@ -173,7 +173,7 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
   const std::int64_t chunks = (r + rows_per_chunk - 1) / rows_per_chunk;
   if (outer < kFewRows && chunks > 1) {
     std::vector<Acc> partial(static_cast<std::size_t>(outputs * chunks));
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp parallel for schedule(static) collapse(2) num_threads(max_threads())
     for (std::int64_t o = 0; o < outer; ++o) {
       for (std::int64_t c = 0; c < chunks; ++c) {
         Acc* acc = &partial[static_cast<std::size_t>((o * chunks + c) * inner)];

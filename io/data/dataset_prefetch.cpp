@@ -1,11 +1,14 @@
 // prefetch(): a producer thread that runs the input pipeline ahead of the consumer.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
+#include "core/config.h"
 #include "core/device.h"
 #include "io/data/dataset_pipeline.h"
 
@@ -91,12 +94,54 @@ class PrefetchStream final : public ElementStream {
   std::thread producer_;  // last: starts once every other member exists
 };
 
+// A place for one producer thread among those config::set_inter_op_parallelism_threads allows.
+class ProducerSlot {
+ public:
+  /// A slot, or none when the setting allows no more producer threads now.
+  static std::optional<ProducerSlot> take() {
+    const int setting = config::get_inter_op_parallelism_threads();
+    int now = running().load();
+    while (setting == 0 || now < setting - 1)
+      if (running().compare_exchange_weak(now, now + 1)) return ProducerSlot();
+    return std::nullopt;
+  }
+  ProducerSlot(ProducerSlot&& other) noexcept : held_(std::exchange(other.held_, false)) {}
+  ProducerSlot& operator=(ProducerSlot&&) = delete;
+  ~ProducerSlot() {
+    if (held_) running().fetch_sub(1);
+  }
+
+ private:
+  ProducerSlot() = default;
+  static std::atomic<int>& running() {
+    static std::atomic<int> count{0};
+    return count;
+  }
+  bool held_ = true;
+};
+
+// A prefetching stream that holds its producer's slot while it lives.
+class SlottedPrefetchStream final : public ElementStream {
+ public:
+  SlottedPrefetchStream(ProducerSlot slot, std::unique_ptr<ElementStream> input,
+                        std::int64_t capacity)
+      : slot_(std::move(slot)), stream_(std::move(input), capacity) {}
+  std::optional<Element> next() override { return stream_.next(); }
+
+ private:
+  ProducerSlot slot_;  // released after stream_'s destructor has joined the thread
+  PrefetchStream stream_;
+};
+
 class PrefetchNode final : public Node {
  public:
   PrefetchNode(NodePtr input, std::int64_t capacity)
       : input_(std::move(input)), capacity_(capacity) {}
   std::unique_ptr<ElementStream> open() const override {
-    return std::make_unique<PrefetchStream>(input_->open(), capacity_);
+    // Without a slot the input runs inline: next() produces the element on the consumer's thread.
+    std::optional<ProducerSlot> slot = ProducerSlot::take();
+    if (!slot) return input_->open();
+    return std::make_unique<SlottedPrefetchStream>(std::move(*slot), input_->open(), capacity_);
   }
   std::int64_t cardinality() const override { return input_->cardinality(); }
 

@@ -232,7 +232,7 @@ void optimizer_update_typed(const OptimizerUpdateArgs& a) {
   const T lr = static_cast<T>(a.learning_rate), decay = static_cast<T>(a.decay);
   std::int64_t skipped = 0;
   // Slots decay towards zero; flushing denormals keeps the update at full speed (FlushDenormals).
-#pragma omp parallel reduction(+ : skipped) if (a.n > kParallelGrain)
+#pragma omp parallel reduction(+ : skipped) if (a.n > kParallelGrain) num_threads(max_threads())
   {
     const FlushDenormals flush;
 #pragma omp for schedule(static)

@@ -29,24 +29,23 @@ int main() {
   std::cout << "\nwith an Input: " << with_input.layers().size()
             << " layers (the Input is not one), " << with_input.count_params() << " parameters\n";
 
-  auto base = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      layers::Dense(128, _activation = "relu", _input_shape = Shape{784}),
-      layers::Dense(10, _activation = "softmax")});
+  keras::Sequential base({layers::Dense(128, _activation = "relu", _input_shape = Shape{784}),
+                          layers::Dense(10, _activation = "softmax")});
 
   // One input, one output per layer: the same layers and weights.
   std::vector<keras::KerasTensor> outputs;
-  for (const auto& layer : base->layers()) outputs.push_back(layer->output());
-  keras::Model model_ex(base->inputs(), outputs);
+  for (const auto& layer : base.layers()) outputs.push_back(layer->output());
+  keras::Model model_ex(base.inputs(), outputs);
   const std::vector<Tensor> both = model_ex(std::vector<Tensor>{random::uniform({2, 784})});
   std::cout << "\nmodel_ex outputs: " << both[0].shape() << " and " << both[1].shape() << "\n";
 
   // Cut the model after its first layer.
-  keras::Model first(base->inputs(), base->layers()[0]->output());
+  keras::Model first(base.inputs(), base.layers()[0]->output());
   first.summary();
 
   // A trained model as a layer of a bigger one, frozen.
   keras::Sequential model_ex_2({base, layers::Dense(12)});
-  base->set_trainable(false);  // model.trainable = False
+  base.set_trainable(false);  // model.trainable = False
   model_ex_2.summary();
   std::cout << "trainable variables of model_ex_2: " << model_ex_2.trainable_variables().size()
             << "\n";

@@ -9,21 +9,21 @@
 
 using namespace ember;
 
-// blocks: (filters, number of 3x3 convolutions) before each 2x2 max pooling.
-keras::Handle<keras::Sequential> vgg(const std::string& name,
-                                     const std::vector<std::pair<std::int64_t, int>>& blocks) {
-  auto model = keras::make<keras::Sequential>(
-      std::vector<keras::SequentialItem>{keras::Input({224, 224, 3})}, name);
+// blocks: (filters, number of 3x3 convolutions) before each 2x2 max pooling. The layers are
+// listed first, as Keras' Sequential([...]) takes them, and the model is returned by value.
+keras::Sequential vgg(const std::string& name,
+                      const std::vector<std::pair<std::int64_t, int>>& blocks) {
+  std::vector<keras::SequentialItem> layer_list = {keras::Input({224, 224, 3})};
   for (const auto& [filters, count] : blocks) {
     for (int i = 0; i < count; ++i)
-      model->add(layers::Conv2D(filters, 3, _activation = "relu", _padding = "same"));
-    model->add(layers::MaxPooling2D(2));
+      layer_list.push_back(layers::Conv2D(filters, 3, _activation = "relu", _padding = "same"));
+    layer_list.push_back(layers::MaxPooling2D(2));
   }
-  model->add(layers::Flatten());
-  model->add(layers::Dense(4096, _activation = "relu"));
-  model->add(layers::Dense(4096, _activation = "relu"));
-  model->add(layers::Dense(1000, _activation = "softmax"));
-  return model;
+  layer_list.push_back(layers::Flatten());
+  layer_list.push_back(layers::Dense(4096, _activation = "relu"));
+  layer_list.push_back(layers::Dense(4096, _activation = "relu"));
+  layer_list.push_back(layers::Dense(1000, _activation = "softmax"));
+  return keras::Sequential(std::move(layer_list), name);
 }
 
 int main() {
@@ -32,9 +32,9 @@ int main() {
 
   // Conv3-64 x2, MaxPool, Conv3-128 x2, MaxPool, Conv3-256 x3, MaxPool, Conv3-512 x3, MaxPool,
   // Conv3-512 x3, MaxPool, Dense-4096, Dense-4096, Dense-1000, Softmax: 13 + 3 weight layers.
-  vgg("vgg16", {{64, 2}, {128, 2}, {256, 3}, {512, 3}, {512, 3}})->summary();
+  vgg("vgg16", {{64, 2}, {128, 2}, {256, 3}, {512, 3}, {512, 3}}).summary();
   // VGG-19 adds a fourth convolution to the last three blocks: 16 + 3 weight layers.
-  vgg("vgg19", {{64, 2}, {128, 2}, {256, 4}, {512, 4}, {512, 4}})->summary();
+  vgg("vgg19", {{64, 2}, {128, 2}, {256, 4}, {512, 4}, {512, 4}}).summary();
 
   // Conv3 -> Conv3 covers 5x5 like one Conv5, with (3*3+1)*2 = 20 parameters instead of 5*5+1 = 26.
   keras::Sequential two_3x3({keras::Input({9, 9, 1}), layers::Conv2D(1, 3), layers::Conv2D(1, 3)});

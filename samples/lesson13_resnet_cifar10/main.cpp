@@ -18,7 +18,7 @@
 
 using namespace ember;
 
-keras::Handle<keras::Model> toy_resnet() {
+keras::Model toy_resnet() {
   auto inputs = keras::Input({32, 32, 3}, _name = "img");
   auto x = layers::Conv2D(32, 3, _activation = "relu")(inputs);
   x = layers::Conv2D(64, 3, _activation = "relu")(x);
@@ -37,7 +37,7 @@ keras::Handle<keras::Model> toy_resnet() {
   x = layers::Dense(256, _activation = "relu")(x);
   x = layers::Dropout(0.5)(x);  // drops half the units while training
   auto outputs = layers::Dense(10, _activation = "softmax")(x);
-  return keras::make<keras::Model>(inputs, outputs, "toy_resnet");
+  return keras::Model(inputs, outputs, "toy_resnet");
 }
 
 int main(int argc, char** argv) {
@@ -58,7 +58,16 @@ int main(int argc, char** argv) {
   std::cout << "device: " << default_device() << "\n";
   random::set_seed(1);
 
-  auto [train, test] = io::datasets::cifar10::load_data(data_dir);
+  io::datasets::LoadedData data;
+  try {
+    data = io::datasets::cifar10::load_data(data_dir);
+  } catch (const IoError& error) {  // no data set here: say where it comes from, not a crash
+    std::cerr << "lesson13: " << error.what()
+              << "\nCIFAR-10 is needed: scripts/cifar10-data prepares it under $EMBER_DATA "
+                 "(scripts/demo does so), or pass --data DIR\n";
+    return 1;
+  }
+  auto& [train, test] = data;
   train_rows = std::min(train_rows, train.first.shape(0));
   const Tensor x_train = utils::rescale(train.first, 1.0 / 255).slice(0, train_rows);
   const Tensor y_train = train.second.slice(0, train_rows);  // (N, 1) class indices
@@ -66,10 +75,10 @@ int main(int argc, char** argv) {
   const Tensor y_test = test.second;
   std::cout << "training on " << train_rows << " images, testing on " << x_test.shape(0) << "\n";
 
-  auto model = toy_resnet();
-  model->summary();
-  model->compile(_optimizer = optim::Adam(_learning_rate = 1e-3),
-                 _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"});
+  keras::Model model = toy_resnet();
+  model.summary();
+  model.compile(_optimizer = optim::Adam(_learning_rate = 1e-3),
+                _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"});
 
   // The last 10% validate; the rest trains with random flips and shifts of up to 4 pixels. The
   // images go to the device once: batches are gathered and augmented there (on a GPU, without a
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
           });
   if (!gpu) training = training.prefetch(2);
   const auto start = std::chrono::steady_clock::now();
-  const keras::History history = model->fit(
+  const keras::History history = model.fit(
       training, _epochs = epochs, _verbose = 2,
       _callbacks = {callbacks::EarlyStopping(_monitor = "val_accuracy", _patience = 3, _verbose = 1,
                                              _restore_best_weights = true)},
@@ -93,7 +102,7 @@ int main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const keras::Logs result = model->evaluate(x_test, y_test, _batch_size = 256, _verbose = 0);
+  const keras::Logs result = model.evaluate(x_test, y_test, _batch_size = 256, _verbose = 0);
   const double images = static_cast<double>(split) * static_cast<double>(history.epoch.size());
   std::cout << "trained " << history.epoch.size() << " epoch(s) in " << seconds
             << " s: " << images / seconds << " images/s (augmentation and validation included) on "

@@ -41,13 +41,19 @@ struct PrintValidation : callbacks::Callback {
   }
 };
 
-// Models are identity objects (like Python's): a fresh one per experiment, held by a handle.
-keras::Handle<keras::Sequential> make_model() {
-  auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
-      keras::Input({784}), layers::Dense(64, _activation = "relu"),
-      layers::Dense(10, _activation = "softmax")});
-  model->compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
-  return model;
+// A fresh model per experiment: a model is returned by value, as Keras' functions return one.
+keras::Sequential make_model() {
+  return keras::Sequential({keras::Input({784}), layers::Dense(64, _activation = "relu"),
+                            layers::Dense(10, _activation = "softmax")});
+}
+
+// Runs one experiment: a title, then `fit` on a freshly made and compiled model.
+template <class Fit>
+void experiment(const std::string& title, const Fit& fit) {
+  std::cout << "\n== " << title << "\n";
+  keras::Sequential model = make_model();
+  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
+  fit(model);
 }
 
 void print_history(const keras::History& history) {
@@ -71,60 +77,66 @@ int main(int argc, char** argv) {
   const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 784});
   const Tensor y_test = utils::to_categorical(test.second, 10);
 
-  std::cout << "\n== validation_split = 0.3: the last 30% of the rows validate\n";
-  auto model = make_model();
-  keras::History history = model->fit(x_all, y_all, _batch_size = 64, _epochs = 2, _verbose = 2,
-                                      _validation_split = 0.3);
-  print_history(history);
+  experiment("validation_split = 0.3: the last 30% of the rows validate", [&](auto& model) {
+    print_history(model.fit(x_all, y_all, _batch_size = 64, _epochs = 2, _verbose = 2,
+                            _validation_split = 0.3));
+  });
 
-  std::cout << "\n== validation_data: the same split made by hand\n";
-  const std::int64_t split = rows * 7 / 10;
-  model = make_model();
-  model->fit(x_all.slice(0, split), y_all.slice(0, split), _batch_size = 64, _epochs = 2,
-             _verbose = 2, _validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)});
+  experiment("validation_data: the same split made by hand", [&](auto& model) {
+    const std::int64_t split = rows * 7 / 10;
+    model.fit(x_all.slice(0, split), y_all.slice(0, split), _batch_size = 64, _epochs = 2,
+              _verbose = 2,
+              _validation_data = {x_all.slice(split, rows), y_all.slice(split, rows)});
+  });
 
-  std::cout << "\n== a Dataset: batch_size and shuffle of fit do not apply (ember says so)\n";
+  // The lesson's keyword order, batch_size after epochs, compiles as written.
   const Dataset train_dataset = Dataset::from_tensor_slices({x_all, y_all}).shuffle(1024).batch(64);
-  model = make_model();
-  model->fit(train_dataset, _batch_size = 100, _epochs = 2, _verbose = 2, _shuffle = true);
+  experiment(
+      "a Dataset: batch_size and shuffle of fit do not apply (ember says so)", [&](auto& model) {
+        model.fit(train_dataset, _epochs = 2, _batch_size = 100, _shuffle = true, _verbose = 2);
+      });
 
-  std::cout << "\n== steps_per_epoch = 100 over a dataset of " << train_dataset.cardinality()
-            << " batches: epochs continue where the last one stopped\n";
-  model = make_model();
-  model->fit(train_dataset, _epochs = 3, _verbose = 2, _steps_per_epoch = 100);
+  experiment(cat("steps_per_epoch = 100 over a dataset of ", train_dataset.cardinality(),
+                 " batches: epochs continue where the last one stopped"),
+             [&](auto& model) {
+               model.fit(train_dataset, _epochs = 3, _verbose = 2, _steps_per_epoch = 100);
+             });
 
-  std::cout << "\n== class_weight: class 0 counts 100 times, class 2 half\n";
-  model = make_model();
-  model->fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
-             _class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}});
+  experiment("class_weight: class 0 counts 100 times, class 2 half", [&](auto& model) {
+    model.fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
+              _class_weight = {{0, 100.0}, {1, 1.0}, {2, 0.5}});
+  });
 
-  std::cout << "\n== sample_weight: the first 1000 rows count 5 times\n";
-  std::vector<float> weights(static_cast<std::size_t>(rows), 1.0f);
-  std::fill(weights.begin(), weights.begin() + std::min<std::int64_t>(1000, rows), 5.0f);
-  model = make_model();
-  model->fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
-             _sample_weight = constant(weights));
+  experiment("sample_weight: the first 1000 rows count 5 times", [&](auto& model) {
+    std::vector<float> weights(static_cast<std::size_t>(rows), 1.0f);
+    std::fill(weights.begin(), weights.begin() + std::min<std::int64_t>(1000, rows), 5.0f);
+    model.fit(x_all, y_all, _batch_size = 64, _epochs = 1, _verbose = 2,
+              _sample_weight = constant(weights));
+  });
 
-  std::cout << "\n== a Sequence (DigitsLimit, max_len = 6400), shuffled, on_epoch_end each epoch\n";
-  DigitsLimit sequence(x_all, y_all, 64, 6400);
-  model = make_model();
-  model->fit(sequence, _epochs = 3, _verbose = 2, _shuffle = true);
-  std::cout << "  on_epoch_end was called " << sequence.epochs_seen << " times\n";
+  experiment("a Sequence (DigitsLimit, max_len = 6400), shuffled, on_epoch_end each epoch",
+             [&](auto& model) {
+               DigitsLimit sequence(x_all, y_all, 64, 6400);
+               model.fit(sequence, _epochs = 3, _shuffle = true, _verbose = 2);
+               std::cout << "  on_epoch_end was called " << sequence.epochs_seen << " times\n";
+             });
 
-  std::cout << "\n== callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), "
-               "TerminateOnNaN, "
-               "our own\n";
-  model = make_model();
-  auto stopper = std::make_shared<callbacks::EarlyStopping>(_monitor = "loss", _min_delta = 0.5,
-                                                            _patience = 1, _verbose = 1);
-  history = model->fit(x_all, y_all, _batch_size = 64, _epochs = 10, _verbose = 2,
-                       _callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
-                       _validation_split = 0.2);
-  std::cout << "  stopped after " << history.epoch.size()
-            << " of 10 epochs (the loss no longer falls by 0.5)\n";
-  print_history(history);
-
-  const keras::Logs result = model->evaluate(x_test, y_test, _verbose = 0);
-  std::cout << "\ntest accuracy: " << result["accuracy"] * 100 << " %\n";
+  experiment(
+      "callbacks: EarlyStopping(monitor = loss, min_delta = 0.5, patience = 1), "
+      "TerminateOnNaN, our own",
+      [&](auto& model) {
+        callbacks::EarlyStopping stopper(_monitor = "loss", _min_delta = 0.5, _patience = 1,
+                                         _verbose = 1);
+        const keras::History history =
+            model.fit(x_all, y_all, _batch_size = 64, _epochs = 10, _verbose = 2,
+                      _callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
+                      _validation_split = 0.2);
+        std::cout << "  stopped after " << history.epoch.size() << " of 10 epochs (the "
+                  << "loss no longer falls by 0.5; stopper.stopped_epoch() = "
+                  << stopper.stopped_epoch() << ")\n";
+        print_history(history);
+        const keras::Logs result = model.evaluate(x_test, y_test, _verbose = 0);
+        std::cout << "\ntest accuracy: " << result["accuracy"] * 100 << " %\n";
+      });
   return 0;
 }

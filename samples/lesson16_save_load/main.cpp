@@ -7,7 +7,9 @@
 //
 // A Fashion-MNIST classifier is trained, saved (architecture, weights, compile() arguments,
 // optimizer state), loaded and trained on from where it stopped; a custom model comes back
-// through its get_config/from_config; the architecture alone travels as JSON.
+// through its get_config/from_config, and custom_objects gives another class the saved name (the
+// lesson's NeuralNetworkLinear: the saved config decides, unless get_config saved the units
+// alone); the architecture alone travels as JSON.
 //
 //   lesson16_save_load [--dir runs/lesson16] [--rows N]
 #include <cstring>
@@ -17,9 +19,10 @@
 
 using namespace ember;
 
-// The lesson's custom model: Dense layers of the given widths. get_config() says how to make it
-// again and from_config() does; load_model finds from_config through custom_objects (or
-// keras::register_layer<NeuralNetwork>("NeuralNetwork")).
+// The lesson's custom model: Dense layers of the given widths. C++ cannot make a class from its
+// name, so from_config() says how (load_model finds it through custom_objects, or
+// keras::register_layer<NeuralNetwork>("NeuralNetwork")); get_config() says what it needs. Like
+// Keras' default config, which holds every layer's, this one holds the activation too.
 struct NeuralNetwork : keras::Model {
   std::vector<std::int64_t> units;
   std::string activation;
@@ -27,23 +30,46 @@ struct NeuralNetwork : keras::Model {
 
   explicit NeuralNetwork(std::vector<std::int64_t> units_in, std::string activation_in = "relu")
       : units(std::move(units_in)), activation(std::move(activation_in)) {
-    for (std::int64_t n : units)
-      model_layers.push_back(track(layers::Dense(n, _activation = activation)));
+    for (std::int64_t n : units) model_layers.push_back(layers::Dense(n, _activation = activation));
   }
-  Tensor call(const Tensor& inputs) override {
+  Tensor call(const Tensor& inputs) override {  // used when loading, too
     Tensor x = inputs;
     for (auto& layer : model_layers) x = layer(x);
     return x;
   }
-  keras::Config get_config() const override {  // def get_config(self): return {"units": self.units}
-    keras::Config config = keras::Model::get_config();
+  keras::Config get_config() const override {
+    keras::Config config = keras::Model::get_config();  // name, trainable, dtype
     config["units"] = units;
     config["activation"] = activation;
     return config;
   }
-  static keras::Handle<NeuralNetwork> from_config(const keras::Config& config) {  // cls(**config)
+  // load_model owns what it makes: a factory returns a handle.
+  static keras::Handle<NeuralNetwork> from_config(const keras::Config& config) {
     return keras::make<NeuralNetwork>(config.at("units").get<std::vector<std::int64_t>>(),
-                                      config.at("activation").get<std::string>());
+                                      config.value("activation", std::string("relu")));
+  }
+};
+
+// The lesson's NeuralNetworkLinear: the same network, linear unless its config says otherwise.
+struct NeuralNetworkLinear : NeuralNetwork {
+  explicit NeuralNetworkLinear(std::vector<std::int64_t> units_in,
+                               std::string activation_in = "linear")
+      : NeuralNetwork(std::move(units_in), std::move(activation_in)) {}
+  static keras::Handle<NeuralNetworkLinear> from_config(
+      const keras::Config& config) {  // cls(**config)
+    return keras::make<NeuralNetworkLinear>(config.at("units").get<std::vector<std::int64_t>>(),
+                                            config.value("activation", std::string("linear")));
+  }
+};
+
+// The lesson's fix: get_config() says only what the constructor needs ({"units": self.units}),
+// so the class that loads it decides the rest.
+struct UnitsNetwork : NeuralNetwork {
+  using NeuralNetwork::NeuralNetwork;
+  keras::Config get_config() const override {
+    keras::Config config = keras::Model::get_config();
+    config["units"] = units;
+    return config;
   }
 };
 
@@ -108,31 +134,49 @@ int main(int argc, char** argv) {
         << "\nmodel.h5 / model.keras: this ember was built without HDF5 (install libhdf5-dev)\n";
   }
 
-  // --- a custom model --------------------------------------------------------------------------
-  auto custom = keras::make<NeuralNetwork>(std::vector<std::int64_t>{128, 10});
-  (void)custom(x_test.slice(0, 1));  // weights exist after the first call
-  custom->save(dir + "/custom");
-  // custom_objects={"NeuralNetwork": NeuralNetwork}; a lambda (const keras::Config&) -> model does
-  // too.
-  auto custom_loaded = keras::load_model(
-      dir + "/custom",
-      _custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}});
-  std::cout << "\ncustom model loaded with activation \""
-            << dynamic_cast<NeuralNetwork&>(*custom_loaded).activation
-            << "\" (the saved config decides); same outputs: " << std::boolalpha
-            << (reduce_max(abs(custom_loaded(x_test.slice(0, 4)) - custom(x_test.slice(0, 4))))
-                    .item<float>() == 0.0f)
-            << "\n";
+  // --- a custom model, and custom_objects --------------------------------------------------------
+  NeuralNetwork custom({128, 10});
+  const Tensor some = x_test.slice(0, 4);
+  const Tensor custom_out = custom(some);  // weights exist after the first call
+  custom.save(dir + "/custom");
+  const auto describe = [&](const char* what, keras::Model& loaded, const Tensor& saved_out) {
+    const bool same = reduce_max(abs(loaded(some) - saved_out)).item<float>() == 0.0f;
+    std::cout << what << ": " << loaded.class_name() << " with activation \""
+              << dynamic_cast<NeuralNetwork&>(loaded).activation << "\", outputs "
+              << (same ? "the same as" : "unlike") << " the saved model's\n";
+  };
+  std::cout << "\n";
+  // custom_objects={"NeuralNetwork": NeuralNetwork}; a lambda (const keras::Config&) -> model
+  // does too.
+  describe("loaded as NeuralNetwork",
+           *keras::load_model(
+               dir + "/custom",
+               _custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetwork>()}}),
+           custom_out);
+  // The lesson's NeuralNetworkLinear under the saved name: still relu, as the save says.
+  describe("loaded as NeuralNetworkLinear",
+           *keras::load_model(
+               dir + "/custom",
+               _custom_objects = {{"NeuralNetwork", keras::custom_object<NeuralNetworkLinear>()}}),
+           custom_out);
+  // With the lesson's get_config, which saves the units alone, the class that loads decides.
+  UnitsNetwork units_only({128, 10});
+  const Tensor units_only_out = units_only(some);
+  units_only.save(dir + "/units_only");
+  describe("saved with get_config() = {units}, loaded as NeuralNetworkLinear",
+           *keras::load_model(
+               dir + "/units_only",
+               _custom_objects = {{"UnitsNetwork", keras::custom_object<NeuralNetworkLinear>()}}),
+           units_only_out);
 
-  // --- the architecture alone, as JSON
-  // ------------------------------------------------------------
+  // --- the architecture alone, as JSON -----------------------------------------------------------
   const std::string json = model.to_json();
   auto clone = keras::model_from_json(json);  // new weights
   std::cout << "\nto_json: " << json.size() << " characters; model_from_json gives "
             << clone->count_params() << " parameters, freshly initialised\n";
 
   // --- weights alone
-  // -------------------------------------------------------------------------------
+  // ------------------------------------------------------------------------------
   clone->set_weights(model.get_weights());  // model2.set_weights(model.get_weights())
   model.save_weights(dir + "/weights.safetensors");
   auto model2 = keras::model_from_json(json);

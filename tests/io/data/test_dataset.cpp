@@ -327,6 +327,51 @@ TEST_F(DatasetTest, PrefetchYieldsTheSameElementsFromAnotherThread) {
   EXPECT_EQ(values(mapped.prefetch(2)), (std::vector<std::int32_t>{100, 101, 102, 103}));
 }
 
+// config::set_inter_op_parallelism_threads bounds the producer threads; the setting is restored
+// when the test ends, whatever happens.
+class InterOpThreads {
+ public:
+  explicit InterOpThreads(int threads) : saved_(config::get_inter_op_parallelism_threads()) {
+    config::set_inter_op_parallelism_threads(threads);
+  }
+  ~InterOpThreads() { config::set_inter_op_parallelism_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+TEST_F(DatasetTest, InterOpParallelismBoundsThePrefetchThreads) {
+  const auto consumer = std::this_thread::get_id();
+  std::atomic<int> inline_calls{0}, background_calls{0};
+  const Dataset mapped = Dataset::from_tensor_slices(numbers(6)).map([&](const Element& e) {
+    ++(std::this_thread::get_id() == consumer ? inline_calls : background_calls);
+    return e;
+  });
+  const std::vector<std::int32_t> expected = iota(6);
+  {
+    const InterOpThreads one(1);  // no work beside the consumer: prefetch runs inline
+    EXPECT_EQ(values(mapped.prefetch(2)), expected);
+    EXPECT_EQ(inline_calls.load(), 6);
+    EXPECT_EQ(background_calls.load(), 0);
+  }
+  inline_calls = 0;
+  {
+    const InterOpThreads two(2);              // one producer thread at a time
+    auto first = mapped.prefetch(2).begin();  // holds the slot while it lives
+    EXPECT_EQ((*first)[0].item<std::int32_t>(), 0);
+    EXPECT_EQ(values(mapped.prefetch(2)), expected);  // started beyond the slot: inline
+    EXPECT_EQ(inline_calls.load(), 6);
+    first = Dataset::Iterator();  // ends the first pass and frees its slot
+    inline_calls = background_calls = 0;
+    EXPECT_EQ(values(mapped.prefetch(2)), expected);
+    EXPECT_EQ(inline_calls.load(), 0);
+    EXPECT_EQ(background_calls.load(), 6);
+  }
+  EXPECT_EQ(config::get_inter_op_parallelism_threads(), 0);  // the default: a thread per pass
+  expect_error<Error>([] { config::set_inter_op_parallelism_threads(-1); },
+                      {"set_inter_op_parallelism_threads", "got -1"});
+}
+
 TEST_F(DatasetTest, PrefetchDeliversErrorsWhereTheyHappened) {
   const Dataset failing = Dataset::from_tensor_slices(numbers(10)).map([](const Element& e) {
     if (e[0].item<std::int32_t>() == 3) throw IoError("element 3 is broken");
