@@ -39,11 +39,11 @@ struct ConvPlan {
 
 constexpr std::size_t kMaxCachedPlans = 256;
 
-// The thread count is part of the key: oneDNN balances a primitive's work for the threads it was
-// created with, and a primitive created for 2 threads must not run on 1 (or the reverse).
+// oneDNN's thread count is part of the key: oneDNN balances a primitive's work for the threads it
+// was created with, and a primitive created for 2 threads must not run on 1 (or the reverse).
 using PlanKey = std::array<std::int64_t, 20>;
 
-PlanKey plan_key(Pass pass, const Conv2DArgs& a) {
+PlanKey plan_key(Pass pass, const Conv2DArgs& a, int onednn_threads) {
   return {static_cast<std::int64_t>(pass),
           a.batch,
           a.in_height,
@@ -63,7 +63,7 @@ PlanKey plan_key(Pass pass, const Conv2DArgs& a) {
           a.pad_bottom,
           a.pad_right,
           a.groups,
-          cpu::max_threads()};
+          onednn_threads};
 }
 
 dnnl::engine& engine() {
@@ -188,10 +188,10 @@ std::shared_ptr<ConvPlan> make_plan(Pass pass, const Conv2DArgs& a) {
   return plan;
 }
 
-std::shared_ptr<ConvPlan> cached_plan(Pass pass, const Conv2DArgs& a) {
+std::shared_ptr<ConvPlan> cached_plan(Pass pass, const Conv2DArgs& a, int onednn_threads) {
   static std::mutex mutex;
   static std::map<PlanKey, std::shared_ptr<ConvPlan>> plans;
-  const PlanKey key = plan_key(pass, a);
+  const PlanKey key = plan_key(pass, a, onednn_threads);
   {
     std::lock_guard<std::mutex> lock(mutex);
     const auto it = plans.find(key);
@@ -215,13 +215,14 @@ const char* pass_name(Pass pass) {
   return "conv2d";
 }
 
-// Runs one pass: `activation` is x (forward, filter gradient) or dy (data gradient), `filter` the
-// filter or, for the filter gradient, dy; `out` receives y, dx or dfilter.
-void run(Pass pass, const Conv2DArgs& a, const void* activation, const void* second, void* out) {
+// Runs one pass with oneDNN on `onednn_threads` threads of its own: `activation` is x (forward,
+// filter gradient) or the filter (data gradient), `second` the filter or dy; `out` receives y, dx
+// or dfilter.
+void run_one(Pass pass, const Conv2DArgs& a, const void* activation, const void* second, void* out,
+             int onednn_threads) {
   try {
-    // oneDNN sizes its OpenMP team from this thread's setting: make it ember's intra-op count.
-    cpu::use_intra_op_threads_here();
-    const std::shared_ptr<ConvPlan> plan = cached_plan(pass, a);
+    set_onednn_threads_here(onednn_threads);  // oneDNN sizes its OpenMP team from this setting
+    const std::shared_ptr<ConvPlan> plan = cached_plan(pass, a, onednn_threads);
     dnnl::stream stream(engine());
     const memory scratchpad(plan->scratchpad_desc, engine(),
                             scratchpad_buffer().get(plan->scratchpad_desc.get_size()));
@@ -276,20 +277,104 @@ void run(Pass pass, const Conv2DArgs& a, const void* activation, const void* sec
   }
 }
 
+/// Multiply-adds below which a convolution runs on one thread: waking a worker costs more.
+constexpr std::int64_t kSerialMacs = 1 << 18;
+
+std::int64_t macs(const Conv2DArgs& a) {
+  return a.batch * a.out_height * a.out_width * a.out_channels * a.kernel_height * a.kernel_width *
+         (a.in_channels / a.groups);
+}
+
+// How a pass is spread over the threads: a batch of at least as many images as threads is split
+// into one slice per thread, each run by oneDNN on one thread (ember's workers, which sleep when
+// idle: kernels/thread_pool.h); a smaller batch (one image at inference) runs in oneDNN's own
+// OpenMP team, the only way to use several threads for it.
+struct Split {
+  std::int64_t slices;  // 1: one call
+  int onednn_threads;
+};
+
+Split split_for(const Conv2DArgs& a) {
+  const int threads = max_threads();
+  if (threads <= 1 || macs(a) < kSerialMacs) return {1, 1};
+  if (a.batch < threads) return {1, threads};
+  return {threads, 1};
+}
+
+Conv2DArgs slice_of(const Conv2DArgs& a, std::int64_t begin, std::int64_t end) {
+  Conv2DArgs part = a;
+  part.batch = end - begin;
+  return part;
+}
+
+std::int64_t image_elements(const Conv2DArgs& a) {
+  return a.in_height * a.in_width * a.in_channels;
+}
+std::int64_t output_elements(const Conv2DArgs& a) {
+  return a.out_height * a.out_width * a.out_channels;
+}
+std::int64_t filter_elements(const Conv2DArgs& a) {
+  return a.kernel_height * a.kernel_width * (a.in_channels / a.groups) * a.out_channels;
+}
+
+// Runs body(slice, its first image, its arguments) for each of `slices` slices of the batch, on
+// ember's workers.
+template <class Body>
+void for_each_slice(const Conv2DArgs& a, std::int64_t slices, const Body& body) {
+  const auto slice = [&](std::int64_t s) {
+    const FlushDenormals flush;
+    const std::int64_t begin = a.batch * s / slices, end = a.batch * (s + 1) / slices;
+    body(s, begin, slice_of(a, begin, end));
+  };
+  run_chunks(slices, ChunkTask(slice));
+}
+
 }  // namespace
 
 void onednn_conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
-  run(Pass::forward, a, x, filter, y);
+  const Split split = split_for(a);
+  if (split.slices == 1) return run_one(Pass::forward, a, x, filter, y, split.onednn_threads);
+  for_each_slice(a, split.slices, [&](std::int64_t, std::int64_t begin, const Conv2DArgs& part) {
+    run_one(Pass::forward, part, static_cast<const float*>(x) + begin * image_elements(a), filter,
+            static_cast<float*>(y) + begin * output_elements(a), 1);
+  });
 }
 
 void onednn_conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
                                  void* dx) {
-  run(Pass::backward_data, a, filter, dy, dx);
+  const Split split = split_for(a);
+  if (split.slices == 1)
+    return run_one(Pass::backward_data, a, filter, dy, dx, split.onednn_threads);
+  for_each_slice(a, split.slices, [&](std::int64_t, std::int64_t begin, const Conv2DArgs& part) {
+    run_one(Pass::backward_data, part, filter,
+            static_cast<const float*>(dy) + begin * output_elements(a),
+            static_cast<float*>(dx) + begin * image_elements(a), 1);
+  });
 }
 
 void onednn_conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy,
                                    void* dfilter) {
-  run(Pass::backward_filter, a, x, dy, dfilter);
+  const Split split = split_for(a);
+  if (split.slices == 1)
+    return run_one(Pass::backward_filter, a, x, dy, dfilter, split.onednn_threads);
+  // Each slice's filter gradient, summed in slice order (the same order for the same thread
+  // count); the first slice writes into dfilter itself.
+  const std::int64_t n = filter_elements(a);
+  thread_local ThreadBuffer partial_buffer;
+  float* partial = static_cast<float*>(
+      partial_buffer.get(static_cast<std::size_t>(n * (split.slices - 1)) * sizeof(float)));
+  for_each_slice(a, split.slices, [&](std::int64_t s, std::int64_t begin, const Conv2DArgs& part) {
+    float* into = s == 0 ? static_cast<float*>(dfilter) : partial + (s - 1) * n;
+    run_one(Pass::backward_filter, part, static_cast<const float*>(x) + begin * image_elements(a),
+            static_cast<const float*>(dy) + begin * output_elements(a), into, 1);
+  });
+  float* out = static_cast<float*>(dfilter);
+  parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t s = 1; s < split.slices; ++s) {
+      const float* from = partial + (s - 1) * n;
+      for (std::int64_t i = begin; i < end; ++i) out[i] += from[i];
+    }
+  });
 }
 
 }  // namespace ember::cpu

@@ -74,18 +74,58 @@ void gemm_reference(const GemmArgs& g) {
 }
 
 #if EMBER_WITH_ONEDNN
-void gemm_onednn(const GemmArgs& g) {
-  for (std::int64_t i = 0; i < g.batch; ++i) {
-    const dnnl_status_t status =
-        dnnl_sgemm(g.transpose_a ? 'T' : 'N', g.transpose_b ? 'T' : 'N', g.m, g.n, g.k, 1.0f,
-                   static_cast<const float*>(g.a) + i * g.stride_a, g.lda,
-                   static_cast<const float*>(g.b) + i * g.stride_b, g.ldb, 0.0f,
-                   static_cast<float*>(g.c) + i * g.stride_c, g.ldc);
-    if (status != dnnl_success) {
-      throw Error(cat("matmul: oneDNN sgemm failed with status ", static_cast<int>(status), " for ",
-                      g.m, "x", g.k, " by ", g.k, "x", g.n));
-    }
+/// Multiply-adds below which a product runs on one thread: waking a worker costs more.
+constexpr std::int64_t kSerialMacs = 1 << 18;
+
+// One block of one product of the batch, by oneDNN on the calling thread: rows [begin, end) of C,
+// or its columns when `columns`.
+void sgemm_block(const GemmArgs& g, std::int64_t i, bool columns, std::int64_t begin,
+                 std::int64_t end) {
+  const float* a = static_cast<const float*>(g.a) + i * g.stride_a;
+  const float* b = static_cast<const float*>(g.b) + i * g.stride_b;
+  float* c = static_cast<float*>(g.c) + i * g.stride_c;
+  std::int64_t m = g.m, n = g.n;
+  if (columns) {  // columns of op(B): B's columns, or its rows when transposed
+    b += g.transpose_b ? begin * g.ldb : begin;
+    c += begin;
+    n = end - begin;
+  } else {  // rows of op(A): A's rows, or its columns when transposed
+    a += g.transpose_a ? begin : begin * g.lda;
+    c += begin * g.ldc;
+    m = end - begin;
   }
+  const dnnl_status_t status = dnnl_sgemm(g.transpose_a ? 'T' : 'N', g.transpose_b ? 'T' : 'N', m,
+                                          n, g.k, 1.0f, a, g.lda, b, g.ldb, 0.0f, c, g.ldc);
+  if (status != dnnl_success) {
+    throw Error(cat("matmul: oneDNN sgemm failed with status ", static_cast<int>(status), " for ",
+                    g.m, "x", g.k, " by ", g.k, "x", g.n));
+  }
+}
+
+// The products of the batch cut into blocks of rows or columns of C (the longer side), shared
+// out among ember's workers, each block run by oneDNN on one thread (kernels/thread_pool.h says
+// why not in oneDNN's OpenMP team).
+void gemm_onednn(const GemmArgs& g) {
+  set_onednn_threads_here(1);
+  const std::int64_t threads = max_threads();
+  const std::int64_t total = g.batch * g.m * g.n * g.k;
+  const bool columns = g.n > g.m;
+  const std::int64_t side = columns ? g.n : g.m;
+  const std::int64_t blocks_per_product =
+      threads <= 1 || total < kSerialMacs
+          ? 1
+          : std::clamp<std::int64_t>((threads + g.batch - 1) / g.batch, 1,
+                                     std::max<std::int64_t>(side, 1));
+  const std::int64_t tasks = g.batch * blocks_per_product;
+  const std::int64_t grain = total < kSerialMacs ? tasks : 1;
+  parallel_for(tasks, grain, [&](std::int64_t begin, std::int64_t end) {
+    set_onednn_threads_here(1);
+    for (std::int64_t t = begin; t < end; ++t) {
+      const std::int64_t i = t / blocks_per_product, block = t % blocks_per_product;
+      sgemm_block(g, i, columns, side * block / blocks_per_product,
+                  side * (block + 1) / blocks_per_product);
+    }
+  });
 }
 #endif
 

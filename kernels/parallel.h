@@ -1,13 +1,11 @@
-// How the CPU kernels split work across threads (OpenMP). Small tensors stay on one thread:
-// waking the team costs more than a few thousand elements of work.
+// How the CPU kernels split work across threads (ember's own team, kernels/thread_pool.h). Small
+// tensors stay on one thread: waking a worker costs more than a few thousand elements of work.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "kernels/thread_pool.h"
 #if defined(__x86_64__) || defined(_M_X64)
 #include <xmmintrin.h>
 #endif
@@ -39,13 +37,13 @@ class FlushDenormals {
 /// Elements of simple elementwise work below which one thread does it all.
 inline constexpr std::int64_t kParallelGrain = 32768;
 
-/// The threads one op may use: config::set_intra_op_parallelism_threads, else the OpenMP default
-/// (the cores ember may run on, or OMP_NUM_THREADS). Process-wide, unlike omp_set_num_threads,
-/// which sets only the calling thread's count: an op in a prefetch thread's map() uses the same.
+/// The threads one op may use: config::set_intra_op_parallelism_threads, else the cores ember may
+/// run on (its affinity mask), or OMP_NUM_THREADS when set. Process-wide.
 int max_threads();
 
-/// Makes the calling thread's OpenMP count max_threads(), for libraries that read it (oneDNN).
-void use_intra_op_threads_here();
+/// Sets the calling thread's OpenMP thread count, which oneDNN reads for its own parallel regions.
+/// Without OpenMP, does nothing.
+void set_onednn_threads_here(int threads);
 
 /// Runs body(begin, end) over [0, n) in contiguous chunks, one per thread when n is large.
 /// Denormals are flushed to zero inside (see FlushDenormals).
@@ -58,12 +56,11 @@ void parallel_for(std::int64_t n, std::int64_t grain, const Body& body) {
     return;
   }
   const std::int64_t chunks = std::min<std::int64_t>(threads, (n + grain - 1) / grain);
-#pragma omp parallel for schedule(static) num_threads(static_cast <int>(chunks))
-  for (std::int64_t c = 0; c < chunks; ++c) {
+  const auto chunk = [&](std::int64_t c) {
     const FlushDenormals flush;
-    const std::int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
-    body(begin, end);
-  }
+    body(n * c / chunks, n * (c + 1) / chunks);
+  };
+  run_chunks(chunks, ChunkTask(chunk));
 }
 
 }  // namespace ember::cpu

@@ -173,9 +173,9 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
   const std::int64_t chunks = (r + rows_per_chunk - 1) / rows_per_chunk;
   if (outer < kFewRows && chunks > 1) {
     std::vector<Acc> partial(static_cast<std::size_t>(outputs * chunks));
-#pragma omp parallel for schedule(static) collapse(2) num_threads(max_threads())
-    for (std::int64_t o = 0; o < outer; ++o) {
-      for (std::int64_t c = 0; c < chunks; ++c) {
+    parallel_for(outer * chunks, 1, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t task = begin; task < end; ++task) {
+        const std::int64_t o = task / chunks, c = task % chunks;
         Acc* acc = &partial[static_cast<std::size_t>((o * chunks + c) * inner)];
         const std::int64_t j0 = c * rows_per_chunk, j1 = std::min(r, j0 + rows_per_chunk);
         const T* base = x + o * r * inner;
@@ -184,7 +184,7 @@ void reduce_typed(const T* x, T* y, std::int64_t outer, std::int64_t r, std::int
         else
           add_rows(acc, base, j0, j1, inner);
       }
-    }
+    });
     for (std::int64_t o = 0; o < outer; ++o) {
       for (std::int64_t i = 0; i < inner; ++i) {
         Acc total;

@@ -2,6 +2,7 @@
 // compiled once per instruction set; EMBER_CPU_ISA_ENTRY names the entry point of each build
 // (see kernels/elementwise_kernels.h).
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -230,24 +231,23 @@ void optimizer_update_typed(const OptimizerUpdateArgs& a) {
   T c[6];
   for (int i = 0; i < 6; ++i) c[i] = static_cast<T>(a.coefficients[i]);
   const T lr = static_cast<T>(a.learning_rate), decay = static_cast<T>(a.decay);
-  std::int64_t skipped = 0;
-  // Slots decay towards zero; flushing denormals keeps the update at full speed (FlushDenormals).
-#pragma omp parallel reduction(+ : skipped) if (a.n > kParallelGrain) num_threads(max_threads())
-  {
-    const FlushDenormals flush;
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < a.n; ++i) {
+  std::atomic<std::int64_t> skipped{0};
+  // Slots decay towards zero; parallel_for flushes denormals, keeping the update at full speed.
+  parallel_for(a.n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+    std::int64_t skipped_here = 0;
+    for (std::int64_t i = begin; i < end; ++i) {
       const T gi = g[i];
       if (!(gi - gi == T(0))) {  // NaN or infinite
-        ++skipped;
+        ++skipped_here;
         if (a.skip_nonfinite) continue;  // leave this element alone
       }
       T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
       math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
                                     s2 ? s2 + i : &absent[2], c, lr, decay);
     }
-  }
-  if (skipped != 0) *a.nonfinite_count += skipped;
+    if (skipped_here != 0) skipped += skipped_here;
+  });
+  if (skipped.load() != 0) *a.nonfinite_count += skipped.load();
 }
 
 void optimizer_update(const OptimizerUpdateArgs& args) {
