@@ -5,6 +5,7 @@
 #include "core/autodiff/gradient_tape.h"
 #include "core/config.h"
 #include "core/constant.h"
+#include "core/counters.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"

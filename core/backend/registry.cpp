@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/backend/backend.h"
+#include "core/backend/counting_backend.h"
 #include "core/error.h"
 #include "kernels/cpu_backend.h"
 
@@ -17,10 +18,15 @@ namespace {
 constexpr int kMaxCudaDevices = 16;
 
 // Backends live for the whole process (never destroyed), so tensors held in static variables
-// can still free their memory during shutdown.
+// can still free their memory during shutdown. Ops reach each through its counting wrapper
+// (core/counters.h).
+Backend& counted(std::unique_ptr<Backend> backend) {
+  return *counting_backend(*backend.release()).release();
+}
+
 Backend& cpu_backend() {
-  static Backend* backend = cpu::make_backend().release();
-  return *backend;
+  static Backend& backend = counted(cpu::make_backend());
+  return backend;
 }
 
 }  // namespace
@@ -52,7 +58,7 @@ Backend& backend_for(const Device& device) {
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
   Backend*& backend = backends[device.index];
-  if (backend == nullptr) backend = cuda::make_backend(device.index).release();
+  if (backend == nullptr) backend = &counted(cuda::make_backend(device.index));
   return *backend;
 #else
   throw DeviceError("unreachable: check_device_available rejects CUDA without CUDA");

@@ -9,6 +9,7 @@
 #include "core/ops.h"
 #include "layers/models/model.h"
 #include "layers/trainers/compiled_state.h"
+#include "layers/trainers/step_profile.h"
 
 namespace ember::keras {
 
@@ -298,6 +299,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
   if (validation) validation_epochs.emplace(*validation, options.validation_steps);
 
   stop_training = false;
+  detail::StepProfile profile("fit");
   Logs train_logs;
   callbacks.each([&](callbacks::Callback& c) { c.on_train_begin(train_logs); });
   Logs epoch_logs;
@@ -306,6 +308,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     Logs begin_logs;
     callbacks.each([&](callbacks::Callback& c) { c.on_epoch_begin(epoch, begin_logs); });
     epochs.run_epoch([&](std::int64_t step, Batch& batch) {
+      profile.step_begins();
       Logs batch_begin;
       callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_begin(step, batch_begin); });
       train_step(batch);
@@ -314,6 +317,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
       return !stop_training;
     });
     epoch_logs = Logs(logs_now()).sorted();
+    profile.epoch_ends(epoch);
     if (validation_epochs && (epoch + 1 - options.initial_epoch) % options.validation_freq == 0) {
       const Logs val = run_evaluate(*validation, options.validation_steps, callbacks).sorted();
       for (const auto& [key, value] : val) epoch_logs.set("val_" + key, value);
@@ -333,9 +337,11 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
   detail::EpochIterator iterator(data, steps);
   iterator.reset();
   reset_metrics();
+  detail::StepProfile profile("evaluate");
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_test_begin(begin); });
   iterator.run_epoch([&](std::int64_t step, Batch& batch) {
+    profile.step_begins();
     Logs batch_begin;
     callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_begin(step, batch_begin); });
     test_step(batch);
@@ -344,6 +350,7 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
     return true;
   });
   Logs logs(logs_now());
+  profile.epoch_ends(0);
   callbacks.each([&](callbacks::Callback& c) { c.on_test_end(logs); });
   return logs;
 }
@@ -389,7 +396,9 @@ std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictO
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_predict_begin(begin); });
   std::vector<std::vector<Tensor>> pieces;
+  detail::StepProfile profile("predict");
   iterator.run_epoch([&](std::int64_t step, Batch& batch) {
+    profile.step_begins();
     Logs batch_begin;
     callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_begin(step, batch_begin); });
     const std::vector<Tensor> out = forward(batch.x, false);
@@ -399,6 +408,7 @@ std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictO
     callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_end(step, batch_logs); });
     return true;
   });
+  profile.epoch_ends(0);
   Logs end;
   callbacks.each([&](callbacks::Callback& c) { c.on_predict_end(end); });
   std::vector<Tensor> joined;

@@ -44,7 +44,9 @@ TEST_F(TwoThreads, ParallelForCoversTheRangeOnce) {
   for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << i;
 }
 
-TEST_F(TwoThreads, LongChunksUseTheWorkers) {
+TEST_F(TwoThreads, AChunkBlockedOnTheCallerGoesToAWorker) {
+  // Each chunk waits (up to 5 s) for the other to start: the caller is held in its first chunk,
+  // so only a worker can have taken the second.
   std::mutex mutex;
   std::set<std::thread::id> threads;
   const auto task = [&](std::int64_t) {
@@ -52,7 +54,14 @@ TEST_F(TwoThreads, LongChunksUseTheWorkers) {
       std::lock_guard<std::mutex> lock(mutex);
       threads.insert(std::this_thread::get_id());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (threads.size() == 2) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   };
   run_chunks(2, ChunkTask(task));
   EXPECT_EQ(threads.size(), 2u);
