@@ -1,4 +1,4 @@
-// The fused optimizer update on the CPU: one pass over a variable, its gradient and its slots.
+// The fused optimizer update on the CPU: one pass over the variables, their gradients and slots.
 // The loop is built with the elementwise kernels, once per instruction set
 // (kernels/simd/elementwise.cpp, optimizer_update_typed), from the per-element rules of
 // core/backend/optimizer_math.h that the CUDA kernel shares.

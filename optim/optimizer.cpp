@@ -190,18 +190,30 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                              .decay = decay,
                              .coefficients = step.coefficients,
                              .skip_nonfinite = common_.skip_nonfinite_gradients};
+  const auto counter_of = [this](const Device& device) -> Tensor& {
+    return nonfinite_counter(device);
+  };
+  std::vector<OptimizerTarget> targets;
   for (std::size_t i = 0; i < updated.size(); ++i) {
-    Variable& v = updated[i];
-    Entry& entry = state_->entries[state_->entry_index.at(v.id())];
-    Tensor& counter = nonfinite_counter(v.device());
-    // Skipping on the CPU: the count is read for free, and the warning names the variable.
-    const bool on_cpu = common_.skip_nonfinite_gradients && v.device().is_cpu();
-    const std::int64_t before = on_cpu ? counter.item<std::int64_t>() : 0;
-    apply_optimizer_update(update, v, entry.slots, clipped[i], counter, caller.c_str());
-    const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;
-    if (after != before) {
-      warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '",
-               v.path(), "' were skipped; those elements and their slots keep their values"));
+    Entry& entry = state_->entries[state_->entry_index.at(updated[i].id())];
+    targets.push_back({&updated[i], &entry.slots, &clipped[i]});
+  }
+  if (!common_.skip_nonfinite_gradients) {
+    apply_optimizer_updates(update, targets, counter_of, caller.c_str());  // a kernel per dtype
+  } else {
+    // Skipping: one variable at a time, so that the warning can name the variable (on the CPU
+    // the count is read for free; a GPU's is left on the device).
+    for (const OptimizerTarget& target : targets) {
+      const Variable& v = *target.variable;
+      Tensor& counter = nonfinite_counter(v.device());
+      const bool on_cpu = v.device().is_cpu();
+      const std::int64_t before = on_cpu ? counter.item<std::int64_t>() : 0;
+      apply_optimizer_updates(update, {target}, counter_of, caller.c_str());
+      const std::int64_t after = on_cpu ? counter.item<std::int64_t>() : 0;
+      if (after != before) {
+        warn(cat(name_, ": ", after - before, " non-finite gradient value(s) for variable '",
+                 v.path(), "' were skipped; those elements and their slots keep their values"));
+      }
     }
   }
   ++state_->iterations;

@@ -3,6 +3,7 @@
 // it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/dtype.h"
@@ -118,17 +119,24 @@ enum class OptimizerRule : std::uint8_t {
   adamax,
 };
 
-/// One variable's update. `param`, `slots` and `grad` hold n elements of `dtype` (float32 or
-/// float64). The coefficients are computed on the host per step (core/backend/optimizer_math.h says
-/// which is which). Elements whose gradient is NaN or infinite are counted into *nonfinite_count,
-/// a device counter, and skipped when skip_nonfinite says so.
-struct OptimizerUpdateArgs {
-  OptimizerRule rule = OptimizerRule::sgd;
-  DType dtype = DType::float32;
+/// One variable of an optimizer update: `param`, `slots` and `grad` hold n elements.
+struct OptimizerTensor {
   std::int64_t n = 0;
   void* param = nullptr;
   const void* grad = nullptr;
-  void* slots[3] = {nullptr, nullptr, nullptr};
+  void* slots[3] = {nullptr, nullptr, nullptr};  // nullptr for the slots a rule has not
+};
+
+/// An update of several variables of one `dtype` (float32 or float64) by one rule, in one pass
+/// (one kernel launch on a GPU, however many variables). The coefficients are computed on the host
+/// per step (core/backend/optimizer_math.h says which is which). Elements whose gradient is NaN or
+/// infinite are counted into *nonfinite_count, a device counter, and skipped when skip_nonfinite
+/// says so.
+struct OptimizerUpdateArgs {
+  OptimizerRule rule = OptimizerRule::sgd;
+  DType dtype = DType::float32;
+  const OptimizerTensor* tensors = nullptr;
+  std::size_t count = 0;
   double learning_rate = 0;
   double decay = 0;  // decoupled weight decay: param -= param * decay first (wd * lr)
   double coefficients[6] = {0, 0, 0, 0, 0, 0};

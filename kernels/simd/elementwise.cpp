@@ -1,11 +1,13 @@
 // Elementwise CPU kernels: fill, cast, unary, binary (broadcasting) and where. This file is
 // compiled once per instruction set; EMBER_CPU_ISA_ENTRY names the entry point of each build
 // (see kernels/elementwise_kernels.h).
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "core/backend/elementwise_math.h"
 #include "core/backend/optimizer_math.h"
@@ -219,31 +221,43 @@ void where(DType dtype, const ElementwiseInput& cond, const ElementwiseInput& x,
   });
 }
 
-// One pass over a variable, its gradient and its slots: the fused optimizer update. Elements
-// with a non-finite gradient are counted, and skipped when the optimizer asks for it.
+// One pass over the variables, their gradients and their slots: the fused optimizer update, with
+// the elements of all the variables as one range shared out among the threads (many small
+// variables make one parallel loop, not one each). Elements with a non-finite gradient are
+// counted, and skipped when the optimizer asks for it.
 template <OptimizerRule Rule, class T>
 void optimizer_update_typed(const OptimizerUpdateArgs& a) {
-  T* p = static_cast<T*>(a.param);
-  const T* g = static_cast<const T*>(a.grad);
-  T* s0 = static_cast<T*>(a.slots[0]);
-  T* s1 = static_cast<T*>(a.slots[1]);
-  T* s2 = static_cast<T*>(a.slots[2]);
+  // starts[t]: the first element of tensor t in the joined range.
+  std::vector<std::int64_t> starts(a.count + 1, 0);
+  for (std::size_t t = 0; t < a.count; ++t) starts[t + 1] = starts[t] + a.tensors[t].n;
   T c[6];
   for (int i = 0; i < 6; ++i) c[i] = static_cast<T>(a.coefficients[i]);
   const T lr = static_cast<T>(a.learning_rate), decay = static_cast<T>(a.decay);
   std::atomic<std::int64_t> skipped{0};
   // Slots decay towards zero; parallel_for flushes denormals, keeping the update at full speed.
-  parallel_for(a.n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(starts.back(), kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
     std::int64_t skipped_here = 0;
-    for (std::int64_t i = begin; i < end; ++i) {
-      const T gi = g[i];
-      if (!(gi - gi == T(0))) {  // NaN or infinite
-        ++skipped_here;
-        if (a.skip_nonfinite) continue;  // leave this element alone
+    std::size_t t = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), begin) -
+                                             starts.begin() - 1);
+    for (std::int64_t at = begin; at < end; ++t) {
+      const OptimizerTensor& x = a.tensors[t];
+      T* p = static_cast<T*>(x.param);
+      const T* g = static_cast<const T*>(x.grad);
+      T* s0 = static_cast<T*>(x.slots[0]);
+      T* s1 = static_cast<T*>(x.slots[1]);
+      T* s2 = static_cast<T*>(x.slots[2]);
+      const std::int64_t last = std::min(end, starts[t + 1]);
+      for (std::int64_t i = at - starts[t]; i < last - starts[t]; ++i) {
+        const T gi = g[i];
+        if (!(gi - gi == T(0))) {  // NaN or infinite
+          ++skipped_here;
+          if (a.skip_nonfinite) continue;  // leave this element alone
+        }
+        T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
+        math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
+                                      s2 ? s2 + i : &absent[2], c, lr, decay);
       }
-      T absent[3] = {0, 0, 0};  // stands in for the slots a rule does not have
-      math::optimizer_step<Rule, T>(p[i], gi, s0 ? s0 + i : &absent[0], s1 ? s1 + i : &absent[1],
-                                    s2 ? s2 + i : &absent[2], c, lr, decay);
+      at = last;
     }
     if (skipped_here != 0) skipped += skipped_here;
   });

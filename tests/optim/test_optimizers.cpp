@@ -490,6 +490,68 @@ TEST_P(Optimizers, SchedulesFollowKeras) {
   EXPECT_DOUBLE_EQ(sgd.learning_rate(), 0.1);
 }
 
+// Variables of many sizes (one empty, one of 2.1 M elements: 513 blocks of a GPU launch) and two
+// dtypes, with their gradients.
+struct ManyVariables {
+  std::vector<Variable> vars;
+  std::vector<std::optional<Tensor>> grads;
+  std::vector<std::vector<double>> start, gradient;
+};
+
+ManyVariables many_variables(const std::vector<std::int64_t>& sizes, int float64_count) {
+  ManyVariables m;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const DType dtype = i < sizes.size() - float64_count ? float32 : float64;
+    const auto n = static_cast<std::size_t>(sizes[i]);
+    std::vector<double> w = testing::random_values(n, -1, 1, 10 + static_cast<unsigned>(i));
+    std::vector<double> g = testing::random_values(n, -1, 1, 100 + static_cast<unsigned>(i));
+    if (dtype == float32) {  // the references start from the float32 values
+      for (double& x : w) x = static_cast<float>(x);
+      for (double& x : g) x = static_cast<float>(x);
+    }
+    m.vars.emplace_back(constant(w, Shape{sizes[i]}, dtype));
+    m.grads.emplace_back(constant(g, Shape{sizes[i]}, dtype));
+    m.start.push_back(w);
+    m.gradient.push_back(g);
+  }
+  return m;
+}
+
+TEST_P(Optimizers, OneUpdateCoversEveryVariableOfADtype) {
+  std::vector<std::int64_t> sizes;
+  for (int i = 0; i < 30; ++i) sizes.push_back(1 + 37 * i);
+  sizes.push_back(0);
+  sizes.push_back(2100000);
+  sizes.push_back(5);
+  sizes.push_back(9);  // the last two are float64
+  ManyVariables m = many_variables(sizes, 2);
+  optim::SGD sgd(_learning_rate = 0.25);
+  sgd.apply_gradients(m.grads, m.vars);
+  for (std::size_t i = 0; i < m.vars.size(); ++i) {
+    std::vector<double> expected(m.start[i].size());
+    for (std::size_t j = 0; j < expected.size(); ++j)
+      expected[j] = m.start[i][j] - 0.25 * m.gradient[i][j];
+    const double tolerance = m.vars[i].dtype() == float32 ? 2e-7 : 1e-15;
+    expect_close(testing::values_of(m.vars[i].value()), expected, tolerance,
+                 cat("variable ", i, " of ", sizes[i], " elements"));
+  }
+}
+
+TEST_P(Optimizers, AStepIsOneKernelPerDtype) {
+  std::vector<std::int64_t> sizes;
+  for (int i = 0; i < 30; ++i) sizes.push_back(10 + i);
+  ManyVariables m = many_variables(sizes, 1);
+  optim::Adam adam(_learning_rate = 0.01);
+  adam.apply_gradients(m.grads, m.vars);  // the first step makes the slots and the counter
+  debug::reset_counters();
+  adam.apply_gradients(m.grads, m.vars);
+  // 29 float32 variables and one float64: one kernel each on the CPU; a GPU launch takes up to
+  // 24 variables, so 29 take two.
+  EXPECT_EQ(debug::counters(device()).kernels, device().is_cpu() ? 2 : 3);
+  EXPECT_EQ(debug::counters(device()).allocations, 0);
+  EXPECT_EQ(debug::counters(device()).host_reads, 0);
+}
+
 TEST(Optimizer, ZipPairsGradientsWithTheirVariablesAsPython) {
   // The lesson's opt.apply_gradients(zip(grads, vars)): w -= 0.5 * 2w, u -= 0.5 * 3.
   Variable w(constant({1.0f, 2.0f})), u(constant(4.0f));
