@@ -1,9 +1,13 @@
-// Every augmentation is one gather: the source pixel of each output pixel is worked out on the
-// host (a few hundred thousand indices for a CIFAR batch) and the pixels move on the device of
-// the images.
+// Every augmentation is one gather: the source pixel of each output pixel is worked out by a few
+// integer ops on the device of the images, from the random draws made there, so that nothing is
+// read back to the host or uploaded per batch (a training step on a GPU never waits for it).
 #include "io/data/image.h"
 
 #include <functional>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -49,51 +53,59 @@ Tensor like_input(const Tensor& batch, const Tensor& images) {
   return images.rank() == 3 ? squeeze(batch, std::vector<std::int64_t>{0}) : batch;
 }
 
-/// Output pixel (n, y, x) of an out_h x out_w result comes from input pixel source(n, y, x) =
-/// (n, sy, sx) of the batch.
-Tensor remap(const Tensor& batch, std::int64_t out_h, std::int64_t out_w,
-             const std::function<std::pair<std::int64_t, std::int64_t>(std::int64_t, std::int64_t,
-                                                                       std::int64_t)>& source) {
+/// 0, 1, ..., n - 1 (int64) on `device`, laid along `axis` of a rank-3 (image, row, column) grid.
+/// Made once per (device, n, axis) and kept: a few sizes per program, and no upload per batch.
+Tensor iota_along(std::int64_t n, int axis, const Device& device) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, std::int64_t, int>, Tensor> made;
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(static_cast<int>(device.kind), device.index, n, axis);
+  const auto it = made.find(key);
+  if (it != made.end()) return it->second;
+  std::vector<std::int64_t> dims = {1, 1, 1};
+  dims[static_cast<std::size_t>(axis)] = n;
+  const DeviceScope scope(device);
+  const Tensor values = range(Scalar(std::int64_t{0}), Scalar(n), Scalar(std::int64_t{1}), int64);
+  return made.emplace(key, reshape(values, dims)).first->second;
+}
+
+/// The result's pixel (i, y, x) is the batch's pixel (i, sy, sx): sy and sx are int64 tensors on
+/// the batch's device that broadcast to (n, out_h, out_w).
+Tensor remap(const Tensor& batch, const Tensor& sy, const Tensor& sx, std::int64_t out_h,
+             std::int64_t out_w) {
   const std::int64_t n = batch.shape(0), h = batch.shape(1), w = batch.shape(2), c = batch.shape(3);
-  std::vector<std::int64_t> indices;
-  indices.reserve(static_cast<std::size_t>(n * out_h * out_w));
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t y = 0; y < out_h; ++y) {
-      for (std::int64_t x = 0; x < out_w; ++x) {
-        const auto [sy, sx] = source(i, y, x);
-        indices.push_back((i * h + sy) * w + sx);
-      }
-    }
-  }
   const autodiff::PauseAll untaped;  // augmentation is data preparation, not part of a model
-  const Tensor pixels = reshape(batch, {n * h * w, c});
-  const Tensor picked = gather(pixels, constant(indices).to(batch.device()));
+  const Tensor image = iota_along(n, 0, batch.device());
+  const Tensor source = (image * h + sy) * w + sx;  // (n, out_h, out_w)
+  const Tensor picked = gather(reshape(batch, {n * h * w, c}), reshape(source, {-1}));
   return reshape(picked, {n, out_h, out_w, c});
 }
 
-std::vector<std::int64_t> draw(std::int64_t count, std::int64_t limit,
-                               random::Generator* generator) {
-  if (count == 0) return {};
+/// `count` integers uniform in [0, limit) on `device`, as an (count, 1, 1) grid column.
+Tensor draw(std::int64_t count, std::int64_t limit, random::Generator* generator,
+            const Device& device) {
   const random::UniformOptions options{
       .minval = 0, .maxval = static_cast<double>(limit), .dtype = int64};
+  const DeviceScope scope(device);
   const Tensor values =
       generator ? generator->uniform({count}, options) : random::uniform({count}, options);
-  return values.to(Device::cpu()).to_vector<std::int64_t>();
+  return reshape(values, {count, 1, 1});
 }
 
-/// Mirrors the images whose entry in `which` is nonzero, or every image when `which` is null.
-Tensor flip(const Tensor& images, bool horizontal, const std::vector<std::int64_t>* which,
-            const char* op) {
+/// Mirrors the images whose entry in `which` (an (n, 1, 1) grid of 0 and 1) is 1, or every image
+/// when `which` is undefined.
+Tensor flip(const Tensor& images, bool horizontal, const Tensor& which, const char* op) {
   const Tensor batch = as_batch(images, op);
   const std::int64_t h = batch.shape(1), w = batch.shape(2);
-  return like_input(remap(batch, h, w,
-                          [&](std::int64_t i, std::int64_t y,
-                              std::int64_t x) -> std::pair<std::int64_t, std::int64_t> {
-                            if (which != nullptr && !(*which)[static_cast<std::size_t>(i)])
-                              return {y, x};
-                            return horizontal ? std::pair{y, w - 1 - x} : std::pair{h - 1 - y, x};
-                          }),
-                    images);
+  const autodiff::PauseAll untaped;
+  const Tensor y = iota_along(h, 1, batch.device()), x = iota_along(w, 2, batch.device());
+  // The mirrored coordinate is size - 1 - t, which is t + (size - 1 - 2t).
+  const auto mirrored = [&](const Tensor& t, std::int64_t size) {
+    const Tensor shift = (size - 1) - 2 * t;
+    return t + (which.defined() ? which * shift : shift);
+  };
+  const Tensor sy = horizontal ? y : mirrored(y, h), sx = horizontal ? mirrored(x, w) : x;
+  return like_input(remap(batch, sy, sx, h, w), images);
 }
 
 Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* generator,
@@ -104,8 +116,8 @@ Tensor random_flip(const Tensor& images, bool horizontal, random::Generator* gen
                                  return random_flip(x, horizontal, g, op);
                                });
   }
-  const std::vector<std::int64_t> which = draw(as_batch(images, op).shape(0), 2, generator);
-  return flip(images, horizontal, &which, op);
+  const Tensor batch = as_batch(images, op);
+  return flip(images, horizontal, draw(batch.shape(0), 2, generator, batch.device()), op);
 }
 
 Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width,
@@ -123,13 +135,11 @@ Tensor crop(const Tensor& images, std::int64_t height, std::int64_t width,
                          " crop does not fit images of ", h, "x", w));
   }
   const std::int64_t n = batch.shape(0);
-  const std::vector<std::int64_t> dy = draw(n, h - height + 1, generator),
-                                  dx = draw(n, w - width + 1, generator);
-  return like_input(remap(batch, height, width,
-                          [&](std::int64_t i, std::int64_t y, std::int64_t x) {
-                            return std::pair{dy[static_cast<std::size_t>(i)] + y,
-                                             dx[static_cast<std::size_t>(i)] + x};
-                          }),
+  const Tensor dy = draw(n, h - height + 1, generator, batch.device());
+  const Tensor dx = draw(n, w - width + 1, generator, batch.device());
+  const autodiff::PauseAll untaped;
+  return like_input(remap(batch, dy + iota_along(height, 1, batch.device()),
+                          dx + iota_along(width, 2, batch.device()), height, width),
                     images);
 }
 
@@ -151,9 +161,9 @@ Tensor crop_with_padding(const Tensor& images, std::int64_t padding, random::Gen
 }  // namespace
 
 Tensor flip_left_right(const Tensor& images) {
-  return flip(images, true, nullptr, "flip_left_right");
+  return flip(images, true, Tensor(), "flip_left_right");
 }
-Tensor flip_up_down(const Tensor& images) { return flip(images, false, nullptr, "flip_up_down"); }
+Tensor flip_up_down(const Tensor& images) { return flip(images, false, Tensor(), "flip_up_down"); }
 
 Tensor random_flip_left_right(const Tensor& images) {
   return random_flip(images, true, nullptr, "random_flip_left_right");

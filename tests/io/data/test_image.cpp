@@ -123,5 +123,21 @@ TEST_P(Images, AugmentationWorksInsideADatasetMap) {
   EXPECT_EQ(rows, N);
 }
 
+TEST_P(Images, AugmentationNeitherReadsNorUploadsPerBatch) {
+  random::set_seed(4);
+  const Tensor images = numbered();
+  const auto augment = [&] {
+    return image::random_flip_up_down(
+        image::random_flip_left_right(image::random_crop_with_padding(images, 2)));
+  };
+  (void)augment();  // the first batch makes the index grids, once
+  debug::reset_counters();
+  const Tensor out = augment();
+  const debug::Counters c = debug::counters();
+  EXPECT_EQ(c.host_reads, 0);  // the draws stay on the device: a GPU step never waits here
+  EXPECT_EQ(c.host_writes, 0);
+  EXPECT_EQ(out.shape(), images.shape());
+}
+
 }  // namespace
 }  // namespace ember
