@@ -198,9 +198,7 @@ Tensor one_hot_forward(const Tensor& indices, std::int64_t depth, const Scalar& 
   // indices with a new axis at `a`, compared against 0..depth-1 laid along that axis.
   std::vector<std::int64_t> depth_dims(indices.rank() + 1, 1);
   depth_dims[a] = depth;
-  const Tensor positions =
-      reshape(range(std::int64_t{0}, depth, std::int64_t{1}, DType::int64).to(indices.device()),
-              Shape(depth_dims));
+  const Tensor positions = reshape(detail::iota(depth, indices.device()), Shape(depth_dims));
   const Tensor hot = equal(expand_dims(cast(indices, DType::int64), a), positions);
   const Device device = indices.device();
   const Tensor on = detail::full({}, dtype, device, on_value.as(dtype, "one_hot"));

@@ -1,9 +1,14 @@
 #include "core/ops/op_support.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
+#include "core/tensor_impl.h"
 
 namespace ember::detail {
 
@@ -173,6 +178,25 @@ void copy_region(const Tensor& src, std::int64_t src_offset, StridedLayout src_l
       element, static_cast<const char*>(src.raw_data()) + src_offset * std::int64_t(element),
       src_layout, static_cast<char*>(mutable_data(dst)) + dst_offset * std::int64_t(element),
       dst_layout);
+}
+
+Tensor iota(std::int64_t n, const Device& device) {
+  constexpr std::size_t kMaxKept = 256;
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, std::int64_t>, Tensor> kept;
+  const auto key = std::make_tuple(static_cast<int>(device.kind), device.index, n);
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto it = kept.find(key);
+    if (it != kept.end()) return it->second;
+  }
+  std::vector<std::int64_t> values(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::int64_t>(i);
+  const Tensor made = from_host(values.data(), Shape{static_cast<std::int64_t>(values.size())},
+                                DType::int64, device);
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (kept.size() < kMaxKept) kept.emplace(key, made);
+  return made;
 }
 
 }  // namespace ember::detail

@@ -70,4 +70,9 @@ Tensor full(const Shape& shape, DType dtype, const Device& device, ScalarValue v
 void copy_region(const Tensor& src, std::int64_t src_offset, StridedLayout src_layout,
                  const Tensor& dst, std::int64_t dst_offset, StridedLayout dst_layout);
 
+/// 0, 1, ..., n - 1 (int64) on `device`: the positions one_hot and the image augmentations compare
+/// against. Made once per (device, n) and kept (the first 256 of them), so that a training step
+/// uploads nothing for them.
+Tensor iota(std::int64_t n, const Device& device);
+
 }  // namespace ember::detail

@@ -4,13 +4,11 @@
 #include "io/data/image.h"
 
 #include <functional>
-#include <map>
-#include <mutex>
-#include <tuple>
 #include <vector>
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/ops/op_support.h"
 #include "core/ops/run_op.h"
 #include "core/tensor_impl.h"
 
@@ -53,20 +51,12 @@ Tensor like_input(const Tensor& batch, const Tensor& images) {
   return images.rank() == 3 ? squeeze(batch, std::vector<std::int64_t>{0}) : batch;
 }
 
-/// 0, 1, ..., n - 1 (int64) on `device`, laid along `axis` of a rank-3 (image, row, column) grid.
-/// Made once per (device, n, axis) and kept: a few sizes per program, and no upload per batch.
+/// 0, 1, ..., n - 1 (int64) on `device`, laid along `axis` of a rank-3 (image, row, column) grid
+/// (kept from call to call: no upload per batch).
 Tensor iota_along(std::int64_t n, int axis, const Device& device) {
-  static std::mutex mutex;
-  static std::map<std::tuple<int, int, std::int64_t, int>, Tensor> made;
-  const std::lock_guard<std::mutex> lock(mutex);
-  const auto key = std::make_tuple(static_cast<int>(device.kind), device.index, n, axis);
-  const auto it = made.find(key);
-  if (it != made.end()) return it->second;
   std::vector<std::int64_t> dims = {1, 1, 1};
   dims[static_cast<std::size_t>(axis)] = n;
-  const DeviceScope scope(device);
-  const Tensor values = range(Scalar(std::int64_t{0}), Scalar(n), Scalar(std::int64_t{1}), int64);
-  return made.emplace(key, reshape(values, dims)).first->second;
+  return reshape(detail::iota(n, device), dims);
 }
 
 /// The result's pixel (i, y, x) is the batch's pixel (i, sy, sx): sy and sx are int64 tensors on

@@ -53,6 +53,15 @@ TEST_P(Counting, ThePeakIsTheMostLiveAtOnce) {
   EXPECT_EQ(debug::counters(device()).peak_bytes, live_before + 2000);
 }
 
+TEST_P(Counting, OneHotUploadsNothingAfterItsFirstCall) {
+  const Tensor labels = constant(std::vector<std::int64_t>{2, 0, 1}, {3});
+  (void)one_hot(labels, 4);  // the positions 0..3 are made once on this device
+  debug::reset_counters();
+  const Tensor hot = one_hot(labels, 4);
+  EXPECT_EQ(debug::counters(device()).host_writes, 0);
+  EXPECT_EQ(hot.to_vector<float>(), (std::vector<float>{0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, Counting, ::testing::ValuesIn(testing::all_devices()),
                          testing::device_name);
 
