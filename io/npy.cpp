@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "core/error.h"
@@ -125,61 +126,72 @@ void save_npy(const std::string& path, const Tensor& t) {
   });
 }
 
-Tensor load_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw IoError(cat(path, ": cannot open for reading"));
-  const auto file_size = static_cast<std::int64_t>(in.tellg());
-  in.seekg(0);
-  char magic[6] = {};
-  unsigned char version[2] = {};
-  in.read(magic, 6);
-  in.read(reinterpret_cast<char*>(version), 2);
-  if (!in || std::memcmp(magic, kMagic, 6) != 0) {
-    throw IoError(cat(path, ": not a .npy file (bad magic; expected \\x93NUMPY)"));
+NpyHeader read_npy_header(std::string_view bytes, const std::string& name) {
+  const auto file_size = static_cast<std::int64_t>(bytes.size());
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 6) != 0) {
+    throw IoError(cat(name, ": not a .npy file (bad magic; expected \\x93NUMPY)"));
   }
+  const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
+  const unsigned char version[2] = {raw[6], raw[7]};
   if (version[0] < 1 || version[0] > 3) {
-    throw IoError(cat(path, ": unsupported .npy version ", int(version[0]), ".", int(version[1]),
+    throw IoError(cat(name, ": unsupported .npy version ", int(version[0]), ".", int(version[1]),
                       " (expected 1.0, 2.0 or 3.0)"));
   }
-  unsigned char le[4] = {};
   const int length_bytes = version[0] == 1 ? 2 : 4;
-  in.read(reinterpret_cast<char*>(le), length_bytes);
+  if (file_size < 8 + length_bytes) {
+    throw IoError(cat(name, ": truncated .npy header (the file has ", file_size, " bytes)"));
+  }
+  const unsigned char* le = raw + 8;
   const std::uint32_t header_length =
       le[0] | (le[1] << 8) | (length_bytes == 4 ? (le[2] << 16) | (std::uint32_t(le[3]) << 24) : 0);
-  if (!in || 6 + 2 + length_bytes + static_cast<std::int64_t>(header_length) > file_size) {
-    throw IoError(cat(path, ": truncated .npy header (the file has ", file_size, " bytes)"));
+  if (6 + 2 + length_bytes + static_cast<std::int64_t>(header_length) > file_size) {
+    throw IoError(cat(name, ": truncated .npy header (the file has ", file_size, " bytes)"));
   }
-  std::string header(header_length, '\0');
-  in.read(header.data(), header_length);
-
-  std::string d = header_field(header, "descr", path);
+  const std::string header(bytes.substr(8 + length_bytes, header_length));
+  NpyHeader parsed;
+  std::string d = header_field(header, "descr", name);
   if (d.size() < 2 || (d.front() != '\'' && d.front() != '"')) {
-    throw IoError(cat(path, ": malformed .npy descr ", d));
+    throw IoError(cat(name, ": malformed .npy descr ", d));
   }
-  d = d.substr(1, d.size() - 2);
-  const DType dtype = dtype_from_descr(d, path);
-  const std::string fortran = header_field(header, "fortran_order", path);
-  if (fortran.find("False") == std::string::npos) {
-    throw IoError(cat(path, ": Fortran-ordered .npy arrays are not supported; save with ",
+  parsed.descr = d.substr(1, d.size() - 2);
+  parsed.fortran_order =
+      header_field(header, "fortran_order", name).find("False") == std::string::npos;
+  parsed.shape = parse_shape(header_field(header, "shape", name), name);
+  parsed.data_offset = 6 + 2 + length_bytes + header_length;
+  return parsed;
+}
+
+Tensor parse_npy(std::string_view bytes, const std::string& name) {
+  const NpyHeader header = read_npy_header(bytes, name);
+  const DType dtype = dtype_from_descr(header.descr, name);
+  if (header.fortran_order) {
+    throw IoError(cat(name, ": Fortran-ordered .npy arrays are not supported; save with ",
                       "np.ascontiguousarray first"));
   }
-  const Shape shape(parse_shape(header_field(header, "shape", path), path));
-  const std::int64_t data_offset = 6 + 2 + length_bytes + header_length;
+  const Shape shape(header.shape);
+  const auto held = static_cast<std::int64_t>(bytes.size() - header.data_offset);
   const std::int64_t expected = shape.num_elements() * static_cast<std::int64_t>(dtype_size(dtype));
-  if (file_size - data_offset != expected) {
-    throw IoError(cat(path, ": ", file_size - data_offset < expected ? "truncated" : "oversized",
-                      " .npy data: shape ", shape, " of ", dtype_name(dtype), " needs ", expected,
-                      " bytes, the file holds ", file_size - data_offset));
+  if (held != expected) {
+    throw IoError(cat(name, ": ", held < expected ? "truncated" : "oversized", " .npy data: shape ",
+                      shape, " of ", dtype_name(dtype), " needs ", expected,
+                      " bytes, the file holds ", held));
   }
-  std::vector<char> data(static_cast<std::size_t>(expected));
-  in.read(data.data(), expected);
-  if (!in) throw IoError(cat(path, ": read failed"));
+  const std::string_view data = bytes.substr(header.data_offset);
   if (dtype == DType::bool_) {
-    for (char& c : data) {
-      if (c != 0 && c != 1) throw IoError(cat(path, ": bool array holds a byte other than 0 or 1"));
+    for (char c : data) {
+      if (c != 0 && c != 1) throw IoError(cat(name, ": bool array holds a byte other than 0 or 1"));
     }
   }
   return detail::from_host(data.data(), shape, dtype, default_device());
+}
+
+Tensor load_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(cat(path, ": cannot open for reading"));
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw IoError(cat(path, ": read failed"));
+  return parse_npy(bytes.str(), path);
 }
 
 }  // namespace ember::io

@@ -2,7 +2,11 @@
 // it): the way tensors travel to and from NumPy, PyTorch and TensorFlow.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -15,5 +19,19 @@ void save_npy(const std::string& path, const Tensor& t);
 /// Reads a .npy file onto default_device(). Accepts <f4 <f8 <i4 <i8 |u1 |b1 in C order; throws
 /// IoError naming the file for anything else, a bad magic, a malformed header or a short file.
 Tensor load_npy(const std::string& path);
+
+/// load_npy of a .npy file already in memory (an entry of an .npz archive); `name` starts the
+/// errors.
+Tensor parse_npy(std::string_view bytes, const std::string& name);
+
+/// What a .npy header says, unchecked against the dtypes ember holds: an .npz of ragged
+/// sequences stores object arrays ("|O"), whose data is a pickle (io/pickle.h) from data_offset.
+struct NpyHeader {
+  std::string descr;
+  std::vector<std::int64_t> shape;
+  bool fortran_order = false;
+  std::size_t data_offset = 0;
+};
+NpyHeader read_npy_header(std::string_view bytes, const std::string& name);
 
 }  // namespace ember::io

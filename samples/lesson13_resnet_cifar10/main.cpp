@@ -8,10 +8,13 @@
 //
 // --limit: how many training images to use (all 50000 on a GPU by default, 10000 on a CPU).
 //
-// CIFAR-10 in its binary layout under $EMBER_DATA/cifar10 (scripts/demo prepares it from
-// shared/data with shared/tools/cifar10_from_jpeg.py).
+// CIFAR-10 as keras.datasets.cifar10.load_data() gets it: from --data DIR or $EMBER_DATA/cifar10
+// when given, else from the cache (~/.ember/datasets), downloaded there once from Keras' origin.
+// Exits with status 3 when no CIFAR-10 can be had (scripts/demo then tries its other sources).
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "ember.h"
@@ -63,10 +66,18 @@ int main(int argc, char** argv) {
     data = io::datasets::cifar10::load_data(data_dir);
   } catch (const IoError& error) {  // no data set here: say where it comes from, not a crash
     std::cerr << "lesson13: " << error.what()
-              << "\nCIFAR-10 is needed: scripts/cifar10-data prepares it under $EMBER_DATA "
-                 "(scripts/demo does so), or pass --data DIR\n";
-    return 1;
+              << "\nCIFAR-10 is needed: connect to the network, or pass --data DIR (scripts/demo "
+                 "also takes EMBER_CIFAR10_ARCHIVE or shared/data's JPEG copy)\n";
+    return 3;
   }
+  const char* ember_data = std::getenv("EMBER_DATA");
+  std::cout << "CIFAR-10 from "
+            << (!data_dir.empty() ? data_dir
+                : ember_data != nullptr &&
+                        std::filesystem::exists(std::string(ember_data) + "/cifar10")
+                    ? std::string(ember_data) + "/cifar10"
+                    : "the cache in " + utils::ember_home() + "/datasets (Keras' download)")
+            << "\n";
   auto& [train, test] = data;
   train_rows = std::min(train_rows, train.first.shape(0));
   const Tensor x_train = utils::rescale(train.first, 1.0 / 255).slice(0, train_rows);
