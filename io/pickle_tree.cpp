@@ -98,11 +98,22 @@ PickleValue Machine::tree(std::uint32_t i, bool unique) {
       v.text = take_text(i, unique);
       break;
     case Tag::list:
-      children(Kind::list, items(i));
+    case Tag::tuple: {
+      const Kind kind = n.tag == Tag::list ? Kind::list : Kind::tuple;
+      const std::vector<std::uint32_t>& list = items(i);
+      const bool ints_only =
+          !list.empty() && std::all_of(list.begin(), list.end(), [&](std::uint32_t c) {
+            return node(c).tag == Tag::integer;
+          });
+      if (limits_.compact_int_lists && ints_only) {
+        v.kind = kind;
+        v.integers.reserve(list.size());
+        for (const std::uint32_t child : list) v.integers.push_back(node(child).scalar);
+      } else {
+        children(kind, list);
+      }
       break;
-    case Tag::tuple:
-      children(Kind::tuple, items(i));
-      break;
+    }
     case Tag::dict:
       children(Kind::dict, items(i));
       break;
@@ -175,6 +186,17 @@ const PickleValue& PickleValue::at(std::string_view key, const std::string& name
                       "' in the dict, found no such key"));
   }
   return *v;
+}
+
+std::vector<std::int64_t> PickleValue::int_values(const std::string& name) const {
+  if (kind != Kind::list && kind != Kind::tuple) {
+    throw IoError(cat(name, ": expected a list of ints, found a ", kind_name()));
+  }
+  if (items.empty()) return integers;
+  std::vector<std::int64_t> values;
+  values.reserve(items.size());
+  for (const PickleValue& item : items) values.push_back(item.as_int(name));
+  return values;
 }
 
 std::int64_t PickleValue::as_int(const std::string& name) const {

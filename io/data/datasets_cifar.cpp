@@ -152,7 +152,9 @@ void read_binary_batch(const CifarSet& set, const fs::path& file, std::vector<st
 void read_python_batch(const CifarSet& set, const fs::path& file, std::vector<std::uint8_t>& images,
                        std::vector<std::uint8_t>& labels) {
   const std::string bytes = read_whole(file, set);
-  const PickleValue batch = read_pickle(bytes, file.string());
+  PickleLimits limits;
+  limits.compact_int_lists = true;
+  const PickleValue batch = read_pickle(bytes, file.string(), limits);
   if (batch.kind != PickleValue::Kind::dict) {
     throw IoError(cat(file.string(), ": expected a pickled dict (a ", set.title, " batch), got ",
                       batch.kind_name()));
@@ -171,18 +173,16 @@ void read_python_batch(const CifarSet& set, const fs::path& file, std::vector<st
   }
   const std::int64_t rows = data->shape[0];
   if (label_list->kind != PickleValue::Kind::list ||
-      static_cast<std::int64_t>(label_list->items.size()) != rows) {
+      static_cast<std::int64_t>(label_list->size()) != rows) {
     throw IoError(cat(file.string(), ": \"", set.label_key, "\" must be a list of ", rows,
                       " labels, one per image (", set.loader, ")"));
   }
+  const std::vector<std::int64_t> values = label_list->int_values(file.string());
   const auto* pixels = reinterpret_cast<const std::uint8_t*>(data->data.data());
   for (std::int64_t r = 0; r < rows; ++r) {
-    const PickleValue& label = label_list->items[static_cast<std::size_t>(r)];
-    if (label.kind != PickleValue::Kind::integer) {
-      throw IoError(cat(file.string(), ": label ", r, " is a ", label.kind_name(), ", not an int"));
-    }
-    check_label(set, file, r, label.integer);
-    labels.push_back(static_cast<std::uint8_t>(label.integer));
+    const std::int64_t label = values[static_cast<std::size_t>(r)];
+    check_label(set, file, r, label);
+    labels.push_back(static_cast<std::uint8_t>(label));
     append_interleaved(pixels + r * kPixels, images);
   }
 }

@@ -58,7 +58,9 @@ Sequences read_sequences(std::string_view npy, const std::string& name) {
     throw IoError(cat(name, ": expected a 1-D object array of word-index lists, got descr ",
                       header.descr, " of rank ", header.shape.size()));
   }
-  const PickleValue array = read_pickle(npy.substr(header.data_offset), name);
+  PickleLimits limits;
+  limits.compact_int_lists = true;
+  const PickleValue array = read_pickle(npy.substr(header.data_offset), name, limits);
   if (array.kind != PickleValue::Kind::ndarray || array.dtype != "|O" ||
       static_cast<std::int64_t>(array.items.size()) != header.shape[0]) {
     throw IoError(
@@ -72,9 +74,9 @@ Sequences read_sequences(std::string_view npy, const std::string& name) {
       throw IoError(cat(name, ": element ", i, " is a ", list.kind_name(), ", not a list of ints"));
     }
     std::vector<std::int32_t>& words = sequences.emplace_back();
-    words.reserve(list.items.size());
-    for (const PickleValue& word : list.items) {
-      const std::int64_t index = word.as_int(name);
+    const std::vector<std::int64_t> indices = list.int_values(name);
+    words.reserve(indices.size());
+    for (const std::int64_t index : indices) {
       if (index < 0 || index > INT32_MAX / 2) {
         throw IoError(cat(name, ": element ", i, " holds the word index ", index));
       }

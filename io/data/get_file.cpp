@@ -143,7 +143,7 @@ std::string get_file(const GetFileOptions& options) {
       throw Error(cat("get_file: cannot take a file name from the origin \"", options.origin,
                       "\": give `fname`"));
     }
-  } else if (fname.find('/') != std::string::npos) {
+  } else if (fname.find('/') != std::string::npos || fname == "." || fname == "..") {
     throw Error(cat("get_file: fname must be a name, not a path (put the folder in cache_dir): \"",
                     fname, "\""));
   }

@@ -262,6 +262,28 @@ TEST_F(Pickle, ReadsObjectArraysAsNpSaveWritesThem) {
   }
 }
 
+// compact_int_lists keeps lists of ints as `integers`; the values are the same, and a list that
+// holds anything else, or nothing, stays as items.
+TEST_F(Pickle, CompactIntListsHoldTheSameInts) {
+  io::PickleLimits compact;
+  compact.compact_int_lists = true;
+  const PickleValue x = io::read_pickle(read_fixture("imdb_np_save.pkl"), "imdb", compact);
+  ASSERT_EQ(x.items.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    std::vector<std::int64_t> expected;
+    for (int k = 0; k < i % 4; ++k) expected.push_back(i * 10 + k);
+    const PickleValue& row = x.items[static_cast<std::size_t>(i)];
+    EXPECT_EQ(row.int_values("imdb"), expected) << "row " << i;
+    EXPECT_EQ(row.size(), expected.size());
+    EXPECT_EQ(row.items.empty() ? row.integers : std::vector<std::int64_t>{}, expected);
+  }
+  const PickleValue cifar = io::read_pickle(read_fixture("cifar10_py2.pkl"), "cifar", compact);
+  EXPECT_EQ(cifar.at("labels", "cifar").integers, (std::vector<std::int64_t>{6, 9, 4}));
+  EXPECT_TRUE(cifar.at("filenames", "cifar").integers.empty());
+  EXPECT_EQ(cifar.at("filenames", "cifar").size(), 3u);
+  EXPECT_THROW(cifar.at("filenames", "cifar").int_values("cifar"), IoError);
+}
+
 TEST_F(Pickle, ReadsLongMemoIndicesAndBatchedAppends) {
   const PickleValue v = read("memo_p2.pkl");
   ASSERT_EQ(v.items.size(), 3u);

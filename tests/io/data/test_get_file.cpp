@@ -199,8 +199,10 @@ TEST_F(GetFile, ReadsFileUrls) {
 
 TEST_F(GetFile, RejectsBadArguments) {
   GetFileOptions o = options("/abc");
-  o.fname = "a/b";
-  EXPECT_THROW(get_file(o), Error);
+  for (const char* path : {"a/b", "..", "."}) {
+    o.fname = path;
+    EXPECT_THROW(get_file(o), Error) << path;
+  }
   o.fname = "";
   o.origin = "";
   EXPECT_THROW(get_file(o), Error);
