@@ -1,10 +1,13 @@
 #include "io/data/dataset_sources.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.h"
 
 namespace ember::io::datasets::sources {
+
+namespace fs = std::filesystem;
 
 std::string environment_data_dir() {
   const char* value = std::getenv("EMBER_DATA");
@@ -31,6 +34,29 @@ std::string fetch(const std::string& loader, const utils::GetFileOptions& option
   } catch (const IoError& e) {
     throw IoError(cat(loader, ": ", looked.empty() ? "" : "not in " + looked + "; ", e.what()));
   }
+}
+
+std::string find_or_fetch(const std::string& loader, const std::string& dir,
+                          const std::string& data_subdir, const std::string& file,
+                          const std::string& hash) {
+  std::error_code ec;
+  if (!dir.empty()) {
+    const fs::path path = fs::path(dir) / file;
+    if (fs::is_regular_file(path, ec)) return path.string();
+    throw IoError(cat(loader, ": no ", file, " in ", dir,
+                      " (put Keras' file there, or leave the folder out to download it)"));
+  }
+  std::string looked;
+  if (const std::string base = environment_data_dir(); !base.empty()) {
+    const fs::path path = fs::path(base) / data_subdir / file;
+    if (fs::is_regular_file(path, ec)) return path.string();
+    looked = cat(path.string(), " (no such file)");
+  }
+  utils::GetFileOptions get;
+  get.fname = file;
+  get.origin = origin(kKerasBucket, file);
+  get.file_hash = hash;
+  return fetch(loader, get, looked);
 }
 
 std::string_view npz_member(const std::vector<ZipEntry>& entries, const std::string& key,

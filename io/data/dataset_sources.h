@@ -32,6 +32,13 @@ std::string origin(const std::string& base, const std::string& file);
 std::string fetch(const std::string& loader, const utils::GetFileOptions& options,
                   const std::string& looked);
 
+/// The path of `file` (checked against `hash` when it is downloaded): `dir/file` when `dir` is
+/// given (an IoError naming it when the file is not there), else `$EMBER_DATA/<data_subdir>/file`
+/// when that exists, else what utils::get_file fetches from Keras' bucket into the cache.
+std::string find_or_fetch(const std::string& loader, const std::string& dir,
+                          const std::string& data_subdir, const std::string& file,
+                          const std::string& hash);
+
 /// The bytes of `key`.npy in an .npz archive's entries; IoError naming the archive and what the
 /// loader expects when it is missing.
 std::string_view npz_member(const std::vector<ZipEntry>& entries, const std::string& key,

@@ -1,5 +1,4 @@
 // boston_housing: Keras' boston_housing.npz, shuffled and split as Keras does.
-#include <filesystem>
 #include <vector>
 
 #include "core/error.h"
@@ -12,33 +11,10 @@
 namespace ember::io::datasets::boston_housing {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr const char* kLoader = "boston_housing.load_data";
 constexpr const char* kNpz = "boston_housing.npz";
 // keras/src/datasets/boston_housing.py
 constexpr const char* kSha256 = "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5";
-
-std::string find_npz(const std::string& dir) {
-  std::error_code ec;
-  if (!dir.empty()) {
-    const fs::path file = fs::path(dir) / kNpz;
-    if (fs::is_regular_file(file, ec)) return file.string();
-    throw IoError(cat(kLoader, ": no ", kNpz, " in ", dir,
-                      " (put Keras' file there, or call load_data() to download it)"));
-  }
-  std::string looked;
-  if (const std::string base = sources::environment_data_dir(); !base.empty()) {
-    const fs::path file = fs::path(base) / "boston_housing" / kNpz;
-    if (fs::is_regular_file(file, ec)) return file.string();
-    looked = cat(file.string(), " (no such file)");
-  }
-  utils::GetFileOptions get;
-  get.fname = kNpz;
-  get.origin = sources::origin(sources::kKerasBucket, kNpz);
-  get.file_hash = kSha256;
-  return sources::fetch(kLoader, get, looked);
-}
 
 // Rows [begin, end) of `order` taken from `values` (rows of `width` doubles).
 Tensor rows(const std::vector<double>& values, std::int64_t width,
@@ -61,7 +37,7 @@ LoadedData load_data(double test_split, std::uint32_t seed, const std::string& d
   if (!(test_split >= 0 && test_split < 1)) {
     throw Error(cat(kLoader, ": test_split must be in [0, 1), got ", test_split));
   }
-  const std::string path = find_npz(dir);
+  const std::string path = sources::find_or_fetch(kLoader, dir, "boston_housing", kNpz, kSha256);
   const std::vector<ZipEntry> entries = read_zip(path);
   const Tensor x = parse_npy(sources::npz_member(entries, "x", path, kLoader), path + "/x.npy");
   const Tensor y = parse_npy(sources::npz_member(entries, "y", path, kLoader), path + "/y.npy");

@@ -1,7 +1,6 @@
 // imdb: Keras' imdb.npz (ragged arrays of word indices, stored as pickles) and its word index,
 // processed in Keras' order with Keras' shuffle.
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,8 +17,6 @@
 namespace ember::io::datasets::imdb {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr const char* kLoader = "imdb.load_data";
 constexpr const char* kNpz = "imdb.npz";
 constexpr const char* kWordIndex = "imdb_word_index.json";
@@ -27,29 +24,6 @@ constexpr const char* kWordIndex = "imdb_word_index.json";
 constexpr const char* kNpzSha256 =
     "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f";
 constexpr const char* kWordIndexMd5 = "bfafd718b763782e994055a2d397834f";
-
-// `name` from `dir`, $EMBER_DATA/imdb, or Keras' download.
-std::string find_file(const std::string& loader, const std::string& dir, const char* name,
-                      const char* hash) {
-  std::error_code ec;
-  if (!dir.empty()) {
-    const fs::path file = fs::path(dir) / name;
-    if (fs::is_regular_file(file, ec)) return file.string();
-    throw IoError(cat(loader, ": no ", name, " in ", dir,
-                      " (put Keras' file there, or leave `dir` empty to download it)"));
-  }
-  std::string looked;
-  if (const std::string base = sources::environment_data_dir(); !base.empty()) {
-    const fs::path file = fs::path(base) / "imdb" / name;
-    if (fs::is_regular_file(file, ec)) return file.string();
-    looked = cat(file.string(), " (no such file)");
-  }
-  utils::GetFileOptions get;
-  get.fname = name;
-  get.origin = sources::origin(sources::kKerasBucket, name);
-  get.file_hash = hash;
-  return sources::fetch(loader, get, looked);
-}
 
 // An object array of lists of ints (a .npy whose data is a pickle) as sequences.
 Sequences read_sequences(std::string_view npy, const std::string& name) {
@@ -139,7 +113,7 @@ Tensor labels_tensor(const std::vector<std::int64_t>& y) {
 }  // namespace
 
 ImdbData load_data(const Options& options) {
-  const std::string path = find_file(kLoader, options.dir, kNpz, kNpzSha256);
+  const std::string path = sources::find_or_fetch(kLoader, options.dir, "imdb", kNpz, kNpzSha256);
   const std::vector<ZipEntry> entries = read_zip(path);
   auto member = [&](const char* key) { return sources::npz_member(entries, key, path, kLoader); };
   Sequences x_train = read_sequences(member("x_train"), path + "/x_train.npy");
@@ -192,7 +166,8 @@ ImdbData load_data(const Options& options) {
 }
 
 std::map<std::string, std::int32_t> get_word_index(const std::string& dir) {
-  const std::string path = find_file("imdb.get_word_index", dir, kWordIndex, kWordIndexMd5);
+  const std::string path =
+      sources::find_or_fetch("imdb.get_word_index", dir, "imdb", kWordIndex, kWordIndexMd5);
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();

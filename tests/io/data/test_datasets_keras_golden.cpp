@@ -139,6 +139,24 @@ TEST_F(KerasGolden, ImdbSequencesAreKerasOwn) {
   EXPECT_THROW(io::datasets::imdb::load_data(none_left), Error);
 }
 
+TEST_F(KerasGolden, ImdbWordIndexIsTheJsonMap) {
+  std::ofstream(dir_ / "imdb_word_index.json") << R"({"the": 1, "and": 2, "fawn": 34701})";
+  const auto index = io::datasets::imdb::get_word_index(dir_.string());
+  EXPECT_EQ(index, (std::map<std::string, std::int32_t>{{"the", 1}, {"and", 2}, {"fawn", 34701}}));
+  std::ofstream(dir_ / "imdb_word_index.json") << R"({"the": "one"})";
+  EXPECT_THROW(io::datasets::imdb::get_word_index(dir_.string()), IoError);
+  std::ofstream(dir_ / "imdb_word_index.json") << R"([1, 2)";
+  EXPECT_THROW(io::datasets::imdb::get_word_index(dir_.string()), IoError);
+  fs::remove(dir_ / "imdb_word_index.json");
+  try {
+    io::datasets::imdb::get_word_index(dir_.string());
+    FAIL() << "expected IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("no imdb_word_index.json in"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(PadSequences, AsKeras) {
   DeviceScope cpu(Device::cpu());
   const Json& golden = expected()["pad_sequences"];
