@@ -6,14 +6,12 @@
 
 #include <cstring>
 #include <exception>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "core/error.h"
 #include "core/tensor_impl.h"
 #include "io/atomic_file.h"
+#include "io/whole_file.h"
 
 #if EMBER_WITH_HDF5
 #include <hdf5.h>
@@ -450,15 +448,7 @@ std::string save_hdf5_image(const H5Group& root, const std::string& name) {
 
 // Files go through in-memory images: nothing but the file itself is touched, and a save writes a
 // temporary file renamed into place.
-H5Group load_hdf5(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(cat(path, ": no such file"));
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in) throw IoError(cat(path, ": cannot read"));
-  return load_hdf5_image(bytes.str(), path);
-}
+H5Group load_hdf5(const std::string& path) { return load_hdf5_image(read_file_bytes(path), path); }
 
 void save_hdf5(const std::string& path, const H5Group& root) {
   const std::string bytes = save_hdf5_image(root, path);

@@ -2,13 +2,12 @@
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "core/error.h"
 #include "core/tensor_impl.h"
 #include "io/atomic_file.h"
+#include "io/whole_file.h"
 
 namespace ember::io {
 namespace {
@@ -185,13 +184,6 @@ Tensor parse_npy(std::string_view bytes, const std::string& name) {
   return detail::from_host(data.data(), shape, dtype, default_device());
 }
 
-Tensor load_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(cat(path, ": cannot open for reading"));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw IoError(cat(path, ": read failed"));
-  return parse_npy(bytes.str(), path);
-}
+Tensor load_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
 }  // namespace ember::io

@@ -8,12 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/whole_file.h"
 
 namespace ember::io {
 
@@ -122,11 +121,7 @@ void put(std::ostream& out, std::uint64_t value, int width) {
 }  // namespace
 
 std::vector<ZipEntry> read_zip(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError(cat(path, ": no such file"));
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  const std::string bytes = buffer.str();
+  const std::string bytes = read_file_bytes(path);
   const Reader in(bytes, path);
   const Directory directory = find_directory(in, path);
 

@@ -1,8 +1,6 @@
 // cifar10 and cifar100: Keras' download (the "python version": pickled batches), or a folder
 // holding that layout or the "binary version" (fixed-size records).
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "core/error.h"
@@ -10,6 +8,7 @@
 #include "io/data/dataset_sources.h"
 #include "io/data/datasets.h"
 #include "io/pickle.h"
+#include "io/whole_file.h"
 
 namespace ember::io::datasets {
 namespace {
@@ -99,11 +98,7 @@ std::string read_whole(const fs::path& file, const CifarSet& set) {
     throw IoError(cat(file.string(), ": no such file (", set.loader, " reads ",
                       layout_files(set, file), " from ", file.parent_path().string(), ")"));
   }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  if (!in.good() && !in.eof()) throw IoError(cat(file.string(), ": read failed"));
-  return bytes.str();
+  return read_file_bytes(file.string());
 }
 
 // Appends one image stored as planes R, G, B to `images` as NHWC pixels.

@@ -1,9 +1,7 @@
 // imdb: Keras' imdb.npz (ragged arrays of word indices, stored as pickles) and its word index,
 // processed in Keras' order with Keras' shuffle.
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -13,6 +11,7 @@
 #include "io/data/numpy_random.h"
 #include "io/npy.h"
 #include "io/pickle.h"
+#include "io/whole_file.h"
 
 namespace ember::io::datasets::imdb {
 namespace {
@@ -168,11 +167,8 @@ ImdbData load_data(const Options& options) {
 std::map<std::string, std::int32_t> get_word_index(const std::string& dir) {
   const std::string path =
       sources::find_or_fetch("imdb.get_word_index", dir, "imdb", kWordIndex, kWordIndexMd5);
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
   const nlohmann::json json =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+      nlohmann::json::parse(read_file_bytes(path), nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) throw IoError(cat(path, ": not a JSON object of word -> index"));
   std::map<std::string, std::int32_t> index;
   for (const auto& [word, value] : json.items()) {
