@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "tests/scoped_env.h"
 #include "tests/test_support.h"
 
 namespace ember {
@@ -34,29 +35,7 @@ Bytes counting(std::size_t n, std::uint8_t start = 0) {
   return out;
 }
 
-// Sets or clears an environment variable for one scope, restoring the old value after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      setenv(name, value->c_str(), 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ember::testing::ScopedEnv;
 
 class IoFiles : public ::testing::Test {
  protected:

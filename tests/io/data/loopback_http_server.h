@@ -161,4 +161,11 @@ class LoopbackHttpServer {
   std::thread thread_;
 };
 
+/// A loopback port that was free a moment ago and has nothing listening on it now: a server that
+/// cannot be reached.
+inline int closed_port() {
+  LoopbackHttpServer server;
+  return server.port();
+}
+
 }  // namespace ember::testing

@@ -14,35 +14,16 @@
 #include "io/data/download.h"
 #include "tests/io/data/archive_fixtures.h"
 #include "tests/io/data/loopback_http_server.h"
+#include "tests/scoped_env.h"
+#include "tests/test_support.h"
 
 namespace ember {
 namespace {
 
 namespace fs = std::filesystem;
+using ember::testing::expect_error;
 using ember::testing::LoopbackHttpServer;
-
-class ScopedVariable {
- public:
-  ScopedVariable(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedVariable() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ember::testing::ScopedEnv;
 
 // An IDX file of uint8: magic 0x0803 (3-D) or 0x0801 (1-D), big-endian sizes, then the bytes.
 std::string idx(const std::vector<std::uint32_t>& dims, const std::string& data) {
@@ -57,15 +38,6 @@ std::string pixels(std::size_t count, int seed) {
   std::string out(count, '\0');
   for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<char>((seed + 7 * i) % 256);
   return out;
-}
-
-std::string message_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const IoError& e) {
-    return e.what();
-  }
-  return "(no IoError)";
 }
 
 class DatasetDownloads : public ::testing::Test {
@@ -96,7 +68,7 @@ class DatasetDownloads : public ::testing::Test {
 
   LoopbackHttpServer server_;
   fs::path home_;
-  std::list<ScopedVariable> variables_;
+  std::list<ScopedEnv> variables_;
 };
 
 TEST_F(DatasetDownloads, FashionMnistFetchesKerasFourFilesOnceAndReadsThem) {
@@ -127,21 +99,15 @@ TEST_F(DatasetDownloads, FashionMnistChecksWhatItDownloaded) {
   server_.serve("/train-labels-idx1-ubyte.gz", {.body = gzip(idx({3}, std::string{9, 0, 12}))});
   server_.serve("/t10k-images-idx3-ubyte.gz", {.body = gzip(idx({2, 28, 28}, pixels(100, 5)))});
   server_.serve("/t10k-labels-idx1-ubyte.gz", {.body = gzip(idx({2}, std::string{3, 7}))});
-  const std::string error = message_of([] { io::datasets::fashion_mnist::load_data(); });
-  EXPECT_NE(error.find("train-labels-idx1-ubyte.gz: label 12 at position 2 is outside 0..9"),
-            std::string::npos)
-      << error;
+  expect_error<IoError>([] { io::datasets::fashion_mnist::load_data(); },
+                        {"train-labels-idx1-ubyte.gz: label 12 at position 2 is outside 0..9"});
 }
 
 // The served file is not Keras' (its hash differs): the error names the URL, both hashes and
 // where the right file could be put by hand, and nothing stays in the cache.
 void expect_keras_hash_refused(const std::function<void()>& load, const std::string& url,
                                const std::string& keras_hash, const std::string& by_hand) {
-  const std::string error = message_of(load);
-  EXPECT_NE(error.find(url), std::string::npos) << error;
-  EXPECT_NE(error.find("expected " + keras_hash), std::string::npos) << error;
-  EXPECT_NE(error.find("nothing was kept"), std::string::npos) << error;
-  EXPECT_NE(error.find(by_hand), std::string::npos) << error;
+  expect_error<IoError>(load, {url, "expected " + keras_hash, "nothing was kept", by_hand});
 }
 
 TEST_F(DatasetDownloads, MnistCifar10AndCifar100UseKerasNamesAndHashes) {
@@ -164,19 +130,11 @@ TEST_F(DatasetDownloads, MnistCifar10AndCifar100UseKerasNamesAndHashes) {
 }
 
 TEST_F(DatasetDownloads, OfflineSaysWhatFailedAndWhereToPutTheFile) {
-  int port = 0;
-  {
-    LoopbackHttpServer closed;
-    port = closed.port();
-  }
-  ScopedVariable mirror("EMBER_DATASETS_MIRROR", "http://127.0.0.1:" + std::to_string(port));
-  const std::string error = message_of([] { io::datasets::mnist::load_data(); });
-  EXPECT_NE(error.find("mnist.load_data"), std::string::npos) << error;
-  EXPECT_NE(error.find("could not connect"), std::string::npos) << error;
-  EXPECT_NE(error.find("by hand"), std::string::npos) << error;
-  EXPECT_NE(error.find("731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),
-            std::string::npos)
-      << error;
+  ScopedEnv mirror("EMBER_DATASETS_MIRROR",
+                   "http://127.0.0.1:" + std::to_string(ember::testing::closed_port()));
+  expect_error<IoError>([] { io::datasets::mnist::load_data(); },
+                        {"mnist.load_data", "could not connect", "by hand",
+                         "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"});
 }
 
 TEST_F(DatasetDownloads, EmberDataComesBeforeTheCache) {
@@ -189,7 +147,7 @@ TEST_F(DatasetDownloads, EmberDataComesBeforeTheCache) {
   put("train-labels-idx1-ubyte", idx({1}, std::string{2}));
   put("t10k-images-idx3-ubyte", idx({1, 28, 28}, pixels(784, 3)));
   put("t10k-labels-idx1-ubyte", idx({1}, std::string{5}));
-  ScopedVariable env("EMBER_DATA", data.string());
+  ScopedEnv env("EMBER_DATA", data.string());
   EXPECT_EQ(io::datasets::fashion_mnist::load_data().y_test().to_vector<std::uint8_t>(),
             std::vector<std::uint8_t>{5});
   EXPECT_EQ(server_.total_requests(), 0);

@@ -13,11 +13,14 @@
 #include "io/zip.h"
 #include "tests/io/data/archive_fixtures.h"
 #include "tests/io/data/loopback_http_server.h"
+#include "tests/scoped_env.h"
+#include "tests/test_support.h"
 
 namespace ember::utils {
 namespace {
 
 namespace fs = std::filesystem;
+using ember::testing::expect_error;
 using ember::testing::gzip;
 using ember::testing::HttpReply;
 using ember::testing::LoopbackHttpServer;
@@ -48,15 +51,6 @@ std::vector<std::string> listing(const fs::path& dir) {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string error_of(const GetFileOptions& options) {
-  try {
-    get_file(options);
-  } catch (const IoError& e) {
-    return e.what();
-  }
-  return "(no IoError)";
 }
 
 class GetFile : public ::testing::Test {
@@ -123,17 +117,14 @@ TEST_F(GetFile, ACachedCopyWithTheWrongHashIsDownloadedAgain) {
 
 TEST_F(GetFile, AWrongHashIsAnErrorAndLeavesNothing) {
   server_.serve("/abc", {.body = "abd"});
-  const std::string error = error_of(options("/abc", kAbcSha256));
-  EXPECT_NE(error.find(server_.url("/abc")), std::string::npos) << error;
-  EXPECT_NE(error.find(std::string("expected ") + kAbcSha256), std::string::npos) << error;
-  EXPECT_NE(error.find("by hand"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(options("/abc", kAbcSha256)); },
+                        {server_.url("/abc"), std::string("expected ") + kAbcSha256, "by hand"});
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{});
 }
 
 TEST_F(GetFile, ATransferCutShortIsAnErrorAndLeavesNothing) {
   server_.serve("/big", {.body = std::string(1 << 20, 'x'), .cut_after = 1000});
-  const std::string error = error_of(options("/big"));
-  EXPECT_NE(error.find("closed the connection"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(options("/big")); }, {"closed the connection"});
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{});
 }
 
@@ -141,8 +132,7 @@ TEST_F(GetFile, AStalledServerTimesOut) {
   server_.serve("/stall", {.body = "abc", .stall_ms = 5000});
   GetFileOptions o = options("/stall");
   o.idle_timeout_s = 1;
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find("timed out"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(o); }, {"timed out"});
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{});
 }
 
@@ -157,8 +147,7 @@ TEST_F(GetFile, FollowsRedirects) {
 TEST_F(GetFile, ARedirectToTheLocalDiskIsRefused) {
   server_.serve("/sneaky", {.status = 302, .location = "file:///etc/passwd"});
   GetFileOptions o = options("/sneaky");
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find(server_.url("/sneaky")), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(o); }, {server_.url("/sneaky")});
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{});
 }
 
@@ -166,27 +155,18 @@ TEST_F(GetFile, HttpErrorsNameTheUrlAndTheStatus) {
   server_.serve("/broken", {.status = 500, .body = "oops"});
   for (const auto& [path, status] :
        {std::pair<std::string, std::string>{"/missing", "404"}, {"/broken", "500"}}) {
-    const std::string error = error_of(options(path, kAbcSha256));
-    EXPECT_NE(error.find(server_.url(path)), std::string::npos) << error;
-    EXPECT_NE(error.find("HTTP status " + status), std::string::npos) << error;
     // Where to put the file by hand, and its hash.
-    EXPECT_NE(error.find((cache_ / "datasets").string()), std::string::npos) << error;
-    EXPECT_NE(error.find(kAbcSha256), std::string::npos) << error;
+    expect_error<IoError>([&] { get_file(options(path, kAbcSha256)); },
+                          {server_.url(path), "HTTP status " + status,
+                           (cache_ / "datasets").string(), std::string(kAbcSha256)});
   }
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{});
 }
 
 TEST_F(GetFile, AnUnreachableServerSaysSo) {
-  int port = 0;
-  {
-    LoopbackHttpServer closed;  // a port that was free and is closed again
-    port = closed.port();
-  }
   GetFileOptions o = options("/x");
-  o.origin = "http://127.0.0.1:" + std::to_string(port) + "/x.tar.gz";
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find("could not connect"), std::string::npos) << error;
-  EXPECT_NE(error.find(o.origin), std::string::npos) << error;
+  o.origin = "http://127.0.0.1:" + std::to_string(ember::testing::closed_port()) + "/x.tar.gz";
+  expect_error<IoError>([&] { get_file(o); }, {"could not connect", o.origin});
 }
 
 TEST_F(GetFile, ReadsFileUrls) {
@@ -218,11 +198,10 @@ TEST_F(GetFile, RejectsBadArguments) {
 
 TEST_F(GetFile, EmberHomeIsTheDefaultCache) {
   server_.serve("/abc.txt", {.body = "abc"});
-  ::setenv("EMBER_HOME", (cache_ / "home").c_str(), 1);
+  const ember::testing::ScopedEnv home("EMBER_HOME", (cache_ / "home").string());
   GetFileOptions o = options("/abc.txt");
   o.cache_dir = "";
   const std::string path = get_file(o);
-  ::unsetenv("EMBER_HOME");
   EXPECT_EQ(path, (cache_ / "home" / "datasets" / "abc.txt").string());
 }
 
@@ -283,16 +262,14 @@ TEST_F(GetFile, ExtractsAZip) {
   EXPECT_EQ(read_text(folder / "y.txt"), "why");
   o.archive_format = "tar";
   o.fname = "z2";
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find("expected a tar archive, got a zip archive"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(o); }, {"expected a tar archive, got a zip archive"});
 }
 
 TEST_F(GetFile, NotAnArchiveIsAnError) {
   server_.serve("/plain", {.body = "just text"});
   GetFileOptions o = options("/plain");
   o.extract = true;
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find("expected a tar or zip archive, got neither"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(o); }, {"expected a tar or zip archive, got neither"});
 }
 
 struct Hostile {
@@ -335,8 +312,7 @@ TEST_F(GetFile, HostileArchivesAreRefusedAndLeaveNothing) {
     o.fname = "h";
     o.extract = true;
     o.max_extracted_bytes = 1 << 20;
-    const std::string error = error_of(o);
-    EXPECT_NE(error.find(hostile.says), std::string::npos) << error;
+    expect_error<IoError>([&] { get_file(o); }, {hostile.says});
     // The archive stays (its hash was fine), but no folder, whole or partial.
     EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{"h_archive"});
     EXPECT_EQ(listing(outside), std::vector<std::string>{});
@@ -352,8 +328,7 @@ TEST_F(GetFile, TheExtractedSizeIsCapped) {
   o.fname = "big";
   o.extract = true;
   o.max_extracted_bytes = 1000000;
-  const std::string error = error_of(o);
-  EXPECT_NE(error.find("beyond the limit"), std::string::npos) << error;
+  expect_error<IoError>([&] { get_file(o); }, {"beyond the limit"});
   EXPECT_EQ(listing(cache_ / "datasets"), std::vector<std::string>{"big_archive"});
 }
 
