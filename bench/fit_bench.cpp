@@ -5,7 +5,9 @@
 //     accuracy), 12800 rows in batches of 32 and 128;
 //   - resnet: lesson 13's toy ResNet on 32x32x3 images (sparse categorical cross-entropy, Adam,
 //     accuracy), batches of 64 (640 images on the CPU, 12800 on a GPU).
-// The whole loop counts: batching, forward, loss, backward, optimizer, metrics, logging.
+// The whole loop counts: batching, forward, loss, backward, optimizer, metrics, logging. ember
+// runs each case twice: with its compiled (traced and replayed) step, the default, and with
+// run_eagerly = true, printed as "eager" with the ratio traced/eager.
 //
 //   fit_bench              every model, on the CPU and (when there is one) the GPU
 //   fit_bench --busy-core  the CPU cases while another process spins on core 0, for ember and
@@ -48,20 +50,22 @@ class EpochTimer {
   callbacks::LambdaCallback callback_;
 };
 
-double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch) {
+double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch, bool eagerly) {
   DeviceScope scope(device);
   random::set_seed(1);
   const Tensor x = random::uniform({rows, 784});
   const Tensor y = one_hot(cast(random::uniform({rows}, _maxval = 10, _dtype = int64), int64), 10);
   keras::Sequential model({keras::Input({784}), layers::Dense(128, _activation = "relu"),
                            layers::Dense(10, _activation = "softmax")});
-  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"});
+  model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"},
+                _run_eagerly = eagerly);
   auto timer = std::make_shared<EpochTimer>(device);
   model.fit(x, y, _batch_size = batch, _epochs = 6, _verbose = 0, _callbacks = {timer->callback()});
   return timer->ms_per_step((rows + batch - 1) / batch);
 }
 
-double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch) {
+double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t batch,
+                          bool eagerly) {
   DeviceScope scope(device);
   random::set_seed(1);
   const Tensor x = random::uniform({rows, 32, 32, 3});
@@ -82,7 +86,7 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
   h = layers::Dropout(0.5)(h);
   keras::Model model(inputs, layers::Dense(10, _activation = "softmax")(h));
   model.compile(_optimizer = "adam", _loss = "sparse_categorical_crossentropy",
-                _metrics = {"accuracy"});
+                _metrics = {"accuracy"}, _run_eagerly = eagerly);
   auto timer = std::make_shared<EpochTimer>(device);
   model.fit(x, y, _batch_size = batch, _epochs = 6, _verbose = 0, _callbacks = {timer->callback()});
   return timer->ms_per_step((rows + batch - 1) / batch);
@@ -113,8 +117,12 @@ int main(int argc, char** argv) {
       // Under --busy-core a step can be slow: fewer rows keep the run short.
       const std::int64_t rows =
           resnet ? (device.is_cpu() ? 640 : 12800) : (busy_core ? 3200 : 12800);
-      const double ours = resnet ? resnet_ms_per_step(device, rows, c.batch)
-                                 : mlp_ms_per_step(device, rows, c.batch);
+      const auto time = [&](bool eagerly) {
+        return resnet ? resnet_ms_per_step(device, rows, c.batch, eagerly)
+                      : mlp_ms_per_step(device, rows, c.batch, eagerly);
+      };
+      const double eager = time(true);
+      const double ours = time(false);
       std::ostringstream
           args_text;  // (operator+ on strings here trips a GCC 12 -Wrestrict false positive)
       if (device.is_cpu())
@@ -123,9 +131,9 @@ int main(int argc, char** argv) {
         args_text << "cuda 0";
       args_text << " " << c.batch << " " << c.model << " " << rows;
       const std::string args = args_text.str();
-      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s)", device.str().c_str(),
-                  c.model, static_cast<long long>(c.batch), ours,
-                  static_cast<double>(c.batch) / ours * 1e3);
+      std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s; eager %8.3f ms, %.2fx)",
+                  device.str().c_str(), c.model, static_cast<long long>(c.batch), ours,
+                  static_cast<double>(c.batch) / ours * 1e3, eager, ours / eager);
       const auto report = [&](const std::string& python, const char* script, const char* label) {
         if (python.empty()) {
           std::printf("   (%s not available)", label);

@@ -141,7 +141,15 @@ T Tensor::item() const {
   if (size() != 1) {
     throw ShapeError(cat("item: expected a tensor with one element, got shape ", shape()));
   }
-  return to_vector<T>()[0];
+  if constexpr (std::is_same_v<T, bool>) {
+    std::uint8_t byte = 0;
+    read_to_host(*this, DType::bool_, &byte, "item");
+    return byte != 0;
+  } else {
+    T value{};
+    read_to_host(*this, dtype_of<T>::value, &value, "item");
+    return value;
+  }
 }
 
 Tensor::operator bool() const {

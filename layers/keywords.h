@@ -61,6 +61,7 @@ inline constexpr auto _reduction =
     keyword<std::string>([](auto& o) -> auto& { return o.reduction; });
 inline constexpr auto _restore_best_weights =
     keyword<bool>([](auto& o) -> auto& { return o.restore_best_weights; });
+inline constexpr auto _run_eagerly = keyword<bool>([](auto& o) -> auto& { return o.run_eagerly; });
 inline constexpr auto _sample_weight =
     keyword<Tensor>([](auto& o) -> auto& { return o.sample_weight; });
 inline constexpr auto _save_best_only =
@@ -74,6 +75,8 @@ inline constexpr auto _start_from_epoch =
 inline constexpr auto _steps = keyword<std::int64_t>([](auto& o) -> auto& { return o.steps; });
 inline constexpr auto _steps_per_epoch =
     keyword<std::int64_t>([](auto& o) -> auto& { return o.steps_per_epoch; });
+inline constexpr auto _steps_per_execution =
+    keyword<std::int64_t>([](auto& o) -> auto& { return o.steps_per_execution; });
 inline constexpr auto _summation_method =
     keyword<std::string>([](auto& o) -> auto& { return o.summation_method; });
 inline constexpr auto _threshold = keyword<double>([](auto& o) -> auto& { return o.threshold; });

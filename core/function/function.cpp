@@ -22,10 +22,11 @@ std::string signature_of(const std::vector<Tensor>& args, const std::string& nam
 
 }  // namespace
 
-std::vector<Tensor> FunctionCore::call(const std::vector<Tensor>& args, const Body& body) {
+std::vector<Tensor> FunctionCore::call(const std::vector<Tensor>& args, const Body& body,
+                                       const std::string& structure) {
   // Inside another function's trace this one is part of that trace.
   if (trace::tracing()) return body(args);
-  const std::string signature = signature_of(args, name_);
+  const std::string signature = structure + "|" + signature_of(args, options_.name);
   std::shared_ptr<const trace::Graph> graph;
   {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -34,15 +35,24 @@ std::vector<Tensor> FunctionCore::call(const std::vector<Tensor>& args, const Bo
   if (graph) return graph->run(args);
 
   // First call with this signature: run the function once, recording, and keep the graph.
-  trace::TraceScope scope(name_);
+  trace::TraceScope scope(options_.name, options_.warn_on_host_read);
   const std::vector<Tensor> handles = scope.add_arguments(args);
   const std::vector<Tensor> outputs = body(handles);
   TraceStats stats;
   std::shared_ptr<const trace::Graph> built = scope.finish(outputs, stats);
-  const std::lock_guard<std::mutex> lock(mutex_);
-  graphs_.emplace(signature, std::move(built));
-  ++tracing_count_;
-  last_trace_ = stats;
+  int traces = 0;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    graphs_.emplace(signature, std::move(built));
+    traces = ++tracing_count_;
+    last_trace_ = stats;
+  }
+  if (traces == retrace_warning_threshold + 1) {
+    warn(cat("function '", options_.name, "' has been traced ", traces,
+             " times, once per new signature of its arguments (shapes, dtypes, devices); ",
+             "tracing costs more than replaying, so keep the shapes fixed (a batch size that ",
+             "divides the data, drop_remainder) where you can. Last signature: ", signature));
+  }
   return outputs;
 }
 

@@ -42,7 +42,15 @@ class Graph;
 struct FunctionOptions {
   /// Named in warnings ("function 'train_step': ...").
   std::string name = "function";
+  /// Warn when the traced code reads a traced value on the host (item, to_vector). A caller
+  /// that handles such traces itself (fit falls back to eager) turns this off and reads
+  /// TraceStats::host_read.
+  bool warn_on_host_read = true;
 };
+
+/// More traces than this for one function warn, as TensorFlow does: a new signature each call
+/// (a varying batch size, say) means tracing instead of replaying.
+inline constexpr int retrace_warning_threshold = 5;
 
 /// What the last trace recorded and what its graph kept.
 struct TraceStats {
@@ -50,6 +58,9 @@ struct TraceStats {
   std::size_t kept = 0;       // nodes in the graph after pruning and merging
   std::size_t merged = 0;     // nodes merged into an identical earlier one
   std::size_t constants = 0;  // constant tensors the graph holds
+  /// What first read a traced value on the host while tracing ("item", "to_vector"); empty when
+  /// nothing did. Such a graph goes on using the value read during the trace.
+  std::string host_read;
 };
 
 namespace detail {
@@ -57,14 +68,18 @@ namespace detail {
 /// The non-template part of Function: the graphs by signature, tracing, replaying.
 class FunctionCore {
  public:
-  explicit FunctionCore(std::string name) : name_(std::move(name)) {}
+  explicit FunctionCore(FunctionOptions options) : options_(std::move(options)) {}
   using Body = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
-  std::vector<Tensor> call(const std::vector<Tensor>& args, const Body& body);
+  /// Replays the graph traced for these arguments' signature, tracing `body` on the first call.
+  /// `structure` tells apart calls whose flat argument lists look alike but mean different
+  /// things (fit's batches with and without sample weights).
+  std::vector<Tensor> call(const std::vector<Tensor>& args, const Body& body,
+                           const std::string& structure = "");
   int tracing_count() const;
   TraceStats last_trace() const;
 
  private:
-  std::string name_;
+  FunctionOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const trace::Graph>> graphs_;
   int tracing_count_ = 0;
@@ -90,7 +105,7 @@ template <class F>
 class Function {
  public:
   explicit Function(F f, FunctionOptions options = {})
-      : f_(std::move(f)), core_(std::make_shared<detail::FunctionCore>(std::move(options.name))) {}
+      : f_(std::move(f)), core_(std::make_shared<detail::FunctionCore>(std::move(options))) {}
 
   template <class... Args>
   requires(std::is_same_v<Args, Tensor>&&...) auto operator()(const Args&... args) {

@@ -41,7 +41,8 @@ class Graph {
 /// Makes a new trace the recording one on this thread for its lifetime (restoring any other).
 class TraceScope {
  public:
-  explicit TraceScope(const std::string& name);
+  /// `warn_on_host_read`: see FunctionOptions.
+  TraceScope(const std::string& name, bool warn_on_host_read);
   ~TraceScope();
   TraceScope(const TraceScope&) = delete;
   TraceScope& operator=(const TraceScope&) = delete;

@@ -19,7 +19,8 @@ namespace ember::trace {
 
 class Tracer {
  public:
-  explicit Tracer(std::string name) : name_(std::move(name)) {}
+  Tracer(std::string name, bool warn_on_host_read)
+      : name_(std::move(name)), warn_on_host_read_(warn_on_host_read) {}
 
   int slot_count() const { return static_cast<int>(traced_.size()); }
   bool traced(const Tensor& t) const {
@@ -49,10 +50,21 @@ class Tracer {
     return handles;
   }
 
-  void add(Node node) { nodes_.push_back(std::move(node)); }
+  void add(Node node) {
+    if (node.kind == NodeKind::effect) ++effects_;
+    nodes_.push_back(std::move(node));
+  }
   int& pause_depth() { return pause_depth_; }
   const std::string& name() const { return name_; }
-  bool warned_host_read = false;
+  /// Whether `t` is a traced value made since the last effect: a variable's value read before a
+  /// write (an optimizer step, an assign) must be read again after it, even when the write
+  /// updated the same storage in place (two training steps in one trace).
+  bool traced_since_last_effect(const Tensor& t) const {
+    if (!traced(t)) return false;
+    return effects_at_slot_[slot_of_.at(t.impl().get())] == effects_;
+  }
+  bool warn_on_host_read() const { return warn_on_host_read_; }
+  std::string host_read;  // what first read a traced value on the host
 
   std::shared_ptr<Graph> finish(const std::vector<Tensor>& outputs, TraceStats& stats);
 
@@ -60,13 +72,17 @@ class Tracer {
   int new_slot(const Tensor& t, bool traced) {
     const int slot = slot_count();
     traced_.push_back(traced);
+    effects_at_slot_.push_back(effects_);
     slot_of_[t.impl().get()] = slot;
     keepalive_.push_back(t);  // keeps the address unique while the trace runs
     return slot;
   }
 
   std::string name_;
+  bool warn_on_host_read_;
   std::vector<Node> nodes_;
+  std::vector<int> effects_at_slot_;  // per slot: the effects recorded before it was made
+  int effects_ = 0;
   std::unordered_map<const ember::detail::TensorImpl*, int> slot_of_;
   std::vector<bool> traced_;
   std::vector<std::pair<int, Tensor>> constants_;
@@ -96,7 +112,7 @@ void record(std::string key, NodeKind kind, const std::vector<Tensor>& inputs,
 }
 
 Tensor variable_read(const Variable& variable, Tensor value) {
-  if (!recording() || current->traced(value)) return value;
+  if (!recording() || current->traced_since_last_effect(value)) return value;
   // read(): a tape recording around a replay sees the variable read, as in eager execution.
   record(
       "", NodeKind::source, {}, {value},
@@ -105,8 +121,9 @@ Tensor variable_read(const Variable& variable, Tensor value) {
 }
 
 void note_host_read(const Tensor& t, const char* what) {
-  if (!recording() || !current->traced(t) || current->warned_host_read) return;
-  current->warned_host_read = true;
+  if (!recording() || !current->traced(t) || !current->host_read.empty()) return;
+  current->host_read = what;
+  if (!current->warn_on_host_read()) return;
   warn(cat(
       "function '", current->name(), "': ", what,
       " reads a traced value on the host while tracing; later ",
@@ -137,6 +154,7 @@ std::shared_ptr<Graph> Tracer::finish(const std::vector<Tensor>& outputs, TraceS
   auto graph = std::make_shared<Graph>();
   for (const Tensor& t : outputs) graph->output_slots.push_back(t.defined() ? input_slot(t) : -1);
   stats.recorded = nodes_.size();
+  stats.host_read = host_read;
 
   // Prune: keep effects and whatever feeds them or the outputs, walking back from the end.
   std::vector<bool> needed(static_cast<std::size_t>(slot_count()), false);
@@ -239,8 +257,8 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& args) const {
 // --- tracing scope
 // ------------------------------------------------------------------------------------
 
-TraceScope::TraceScope(const std::string& name)
-    : tracer_(std::make_unique<Tracer>(name)), previous_(current) {
+TraceScope::TraceScope(const std::string& name, bool warn_on_host_read)
+    : tracer_(std::make_unique<Tracer>(name, warn_on_host_read)), previous_(current) {
   current = tracer_.get();
 }
 

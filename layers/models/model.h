@@ -5,6 +5,7 @@
 //   - keras::Sequential (sequential.h), a stack of layers.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ namespace ember::keras {
 namespace detail {
 class CompiledState;
 class DataAdapter;
+class StepFunction;
+struct StepFunctions;
 }  // namespace detail
 
 /// Model::save's options.
@@ -73,6 +76,20 @@ class Model : public Layer {
     return compile(with_keywords<CompileOptions>(keywords...));
   }
   bool compiled() const { return compiled_ != nullptr; }
+  /// Whether fit, evaluate and predict run their steps eagerly (compile's run_eagerly; false by
+  /// default: they trace each step into a graph and replay it, see CompileOptions).
+  bool run_eagerly() const { return run_eagerly_; }
+  /// Keras' `model.run_eagerly = ...`: takes effect at the next batch.
+  void set_run_eagerly(bool eagerly) { run_eagerly_ = eagerly; }
+  /// compile's jit_compile, resolved ("auto" is true unless the model runs eagerly).
+  bool jit_compile() const { return jit_compile_; }
+  /// Batches per traced execution (compile's steps_per_execution).
+  std::int64_t steps_per_execution() const { return steps_per_execution_; }
+  /// Keras' `model.steps_per_execution = ...`: at least 1.
+  void set_steps_per_execution(std::int64_t steps);
+  /// How many times fit, evaluate and predict traced their steps since compile (one trace per
+  /// signature of an execution's batches: the last partial batch, validation, ...).
+  int step_tracing_count() const;
   /// Trains on arrays: x and y are one tensor, a list (one per input/output) or a map by name.
   History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
   /// The same with keyword arguments in any order (core/keywords.h).
@@ -165,6 +182,8 @@ class Model : public Layer {
   virtual void train_step(const Batch& batch);
   /// What evaluate runs per batch: forward pass, compute_loss, update the metrics.
   virtual void test_step(const Batch& batch);
+  /// What predict runs per batch: the model's outputs in inference mode.
+  virtual std::vector<Tensor> predict_step(const Batch& batch);
   /// The compiled losses (weighted) plus the losses layers added (regularisation); also adds the
   /// batch to the loss trackers.
   virtual Tensor compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred);
@@ -268,8 +287,25 @@ class Model : public Layer {
   Logs evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options);
   std::vector<Tensor> run_predict(detail::DataAdapter& data, const PredictOptions& options);
   std::vector<Logs::Entry> logs_now() const;
+  /// The compiled steps, made afresh when the layers or weights changed since they were traced.
+  detail::StepFunctions& step_functions();
+  /// What the step functions depend on: the layers, the trainable and non-trainable weights.
+  std::string step_fingerprint() const;
+  /// One execution (steps_per_execution batches) of a step function.
+  std::vector<std::vector<Tensor>> run_execution(
+      detail::StepFunctions& functions, detail::StepFunction& function,
+      const std::vector<Batch>& batches,
+      const std::function<std::vector<Tensor>(const Batch&)>& step);
+  void run_train_execution(detail::StepFunctions& functions, const std::vector<Batch>& batches);
+  void run_test_execution(detail::StepFunctions& functions, const std::vector<Batch>& batches);
+  std::vector<std::vector<Tensor>> run_predict_execution(detail::StepFunctions& functions,
+                                                         const std::vector<Batch>& batches);
 
   std::shared_ptr<detail::CompiledState> compiled_;
+  std::shared_ptr<detail::StepFunctions> step_functions_;
+  bool run_eagerly_ = false;
+  bool jit_compile_ = false;
+  std::int64_t steps_per_execution_ = 1;
   std::vector<KerasTensor> graph_inputs_, graph_outputs_;
   std::vector<std::shared_ptr<const Node>> nodes_in_order_;
   std::vector<int> node_depths_;  // of nodes_in_order_: the longest distance to an output

@@ -231,6 +231,10 @@ Config compile_config(const CompileOptions& options, const optim::Optimizer& opt
     config["loss_weights"] = options.loss_weights.list();
   else
     config["loss_weights"] = nullptr;
+  // As Keras 3 writes them: jit_compile resolved (Model::compile did), never "auto".
+  config["run_eagerly"] = options.run_eagerly;
+  config["steps_per_execution"] = options.steps_per_execution;
+  config["jit_compile"] = !options.jit_compile.is_auto() && options.jit_compile.on();
   return config;
 }
 
@@ -247,6 +251,12 @@ CompileOptions compile_options_from_config(const Config& config) {
     if (weights.is_object()) options.loss_weights = weights.get<std::map<std::string, double>>();
     options.metrics = metrics_spec_from_json(config.value("metrics", Config()));
     options.weighted_metrics = metrics_spec_from_json(config.value("weighted_metrics", Config()));
+    // Keras 2's training_config and older files have none of these: Keras' defaults.
+    options.run_eagerly = config.value("run_eagerly", false);
+    options.steps_per_execution = config.value("steps_per_execution", std::int64_t{1});
+    const Config jit = config.value("jit_compile", Config("auto"));
+    options.jit_compile =
+        jit.is_string() ? JitCompile(jit.get<std::string>()) : JitCompile(jit.get<bool>());
     return options;
   } catch (const nlohmann::json::exception& e) {
     throw Error(cat("compile config: malformed: ", e.what(), " in ", config.dump().substr(0, 300)));

@@ -10,7 +10,8 @@
 
 namespace ember::keras::detail {
 
-/// {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}.
+/// {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
+/// "steps_per_execution", "jit_compile"}.
 Config compile_config(const CompileOptions& options, const optim::Optimizer& optimizer);
 /// The inverse: what compile() takes. ember::Error naming a user's class or function that no
 /// custom object or registration makes.

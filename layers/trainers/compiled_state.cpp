@@ -15,6 +15,13 @@ namespace ember::keras {
 OptimizerRef::OptimizerRef(const char* name) : OptimizerRef(std::string(name)) {}
 OptimizerRef::OptimizerRef(const std::string& name) : optimizer_(optim::get(name)) {}
 
+JitCompile::JitCompile(const char* text) : JitCompile(std::string(text)) {}
+JitCompile::JitCompile(const std::string& text) : value_(Value::automatic) {
+  if (text != "auto") {
+    throw Error(cat("compile: jit_compile must be true, false or \"auto\", got \"", text, "\""));
+  }
+}
+
 std::vector<Tensor> Tensors::ordered(const std::vector<std::string>& names,
                                      const std::string& what) const {
   if (!by_name()) {

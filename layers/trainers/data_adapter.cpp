@@ -271,7 +271,18 @@ std::optional<std::int64_t> EpochIterator::steps() const {
   return steps_per_epoch_ ? steps_per_epoch_ : num_batches_;
 }
 
-void EpochIterator::run_epoch(const std::function<bool(std::int64_t, Batch&)>& step) {
+void EpochIterator::run_epoch(std::int64_t per_execution, const Execution& execute) {
+  std::vector<Batch> group;
+  std::int64_t begin = 0;
+  // Adds a batch; runs the group when it is full. False when the epoch is to end.
+  const auto add = [&](std::int64_t step, Batch& batch) {
+    if (group.empty()) begin = step;
+    group.push_back(std::move(batch));
+    if (static_cast<std::int64_t>(group.size()) < per_execution) return true;
+    const bool go_on = execute(begin, step, group);
+    group.clear();
+    return go_on;
+  };
   const std::optional<std::int64_t> steps = this->steps();
   if (steps && *steps > 0) {
     if (!pass_open_ || !steps_per_epoch_) {
@@ -293,18 +304,23 @@ void EpochIterator::run_epoch(const std::function<bool(std::int64_t, Batch&)>& s
         break;
       }
       ++steps_seen_;
-      if (!step(i, *batch)) break;
+      if (!add(i, *batch)) break;
     }
     if (num_batches_ && steps_seen_ >= *num_batches_)
       pass_open_ = false;  // the next epoch starts a new pass
   } else {
     adapter_.begin_pass();
     std::int64_t i = 0;
-    while (std::optional<Batch> batch = adapter_.next()) {
-      if (!step(i++, *batch)) break;
+    bool go_on = true;
+    while (go_on) {
+      std::optional<Batch> batch = adapter_.next();
+      if (!batch) break;
+      go_on = add(i++, *batch);
     }
     pass_open_ = false;
   }
+  // The epoch's last, shorter execution.
+  if (!group.empty()) execute(begin, begin + static_cast<std::int64_t>(group.size()) - 1, group);
   adapter_.on_epoch_end();
 }
 

@@ -73,8 +73,12 @@ class EpochIterator {
   EpochIterator(DataAdapter& adapter, std::optional<std::int64_t> steps_per_epoch);
   /// Steps per epoch, if known.
   std::optional<std::int64_t> steps() const;
-  /// Runs one epoch: step(index, batch) for each batch until the epoch ends or step returns false.
-  void run_epoch(const std::function<bool(std::int64_t, Batch&)>& step);
+  /// execute(begin, end, batches) runs the batches of steps begin..end (up to per_execution;
+  /// fewer at the epoch's end) and returns false to end the epoch there.
+  using Execution = std::function<bool(std::int64_t, std::int64_t, std::vector<Batch>&)>;
+  /// Runs one epoch in executions of `per_execution` batches (Keras' steps_per_execution),
+  /// until the epoch ends or an execution returns false.
+  void run_epoch(std::int64_t per_execution, const Execution& execute);
   /// Keras' EpochIterator.reset(), which fit and evaluate (not predict) call once before their
   /// epochs: it ends the data's epoch, so a Sequence's on_epoch_end runs one time more than
   /// there are epochs (4 times for fit(epochs=3), twice for evaluate), as in Keras 3.

@@ -9,6 +9,7 @@
 #include "core/ops.h"
 #include "layers/models/model.h"
 #include "layers/trainers/compiled_state.h"
+#include "layers/trainers/step_function.h"
 #include "layers/trainers/step_profile.h"
 
 namespace ember::keras {
@@ -17,7 +18,86 @@ namespace ember::keras {
 // -------------------------------------------------------------------------------------------
 
 void Model::compile(CompileOptions options) {
+  if (options.steps_per_execution < 1) {
+    throw Error(
+        cat("compile: steps_per_execution must be >= 1, got ", options.steps_per_execution));
+  }
+  // Keras' resolution: "auto" is off for an eager model and on otherwise; asked for with
+  // run_eagerly, it is turned off with a warning.
+  bool jit = options.jit_compile.is_auto() ? !options.run_eagerly : options.jit_compile.on();
+  if (jit && options.run_eagerly) {
+    warn("compile: if run_eagerly is true, jit_compile cannot also be true; disabling jit_compile");
+    jit = false;
+  }
+  options.jit_compile = jit;
+  run_eagerly_ = options.run_eagerly;
+  jit_compile_ = jit;
+  steps_per_execution_ = options.steps_per_execution;
   compiled_ = std::make_shared<detail::CompiledState>(std::move(options), data_device());
+  step_functions_.reset();
+}
+
+void Model::set_steps_per_execution(std::int64_t steps) {
+  if (steps < 1) throw Error(cat("steps_per_execution must be >= 1, got ", steps));
+  steps_per_execution_ = steps;
+}
+
+int Model::step_tracing_count() const {
+  if (!step_functions_) return 0;
+  return step_functions_->train.tracing_count() + step_functions_->test.tracing_count() +
+         step_functions_->predict.tracing_count();
+}
+
+std::string Model::step_fingerprint() const {
+  // What a trace captured: the layers, and which weights are trained and which are not.
+  std::string fingerprint = cat(layers().size(), ":");
+  for (const Variable& v : trainable_weights()) fingerprint += cat(v.id(), ",");
+  fingerprint += "|";
+  for (const Variable& v : non_trainable_weights()) fingerprint += cat(v.id(), ",");
+  return fingerprint;
+}
+
+detail::StepFunctions& Model::step_functions() {
+  std::string fingerprint = step_fingerprint();
+  if (!step_functions_ || step_functions_->fingerprint != fingerprint) {
+    step_functions_ = std::make_shared<detail::StepFunctions>();
+    step_functions_->fingerprint = std::move(fingerprint);
+  }
+  return *step_functions_;
+}
+
+std::vector<std::vector<Tensor>> Model::run_execution(detail::StepFunctions& functions,
+                                                      detail::StepFunction& function,
+                                                      const std::vector<Batch>& batches,
+                                                      const detail::StepFunction::Step& step) {
+  const bool warming_up = !function.warmed_up();
+  std::vector<std::vector<Tensor>> results = function.run(batches, run_eagerly_, step);
+  // The eager first step built what was not built (a subclassed model's weights): that is what
+  // later traces capture, not a change to trace again for.
+  if (warming_up) functions.fingerprint = step_fingerprint();
+  return results;
+}
+
+void Model::run_train_execution(detail::StepFunctions& functions,
+                                const std::vector<Batch>& batches) {
+  run_execution(functions, functions.train, batches, [this](const Batch& batch) {
+    train_step(batch);
+    return std::vector<Tensor>{};
+  });
+}
+
+void Model::run_test_execution(detail::StepFunctions& functions,
+                               const std::vector<Batch>& batches) {
+  run_execution(functions, functions.test, batches, [this](const Batch& batch) {
+    test_step(batch);
+    return std::vector<Tensor>{};
+  });
+}
+
+std::vector<std::vector<Tensor>> Model::run_predict_execution(detail::StepFunctions& functions,
+                                                              const std::vector<Batch>& batches) {
+  return run_execution(functions, functions.predict, batches,
+                       [this](const Batch& batch) { return predict_step(batch); });
 }
 
 void Model::require_compiled(const char* method) const {
@@ -129,6 +209,11 @@ void Model::test_step(const Batch& batch) {
   const std::vector<Tensor> y_pred = forward(batch.x, false);
   compute_loss(batch, y_pred);
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
+}
+
+std::vector<Tensor> Model::predict_step(const Batch& batch) {
+  const autodiff::PauseAll untaped;
+  return forward(batch.x, false);
 }
 
 // --- data
@@ -307,13 +392,16 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     reset_metrics();
     Logs begin_logs;
     callbacks.each([&](callbacks::Callback& c) { c.on_epoch_begin(epoch, begin_logs); });
-    epochs.run_epoch([&](std::int64_t step, Batch& batch) {
+    // After on_epoch_begin: a callback that froze or unfroze layers gets new step functions.
+    detail::StepFunctions& functions = step_functions();
+    epochs.run_epoch(steps_per_execution_, [&](std::int64_t begin, std::int64_t end,
+                                               std::vector<Batch>& batches) {
       profile.step_begins();
       Logs batch_begin;
-      callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_begin(step, batch_begin); });
-      train_step(batch);
+      callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_begin(begin, batch_begin); });
+      run_train_execution(functions, batches);
       Logs batch_logs(Logs::Source([this] { return Logs(logs_now()).sorted().entries(); }));
-      callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_end(step, batch_logs); });
+      callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_end(end, batch_logs); });
       return !stop_training;
     });
     epoch_logs = Logs(logs_now()).sorted();
@@ -340,15 +428,17 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
   detail::StepProfile profile("evaluate");
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_test_begin(begin); });
-  iterator.run_epoch([&](std::int64_t step, Batch& batch) {
-    profile.step_begins();
-    Logs batch_begin;
-    callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_begin(step, batch_begin); });
-    test_step(batch);
-    Logs batch_logs(Logs::Source([this] { return Logs(logs_now()).sorted().entries(); }));
-    callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_end(step, batch_logs); });
-    return true;
-  });
+  detail::StepFunctions& functions = step_functions();
+  iterator.run_epoch(
+      steps_per_execution_, [&](std::int64_t begin, std::int64_t end, std::vector<Batch>& batches) {
+        profile.step_begins();
+        Logs batch_begin;
+        callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_begin(begin, batch_begin); });
+        run_test_execution(functions, batches);
+        Logs batch_logs(Logs::Source([this] { return Logs(logs_now()).sorted().entries(); }));
+        callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_end(end, batch_logs); });
+        return true;
+      });
   Logs logs(logs_now());
   profile.epoch_ends(0);
   callbacks.each([&](callbacks::Callback& c) { c.on_test_end(logs); });
@@ -397,15 +487,19 @@ std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictO
   callbacks.each([&](callbacks::Callback& c) { c.on_predict_begin(begin); });
   std::vector<std::vector<Tensor>> pieces;
   detail::StepProfile profile("predict");
-  iterator.run_epoch([&](std::int64_t step, Batch& batch) {
+  detail::StepFunctions& functions = step_functions();
+  iterator.run_epoch(steps_per_execution_, [&](std::int64_t begin, std::int64_t end,
+                                               std::vector<Batch>& batches) {
     profile.step_begins();
     Logs batch_begin;
-    callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_begin(step, batch_begin); });
-    const std::vector<Tensor> out = forward(batch.x, false);
-    if (pieces.empty()) pieces.resize(out.size());
-    for (std::size_t i = 0; i < out.size() && i < pieces.size(); ++i) pieces[i].push_back(out[i]);
+    callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_begin(begin, batch_begin); });
+    const auto outs = run_predict_execution(functions, batches);
+    for (const std::vector<Tensor>& out : outs) {
+      if (pieces.empty()) pieces.resize(out.size());
+      for (std::size_t i = 0; i < out.size() && i < pieces.size(); ++i) pieces[i].push_back(out[i]);
+    }
     Logs batch_logs;
-    callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_end(step, batch_logs); });
+    callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_end(end, batch_logs); });
     return true;
   });
   profile.epoch_ends(0);
@@ -463,7 +557,7 @@ Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sam
   std::optional<Batch> batch = data->next();
   if (!batch) throw Error("train_on_batch: the batch is empty");
   reset_metrics();
-  train_step(*batch);
+  run_train_execution(step_functions(), {*batch});
   return Logs(logs_now());
 }
 
@@ -477,17 +571,16 @@ Logs Model::test_on_batch(const Tensors& x, const Tensors& y, const Tensor& samp
   std::optional<Batch> batch = data->next();
   if (!batch) throw Error("test_on_batch: the batch is empty");
   reset_metrics();
-  test_step(*batch);
+  run_test_execution(step_functions(), {*batch});
   return Logs(logs_now());
 }
 
 std::vector<Tensor> Model::predict_on_batch(const Tensors& x) {
   const std::vector<Tensor> inputs =
       ordered_arrays(x, Tensors(), Tensor(), "predict_on_batch").first;
-  const autodiff::PauseAll untaped;
-  std::vector<Tensor> on_device;
-  for (const Tensor& t : inputs) on_device.push_back(t.to(data_device()));
-  return forward(on_device, false);
+  Batch batch;
+  for (const Tensor& t : inputs) batch.x.push_back(t.to(data_device()));
+  return run_predict_execution(step_functions(), {batch}).front();
 }
 
 }  // namespace ember::keras

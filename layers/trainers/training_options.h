@@ -124,6 +124,23 @@ class MetricsSpec {
   bool by_name_ = false;
 };
 
+/// compile's `jit_compile`: true, false or "auto" (Keras' default). Model::compile resolves
+/// "auto" as Keras does: false when run_eagerly is set, true otherwise.
+class JitCompile {
+ public:
+  JitCompile(bool on) : value_(on ? Value::on : Value::off) {}  // NOLINT: `.jit_compile = false`
+  /// "auto" (ember::Error for any other text).
+  JitCompile(const char* text);         // NOLINT: `.jit_compile = "auto"`
+  JitCompile(const std::string& text);  // NOLINT
+  bool is_auto() const { return value_ == Value::automatic; }
+  /// Whether it is true (false for "auto": resolve it first).
+  bool on() const { return value_ == Value::on; }
+
+ private:
+  enum class Value { automatic, on, off };
+  Value value_;
+};
+
 struct CompileOptions {
   OptimizerRef optimizer = "rmsprop";
   LossSpec loss = {};
@@ -132,6 +149,18 @@ struct CompileOptions {
   MetricsSpec metrics = {};
   /// Metrics weighted by sample_weight / class_weight.
   MetricsSpec weighted_metrics = {};
+  /// Run train_step, test_step and predict_step as plain C++ every batch. By default (false)
+  /// fit, evaluate and predict trace each step once per batch signature into a graph and replay
+  /// it (docs/training.md, "The compiled step"): a step's C++ code then runs only while tracing,
+  /// as in Keras with tf.function.
+  bool run_eagerly = false;
+  /// Batches per traced execution: N steps are traced into one graph, and callbacks' batch hooks
+  /// and the progress bar run once per N batches (begin: the first step, end: the last).
+  std::int64_t steps_per_execution = 1;
+  /// Keras' XLA switch. ember traces the step whenever run_eagerly is false; jit_compile is
+  /// resolved, kept and saved as Keras does, and asks for the traced graph's compilation, which
+  /// today is the graph function's (pruning, merging, constant folding) either way.
+  JitCompile jit_compile = "auto";
 };
 
 /// Inputs or targets: one tensor, a list (one per model input or output), or a map by name.
@@ -230,6 +259,8 @@ namespace ember {
 inline constexpr auto _optimizer =
     keyword<keras::OptimizerRef>([](auto& o) -> auto& { return o.optimizer; });
 inline constexpr auto _loss = keyword<keras::LossSpec>([](auto& o) -> auto& { return o.loss; });
+inline constexpr auto _jit_compile =
+    keyword<keras::JitCompile>([](auto& o) -> auto& { return o.jit_compile; });
 inline constexpr auto _loss_weights =
     keyword<keras::LossWeights>([](auto& o) -> auto& { return o.loss_weights; });
 inline constexpr auto _metrics =
