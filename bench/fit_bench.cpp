@@ -12,6 +12,7 @@
 //   fit_bench              every model, on the CPU and (when there is one) the GPU
 //   fit_bench --busy-core  the CPU cases while another process spins on core 0, for ember and
 //                          its peers alike: a shared machine (a laptop runs other programs)
+//   fit_bench resnet       one model's cases only (mlp or resnet), e.g. under a profiler
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -95,7 +96,14 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool busy_core = argc > 1 && std::string(argv[1]) == "--busy-core";
+  bool busy_core = false;
+  std::string only;  // a model name: run its cases alone (for a profiler)
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--busy-core")
+      busy_core = true;
+    else
+      only = argv[i];
+  }
   bench::print_machine();
   std::optional<bench::BusyCore> competitor;
   if (busy_core) {
@@ -113,6 +121,7 @@ int main(int argc, char** argv) {
   };
   for (const Device& device : devices) {
     for (const Case& c : {Case{"mlp", 32}, Case{"mlp", 128}, Case{"resnet", 64}}) {
+      if (!only.empty() && only != c.model) continue;
       const bool resnet = std::string(c.model) == "resnet";
       // Under --busy-core a step can be slow: fewer rows keep the run short.
       const std::int64_t rows =

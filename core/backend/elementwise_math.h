@@ -218,6 +218,8 @@ EMBER_HOST_DEVICE auto binary(T a, T b) {
     return (a > b || is_nan(a)) ? a : b;
   else if constexpr (Op == BinaryOp::minimum)
     return (a < b || is_nan(a)) ? a : b;
+  else if constexpr (Op == BinaryOp::relu_grad)
+    return b > T(0) ? a : T(0);  // NaN in b gives 0, as where(b > 0, a, 0)
   else if constexpr (Op == BinaryOp::pow) {
     if constexpr (std::is_floating_point_v<T>)
       return pow_(a, b);
@@ -413,6 +415,9 @@ void dispatch_binary(BinaryOp op, F&& f) {
       break;
     case BinaryOp::logical_or:
       f(BinaryTag<BinaryOp::logical_or>{});
+      break;
+    case BinaryOp::relu_grad:
+      f(BinaryTag<BinaryOp::relu_grad>{});
       break;
   }
 }

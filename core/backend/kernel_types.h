@@ -44,7 +44,8 @@ enum class BinaryOp : std::uint8_t {
   floormod,
   pow,
   maximum,
-  minimum,  // numeric -> same
+  minimum,
+  relu_grad,  // a where b > 0, else 0: ReLU's gradient in one pass (a = dy, b = x); numeric -> same
   equal,
   not_equal,
   less,

@@ -48,6 +48,8 @@ const char* binary_name(BinaryOp op) {
       return "logical_and";
     case BinaryOp::logical_or:
       return "logical_or";
+    case BinaryOp::relu_grad:
+      return "relu_grad";
   }
   return "binary";
 }
@@ -186,6 +188,9 @@ Tensor logical_and(const Operand& a, const Operand& b) {
   return binary(BinaryOp::logical_and, a, b);
 }
 Tensor logical_or(const Operand& a, const Operand& b) { return binary(BinaryOp::logical_or, a, b); }
+Tensor detail::relu_grad(const Operand& dy, const Operand& x) {
+  return binary(BinaryOp::relu_grad, dy, x);
+}
 
 Tensor logical_not(const Tensor& x) { return unary(UnaryOp::logical_not, "logical_not", x); }
 Tensor negative(const Tensor& x) { return unary(UnaryOp::negative, "negative", x); }

@@ -39,6 +39,12 @@ Tensor greater_equal(const Operand& a, const Operand& b);
 // --- logic (bool) --------------------------------------------------------------------------
 Tensor logical_and(const Operand& a, const Operand& b);
 Tensor logical_or(const Operand& a, const Operand& b);
+
+namespace detail {
+/// ReLU's gradient, TensorFlow's ReluGrad: dy where x > 0, else 0, in one pass (where(x > 0, dy,
+/// 0) takes two and a bool tensor). For gradient rules.
+Tensor relu_grad(const Operand& dy, const Operand& x);
+}  // namespace detail
 Tensor logical_not(const Tensor& x);
 
 // --- unary ---------------------------------------------------------------------------------

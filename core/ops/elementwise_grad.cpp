@@ -96,6 +96,10 @@ BackwardFunction binary_gradient(const Tensor& out, BinaryOp op, const Operand& 
         if (want_a) ga = g;
         if (want_b) gb = negative(g * floordiv(a, b));
         break;
+      case BinaryOp::relu_grad:  // linear in dy with the same mask; flat in x almost everywhere
+        if (want_a) ga = detail::relu_grad(g, b);
+        if (want_b) gb = zeros_like(b.tensor());
+        break;
       default:
         internal_error(__FILE__, __LINE__, "binary op without a gradient was recorded");
     }
@@ -135,7 +139,7 @@ BackwardFunction unary_gradient(const Tensor& out, UnaryOp op, const char*, cons
       case UnaryOp::sigmoid:
         return {g * out * (1 - out)};
       case UnaryOp::relu:
-        return {where(x > 0, g, 0)};
+        return {detail::relu_grad(g, x)};
       case UnaryOp::leaky_relu:
         return {where(x > 0, g, g * param)};
       case UnaryOp::elu:

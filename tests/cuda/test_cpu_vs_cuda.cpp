@@ -65,6 +65,7 @@ TEST_F(CpuVsCuda, ElementwiseOps) {
           {"pow", [](auto& v) { return pow(v[2], v[1]); }},
           {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
           {"minimum", [](auto& v) { return minimum(v[0], v[1]); }},
+          {"relu_grad", [](auto& v) { return detail::relu_grad(v[0], v[1]); }},
           {"scalar", [](auto& v) { return 2.5f * v[0] - 1; }},
           {"negative", [](auto& v) { return -v[0]; }},
           {"abs", [](auto& v) { return abs(v[0]); }},
@@ -264,6 +265,7 @@ TEST_F(CpuVsCuda, Gradients) {
       {"pow", [](auto& v) { return pow(v[2], v[1]); }},
       {"maximum", [](auto& v) { return maximum(v[0], v[1]); }},
       {"minimum", [](auto& v) { return minimum(v[0], v[1]); }},
+      {"relu_grad", [](auto& v) { return detail::relu_grad(v[0], v[1]); }},
       {"floormod", [](auto& v) { return floormod(v[0], v[2]); }},
       {"unary",
        [](auto& v) {

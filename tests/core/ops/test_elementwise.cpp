@@ -388,6 +388,28 @@ TEST_F(ElementwiseGradients, WhereClipAndCast) {
   EXPECT_EQ(tape.gradient(s, x)->to_vector<double>(), std::vector<double>(6, 2.0));
 }
 
+TEST_F(ElementwiseGradients, ReluGradIsWhereInOnePass) {
+  const Tensor dy = constant({{1.5, -2.0, 3.0}, {4.0, 5.0, -6.0}}, float64);
+  const Tensor x = constant({{-1.0, 0.0, 2.0}, {0.5, std::nan(""), -0.1}}, float64);
+  const std::vector<double> got = detail::relu_grad(dy, x).to_vector<double>();
+  const std::vector<double> d = dy.to_vector<double>(), v = x.to_vector<double>();
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], v[i] > 0 ? d[i] : 0.0) << i;
+  // Broadcasting, float32, and ReLU's gradient itself.
+  const Tensor row = constant({-1.0f, 1.0f, 2.0f});
+  EXPECT_EQ(detail::relu_grad(ones({2, 3}), row).to_vector<float>(),
+            (std::vector<float>{0, 1, 1, 0, 1, 1}));
+  GradientTape tape;
+  tape.watch(x);
+  const Tensor y = reduce_sum(relu(x) * dy);
+  EXPECT_EQ(tape.gradient(y, x)->to_vector<double>(), got);
+  // Second order: linear in dy (the same mask), flat in x.
+  const Tensor at = constant({{-1.7, -0.6, 0.4}, {0.3, 0.8, 1.9}}, float64);
+  check_gradient("relu_grad", [&](auto& v) { return detail::relu_grad(v[0], at); }, {dy});
+  check_gradient("relu_grad_x", [&](auto& v) { return detail::relu_grad(dy, v[0]); }, {at});
+  expect_error<DTypeError>([] { detail::relu_grad(constant({true}), constant({true})); },
+                           {"relu_grad", "bool"});
+}
+
 TEST_F(ElementwiseGradients, BiasAdd) {
   const Tensor x = random_tensor({3, 4}, -1, 1, 16), b = random_tensor({4}, -1, 1, 17);
   testing::expect_close(values_of(bias_add(x, b)), values_of(x + b), 0, "bias_add");

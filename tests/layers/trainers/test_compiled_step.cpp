@@ -349,6 +349,57 @@ TEST_P(CompiledStep, CompileOptionsAreCheckedResolvedAndSavedAsKerasDoes) {
   EXPECT_TRUE(keras::load_model(dir / "eager.keras")->run_eagerly());
 }
 
+/// Lesson 13's toy ResNet as the sample builds it (32x32x3 images, 10 classes).
+std::shared_ptr<keras::Model> lesson13_resnet() {
+  auto inputs = keras::Input({32, 32, 3});
+  auto h = layers::Conv2D(32, 3, _activation = "relu")(inputs);
+  h = layers::Conv2D(64, 3, _activation = "relu")(h);
+  auto block_1 = layers::MaxPooling2D(3)(h);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_1);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(h);
+  auto block_2 = layers::add({h, block_1});
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(block_2);
+  h = layers::Conv2D(64, 3, _activation = "relu", _padding = "same")(h);
+  auto block_3 = layers::add({h, block_2});
+  h = layers::Conv2D(64, 3, _activation = "relu")(block_3);
+  h = layers::GlobalAveragePooling2D()(h);
+  h = layers::Dense(256, _activation = "relu")(h);
+  h = layers::Dropout(0.5)(h);
+  return std::make_shared<keras::Model>(inputs, layers::Dense(10, _activation = "softmax")(h));
+}
+
+/// What a replayed training step of lesson 13's model costs (the counters between a step's
+/// batch hooks: the step alone, not the batch's slicing).
+TEST_P(CompiledStep, AReplayedStepReadsAndWritesNothingOnTheHost) {
+  random::set_seed(4);
+  auto model = lesson13_resnet();
+  model->compile(_optimizer = "adam", _loss = "sparse_categorical_crossentropy",
+                 _metrics = {"accuracy"});
+  const Data d = data(5 * 4, 32 * 32 * 3, 10, 17);
+  std::vector<debug::Counters> steps;
+  callbacks::LambdaCallback counting({
+      .on_train_batch_begin = [](std::int64_t, keras::Logs&) { debug::reset_counters(); },
+      .on_train_batch_end =
+          [&](std::int64_t, keras::Logs&) {
+            synchronize(default_device());
+            steps.push_back(debug::counters());
+          },
+  });
+  model->fit(reshape(d.x, {20, 32, 32, 3}), d.labels, _batch_size = 4, _epochs = 1, _verbose = 0,
+             _callbacks = {counting});
+  ASSERT_EQ(steps.size(), 5u);
+  for (std::size_t i = 2; i < steps.size(); ++i) {  // 0: eager, 1: traced, then replays
+    EXPECT_EQ(steps[i].host_reads, 0) << "step " << i;
+    EXPECT_EQ(steps[i].host_writes, 0) << "step " << i;
+    // 7 convolutions (forward, bias, relu; backward data, filter, bias, relu), pooling, two
+    // shortcuts, two dense layers, dropout, the loss, the metrics and one Adam update.
+    EXPECT_LE(steps[i].kernels, 106) << "step " << i;
+  }
+  std::printf("replayed step of lesson 13's model: %lld kernels, %lld allocations\n",
+              static_cast<long long>(steps[3].kernels),
+              static_cast<long long>(steps[3].allocations));
+}
+
 TEST(CompiledStepFunction, RetracingMoreThanFiveTimesWarnsOnce) {
   auto twice = function([](const Tensor& x) { return x * 2.0; }, _name = "twice");
   ::testing::internal::CaptureStderr();
