@@ -38,6 +38,12 @@ class IoError : public Error {
  public:
   using Error::Error;
 };
+/// Memory that cannot be had: an allocation larger than the device or the address space allows
+/// (TensorFlow's ResourceExhaustedError). The message gives the bytes asked for.
+class ResourceExhaustedError : public Error {
+ public:
+  using Error::Error;
+};
 
 /// Concatenates anything printable into a string: cat("axis ", 3, " of ", shape).
 template <class... Parts>

@@ -15,7 +15,28 @@ std::int64_t& Shape::operator[](int axis) { return dims_[normalize_axis(axis, ra
 
 std::int64_t Shape::num_elements() const {
   std::int64_t n = 1;
-  for (std::int64_t d : dims_) n *= d;
+  for (std::int64_t d : dims_) {
+    // Signed: a -1 (reshape's "the rest") gives a negative count, as it always did.
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw ShapeError(cat("shape ", *this, " has more elements than an int64 holds"));
+    }
+  }
+  return n;
+}
+
+std::optional<std::int64_t> checked_multiply(std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product)) return std::nullopt;
+  return product;
+}
+
+std::optional<std::int64_t> checked_product(const std::vector<std::int64_t>& dims) {
+  std::int64_t n = 1;
+  for (std::int64_t d : dims) {
+    const std::optional<std::int64_t> next = checked_multiply(n, d);
+    if (!next) return std::nullopt;
+    n = *next;
+  }
   return n;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ class Shape {
   /// Dimension `axis`; negative axes count from the end (-1 is the last). Throws IndexError.
   std::int64_t operator[](int axis) const;
   std::int64_t& operator[](int axis);
-  /// Product of the dimensions (1 for a scalar).
+  /// Product of the dimensions (1 for a scalar); ShapeError when it exceeds int64 (a shape a
+  /// file or a config made up).
   std::int64_t num_elements() const;
 
   const std::vector<std::int64_t>& dims() const { return dims_; }
@@ -41,6 +43,12 @@ int normalize_axis(std::int64_t axis, int rank, const char* op);
 
 /// NumPy broadcasting of two shapes; throws ShapeError naming `op` and both shapes.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+/// a·b for sizes (a, b >= 0), or nothing when the product exceeds int64: byte counts and element
+/// counts that a file or a config may make as large as it likes.
+std::optional<std::int64_t> checked_multiply(std::int64_t a, std::int64_t b);
+/// The product of `dims`, or nothing when one is negative or the product exceeds int64.
+std::optional<std::int64_t> checked_product(const std::vector<std::int64_t>& dims);
 
 /// Row-major element strides of a contiguous tensor of this shape.
 std::vector<std::int64_t> contiguous_strides(const Shape& shape);

@@ -20,9 +20,17 @@ Tensor empty(const Shape& shape, DType dtype, const Device& device) {
     throw ShapeError(cat("cannot create a tensor of shape ", shape, ": rank ", shape.rank(),
                          " exceeds the maximum rank ", kMaxRank));
   }
+  const std::optional<std::int64_t> elements = checked_product(shape.dims());
+  const std::optional<std::int64_t> bytes =
+      elements ? checked_multiply(*elements, static_cast<std::int64_t>(dtype_size(dtype)))
+               : std::nullopt;
+  if (!bytes) {
+    throw ResourceExhaustedError(cat("cannot allocate a tensor of shape ", shape, " and dtype ",
+                                     dtype_name(dtype), " on ", device,
+                                     ": its size in bytes exceeds 2^63"));
+  }
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(
-      device, static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(device, static_cast<std::size_t>(*bytes));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));

@@ -134,8 +134,9 @@ class CudaBackend final : public Backend {
     const cudaError_t status = cudaMallocFromPoolAsync(&ptr, bytes, ctx_.pool, ctx_.stream);
     if (status == cudaErrorMemoryAllocation) {
       cudaGetLastError();  // not sticky: the device stays usable once tensors are freed
-      throw Error(cat("cuda:", index_, ": out of memory allocating ", bytes, " bytes (",
-                      allocated_bytes_.load(), " bytes held by live tensors)"));
+      throw ResourceExhaustedError(cat("cuda:", index_, ": out of memory allocating ", bytes,
+                                       " bytes (", allocated_bytes_.load(),
+                                       " bytes held by live tensors)"));
     }
     EMBER_CUDA_CHECK(status);
     allocated_bytes_ += static_cast<std::int64_t>(bytes);

@@ -1,5 +1,6 @@
 #include "io/npy.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -78,7 +79,14 @@ std::vector<std::int64_t> parse_shape(const std::string& text, const std::string
     if (c >= '0' && c <= '9') {
       number += c;
     } else if (c == ',' || c == ')') {
-      if (!number.empty()) dims.push_back(std::stoll(number));
+      if (!number.empty()) {
+        std::int64_t d = 0;
+        const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), d);
+        if (error != std::errc() || end != number.data() + number.size()) {
+          throw IoError(cat(path, ": .npy shape ", text, " has a dimension beyond int64"));
+        }
+        dims.push_back(d);
+      }
       number.clear();
     } else if (c != ' ' && c != 'L') {
       throw IoError(cat(path, ": malformed .npy shape ", text));
@@ -169,7 +177,15 @@ Tensor parse_npy(std::string_view bytes, const std::string& name) {
   }
   const Shape shape(header.shape);
   const auto held = static_cast<std::int64_t>(bytes.size() - header.data_offset);
-  const std::int64_t expected = shape.num_elements() * static_cast<std::int64_t>(dtype_size(dtype));
+  const std::optional<std::int64_t> elements = checked_product(shape.dims());
+  const std::optional<std::int64_t> needed =
+      elements ? checked_multiply(*elements, static_cast<std::int64_t>(dtype_size(dtype)))
+               : std::nullopt;
+  if (!needed) {
+    throw IoError(cat(name, ": .npy shape ", shape, " of ", dtype_name(dtype),
+                      " needs more bytes than an int64 counts; the file holds ", held));
+  }
+  const std::int64_t expected = *needed;
   if (held != expected) {
     throw IoError(cat(name, ": ", held < expected ? "truncated" : "oversized", " .npy data: shape ",
                       shape, " of ", dtype_name(dtype), " needs ", expected,

@@ -140,16 +140,23 @@ SafetensorsFile load_safetensors(const std::string& path) {
                           "' has data offsets outside the ", data_size,
                           " bytes of data (is the file truncated?)"));
       }
-      std::uint64_t elements = 1;
       for (std::int64_t d : dims) {
         if (d < 0)
           throw IoError(
               cat("load_safetensors ", path, ": tensor '", name, "' has a negative dimension"));
-        elements *= static_cast<std::uint64_t>(d);
       }
-      if (elements * dtype_size(*dtype) != offsets[1] - offsets[0]) {
+      if (dims.size() > static_cast<std::size_t>(kMaxRank)) {
+        throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has rank ", dims.size(),
+                          ", above ember's maximum ", kMaxRank));
+      }
+      const std::optional<std::int64_t> elements = checked_product(dims);
+      const std::optional<std::int64_t> needed =
+          elements ? checked_multiply(*elements, static_cast<std::int64_t>(dtype_size(*dtype)))
+                   : std::nullopt;
+      if (!needed || static_cast<std::uint64_t>(*needed) != offsets[1] - offsets[0]) {
         throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' of shape ", Shape(dims),
-                          " and dtype ", code, " needs ", elements * dtype_size(*dtype),
+                          " and dtype ", code, " needs ",
+                          needed ? cat(*needed) : std::string("more than 2^63"),
                           " bytes but its offsets span ", offsets[1] - offsets[0]));
       }
       entries.push_back({name, *dtype, Shape(dims), offsets[0], offsets[1]});

@@ -5,10 +5,12 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <limits>
+#include <set>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
@@ -120,56 +122,96 @@ void put(std::ostream& out, std::uint64_t value, int width) {
 
 }  // namespace
 
-std::vector<ZipEntry> read_zip(const std::string& path) {
+std::vector<ZipEntry> read_zip(const std::string& path, const ZipLimits& limits) {
   const std::string bytes = read_file_bytes(path);
   const Reader in(bytes, path);
   const Directory directory = find_directory(in, path);
 
-  std::vector<ZipEntry> entries;
+  // First the directory, whole and checked, then the data: nothing is inflated for an archive
+  // whose entries overlap (one deflated stream counted many times: a zip bomb), repeat a name or
+  // claim more than the limits allow.
+  struct Record {
+    std::string name;
+    std::uint64_t method, crc, compressed_size, size, local, data_at;
+  };
+  std::vector<Record> records;
+  std::set<std::string> names;
+  std::uint64_t total = 0;
   std::uint64_t at = directory.offset;
   for (std::uint64_t i = 0; i < directory.entries; ++i) {
     if (in.read(at, 4) != kCentralHeader)
       in.malformed(cat("central directory entry ", i, " has a bad signature"));
     const auto flags = in.read(at + 8, 2);
-    const auto method = in.read(at + 10, 2);
-    const auto crc = in.read(at + 16, 4);
-    std::uint64_t compressed_size = in.read(at + 20, 4);
-    std::uint64_t size = in.read(at + 24, 4);
+    Record r;
+    r.method = in.read(at + 10, 2);
+    r.crc = in.read(at + 16, 4);
+    r.compressed_size = in.read(at + 20, 4);
+    r.size = in.read(at + 24, 4);
     const auto name_length = in.read(at + 28, 2);
     const auto extra_length = in.read(at + 30, 2);
     const auto comment_length = in.read(at + 32, 2);
-    std::uint64_t local = in.read(at + 42, 4);
-    const std::string name = in.slice(at + 46, name_length);
+    r.local = in.read(at + 42, 4);
+    r.name = in.slice(at + 46, name_length);
     // Zip64: the saturated fields follow in the extra field, in this order.
     for (std::uint64_t e = at + 46 + name_length; e + 4 <= at + 46 + name_length + extra_length;) {
       const auto id = in.read(e, 2);
       const auto length = in.read(e + 2, 2);
       if (id == kZip64ExtraId) {
         std::uint64_t field = e + 4;
-        if (size == 0xFFFFFFFF) size = in.read(field, 8), field += 8;
-        if (compressed_size == 0xFFFFFFFF) compressed_size = in.read(field, 8), field += 8;
-        if (local == 0xFFFFFFFF) local = in.read(field, 8);
+        if (r.size == 0xFFFFFFFF) r.size = in.read(field, 8), field += 8;
+        if (r.compressed_size == 0xFFFFFFFF) r.compressed_size = in.read(field, 8), field += 8;
+        if (r.local == 0xFFFFFFFF) r.local = in.read(field, 8);
       }
       e += 4 + length;
     }
-    if (flags & 1) in.malformed(cat(name, ": encrypted entries are not supported"));
-    if (in.read(local, 4) != kLocalHeader) in.malformed(cat(name, ": bad local header signature"));
-    const std::uint64_t data_at = local + 30 + in.read(local + 26, 2) + in.read(local + 28, 2);
-    std::string compressed = in.slice(data_at, compressed_size);
-    std::string data;
-    if (method == 0) {
-      if (compressed_size != size) in.malformed(cat(name, ": stored entry with different sizes"));
-      data = std::move(compressed);
-    } else if (method == 8) {
-      data = inflate_raw(compressed, size, in, name);
-    } else {
+    if (flags & 1) in.malformed(cat(r.name, ": encrypted entries are not supported"));
+    if (in.read(r.local, 4) != kLocalHeader)
+      in.malformed(cat(r.name, ": bad local header signature"));
+    r.data_at = r.local + 30 + in.read(r.local + 26, 2) + in.read(r.local + 28, 2);
+    if (r.data_at > in.size() || r.compressed_size > in.size() - r.data_at) in.truncated();
+    if (!names.insert(r.name).second) in.malformed(cat("two entries are named '", r.name, "'"));
+    if (r.size > limits.max_total_bytes - total) {
+      throw IoError(cat(path, ": the zip archive's entries claim more than ",
+                        limits.max_total_bytes, " bytes in all (ZipLimits::max_total_bytes)"));
+    }
+    total += r.size;
+    records.push_back(std::move(r));
+    at += 46 + name_length + extra_length + comment_length;
+  }
+  if (total / limits.max_ratio > in.size()) {
+    in.malformed(cat("its entries claim ", total, " bytes from an archive of ", in.size(),
+                     " (more than ", limits.max_ratio, " times its size)"));
+  }
+  // Each entry's local header and data must be its own bytes.
+  std::vector<const Record*> by_offset;
+  for (const Record& r : records) by_offset.push_back(&r);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const Record* a, const Record* b) { return a->local < b->local; });
+  for (std::size_t i = 1; i < by_offset.size(); ++i) {
+    const Record& before = *by_offset[i - 1];
+    if (by_offset[i]->local < before.data_at + before.compressed_size) {
       in.malformed(
-          cat(name, ": compression method ", method, " (ember reads stored and deflated entries)"));
+          cat("entries '", before.name, "' and '", by_offset[i]->name, "' overlap in the file"));
+    }
+  }
+
+  std::vector<ZipEntry> entries;
+  for (Record& r : records) {
+    std::string compressed = in.slice(r.data_at, r.compressed_size);
+    std::string data;
+    if (r.method == 0) {
+      if (r.compressed_size != r.size)
+        in.malformed(cat(r.name, ": stored entry with different sizes"));
+      data = std::move(compressed);
+    } else if (r.method == 8) {
+      data = inflate_raw(compressed, r.size, in, r.name);
+    } else {
+      in.malformed(cat(r.name, ": compression method ", r.method,
+                       " (ember reads stored and deflated entries)"));
     }
     const auto actual_crc = crc32_z(0L, reinterpret_cast<const Bytef*>(data.data()), data.size());
-    if (actual_crc != crc) in.malformed(cat(name, ": CRC-32 mismatch (corrupt entry)"));
-    entries.push_back({name, std::move(data)});
-    at += 46 + name_length + extra_length + comment_length;
+    if (actual_crc != r.crc) in.malformed(cat(r.name, ": CRC-32 mismatch (corrupt entry)"));
+    entries.push_back({std::move(r.name), std::move(data)});
   }
   return entries;
 }

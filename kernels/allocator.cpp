@@ -1,5 +1,6 @@
 #include "kernels/allocator.h"
 
+#include <bit>
 #include <cstdlib>
 #include <iterator>
 #include <new>
@@ -12,15 +13,18 @@ HostAllocator::~HostAllocator() { release_cache(); }
 
 std::size_t HostAllocator::rounded(std::size_t bytes) {
   if (bytes < kCachedMinimum) return (bytes + 63) / 64 * 64;
-  // Large blocks: round up to 1/8 of their power of two so similar sizes share cache entries.
-  std::size_t power = kCachedMinimum;
-  while (power * 2 <= bytes) power *= 2;
-  const std::size_t step = power / 8;
+  // Large blocks: round up to 1/8 of their power of two so similar sizes share cache entries
+  // (bytes <= kLargestAllocation, so nothing here overflows).
+  const std::size_t step = std::bit_floor(bytes) / 8;
   return (bytes + step - 1) / step * step;
 }
 
 void* HostAllocator::allocate(std::size_t bytes) {
   if (bytes == 0) return nullptr;
+  if (bytes > kLargestAllocation) {
+    throw ResourceExhaustedError(cat("out of host memory: could not allocate ", bytes,
+                                     " bytes for a tensor (more than any machine's memory)"));
+  }
   const std::size_t size = rounded(bytes);
   live_bytes_ += static_cast<std::int64_t>(bytes);
   if (size >= kCachedMinimum) {
@@ -40,7 +44,8 @@ void* HostAllocator::allocate(std::size_t bytes) {
   }
   if (p == nullptr) {
     live_bytes_ -= static_cast<std::int64_t>(bytes);
-    throw Error(cat("out of host memory: could not allocate ", bytes, " bytes for a tensor"));
+    throw ResourceExhaustedError(
+        cat("out of host memory: could not allocate ", bytes, " bytes for a tensor"));
   }
   return p;
 }

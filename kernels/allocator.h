@@ -32,6 +32,8 @@ class HostAllocator {
  private:
   static constexpr std::size_t kCachedMinimum = std::size_t{1} << 20;  // 1 MiB
   static constexpr std::size_t kCacheLimit = std::size_t{1} << 30;     // 1 GiB
+  // 2^56 bytes (64 PiB): above any machine's memory, below where rounding could overflow.
+  static constexpr std::size_t kLargestAllocation = std::size_t{1} << 56;
   static std::size_t rounded(std::size_t bytes);
 
   struct Block {

@@ -159,7 +159,24 @@ void Model::save(const std::string& path, SaveOptions options) const {
   }
 }
 
-Handle<Model> load_model(const std::string& path, LoadOptions options) {
+namespace {
+
+/// Runs a loader so that only ember::Error subclasses leave it, whatever the file holds: a JSON
+/// value of the wrong type, a missing key, a list too long for what reads it.
+template <class F>
+auto loading(const std::string& what, F&& load) {
+  try {
+    return load();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw ResourceExhaustedError(cat(what, ": out of memory while loading"));
+  } catch (const std::exception& e) {
+    throw IoError(cat(what, ": malformed model file (", e.what(), ")"));
+  }
+}
+
+Handle<Model> load_model_unguarded(const std::string& path, const LoadOptions& options) {
   switch (detail::format_of(path, false)) {
     case detail::FileFormat::h5_model:
       return detail::load_h5_model(path, options);
@@ -202,6 +219,12 @@ Handle<Model> load_model(const std::string& path, LoadOptions options) {
   return model;
 }
 
+}  // namespace
+
+Handle<Model> load_model(const std::string& path, LoadOptions options) {
+  return loading(cat("load_model ", path), [&] { return load_model_unguarded(path, options); });
+}
+
 Handle<Model> model_from_json(const std::string& json, const CustomObjects& custom_objects) {
   Config serialized;
   try {
@@ -210,7 +233,8 @@ Handle<Model> model_from_json(const std::string& json, const CustomObjects& cust
     throw Error(cat("model_from_json: malformed JSON: ", e.what()));
   }
   const CustomObjectScope scope(custom_objects);
-  return detail::model_from_serialized(serialized, "model_from_json");
+  return loading("model_from_json",
+                 [&] { return detail::model_from_serialized(serialized, "model_from_json"); });
 }
 
 }  // namespace ember::keras

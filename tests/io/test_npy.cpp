@@ -112,6 +112,36 @@ TEST_F(Npy, MalformedFilesAreErrorsNamingTheFile) {
   expect_error<IoError>([&] { io::load_npy(path("bool.npy")); }, {"bool.npy", "0 or 1"});
 }
 
+/// A version 1.0 .npy file with this header text and these data bytes.
+std::string npy_file(const std::string& header, const std::string& data) {
+  std::string padded = header;
+  while ((10 + padded.size() + 1) % 64 != 0) padded += ' ';
+  padded += '\n';
+  std::string file = "\x93NUMPY";
+  file += '\x01';
+  file += '\x00';
+  file += static_cast<char>(padded.size() & 0xff);
+  file += static_cast<char>(padded.size() >> 8);
+  return file + padded + data;
+}
+
+TEST_F(Npy, ShapesBeyondInt64AreErrorsNamingTheFile) {
+  // A shape whose bytes wrap to 0 (2^62 x 4 x 4 bytes) once loaded silently with no data.
+  write_bytes("wraps.npy", npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                    "(4611686018427387904, 4), }",
+                                    ""));
+  expect_error<IoError>([&] { io::load_npy(path("wraps.npy")); },
+                        {"wraps.npy", "(4611686018427387904, 4)", "more bytes than an int64"});
+  write_bytes("huge.npy", npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                   "(99999999999999999999, 2), }",
+                                   ""));
+  expect_error<IoError>([&] { io::load_npy(path("huge.npy")); }, {"huge.npy", "beyond int64"});
+  // The well-formed file made the same way loads (the helper writes real .npy files).
+  write_bytes("ok.npy", npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                                 std::string("\x00\x00\x80\x3f\x00\x00\x00\x40", 8)));
+  EXPECT_EQ(io::load_npy(path("ok.npy")).to_vector<float>(), (std::vector<float>{1, 2}));
+}
+
 TEST_F(Npy, FailedWritesLeaveNothingBehind) {
   io::save_npy(path("keep.npy"), constant({1, 2}));
   const std::string before = read_bytes(path("keep.npy"));

@@ -441,36 +441,4 @@ TEST(KerasFiles, WrongCallsForTheFileKindAreErrors) {
   expect_error<IoError>([&] { model->save(dir / "m.h5", _overwrite = false); }, {"m.h5", "exists"});
 }
 
-// --- zip archives -------------------------------------------------------------------------------
-
-TEST(Zip, ReadsDeflatedEntriesPythonWrote) {
-  const std::vector<io::ZipEntry> entries = io::read_zip(fixture("deflated.zip"));
-  ASSERT_EQ(entries.size(), 2u);
-  std::string expected;
-  for (int i = 0; i < 50; ++i) expected += "ember ";
-  EXPECT_EQ(entries[0].name, "a.txt");
-  EXPECT_EQ(entries[0].data, expected);
-  EXPECT_EQ(entries[1].name, "empty.txt");
-  EXPECT_EQ(entries[1].data, "");
-}
-
-TEST(Zip, WritesWhatItReadsBack) {
-  const TempDir dir;
-  const std::string binary("a\0b\xff\n", 5);
-  io::write_zip(dir / "x.zip", {{"first.json", "{}"}, {"dir/binary", binary}, {"empty", ""}});
-  const std::vector<io::ZipEntry> entries = io::read_zip(dir / "x.zip");
-  ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].name, "first.json");
-  EXPECT_EQ(entries[1].name, "dir/binary");
-  EXPECT_EQ(entries[1].data, binary);
-  EXPECT_EQ(entries[2].data, "");
-  expect_error<IoError>([&] { io::read_zip(dir / "none.zip"); }, {"none.zip", "no such file"});
-}
-
-TEST(Zip, AClaimedSizeBeyondWhatDeflateCanGiveIsRefused) {
-  // A 100-byte entry whose directory claims almost 4 GiB: refused before allocating.
-  expect_error<IoError>([&] { io::read_zip(fixture("bad_claimed_size.zip")); },
-                        {"bad_claimed_size.zip", "claims"});
-}
-
 }  // namespace

@@ -3,6 +3,7 @@
 // with weights, compile() arguments and optimizer state, custom models, and broken files.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "tests/test_support.h"
 
@@ -517,6 +518,67 @@ TEST(SaveLoad, UserLossesMetricsAndFunctionsComeBackThroughCustomObjects) {
   keras::register_object<MaxError>("MaxError");
   keras::register_object("squared_error", squared_error);
   EXPECT_TRUE(keras::load_model(dir / "custom_compile")->compiled());
+}
+
+/// Values of the wrong JSON type or shape in config.json (#18): ember errors naming the file,
+/// never nlohmann's or the standard library's exceptions.
+TEST(SaveLoad, HostileConfigValuesAreEmberErrors) {
+  keras::clear_session();
+  const TempDir dir;
+  auto inputs = keras::Input({3});
+  keras::Model model(inputs, layers::Dense(2)(layers::Dense(4)(inputs)));
+  model.compile(_optimizer = "sgd", _loss = "mse");
+  model.save(dir / "good");
+  const keras::Config good = keras::Config::parse(read_text(dir / "good/config.json"));
+  const auto load_edited = [&](const std::function<void(keras::Config&)>& edit) {
+    keras::Config edited = good;
+    edit(edited);
+    fs::remove_all(dir / "edited");
+    fs::copy(dir / "good", dir / "edited");
+    write_text(dir / "edited/config.json", edited.dump());
+    keras::load_model(dir / "edited");
+  };
+  // `names`: the file, or the op that read it (Model.from_config).
+  const auto expect_ember_error = [&](const char* what,
+                                      const std::function<void(keras::Config&)>& edit,
+                                      const char* names = "edited") {
+    try {
+      load_edited(edit);
+      ADD_FAILURE() << what << ": loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << what << ": " << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << what << ": a non-ember exception: " << e.what();
+    }
+  };
+  expect_ember_error("ember: -7", [](keras::Config& c) { c["ember"] = -7; });
+  expect_ember_error("version: []",
+                     [](keras::Config& c) { c["ember"]["version"] = keras::Config::array(); });
+  expect_ember_error(
+      "a null input connection",
+      [](keras::Config& c) {
+        for (keras::Config& layer : c["config"]["layers"]) {
+          if (!layer["inbound_nodes"].empty()) layer["inbound_nodes"][0]["args"][0] = nullptr;
+        }
+      },
+      "Model.from_config");
+  expect_ember_error(
+      "keras_history of numbers",
+      [](keras::Config& c) {
+        for (keras::Config& layer : c["config"]["layers"]) {
+          if (!layer["inbound_nodes"].empty())
+            layer["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = {1, 2, 3};
+        }
+      },
+      "Model.from_config");
+  expect_ember_error("steps_per_execution: text",
+                     [](keras::Config& c) { c["compile_config"]["steps_per_execution"] = "x"; });
+  expect_ember_error(
+      "layers: {}",
+      [](keras::Config& c) {
+        c["config"]["layers"] = {{"a", 1}};
+      },
+      "Model.from_config");
 }
 
 TEST(SaveLoad, BrokenFoldersAndFilesAreErrorsThatNameThem) {
