@@ -178,7 +178,7 @@ std::vector<ZipEntry> read_zip(const std::string& path, const ZipLimits& limits)
     records.push_back(std::move(r));
     at += 46 + name_length + extra_length + comment_length;
   }
-  if (total / limits.max_ratio > in.size()) {
+  if (limits.max_ratio != 0 && total / limits.max_ratio > in.size()) {
     in.malformed(cat("its entries claim ", total, " bytes from an archive of ", in.size(),
                      " (more than ", limits.max_ratio, " times its size)"));
   }

@@ -22,7 +22,8 @@ struct ZipEntry {
 struct ZipLimits {
   /// The most bytes all entries may hold together.
   std::uint64_t max_total_bytes = std::uint64_t{64} << 30;  // 64 GiB
-  /// The most bytes they may hold per byte of archive (deflate's largest ratio is about 1032).
+  /// The most bytes they may hold per byte of archive (deflate's largest ratio is about 1032);
+  /// 0 for no such limit.
   std::uint64_t max_ratio = 1032;
 };
 

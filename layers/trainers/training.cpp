@@ -70,6 +70,9 @@ std::vector<std::vector<Tensor>> Model::run_execution(detail::StepFunctions& fun
                                                       detail::StepFunction& function,
                                                       const std::vector<Batch>& batches,
                                                       const detail::StepFunction::Step& step) {
+  // A step or a callback may call predict or evaluate after freezing a layer, which makes new
+  // step functions: these stay alive until the execution (or the epoch holding them) ends.
+  const std::shared_ptr<detail::StepFunctions> held = step_functions_;
   const bool warming_up = !function.warmed_up();
   std::vector<std::vector<Tensor>> results = function.run(batches, run_eagerly_, step);
   // The eager first step built what was not built (a subclassed model's weights): that is what
@@ -394,6 +397,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     callbacks.each([&](callbacks::Callback& c) { c.on_epoch_begin(epoch, begin_logs); });
     // After on_epoch_begin: a callback that froze or unfroze layers gets new step functions.
     detail::StepFunctions& functions = step_functions();
+    const std::shared_ptr<detail::StepFunctions> held = step_functions_;  // see run_execution
     epochs.run_epoch(steps_per_execution_, [&](std::int64_t begin, std::int64_t end,
                                                std::vector<Batch>& batches) {
       profile.step_begins();
@@ -429,6 +433,7 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
   Logs begin;
   callbacks.each([&](callbacks::Callback& c) { c.on_test_begin(begin); });
   detail::StepFunctions& functions = step_functions();
+  const std::shared_ptr<detail::StepFunctions> held = step_functions_;  // see run_execution
   iterator.run_epoch(
       steps_per_execution_, [&](std::int64_t begin, std::int64_t end, std::vector<Batch>& batches) {
         profile.step_begins();
@@ -488,6 +493,7 @@ std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictO
   std::vector<std::vector<Tensor>> pieces;
   detail::StepProfile profile("predict");
   detail::StepFunctions& functions = step_functions();
+  const std::shared_ptr<detail::StepFunctions> held = step_functions_;  // see run_execution
   iterator.run_epoch(steps_per_execution_, [&](std::int64_t begin, std::int64_t end,
                                                std::vector<Batch>& batches) {
     profile.step_begins();

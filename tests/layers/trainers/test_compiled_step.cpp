@@ -310,6 +310,19 @@ TEST_P(CompiledStep, FreezingALayerOrAddingOneMakesTheStepAgain) {
   EXPECT_EQ(values_of(model.layers()[0]->get_weights()[0]), first)
       << "a frozen layer's weights must not change in a replayed step";
 
+  // A callback that unfreezes the layer and predicts mid-epoch: new step functions while the
+  // epoch's are running.
+  int predictions = 0;
+  callbacks::LambdaCallback unfreeze({.on_train_batch_end = [&](std::int64_t step, keras::Logs&) {
+    if (step != 1) return;
+    model.layers()[0]->set_trainable(true);
+    predictions += model.predict(d.x, _verbose = 0).shape(0) == 32;
+  }});
+  model.fit(d.x, d.labels, _batch_size = 8, _epochs = 2, _verbose = 0, _callbacks = {unfreeze});
+  EXPECT_EQ(predictions, 2);
+  EXPECT_NE(values_of(model.layers()[0]->get_weights()[0]), first)
+      << "unfrozen at the first epoch's second step, trained from the next epoch";
+
   EXPECT_EQ(model.predict(d.x, _verbose = 0).shape(), Shape({32, 3}));
   model.add(layers::Dense(5));
   EXPECT_EQ(model.predict(d.x, _verbose = 0).shape(), Shape({32, 5}));
