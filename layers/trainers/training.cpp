@@ -258,6 +258,23 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::ordered_arrays(
   for (const Tensor& t : inputs) check(t, "an input");
   for (const Tensor& t : targets) check(t, "a target (y)");
   if (sample_weight.defined()) check(sample_weight, "sample_weight");
+  // Keras 3 fails on these deep inside (an UnboundLocalError, a StopIteration); Keras 2 said
+  // "Expected input data to be non-empty". A clear error here.
+  if (rows == 0) {
+    throw Error(cat(method, ": the data is empty (x has 0 rows); give at least one row"));
+  }
+  // A functional model knows its inputs' ranks: an input without its batch axis ((4,) for
+  // Input({4})) would otherwise run as a batch of 4 scalars' rows.
+  for (std::size_t i = 0; i < inputs.size() && i < graph_inputs_.size(); ++i) {
+    const Shape& expected = graph_inputs_[i].shape();
+    if (inputs[i].rank() != expected.rank()) {
+      throw ShapeError(
+          cat(method, ": input ", i, " has shape ", inputs[i].shape(), " but model '", name(),
+              "' expects rank ", expected.rank(), " (batch, ",
+              Shape(std::vector<std::int64_t>(expected.dims().begin() + 1, expected.dims().end())),
+              "); add the batch axis (expand_dims(x, 0) for one sample)"));
+    }
+  }
   return {inputs, targets};
 }
 

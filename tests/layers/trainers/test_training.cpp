@@ -13,6 +13,7 @@ namespace ember {
 namespace {
 
 using testing::expect_close;
+using testing::expect_error;
 using testing::values_of;
 
 class Training : public testing::OnDevice {
@@ -418,6 +419,28 @@ TEST_P(Training, BadInputIsAnErrorNamingIt) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("12 rows"), std::string::npos) << e.what();
   }
+  // Empty data and a sample without its batch axis (#18): errors, not silent results (Keras 3
+  // fails inside its own loop on both).
+  expect_error<Error>(
+      [&] {
+        model.predict(zeros({0, 2}), _verbose = 0);
+      },
+      {"predict", "the data is empty", "0 rows"});
+  expect_error<Error>(
+      [&] {
+        model.fit(zeros({0, 2}), zeros({0, 3}), _verbose = 0);
+      },
+      {"fit", "the data is empty"});
+  expect_error<Error>(
+      [&] {
+        model.evaluate(zeros({0, 2}), zeros({0, 3}), _verbose = 0);
+      },
+      {"evaluate", "the data is empty"});
+  expect_error<ShapeError>(
+      [&] {
+        model.predict(constant({0.5f, 1.0f}), _verbose = 0);
+      },
+      {"predict", "input 0 has shape (2,)", "expects rank 2 (batch, (2,))", "expand_dims"});
 }
 
 }  // namespace
