@@ -68,6 +68,8 @@ inline constexpr auto _save_best_only =
     keyword<bool>([](auto& o) -> auto& { return o.save_best_only; });
 inline constexpr auto _save_weights_only =
     keyword<bool>([](auto& o) -> auto& { return o.save_weights_only; });
+inline constexpr auto _delete_checkpoint =
+    keyword<bool>([](auto& o) -> auto& { return o.delete_checkpoint; });
 inline constexpr auto _scale = keyword<double>([](auto& o) -> auto& { return o.scale; });
 inline constexpr auto _shuffle = keyword<bool>([](auto& o) -> auto& { return o.shuffle; });
 inline constexpr auto _start_from_epoch =

@@ -262,6 +262,46 @@ class ModelCheckpoint : public MonitorCallback {
   std::string last_saved_;
 };
 
+struct BackupAndRestoreOptions {
+  /// "epoch", or every n batches (a restart then repeats the epoch the backup was made in).
+  SaveFrequency save_freq = "epoch";
+  /// Removes the backup when fit ends normally (not when it is interrupted).
+  bool delete_checkpoint = true;
+};
+
+/// Resumes a fit that was interrupted (a killed or preempted job) at the epoch where it stopped
+/// (Keras' BackupAndRestore). At the end of every epoch it backs up the weights, the optimizer's
+/// state and the epoch number into `backup_dir`/latest; when fit starts again with a backup
+/// there, it loads it into the model (which must be built, and compiled as before) and fit
+/// carries on from the next epoch. A backup is one folder swapped into place (io/atomic_file.h),
+/// so weights and epoch always match, and a kill while backing up leaves the previous backup:
+/// Keras' double_checkpoint is not needed. Random state (shuffling, dropout) is not restored.
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 && (KeywordFor<K, BackupAndRestoreOptions> &&
+                                ...)) explicit BackupAndRestore(std::string backup_dir,
+                                                                const K&... keywords)
+      : BackupAndRestore(backup_dir, with_keywords<BackupAndRestoreOptions>(keywords...)) {}
+  void on_train_begin(Logs& logs) override;
+  void on_epoch_end(int epoch, Logs& logs) override;
+  void on_train_batch_end(std::int64_t batch, Logs& logs) override;
+  void on_train_end(Logs& logs) override;
+  /// The epoch (0-based) the last fit resumed at; nullopt when it started afresh.
+  std::optional<int> resumed_epoch() const { return resumed_epoch_; }
+
+ private:
+  void back_up();
+  std::string backup_dir_;
+  BackupAndRestoreOptions options_;
+  int current_epoch_ = 0;
+  std::int64_t last_batch_seen_ = -1;
+  std::int64_t batches_since_save_ = 0;
+  std::optional<int> resumed_epoch_;
+};
+
 /// `filepath` with {name} and {name:spec} replaced by `values` (Python's str.format for the
 /// specs checkpoints use: width, fill, precision, types d f e g); an unknown name is an error.
 std::string format_path(const std::string& filepath, const std::map<std::string, double>& values,

@@ -15,15 +15,13 @@ namespace ember::callbacks {
 
 SaveFrequency::SaveFrequency(const char* every) {
   if (std::string(every) != "epoch") {
-    throw Error(cat("ModelCheckpoint: save_freq must be \"epoch\" or a number of batches, got \"",
-                    every, "\""));
+    throw Error(cat("save_freq must be \"epoch\" or a number of batches, got \"", every, "\""));
   }
 }
 
 SaveFrequency::SaveFrequency(std::int64_t batches) : batches_(batches) {
   if (batches <= 0)
-    throw Error(
-        cat("ModelCheckpoint: save_freq must be a positive number of batches, got ", batches));
+    throw Error(cat("save_freq must be a positive number of batches, got ", batches));
 }
 
 ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions options)

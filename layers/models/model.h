@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -192,6 +193,9 @@ class Model : public Layer {
 
   /// Set by a callback to end fit after the current batch.
   bool stop_training = false;
+  /// Set by a callback in on_train_begin to start this fit at a later epoch (BackupAndRestore
+  /// does, as Keras' model._initial_epoch); fit clears it.
+  std::optional<int> resume_at_epoch;
   optim::Optimizer& optimizer() const;
   /// The loss trackers and compiled metrics (after the first batch), as Keras' model.metrics.
   std::vector<std::shared_ptr<metrics::Metric>> metrics() const;

@@ -1,11 +1,10 @@
 // Model::save, load_model and model_from_json (see saving.h). A save writes a complete folder
-// beside the target and renames it into place, so a crash or a full disk never leaves a half
-// model where a good one was.
+// beside the target and swaps it into place (io/atomic_file.h), so a kill, a crash or a full
+// disk at any instant leaves the old model or the new one at the path, never a half or none.
 #include "layers/saving/saving.h"
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "core/autodiff/gradient_tape.h"
@@ -62,9 +61,10 @@ Handle<Model> rebuild_model(const Config& serialized, const std::string& where) 
   return Handle<Model>(model);
 }
 
-std::string unique_suffix() {
-  std::random_device random;
-  return std::to_string(random() % 1000000000u);
+/// Whether a staged or moved-aside folder holds a whole saved model (see Model::save's order).
+bool is_complete_save(const fs::path& folder) {
+  std::error_code ec;
+  return fs::exists(folder / kConfigFile, ec) && fs::exists(folder / kWeightsFile, ec);
 }
 
 /// Whether `folder` looks like what Model::save writes (so replacing it loses nothing else).
@@ -126,6 +126,7 @@ void Model::save(const std::string& path, SaveOptions options) const {
     return detail::save_keras_archive(*this, path, top, options);
 
   const fs::path target(path);
+  io::recover_folder(target, is_complete_save);  // a save killed between its two renames
   std::error_code ec;
   if (fs::exists(target, ec)) {
     if (!options.overwrite)
@@ -136,26 +137,16 @@ void Model::save(const std::string& path, SaveOptions options) const {
           cat("save ", path, ": exists and is not a saved model folder; not replacing it"));
     }
   }
-  const fs::path staging = target.string() + ".saving-" + unique_suffix();
   try {
-    fs::create_directories(staging);
-    io::write_atomically((staging / kConfigFile).string(),
-                         [&](std::ostream& out) { out << top.dump(1) << "\n"; });
-    save_weights((staging / kWeightsFile).string(), options.include_optimizer);
-    if (fs::exists(target)) {
-      const fs::path old = target.string() + ".old-" + unique_suffix();
-      fs::rename(target, old);
-      fs::rename(staging, target);
-      fs::remove_all(old, ec);
-    } else {
-      fs::rename(staging, target);
-    }
-  } catch (const fs::filesystem_error& e) {
-    fs::remove_all(staging, ec);
-    throw IoError(cat("save ", path, ": ", e.what()));
-  } catch (...) {
-    fs::remove_all(staging, ec);
-    throw;
+    // The weights first, the config last: a staged folder with a config is complete, which is
+    // what recover_folder looks for.
+    io::write_folder_atomically(target, [&](const fs::path& staging) {
+      save_weights((staging / kWeightsFile).string(), options.include_optimizer);
+      io::write_atomically((staging / kConfigFile).string(),
+                           [&](std::ostream& out) { out << top.dump(1) << "\n"; });
+    });
+  } catch (const IoError& e) {
+    throw IoError(cat("save ", e.what()));
   }
 }
 
@@ -189,6 +180,7 @@ Handle<Model> load_model_unguarded(const std::string& path, const LoadOptions& o
                       ": a weights file; load it into a built model with load_weights"));
   }
   const fs::path folder(path);
+  io::recover_folder(folder, is_complete_save);  // a save killed between its two renames
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw IoError(cat("load_model ", path, ": no such folder"));
   const fs::path config_path = folder / kConfigFile;

@@ -1,6 +1,8 @@
 // Weights as values (any layer's get_weights/set_weights) and as files (a model's
 // save_weights/load_weights: safetensors, see io/safetensors.h). Weights are matched by position
 // in weights() order, as Keras does for its weight files, and checked by shape.
+#include <map>
+
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
@@ -28,6 +30,32 @@ void check_weight_values(const std::vector<Variable>& vars, const std::vector<Te
                            vars[i].shape(), " but ", source, " has shape ", values[i].shape()));
     }
   }
+}
+
+/// The optimizer's slot keys ("<entry>:<variable path>/<slot>") with the saved model's variable
+/// paths replaced by this model's, matched by position as the weights are: layer names differ
+/// between a saved model and a rebuilt one (another process, or dense_1 for dense), and keys
+/// left with the old names would never find their variable.
+optim::OptimizerState renamed_slots(const optim::OptimizerState& state,
+                                    const std::vector<std::string>& saved_paths,
+                                    const std::vector<Variable>& vars) {
+  std::map<std::string, std::string> current;
+  for (std::size_t i = 0; i < saved_paths.size() && i < vars.size(); ++i)
+    current.emplace(saved_paths[i], vars[i].path());
+  optim::OptimizerState renamed;
+  for (const auto& [key, value] : state) {
+    const std::size_t colon = key.find(':'), slash = key.rfind('/');
+    if (colon == std::string::npos || slash == std::string::npos || slash < colon) {
+      renamed.emplace(key, value);  // "iterations", a learning rate...
+      continue;
+    }
+    const auto found = current.find(key.substr(colon + 1, slash - colon - 1));
+    renamed.emplace(found == current.end()
+                        ? key
+                        : cat(key.substr(0, colon + 1), found->second, key.substr(slash)),
+                    value);
+  }
+  return renamed;
 }
 }  // namespace
 
@@ -101,12 +129,16 @@ void Model::load_weights(const std::string& path) {
   }
   const io::SafetensorsFile file = io::load_safetensors(path);
   std::vector<Tensor> values;
+  std::vector<std::string> saved_paths;
   optim::OptimizerState optimizer_state;
   for (const auto& [key, value] : file.tensors) {
-    if (key.starts_with(kOptimizerPrefix))
+    if (key.starts_with(kOptimizerPrefix)) {
       optimizer_state[key.substr(std::string(kOptimizerPrefix).size())] = value;
-    else
+    } else {
       values.push_back(value);
+      const std::size_t colon = key.find(':');  // "<position>:<path>"
+      saved_paths.push_back(colon == std::string::npos ? key : key.substr(colon + 1));
+    }
   }
   const std::vector<Variable> vars = weights();
   if (vars.empty() && !values.empty()) {
@@ -118,7 +150,7 @@ void Model::load_weights(const std::string& path) {
   detail::assign_weights(vars, values);
   if (!optimizer_state.empty() && compiled_) {
     for (auto& [key, value] : optimizer_state) value = value.to(data_device());
-    compiled_->optimizer().set_state(optimizer_state);
+    compiled_->optimizer().set_state(renamed_slots(optimizer_state, saved_paths, vars));
   }
 }
 

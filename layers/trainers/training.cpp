@@ -406,9 +406,12 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
   stop_training = false;
   detail::StepProfile profile("fit");
   Logs train_logs;
+  resume_at_epoch.reset();
   callbacks.each([&](callbacks::Callback& c) { c.on_train_begin(train_logs); });
+  const int initial_epoch = resume_at_epoch.value_or(options.initial_epoch);
+  resume_at_epoch.reset();
   Logs epoch_logs;
-  for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
+  for (int epoch = initial_epoch; epoch < options.epochs; ++epoch) {
     reset_metrics();
     Logs begin_logs;
     callbacks.each([&](callbacks::Callback& c) { c.on_epoch_begin(epoch, begin_logs); });
@@ -427,7 +430,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     });
     epoch_logs = Logs(logs_now()).sorted();
     profile.epoch_ends(epoch);
-    if (validation_epochs && (epoch + 1 - options.initial_epoch) % options.validation_freq == 0) {
+    if (validation_epochs && (epoch + 1 - initial_epoch) % options.validation_freq == 0) {
       const Logs val = run_evaluate(*validation, options.validation_steps, callbacks).sorted();
       for (const auto& [key, value] : val) epoch_logs.set("val_" + key, value);
     }

@@ -313,6 +313,30 @@ TEST(SaveLoad, TrainingContinuesExactlyAfterLoading) {
     expect_close(values_of(wb[i]), values_of(wa[i]), 1e-6);
 }
 
+TEST(SaveLoad, OptimizerStateFollowsTheWeightsByPositionNotByName) {
+  // A model rebuilt in code gets other layer names (dense_3 for dense): the optimizer's slots
+  // must still reach their variables, as the weights do, by position.
+  const TempDir dir;
+  const auto build = [] {
+    auto model = keras::make<keras::Sequential>(std::vector<keras::SequentialItem>{
+        keras::Input({3}), layers::Dense(4, _activation = "tanh"), layers::Dense(1)});
+    model->compile(_optimizer = optim::Adam(_learning_rate = 0.05), _loss = "mse");
+    return model;
+  };
+  const Tensor x = random::Generator(3).normal({8, 3}), y = random::Generator(4).normal({8, 1});
+  auto trained = build();
+  trained->fit(x, y, _batch_size = 4, _epochs = 2, _verbose = 0, _shuffle = false);
+  trained->save_weights(dir / "state.safetensors", /*include_optimizer=*/true);
+  auto rebuilt = build();
+  ASSERT_NE(rebuilt->weights()[0].path(), trained->weights()[0].path());
+  rebuilt->load_weights(dir / "state.safetensors");
+  trained->fit(x, y, _batch_size = 4, _epochs = 1, _verbose = 0, _shuffle = false);
+  rebuilt->fit(x, y, _batch_size = 4, _epochs = 1, _verbose = 0, _shuffle = false);
+  const std::vector<Tensor> wa = trained->get_weights(), wb = rebuilt->get_weights();
+  for (std::size_t i = 0; i < wa.size(); ++i)
+    expect_close(values_of(wb[i]), values_of(wa[i]), 1e-6);
+}
+
 TEST(SaveLoad, UncompiledAndWithoutOptimizerState) {
   keras::clear_session();
   const TempDir dir;
