@@ -5,6 +5,7 @@
 // that says so.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -57,8 +58,35 @@ void save_hdf5(const std::string& path, const H5Group& root);
 /// The same from and to the bytes of an HDF5 file (a .keras archive's model.weights.h5), through
 /// libhdf5's in-memory driver; `name` names the file in errors. Soft and external links are
 /// refused (as Keras does), and a dataset is checked against what the file stores before any
-/// memory is taken for it.
+/// memory is taken for it. Reading runs in a helper process (see Hdf5Reader).
 H5Group load_hdf5_image(const std::string& bytes, const std::string& name);
+
+/// Where libhdf5 parses the files ember reads. libhdf5 is a large C library that crashes, hangs
+/// or overruns memory on some corrupt and hostile files, so by default it runs in a small helper
+/// process (`ember-hdf5-reader`, started with posix_spawn) under limits on memory and time, and
+/// sends back the tree, which ember checks before use: a crash, a hang or a limit there is an
+/// IoError naming the file, and the loading process is untouched. in_process skips the helper
+/// (a little faster, see docs/saving.md); use it for files you trust.
+enum class Hdf5Reader { helper_process, in_process };
+
+struct Hdf5ReaderOptions {
+  Hdf5Reader reader = Hdf5Reader::helper_process;
+  /// The helper is killed after this long plus timeout_seconds_per_gigabyte of the file (an
+  /// IoError says so). A 100 MB file takes a tenth of a second; a hostile one can loop forever.
+  double timeout_seconds = 10;
+  double timeout_seconds_per_gigabyte = 60;
+  /// The helper's memory (address space): this many bytes plus 16 times the file's size.
+  std::uint64_t memory_bytes = std::uint64_t{1} << 30;
+};
+
+/// The settings every HDF5 read uses from now on (all threads); the previous ones are returned.
+Hdf5ReaderOptions set_hdf5_reader(const Hdf5ReaderOptions& options);
+Hdf5ReaderOptions hdf5_reader();
+
+/// The helper program's path: $EMBER_HDF5_READER when set, else the one built with this ember
+/// (its build folder, then its install folder: <prefix>/libexec/ember/ember-hdf5-reader).
+/// IoError when there is none.
+std::string hdf5_reader_path();
 std::string save_hdf5_image(const H5Group& root, const std::string& name);
 
 }  // namespace ember::io

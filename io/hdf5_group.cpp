@@ -1,6 +1,6 @@
 // H5Group's path lookups and attribute readers (io/hdf5.h): plain tree walking, the same with or
 // without libhdf5.
-#include <ranges>
+#include <algorithm>
 
 #include "core/error.h"
 #include "io/hdf5.h"
@@ -11,9 +11,14 @@ namespace {
 
 /// "a/b/c" as {"a", "b", "c"}, skipping empty parts (a leading or doubled '/').
 std::vector<std::string> path_parts(std::string_view path) {
+  // A loop rather than std::views::split: clang 14 (the fuzz build) cannot compile libstdc++ 12's
+  // <ranges>.
   std::vector<std::string> parts;
-  for (const auto part : std::views::split(path, '/')) {
-    if (!part.empty()) parts.emplace_back(part.begin(), part.end());
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    const std::size_t end = std::min(path.find('/', begin), path.size());
+    if (end > begin) parts.emplace_back(path.substr(begin, end - begin));
+    begin = end + 1;
   }
   return parts;
 }

@@ -223,7 +223,9 @@ void write_zip(const std::string& path, const std::vector<ZipEntry>& entries) {
                         " bytes; ember writes zip archives under 4 GiB per entry"));
     }
   }
-  const auto [time, date] = dos_now();
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const auto now = dos_now();
+  const auto time = now.first, date = now.second;
   write_atomically(path, [&](std::ostream& out) {
     std::vector<std::uint64_t> offsets;
     std::vector<std::uint32_t> crcs;

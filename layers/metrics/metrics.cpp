@@ -96,6 +96,10 @@ Mean::Mean(std::string name) : Metric(std::move(name)) {
   count_ = add_weight("count");
 }
 
+void Mean::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  Metric::update_state(y_true, y_pred, sample_weight);
+}
+
 void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;
   auto [v, w] = samplewise(values, sample_weight);
@@ -109,6 +113,10 @@ void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
 Tensor Mean::result() const { return divide_no_nan(total_.value(), count_.value()); }
 
 Sum::Sum(std::string name) : Metric(std::move(name)) { total_ = add_weight("total"); }
+
+void Sum::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  Metric::update_state(y_true, y_pred, sample_weight);
+}
 
 void Sum::update_state(const Tensor& values, const Tensor& sample_weight) {
   const autodiff::PauseAll untaped;

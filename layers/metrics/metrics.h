@@ -74,9 +74,13 @@ class Metric {
 class Mean : public Metric {
  public:
   explicit Mean(std::string name = "mean");
-  using Metric::update_state;
   /// Adds values (any shape; each sample's values are averaged first) with optional weights.
   void update_state(const Tensor& values, const Tensor& sample_weight = {});
+  /// (y_true, y_pred) is not Mean's: an Error, as Metric's. Declared without a default so that
+  /// update_state(values, weights) has one meaning (with the inherited default it was ambiguous,
+  /// which clang rightly refuses).
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight) override;
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Mean>(name()); }
   std::string class_name() const override { return "Mean"; }
@@ -89,8 +93,10 @@ class Mean : public Metric {
 class Sum : public Metric {
  public:
   explicit Sum(std::string name = "sum");
-  using Metric::update_state;
   void update_state(const Tensor& values, const Tensor& sample_weight = {});
+  /// As Mean's: an Error.
+  void update_state(const Tensor& y_true, const Tensor& y_pred,
+                    const Tensor& sample_weight) override;
   Tensor result() const override;
   std::shared_ptr<Metric> clone() const override { return std::make_shared<Sum>(name()); }
   std::string class_name() const override { return "Sum"; }

@@ -243,7 +243,10 @@ void CompiledState::update_metrics(
     for (auto& m : out.metrics) m->update_state(y[i], y_pred[i]);
     for (auto& m : out.weighted_metrics) m->update_state(y[i], y_pred[i], sample_weight);
   }
-  for (const auto& [name, value] : layer_metrics) {
+  for (const auto& entry : layer_metrics) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto& name = entry.first;
+    const auto& value = entry.second;
     auto it = std::find_if(layer_metric_trackers_.begin(), layer_metric_trackers_.end(),
                            [&](const auto& m) { return m->name() == name; });
     if (it == layer_metric_trackers_.end()) {

@@ -418,8 +418,10 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     // After on_epoch_begin: a callback that froze or unfroze layers gets new step functions.
     detail::StepFunctions& functions = step_functions();
     const std::shared_ptr<detail::StepFunctions> held = step_functions_;  // see run_execution
+    std::size_t batches_seen = 0;
     epochs.run_epoch(steps_per_execution_, [&](std::int64_t begin, std::int64_t end,
                                                std::vector<Batch>& batches) {
+      batches_seen += batches.size();
       profile.step_begins();
       Logs batch_begin;
       callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_begin(begin, batch_begin); });
@@ -428,6 +430,12 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
       callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_end(end, batch_logs); });
       return !stop_training;
     });
+    // Keras fails here too ("Unexpected result of train_function (Empty logs)"): logging the
+    // zero loss of no batches, epoch after epoch, would hide the empty input.
+    if (batches_seen == 0 && !stop_training) {
+      throw Error(cat("fit: the training data gave no batches in epoch ", epoch + 1,
+                      " (an empty Dataset or Sequence, or one filtered or taken to nothing)"));
+    }
     epoch_logs = Logs(logs_now()).sorted();
     profile.epoch_ends(epoch);
     if (validation_epochs && (epoch + 1 - initial_epoch) % options.validation_freq == 0) {
@@ -454,8 +462,10 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
   callbacks.each([&](callbacks::Callback& c) { c.on_test_begin(begin); });
   detail::StepFunctions& functions = step_functions();
   const std::shared_ptr<detail::StepFunctions> held = step_functions_;  // see run_execution
+  std::size_t batches_seen = 0;
   iterator.run_epoch(
       steps_per_execution_, [&](std::int64_t begin, std::int64_t end, std::vector<Batch>& batches) {
+        batches_seen += batches.size();
         profile.step_begins();
         Logs batch_begin;
         callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_begin(begin, batch_begin); });
@@ -464,6 +474,11 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
         callbacks.each([&](callbacks::Callback& c) { c.on_test_batch_end(end, batch_logs); });
         return true;
       });
+  if (batches_seen == 0) {
+    throw Error(
+        "evaluate: the data to evaluate (or to validate on) gave no batches (an empty Dataset "
+        "or Sequence)");
+  }
   Logs logs(logs_now());
   profile.epoch_ends(0);
   callbacks.each([&](callbacks::Callback& c) { c.on_test_end(logs); });
@@ -528,6 +543,9 @@ std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictO
     callbacks.each([&](callbacks::Callback& c) { c.on_predict_batch_end(end, batch_logs); });
     return true;
   });
+  // Keras: "Unexpected result of predict_function (Empty batch_outputs)".
+  if (pieces.empty())
+    throw Error("predict: the data gave no batches (an empty Dataset or Sequence)");
   profile.epoch_ends(0);
   Logs end;
   callbacks.each([&](callbacks::Callback& c) { c.on_predict_end(end); });

@@ -441,6 +441,18 @@ TEST_P(Training, BadInputIsAnErrorNamingIt) {
         model.predict(constant({0.5f, 1.0f}), _verbose = 0);
       },
       {"predict", "input 0 has shape (2,)", "expects rank 2 (batch, (2,))", "expand_dims"});
+  // A Dataset that yields nothing (here taken to nothing): fit used to log loss 0 every epoch.
+  const Dataset empty = Dataset::from_tensor_slices({b.x, b.one_hot}).take(0).batch(4);
+  expect_error<Error>([&] { model.fit(empty, _epochs = 2, _verbose = 0); },
+                      {"fit", "no batches in epoch 1"});
+  expect_error<Error>([&] { model.evaluate(empty, _verbose = 0); }, {"evaluate", "no batches"});
+  expect_error<Error>(
+      [&] { model.predict(Dataset::from_tensor_slices(b.x).take(0).batch(4), _verbose = 0); },
+      {"predict", "no batches"});
+  const Dataset train = Dataset::from_tensor_slices({b.x, b.one_hot}).batch(4);
+  expect_error<Error>(
+      [&] { model.fit(train, _epochs = 1, _verbose = 0, _validation_data = empty); },
+      {"validate on", "no batches"});
 }
 
 }  // namespace
