@@ -80,7 +80,11 @@ class Helper {
   /// Waits for the exit until `deadline`; false when it has not exited by then.
   bool wait_until(std::chrono::steady_clock::time_point deadline, int* status) {
     // A pidfd wakes this at the exit itself (Linux 5.3+); elsewhere, short naps.
+#ifdef SYS_pidfd_open
     const Descriptor exited(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+#else
+    const Descriptor exited(-1);
+#endif
     for (int nap_us = 50;; nap_us = std::min(nap_us * 2, 2000)) {
       const pid_t done = ::waitpid(pid_, status, WNOHANG);
       if (done == pid_) {
@@ -111,7 +115,12 @@ std::string signal_name(int signal) {
 
 /// An anonymous in-memory file (memfd; an unnamed temporary file where there is none).
 Descriptor anonymous_file(const char* what, const std::string& name) {
+#ifdef SYS_memfd_create
   int fd = static_cast<int>(::syscall(SYS_memfd_create, what, MFD_CLOEXEC));
+#else
+  int fd = -1;
+  (void)what;
+#endif
   if (fd < 0)
     fd = ::open(std::filesystem::temp_directory_path().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC,
                 0600);

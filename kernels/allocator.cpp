@@ -1,8 +1,11 @@
 #include "kernels/allocator.h"
 
+#include <sys/sysinfo.h>
+
 #include <bit>
 #include <cstdlib>
 #include <iterator>
+#include <limits>
 #include <new>
 
 #include "core/error.h"
@@ -19,11 +22,32 @@ std::size_t HostAllocator::rounded(std::size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
+namespace {
+
+/// Physical memory plus swap, read once (sysinfo); unbounded when it cannot be read.
+std::size_t machine_memory() {
+  static const std::size_t total = [] {
+    struct sysinfo info {};
+    if (::sysinfo(&info) != 0 || info.totalram == 0) return std::numeric_limits<std::size_t>::max();
+    return static_cast<std::size_t>(info.totalram + info.totalswap) * info.mem_unit;
+  }();
+  return total;
+}
+
+}  // namespace
+
 void* HostAllocator::allocate(std::size_t bytes) {
   if (bytes == 0) return nullptr;
   if (bytes > kLargestAllocation) {
     throw ResourceExhaustedError(cat("out of host memory: could not allocate ", bytes,
                                      " bytes for a tensor (more than any machine's memory)"));
+  }
+  // More than the machine has would be granted lazily (overcommit) and end in the OOM killer
+  // when touched: refused now, cleanly, like a size from a crafted config.
+  if (bytes > machine_memory()) {
+    throw ResourceExhaustedError(cat("out of host memory: could not allocate ", bytes,
+                                     " bytes for a tensor (more than this machine's ",
+                                     machine_memory(), " bytes of memory and swap)"));
   }
   const std::size_t size = rounded(bytes);
   live_bytes_ += static_cast<std::int64_t>(bytes);

@@ -84,7 +84,13 @@ void Nadam::save_extra(OptimizerState& state) const {
 void Nadam::load_extra(const OptimizerState& state) {
   const auto it = state.find("u_product");
   if (it == state.end()) throw Error(cat(name(), ".set_state: the state has no 'u_product'"));
-  *u_product_ = cast(it->second, float64).item<double>();
+  if (!it->second.defined() || it->second.shape().num_elements() != 1 ||
+      !is_floating(it->second.dtype()))
+    throw Error(cat(name(), ".set_state: 'u_product' must be one float"));
+  const double u_product = cast(it->second, float64).item<double>();
+  if (!std::isfinite(u_product))
+    throw Error(cat(name(), ".set_state: 'u_product' must be finite, got ", u_product));
+  *u_product_ = u_product;
 }
 
 Adamax::Adamax(AdamaxOptions o)

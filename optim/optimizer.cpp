@@ -1,5 +1,6 @@
 #include "optim/optimizer.h"
 
+#include <array>
 #include <cmath>
 
 #include "core/autodiff/gradient_tape.h"
@@ -281,34 +282,57 @@ OptimizerState Optimizer::get_state() const {
 }
 
 void Optimizer::set_state(const OptimizerState& state) {
+  // Everything is checked before anything changes: a state from a file may be crafted.
   const auto it = state.find("iterations");
   if (it == state.end()) throw Error(cat(name_, ".set_state: the state has no 'iterations'"));
-  const std::int64_t iterations = cast(it->second, DType::int64).item<std::int64_t>();
-  load_extra(state);
+  const Tensor& count = it->second;
+  if (!count.defined() || count.shape().num_elements() != 1 || count.dtype() == DType::bool_) {
+    throw Error(cat(name_, ".set_state: 'iterations' must be one number, got ",
+                    count.defined() ? cat(dtype_name(count.dtype()), " of shape ", count.shape())
+                                    : std::string("nothing")));
+  }
+  const double iterations_value = cast(count, DType::float64).item<double>();
+  if (!(iterations_value >= 0) || iterations_value > 9.0e18 ||
+      iterations_value != std::floor(iterations_value)) {
+    throw Error(
+        cat(name_, ".set_state: 'iterations' must be a whole number >= 0, got ", iterations_value));
+  }
+  const auto iterations = static_cast<std::int64_t>(iterations_value);
   const Slots layout = slots();
   OptimizerState slots_by_key;
   for (const auto& [key, value] : state) {
     if (key == "iterations" || key.find(':') == std::string::npos) continue;
+    if (!value.defined() || !is_floating(value.dtype())) {
+      throw DTypeError(cat(name_, ".set_state: slot '", key, "' must be float32 or float64, got ",
+                           value.defined() ? dtype_name(value.dtype()) : "nothing"));
+    }
     slots_by_key.emplace(key, value);
   }
-  // Slots of variables already built are replaced now; the others wait for their variable.
+  // Slots of variables already built are replaced; the others wait for their variable.
+  std::vector<std::array<Tensor, 3>> replaced(state_->entries.size());
   for (std::size_t i = 0; i < state_->entries.size(); ++i) {
+    const Variable& variable = state_->entries[i].variable;
     for (int s = 0; s < 3; ++s) {
       if (layout.names[s] == nullptr) continue;
-      const std::string key = cat(i, ":", state_->entries[i].variable.path(), "/", layout.names[s]);
+      const std::string key = cat(i, ":", variable.path(), "/", layout.names[s]);
       const auto found = slots_by_key.find(key);
       if (found == slots_by_key.end()) {
         throw Error(cat(name_, ".set_state: the state has no slot '", key, "'"));
       }
-      if (found->second.shape() != state_->entries[i].variable.shape()) {
+      if (found->second.shape() != variable.shape()) {
         throw ShapeError(cat(name_, ".set_state: slot '", key, "' has shape ",
                              found->second.shape(), " but the variable has shape ",
-                             state_->entries[i].variable.shape()));
+                             variable.shape()));
       }
-      state_->entries[i].slots[s] = found->second.to(state_->entries[i].variable.device());
+      Tensor slot = found->second.to(variable.device());
+      replaced[i][s] = slot.dtype() == variable.dtype() ? slot : cast(slot, variable.dtype());
       slots_by_key.erase(found);
     }
   }
+  load_extra(state);  // the optimizer's own values (Nadam's), last: it checks before it sets
+  for (std::size_t i = 0; i < state_->entries.size(); ++i)
+    for (int s = 0; s < 3; ++s)
+      if (layout.names[s] != nullptr) state_->entries[i].slots[s] = replaced[i][s];
   state_->pending = std::move(slots_by_key);
   state_->iterations = iterations;
 }

@@ -3,6 +3,7 @@
 // (tests/golden/optimizers.py), on every device; plus state round trips and bad input.
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "tests/test_support.h"
 
@@ -406,6 +407,55 @@ TEST_P(Optimizers, BadInputIsAnErrorAndChangesNothing) {
   expect_error<Error>([&] { scheduled.set_learning_rate(0.1); }, {"schedule"});
   Variable counter(3);
   expect_error<DTypeError>([&] { sgd.apply_gradients({constant(1)}, {counter}); }, {"int32"});
+}
+
+// A state from a file may be crafted (#18): every bad part is an ember::Error before anything
+// changes, for built variables and for those still to come.
+TEST_P(Optimizers, CraftedStatesAreErrorsAndChangeNothing) {
+  optim::Adam adam;
+  Variable w(constant({1.f, 2.f}), _name = "w");
+  adam.apply_gradients({constant({1.f, 2.f})}, {w});
+  const optim::OptimizerState good = adam.get_state();
+  const auto with = [&](const std::string& key, const Tensor& value) {
+    optim::OptimizerState state = good;
+    state[key] = value;
+    return state;
+  };
+  const struct {
+    const char* what;
+    optim::OptimizerState state;
+    const char* says;
+  } cases[] = {
+      {"iterations of 3 values", with("iterations", constant({1, 2, 3})), "one number"},
+      {"empty iterations", with("iterations", zeros({0})), "one number"},
+      {"negative iterations", with("iterations", constant(-4)), ">= 0"},
+      {"NaN iterations", with("iterations", constant(std::nanf(""))), ">= 0"},
+      {"fractional iterations", with("iterations", constant(2.5f)), "whole number"},
+      {"huge iterations", with("iterations", constant(1e30f)), ">= 0"},
+      {"bool iterations", with("iterations", constant(true)), "one number"},
+      {"an int32 slot", with("0:w/momentum", constant({1, 2})), "float32 or float64"},
+      {"a slot of another shape", with("0:w/velocity", zeros({3})), "shape"},
+      {"a pending int32 slot", with("7:later/momentum", constant({1, 2})), "float32 or float64"},
+  };
+  for (const auto& c : cases) {
+    try {
+      adam.set_state(c.state);
+      ADD_FAILURE() << c.what << ": accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos)
+          << c.what << ": " << e.what();
+    }
+    EXPECT_EQ(adam.iterations(), 1) << c.what;
+    expect_close(testing::values_of(adam.get_state().at("0:w/momentum")), {0.1, 0.2}, 1e-6, c.what);
+  }
+  // A float64 slot for a float32 variable is converted, as Keras assigns.
+  adam.set_state(with("0:w/momentum", constant({0.5, 0.25}, float64)));
+  EXPECT_EQ(adam.get_state().at("0:w/momentum").dtype(), float32);
+  expect_close(testing::values_of(adam.get_state().at("0:w/momentum")), {0.5, 0.25}, 0);
+  optim::Nadam nadam;
+  optim::OptimizerState crafted = nadam.get_state();
+  crafted["u_product"] = constant(std::numeric_limits<double>::infinity(), float64);
+  expect_error<Error>([&] { nadam.set_state(crafted); }, {"u_product", "finite"});
 }
 
 // NaN and infinite gradients update their elements as Keras' do, so NaN reaches the variable

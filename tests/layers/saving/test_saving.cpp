@@ -576,6 +576,16 @@ TEST(SaveLoad, HostileConfigValuesAreEmberErrors) {
     }
   };
   expect_ember_error("ember: -7", [](keras::Config& c) { c["ember"] = -7; });
+  // Sizes beyond any memory: refused, not granted lazily and killed later.
+  for (const std::int64_t units : {std::int64_t{1} << 62, std::int64_t{1} << 40}) {
+    expect_ember_error(
+        "huge units",
+        [&](keras::Config& c) {
+          for (keras::Config& layer : c["config"]["layers"])
+            if (layer["class_name"] == "Dense") layer["config"]["units"] = units;
+        },
+        "(Dense)");
+  }
   expect_ember_error("version: []",
                      [](keras::Config& c) { c["ember"]["version"] = keras::Config::array(); });
   expect_ember_error(
