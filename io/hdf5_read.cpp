@@ -102,6 +102,13 @@ H5RawDataset read_dataset(hid_t dataset, const std::string& file, const std::str
 std::vector<std::string> read_strings(hid_t attribute, hid_t file_type, hid_t space, hssize_t count,
                                       const std::string& file, const std::string& object) {
   std::vector<std::string> out;
+  // The counts and sizes come from the file: checked against what it stores before any buffer
+  // is made (an attribute lives in its object's header, at most 64 KiB in files HDF5 writes,
+  // except with dense attribute storage; 1 GiB is far past any Keras file).
+  constexpr std::uint64_t kMostAttributeBytes = std::uint64_t{1} << 30;
+  const std::uint64_t stored = H5Aget_storage_size(attribute);
+  if (count < 0 || static_cast<std::uint64_t>(count) > kMostAttributeBytes / 8)
+    read_error(file, object, cat("string attribute of ", count, " strings"));
   const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_cset(mem.get(), H5Tget_cset(file_type));  // HDF5 converts neither ASCII to UTF-8 nor back
   if (H5Tis_variable_str(file_type) > 0) {
@@ -118,6 +125,12 @@ std::vector<std::string> read_strings(hid_t attribute, hid_t file_type, hid_t sp
     return out;
   }
   const std::size_t size = H5Tget_size(file_type);
+  const std::uint64_t total = static_cast<std::uint64_t>(count) * size;  // count <= 2^27
+  if (size == 0 || size > kMostAttributeBytes || total > kMostAttributeBytes || total > stored) {
+    read_error(file, object,
+               cat("string attribute of ", count, " x ", size, " bytes, ", stored,
+                   " stored (truncated or corrupt file?)"));
+  }
   H5Tset_size(mem.get(), size);
   H5Tset_strpad(mem.get(),
                 H5T_STR_NULLPAD);  // keeps every character (NULLTERM would drop the last)
