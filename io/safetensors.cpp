@@ -133,8 +133,23 @@ SafetensorsFile load_safetensors(const std::string& path) {
       if (!dtype)
         throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has dtype ", code,
                           ", which ember does not read"));
-      std::vector<std::int64_t> dims = info.at("shape").get<std::vector<std::int64_t>>();
-      const auto offsets = info.at("data_offsets").get<std::vector<std::uint64_t>>();
+      // Integers only: nlohmann converts a float past the integer's range with undefined
+      // behaviour (a fuzz finding: "shape": [2.2e29]).
+      const auto integers = [&](const char* field) {
+        const nlohmann::json& list = info.at(field);
+        if (!list.is_array())
+          throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has a ", field,
+                            " that is not a list: ", list.dump()));
+        for (const nlohmann::json& v : list) {
+          if (!v.is_number_integer() ||
+              (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX))
+            throw IoError(cat("load_safetensors ", path, ": tensor '", name, "' has a ", field,
+                              " entry that is not an integer within int64: ", v.dump()));
+        }
+        return list;
+      };
+      std::vector<std::int64_t> dims = integers("shape").get<std::vector<std::int64_t>>();
+      const auto offsets = integers("data_offsets").get<std::vector<std::uint64_t>>();
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size) {
         throw IoError(cat("load_safetensors ", path, ": tensor '", name,
                           "' has data offsets outside the ", data_size,

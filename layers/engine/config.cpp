@@ -1,5 +1,8 @@
 #include "layers/engine/config.h"
 
+#include <cmath>
+#include <cstdint>
+
 #include "core/error.h"
 #include "core/ops/elementwise.h"
 
@@ -20,10 +23,27 @@ Config shape_to_json(const Shape& shape) {
   return out;
 }
 
+std::int64_t integer_from_json(const Config& value, const std::string& what) {
+  if (value.is_number_integer()) {
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX)
+      throw Error(cat(what, ": ", value.dump(), " is past the largest integer (2^63 - 1)"));
+    return value.get<std::int64_t>();
+  }
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    // 2^63 itself is not representable: the bound is exclusive.
+    if (std::isfinite(v) && v == std::floor(v) && v >= -9.223372036854775808e18 &&
+        v < 9.223372036854775808e18)
+      return static_cast<std::int64_t>(v);
+  }
+  throw Error(cat(what, ": expected an integer, got ", value.dump()));
+}
+
 Shape shape_from_json(const Config& json) {
   if (!json.is_array()) throw Error(cat("config: expected a shape list, got ", json.dump()));
   std::vector<std::int64_t> dims;
-  for (const Config& d : json) dims.push_back(d.is_null() ? -1 : d.get<std::int64_t>());
+  for (const Config& d : json)
+    dims.push_back(d.is_null() ? -1 : integer_from_json(d, "config: a shape's dimension"));
   return Shape(dims);
 }
 
@@ -39,10 +59,10 @@ std::int64_t single_axis_from_json(const Config& config, std::int64_t fallback,
                                    const std::string& who) {
   if (!config.contains("axis") || config["axis"].is_null()) return fallback;
   const Config& axis = config["axis"];
-  if (!axis.is_array()) return axis.get<std::int64_t>();
+  if (!axis.is_array()) return integer_from_json(axis, cat(who, ": axis"));
   if (axis.size() != 1)
     throw Error(cat(who, ": axis ", axis.dump(), "; ember normalizes over one axis"));
-  return axis[0].get<std::int64_t>();
+  return integer_from_json(axis[0], cat(who, ": axis"));
 }
 
 }  // namespace ember::keras

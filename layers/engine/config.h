@@ -17,6 +17,10 @@ std::string shape_string(const Shape& shape);
 /// A shape as a JSON list; unknown (batch) dimensions, -1 in ember, become null as in Keras.
 Config shape_to_json(const Shape& shape);
 Shape shape_from_json(const Config& json);
+/// An integer from a config: a JSON integer, or a float with a whole value within int64 (what
+/// Python may write); anything else is an Error naming `what` (a float past int64 would be
+/// undefined behaviour in the conversion, a string a type error).
+std::int64_t integer_from_json(const Config& value, const std::string& what);
 
 /// A dtype from its name ("float32") or from Keras 3's {"class_name": "DTypePolicy", "config":
 /// {"name": "float32"}}; other names are an error listing the known ones.

@@ -174,9 +174,10 @@ metrics::MetricRef builtin_metric_from_json(const std::string& class_name, const
                          ? c["thresholds"].get<std::vector<double>>()
                          : std::vector<double>{c["thresholds"].get<double>()};
     }
-    if (c.contains("top_k") && !c["top_k"].is_null()) o.top_k = c["top_k"].get<std::int64_t>();
+    if (c.contains("top_k") && !c["top_k"].is_null())
+      o.top_k = integer_from_json(c["top_k"], "metric top_k");
     if (c.contains("class_id") && !c["class_id"].is_null())
-      o.class_id = c["class_id"].get<std::int64_t>();
+      o.class_id = integer_from_json(c["class_id"], "metric class_id");
     if (class_name == "Recall") return Recall(o);
     return Precision(o);
   }

@@ -32,7 +32,13 @@ TensorKey tensor_key(const Config& ref) {
     throw Error(cat("Model.from_config: expected a tensor reference [layer, node, index], got ",
                     ref.dump()));
   }
-  return {history[0].get<std::string>(), history[1].get<int>(), history[2].get<int>()};
+  const auto index = [&](const Config& v) {
+    const std::int64_t i = integer_from_json(v, "Model.from_config: a tensor reference");
+    if (i < 0 || i > INT32_MAX)
+      throw Error(cat("Model.from_config: a tensor reference index of ", i));
+    return static_cast<int>(i);
+  };
+  return {history[0].get<std::string>(), index(history[1]), index(history[2])};
 }
 
 /// The tensors one call of a layer reads.

@@ -1,11 +1,14 @@
 // Lesson 14: fit's options on Fashion-MNIST — validation_split (the last rows, before shuffling),
 // validation_data, a Dataset (its own batches and order), steps_per_epoch (batches drawn in turn
 // across epochs), class_weight and sample_weight, a Sequence with on_epoch_end (the lesson's
-// DigitsLimit), EarlyStopping, TerminateOnNaN, a custom callback, and the History.
+// DigitsLimit), EarlyStopping, TerminateOnNaN, a custom callback, the History, and
+// BackupAndRestore resuming a fit that was interrupted.
 //
 //   lesson14_fit_options [--rows N]
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include "ember.h"
 
@@ -137,6 +140,32 @@ int main(int argc, char** argv) {
         print_history(history);
         const keras::Logs result = model.evaluate(x_test, y_test, _verbose = 0);
         std::cout << "\ntest accuracy: " << result["accuracy"] * 100 << " %\n";
+      });
+  experiment(
+      "BackupAndRestore: a fit interrupted after its 2nd epoch (a killed job) is run again and "
+      "resumes at its 3rd",
+      [&](auto& model) {
+        const std::string backup =
+            (std::filesystem::temp_directory_path() / "ember_lesson14_backup").string();
+        std::filesystem::remove_all(backup);
+        struct Interrupt : callbacks::Callback {
+          void on_epoch_end(int epoch, keras::Logs&) override {
+            if (epoch == 1) throw std::runtime_error("the job was killed");
+          }
+        };
+        try {
+          model.fit(x_all, y_all, _batch_size = 64, _epochs = 4, _verbose = 2,
+                    _callbacks = {callbacks::BackupAndRestore(backup), Interrupt()});
+        } catch (const std::runtime_error& e) {
+          std::cout << "  " << e.what() << " after epoch 2\n";
+        }
+        callbacks::BackupAndRestore restore(backup);
+        const keras::History history = model.fit(x_all, y_all, _batch_size = 64, _epochs = 4,
+                                                 _verbose = 2, _callbacks = {restore});
+        std::cout << "  the same fit, run again, resumed at epoch " << *restore.resumed_epoch() + 1
+                  << " and ran " << history.epoch.size()
+                  << " epochs; the backup is gone: " << std::boolalpha
+                  << !std::filesystem::exists(backup) << "\n";
       });
   return 0;
 }

@@ -1,6 +1,6 @@
 // safetensors headers that lie about sizes (#18): a shape whose byte count wraps past 2^64, a
-// rank above ember's, and offsets that do not match the shape are IoErrors naming the file and
-// the tensor, never a tensor without its data.
+// rank above ember's, offsets that do not match the shape, and numbers that are not integers are
+// IoErrors naming the file and the tensor, never a tensor without its data.
 #include <filesystem>
 #include <fstream>
 
@@ -38,6 +38,20 @@ TEST(Safetensors, SizesInTheHeaderAreCheckedArithmetic) {
                     std::string(8, '\0'));
   expect_error<IoError>([&] { io::load_safetensors(dir / "short.safetensors"); },
                         {"short.safetensors", "needs 12 bytes", "span 8"});
+  // Non-integers where integers belong: a float past int64 (a fuzz finding; converting it was
+  // undefined behaviour), a string, 2^64 - 1.
+  for (const char* shape : {"[2.2e29]", "[\"2\"]", "[18446744073709551615]"}) {
+    write_safetensors(dir / "float.safetensors",
+                      cat(R"({"w":{"dtype":"F32","shape":)", shape, R"(,"data_offsets":[0,8]}})"),
+                      std::string(8, '\0'));
+    expect_error<IoError>([&] { io::load_safetensors(dir / "float.safetensors"); },
+                          {"float.safetensors", "'w'", "shape", "not an integer"});
+  }
+  write_safetensors(dir / "offsets.safetensors",
+                    R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]}})",
+                    std::string(8, '\0'));
+  expect_error<IoError>([&] { io::load_safetensors(dir / "offsets.safetensors"); },
+                        {"offsets.safetensors", "data_offsets", "not an integer"});
   // The same writer makes a file that loads.
   write_safetensors(dir / "ok.safetensors",
                     R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",

@@ -576,6 +576,14 @@ TEST(SaveLoad, HostileConfigValuesAreEmberErrors) {
     }
   };
   expect_ember_error("ember: -7", [](keras::Config& c) { c["ember"] = -7; });
+  // A float past int64 where an integer belongs: converting it would be undefined behaviour.
+  expect_ember_error(
+      "units as a float past int64",
+      [](keras::Config& c) {
+        for (keras::Config& layer : c["config"]["layers"])
+          if (layer["class_name"] == "Dense") layer["config"]["units"] = 2.2e29;
+      },
+      "Dense: units");
   // Sizes beyond any memory: refused, not granted lazily and killed later.
   for (const std::int64_t units : {std::int64_t{1} << 62, std::int64_t{1} << 40}) {
     expect_ember_error(
