@@ -123,7 +123,10 @@ SafetensorsFile load_safetensors(const std::string& path) {
   };
   std::vector<Entry> entries;
   try {
-    for (const auto& [name, info] : header.items()) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& item : header.items()) {
+      const std::string& name = item.key();
+      const nlohmann::json& info = item.value();
       if (name == "__metadata__") {
         for (const auto& [k, v] : info.items()) file.metadata[k] = v.get<std::string>();
         continue;
