@@ -89,6 +89,43 @@ if(NOT EMBER_DOWNLOADS STREQUAL "OFF")
   endif()
 endif()
 
+# --- TensorBoard event files (protobuf, ISA-L's CRC-32C) and PNG images (libpng) ---------------
+# By hand like HDF5, so an installed ember's users need no FindProtobuf of their own. The messages
+# are compiled from io/summary/tensorboard.proto by this protoc at build time.
+set(EMBER_WITH_TENSORBOARD OFF)
+set(EMBER_TENSORBOARD_STATUS "disabled")
+if(NOT EMBER_TENSORBOARD STREQUAL "OFF")
+  find_program(EMBER_PROTOC protoc)
+  find_path(EMBER_PROTOBUF_INCLUDE_DIR google/protobuf/message_lite.h)
+  find_library(EMBER_PROTOBUF_LITE_LIBRARY NAMES protobuf-lite)
+  find_path(EMBER_ISAL_INCLUDE_DIR isa-l/crc.h)
+  find_library(EMBER_ISAL_LIBRARY NAMES isal)
+  if(EMBER_PROTOC AND EMBER_PROTOBUF_INCLUDE_DIR AND EMBER_PROTOBUF_LITE_LIBRARY AND
+     EMBER_ISAL_INCLUDE_DIR AND EMBER_ISAL_LIBRARY)
+    set(EMBER_WITH_TENSORBOARD ON)
+    set(EMBER_TENSORBOARD_STATUS "found ${EMBER_PROTOBUF_LITE_LIBRARY}, ${EMBER_ISAL_LIBRARY}")
+  elseif(EMBER_TENSORBOARD STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_TENSORBOARD=ON but protobuf or ISA-L was not found "
+                        "(apt-get install libprotobuf-dev protobuf-compiler libisal-dev)")
+  else()
+    set(EMBER_TENSORBOARD_STATUS "protobuf or ISA-L not found: no event files")
+  endif()
+endif()
+set(EMBER_WITH_PNG OFF)
+set(EMBER_PNG_STATUS "disabled")
+if(NOT EMBER_PNG STREQUAL "OFF")
+  find_path(EMBER_PNG_INCLUDE_DIR png.h)
+  find_library(EMBER_PNG_LIBRARY NAMES png16 png)
+  if(EMBER_PNG_INCLUDE_DIR AND EMBER_PNG_LIBRARY)
+    set(EMBER_WITH_PNG ON)
+    set(EMBER_PNG_STATUS "found ${EMBER_PNG_LIBRARY}")
+  elseif(EMBER_PNG STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_PNG=ON but libpng was not found (apt-get install libpng-dev)")
+  else()
+    set(EMBER_PNG_STATUS "not found: no PNG images")
+  endif()
+endif()
+
 # --- CUDA ---------------------------------------------------------------------------------------
 set(EMBER_WITH_CUDA OFF)
 set(EMBER_CUDA_STATUS "disabled")

@@ -2,8 +2,8 @@
 // keywords.h says how keywords work). Keywords whose braced lists make a Keras type are declared
 // beside it: _activation (layers/activations.h), _kernel_initializer and the other initializers
 // (layers/initializers.h), the regularizers (layers/regularizers.h), compile's and fit's
-// (layers/trainers/training_options.h), _save_freq (layers/callbacks/callbacks.h), _custom_objects
-// (layers/saving/saving.h).
+// (layers/trainers/training_options.h), _save_freq and _update_freq (layers/callbacks/callbacks.h),
+// _custom_objects (layers/saving/saving.h).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +37,13 @@ inline constexpr auto _factor = keyword<double>([](auto& o) -> auto& { return o.
 inline constexpr auto _from_logits = keyword<bool>([](auto& o) -> auto& { return o.from_logits; });
 inline constexpr auto _gain = keyword<double>([](auto& o) -> auto& { return o.gain; });
 inline constexpr auto _groups = keyword<std::int64_t>([](auto& o) -> auto& { return o.groups; });
+inline constexpr auto _histogram_freq =
+    keyword<int>([](auto& o) -> auto& { return o.histogram_freq; });
+inline constexpr auto _write_graph = keyword<bool>([](auto& o) -> auto& { return o.write_graph; });
+inline constexpr auto _write_images =
+    keyword<bool>([](auto& o) -> auto& { return o.write_images; });
+inline constexpr auto _write_steps_per_second =
+    keyword<bool>([](auto& o) -> auto& { return o.write_steps_per_second; });
 inline constexpr auto _include_optimizer =
     keyword<bool>([](auto& o) -> auto& { return o.include_optimizer; });
 inline constexpr auto _initial_epoch =

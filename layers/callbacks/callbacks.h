@@ -368,6 +368,69 @@ class CSVLogger : public Callback {
   std::shared_ptr<std::ofstream> file_;
 };
 
+/// How often TensorBoard writes batch-level values: "epoch" (never per batch), "batch" (every
+/// batch) or every n batches.
+class UpdateFrequency {
+ public:
+  UpdateFrequency(const char* every);     // NOLINT: implicit, `.update_freq = "batch"`
+  UpdateFrequency(std::int64_t batches);  // NOLINT
+  UpdateFrequency(int batches) : UpdateFrequency(static_cast<std::int64_t>(batches)) {}  // NOLINT
+  bool per_epoch() const { return batches_ == 0; }
+  std::int64_t batches() const { return batches_; }
+
+ private:
+  std::int64_t batches_ = 0;
+};
+
+struct TensorBoardOptions {
+  /// Every this many epochs, a histogram of each weight ("dense/kernel/histogram"); 0: none.
+  int histogram_freq = 0;
+  /// The model's structure (its Keras JSON) for TensorBoard's graph dashboard, as Keras writes it
+  /// (functional and Sequential models).
+  bool write_graph = true;
+  /// With histogram_freq, each weight drawn as an image too, as Keras draws it.
+  bool write_images = false;
+  /// "batch_steps_per_second" and "epoch_steps_per_second".
+  bool write_steps_per_second = false;
+  /// Batch-level "batch_<name>" values: "epoch" (none), "batch" or every n batches.
+  UpdateFrequency update_freq = "epoch";
+};
+
+/// Keras' TensorBoard callback: event files under log_dir/train and log_dir/validation with the
+/// epoch logs ("epoch_loss", "epoch_accuracy", "epoch_learning_rate"; validation values under
+/// their names without "val_"), optional batch-level values, weight histograms and images, the
+/// model's graph, and after each evaluation "evaluation_<name>_vs_iterations". While fit runs
+/// with a batch-level update_freq, the train writer is the default one, so summary::scalar calls
+/// in a train_step land in the same run (io/summary/summary.h).
+///   model.fit(x, y, {.epochs = 5, .callbacks = {callbacks::TensorBoard("logs/run1")}});
+///   // tensorboard --logdir logs
+class TensorBoard : public Callback {
+ public:
+  explicit TensorBoard(std::string log_dir = "logs", TensorBoardOptions options = {});
+  /// The same with keyword arguments in any order (core/keywords.h).
+  template <class... K>
+  requires(sizeof...(K) > 0 &&
+           (KeywordFor<K, TensorBoardOptions> && ...)) explicit TensorBoard(std::string log_dir,
+                                                                            const K&... keywords)
+      : TensorBoard(std::move(log_dir), with_keywords<TensorBoardOptions>(keywords...)) {}
+  const std::string& log_dir() const { return log_dir_; }
+
+  void on_train_begin(Logs& logs) override;
+  void on_train_end(Logs& logs) override;
+  void on_epoch_begin(int epoch, Logs& logs) override;
+  void on_epoch_end(int epoch, Logs& logs) override;
+  void on_train_batch_begin(std::int64_t batch, Logs& logs) override;
+  void on_train_batch_end(std::int64_t batch, Logs& logs) override;
+  void on_test_begin(Logs& logs) override;
+  void on_test_end(Logs& logs) override;
+
+ private:
+  struct Writers;
+  std::string log_dir_;
+  TensorBoardOptions options_;
+  std::shared_ptr<Writers> writers_;
+};
+
 /// A callback from functions, for small one-off hooks (Keras' LambdaCallback).
 struct LambdaCallbackOptions {
   std::function<void(int, Logs&)> on_epoch_begin = nullptr;
@@ -419,5 +482,7 @@ namespace ember {
 // Keyword arguments (core/keywords.h) whose braced lists make these types.
 inline constexpr auto _save_freq =
     keyword<callbacks::SaveFrequency>([](auto& o) -> auto& { return o.save_freq; });
+inline constexpr auto _update_freq =
+    keyword<callbacks::UpdateFrequency>([](auto& o) -> auto& { return o.update_freq; });
 
 }  // namespace ember
