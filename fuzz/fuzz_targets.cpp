@@ -12,7 +12,9 @@
 #include "io/idx.h"
 #include "io/npy.h"
 #include "io/pickle.h"
+#include "io/png.h"
 #include "io/safetensors.h"
+#include "io/summary/event_reader.h"
 #include "io/zip.h"
 
 namespace ember::fuzz {
@@ -79,6 +81,16 @@ void fuzz_keras_weights(std::string_view bytes) {
   weights_model().load_weights(as_file(bytes, ".weights.h5"));
 }
 
+/// TensorBoard event files, and the PNG images their image summaries hold.
+void fuzz_tfevents(std::string_view bytes) {
+  for (const auto& event : summary::parse_events(std::string(bytes), "fuzz.tfevents"))
+    for (const auto& value : event.values)
+      if (value.plugin_name == "images" && value.tensor.strings.size() > 2 && io::png_available())
+        io::decode_png(value.tensor.strings[2], "fuzz.tfevents image");
+}
+
+void fuzz_png(std::string_view bytes) { io::decode_png(std::string(bytes), "fuzz.png"); }
+
 }  // namespace
 
 const std::vector<Target>& targets() {
@@ -93,6 +105,8 @@ const std::vector<Target>& targets() {
       {"h5_model", fuzz_h5_model},
       {"weights", fuzz_weights},
       {"keras_weights", fuzz_keras_weights},
+      {"tfevents", fuzz_tfevents},
+      {"png", fuzz_png},
   };
   return all;
 }

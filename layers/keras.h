@@ -18,6 +18,7 @@
 #include "layers/merging/merge_layers.h"
 #include "layers/metrics/metrics.h"
 #include "layers/models/model.h"
+#include "layers/models/plot_model.h"
 #include "layers/models/sequential.h"
 #include "layers/normalization/normalization_layers.h"
 #include "layers/pooling/pooling_layers.h"

@@ -248,14 +248,15 @@ class Model : public Layer {
   void summary(std::ostream& out) const;
   void summary() const;
   std::string summary_string() const;
+  /// A functional model's graph nodes in execution order (deepest first), inputs included
+  /// (Keras' model._nodes; plot_model draws them).
+  const std::vector<std::shared_ptr<const Node>>& graph_nodes() const { return nodes_in_order_; }
 
  protected:
   /// Makes this model the functional graph between `inputs` and `outputs` (replacing any earlier).
   void set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs);
   /// Runs the functional graph.
   std::vector<Tensor> run_graph(const std::vector<Tensor>& inputs, bool training);
-  /// Graph nodes in execution order (deepest first), inputs included.
-  const std::vector<std::shared_ptr<const Node>>& graph_nodes() const { return nodes_in_order_; }
   /// Whether the summary may use the sequential layout, by Keras' rule: one node at each depth
   /// (several outputs at different depths still count), none with several inputs, no layer
   /// shared.

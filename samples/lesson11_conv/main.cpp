@@ -2,8 +2,9 @@
 // image, max pooling, the lesson's Keras CNN with the functional API, and the convolutional
 // autoencoder: an encoder and a decoder model whose layers the autoencoder shares, compiled (Adam,
 // mean squared error) and fitted one epoch on Fashion-MNIST. The autoencoder trains the encoder
-// and the decoder, whose predict() then reconstructs a test image: input and reconstruction are
-// written side by side to lesson11_reconstruction.pgm next to this program.
+// and the decoder, whose predict() then reconstructs test images: eight inputs above their
+// reconstructions are written as a PNG grid, lesson11_reconstructions.png next to this program
+// (a PGM file where ember was built without libpng).
 //
 //   lesson11_conv [--limit N]     train on the first N images only (default: all 60000, as the
 //                                 lesson does; about 30 s on a 2-core AVX-512 CPU)
@@ -61,6 +62,16 @@ Tensor cifar_image() {
 }
 
 // Grey levels in [0, 1] of a (28, 28*k) image as a binary PGM.
+/// Grayscale pictures [n, 28, 28] in [0, 1] in a row, 2 pixels apart.
+Tensor picture_row(const Tensor& images) {
+  std::vector<Tensor> pieces;
+  for (std::int64_t i = 0; i < images.shape(0); ++i) {
+    if (i > 0) pieces.push_back(ones({28, 2}));
+    pieces.push_back(reshape(images[i], {28, 28}));
+  }
+  return concat(pieces, 1);
+}
+
 void write_pgm(const std::filesystem::path& path, const Tensor& image) {
   const std::vector<float> v = clip_by_value(image, 0.0, 1.0).to_vector<float>();
   std::ofstream out(path, std::ios::binary);
@@ -150,14 +161,23 @@ int main(int argc, char** argv) {
 
   // Predict and visualize the results
   // [*1] The encoder and the decoder were trained through the autoencoder: they share its layers.
-  const Tensor first = expand_dims(x_test[0], 0);
-  const Tensor h = encoder.predict(first);
-  const Tensor img = decoder.predict(h);
-  const Tensor side_by_side = concat({reshape(first, {28, 28}), reshape(img, {28, 28})}, 1);
-  const auto path =
-      std::filesystem::weakly_canonical(argv[0]).parent_path() / "lesson11_reconstruction.pgm";
-  write_pgm(path, side_by_side.to(Device::cpu()));
-  std::cout << "test image and its reconstruction (mean squared error "
-            << reduce_mean(square(img - first)).item<float>() << "): " << path.string() << "\n";
+  const Tensor originals = x_test.slice(0, 8);
+  const Tensor h = encoder.predict(originals);
+  const Tensor reconstructions = decoder.predict(h);
+  // Inputs on top, reconstructions below: [58, 238, 1], grayscale in [0, 1].
+  const Tensor grid =
+      concat({picture_row(originals), ones({2, 8 * 28 + 7 * 2}), picture_row(reconstructions)}, 0);
+  const auto folder = std::filesystem::weakly_canonical(argv[0]).parent_path();
+  std::filesystem::path path;
+  if (io::png_available()) {
+    path = folder / "lesson11_reconstructions.png";
+    io::write_png(path.string(), expand_dims(grid, -1).to(Device::cpu()));
+  } else {
+    path = folder / "lesson11_reconstructions.pgm";
+    write_pgm(path, grid.to(Device::cpu()));
+  }
+  std::cout << "8 test images and their reconstructions (mean squared error "
+            << reduce_mean(square(reconstructions - originals)).item<float>()
+            << "): " << path.string() << "\n";
   return 0;
 }

@@ -105,10 +105,18 @@ int main(int argc, char** argv) {
           });
   if (!gpu) training = training.prefetch(2);
   const auto start = std::chrono::steady_clock::now();
+  std::vector<callbacks::CallbackRef> callbacks_used = {callbacks::EarlyStopping(
+      _monitor = "val_accuracy", _patience = 3, _verbose = 1, _restore_best_weights = true)};
+  // The training curves and weight histograms for TensorBoard, replaced at every run:
+  //   tensorboard --logdir <this program's folder>/logs
+  const auto logs = std::filesystem::weakly_canonical(argv[0]).parent_path() / "logs" / "lesson13";
+  if (summary::available()) {
+    std::filesystem::remove_all(logs);
+    callbacks_used.push_back(callbacks::TensorBoard(logs.string(), _histogram_freq = 1));
+    std::cout << "TensorBoard: tensorboard --logdir " << logs.parent_path().string() << "\n";
+  }
   const keras::History history = model.fit(
-      training, _epochs = epochs, _verbose = 2,
-      _callbacks = {callbacks::EarlyStopping(_monitor = "val_accuracy", _patience = 3, _verbose = 1,
-                                             _restore_best_weights = true)},
+      training, _epochs = epochs, _verbose = 2, _callbacks = callbacks_used,
       _validation_data = {x_train.slice(split, train_rows), y_train.slice(split, train_rows)});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   const Tensor y_all = utils::to_categorical(train.second, 10).slice(0, rows);
   const Tensor x_test = reshape(utils::rescale(test.first, 1.0 / 255), {-1, 784});
   const Tensor y_test = utils::to_categorical(test.second, 10);
+  const auto logs = std::filesystem::weakly_canonical(argv[0]).parent_path() / "logs" / "lesson14";
 
   experiment("validation_split = 0.3: the last 30% of the rows validate", [&](auto& model) {
     print_history(model.fit(x_all, y_all, _batch_size = 64, _epochs = 2, _verbose = 2,
@@ -130,9 +131,17 @@ int main(int argc, char** argv) {
       [&](auto& model) {
         callbacks::EarlyStopping stopper(_monitor = "loss", _min_delta = 0.5, _patience = 1,
                                          _verbose = 1);
+        std::vector<callbacks::CallbackRef> used = {stopper, callbacks::TerminateOnNaN(),
+                                                    PrintValidation()};
+        // And the curves for TensorBoard: tensorboard --logdir <this program's folder>/logs
+        if (summary::available()) {
+          std::filesystem::remove_all(logs);
+          used.push_back(callbacks::TensorBoard(logs.string(), _update_freq = 50));
+          std::cout << "  TensorBoard: tensorboard --logdir " << logs.parent_path().string()
+                    << "\n";
+        }
         const keras::History history =
-            model.fit(x_all, y_all, _batch_size = 64, _epochs = 10, _verbose = 2,
-                      _callbacks = {stopper, callbacks::TerminateOnNaN(), PrintValidation()},
+            model.fit(x_all, y_all, _batch_size = 64, _epochs = 10, _verbose = 2, _callbacks = used,
                       _validation_split = 0.2);
         std::cout << "  stopped after " << history.epoch.size() << " of 10 epochs (the "
                   << "loss no longer falls by 0.5; stopper.stopped_epoch() = "

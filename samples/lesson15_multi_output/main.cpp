@@ -9,6 +9,7 @@
 // One fix to the lesson's graph: the encoder ends in a 1x1x64 map, so the class head gets a
 // Flatten (Keras 3 rejects (batch, 1, 1, 10) predictions against (batch, 10) targets).
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "ember.h"
@@ -153,9 +154,17 @@ int main(int argc, char** argv) {
       _loss = {{"dec_output", MyLoss(0.4, 0.5)},
                {"class_output", "sparse_categorical_crossentropy"}},
       _metrics = {{"dec_output", {}}, {"class_output", {"acc", CategoricalTruePositives()}}});
-  const keras::History history =
-      model.fit(x_train, {{"dec_output", x_train}, {"class_output", labels_train}},
-                _epochs = epochs, _batch_size = 64, _verbose = 2, _validation_split = 0.1);
+  // Each output's loss and metrics as TensorBoard curves: tensorboard --logdir <folder>/logs
+  std::vector<callbacks::CallbackRef> used;
+  const auto logs = std::filesystem::weakly_canonical(argv[0]).parent_path() / "logs" / "lesson15";
+  if (summary::available()) {
+    std::filesystem::remove_all(logs);
+    used.push_back(callbacks::TensorBoard(logs.string(), _update_freq = "batch"));
+    std::cout << "TensorBoard: tensorboard --logdir " << logs.parent_path().string() << "\n";
+  }
+  const keras::History history = model.fit(
+      x_train, {{"dec_output", x_train}, {"class_output", labels_train}}, _epochs = epochs,
+      _batch_size = 64, _verbose = 2, _validation_split = 0.1, _callbacks = used);
   std::cout << "history keys:";
   for (const auto& [key, values] : history.history) std::cout << " " << key;
   std::cout << "\n";

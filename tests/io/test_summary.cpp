@@ -224,8 +224,9 @@ TEST(EventFiles, TensorBoardReadsWhatEmberWrote) {
           const auto& theirs = entry.at("events").at(n++);
           EXPECT_EQ(theirs.at("step"), e.step) << tag;
           EXPECT_EQ(v.plugin_name, entry.at("plugin")) << tag;
-          if (theirs.contains("values"))
+          if (theirs.contains("values")) {
             EXPECT_EQ(theirs.at("values"), nlohmann::json(v.tensor.numbers)) << tag;
+          }
         }
       EXPECT_EQ(n, entry.at("events").size()) << tag;
     }
