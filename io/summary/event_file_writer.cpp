@@ -21,15 +21,15 @@
 
 namespace ember::summary::detail {
 
+double wall_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
 #if EMBER_WITH_TENSORBOARD
 namespace {
 
 namespace tb = ember::tensorboard;
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string host_name() {
   char name[256] = {};
@@ -40,7 +40,7 @@ std::string host_name() {
 /// TensorFlow's name: events.out.tfevents.<seconds>.<host>.<pid>.<n per process><suffix>.
 std::string event_file_name(const FileWriterOptions& options) {
   static std::atomic<std::int64_t> counter{0};
-  return cat("events.out.tfevents.", static_cast<std::int64_t>(std::floor(now_seconds())), ".",
+  return cat("events.out.tfevents.", static_cast<std::int64_t>(std::floor(wall_seconds())), ".",
              host_name(), ".", getpid(), ".", counter++, options.filename_suffix);
 }
 
@@ -86,7 +86,7 @@ std::string encode(const SummaryRecord& record) {
 std::string file_version_record() {
   tb::Event event;
   // TensorFlow's first event carries whole seconds.
-  event.set_wall_time(std::floor(now_seconds()));
+  event.set_wall_time(std::floor(wall_seconds()));
   event.set_file_version("brain.Event:2");
   event.mutable_source_metadata()->set_writer("ember");
   return frame_record(event.SerializeAsString());

@@ -15,6 +15,9 @@
 
 namespace ember::summary::detail {
 
+/// Seconds since the epoch, as an event's wall_time.
+double wall_seconds();
+
 /// One summary value to write, as TensorFlow 2 writes it: a tensor with a plugin's metadata.
 struct SummaryRecord {
   std::string tag;

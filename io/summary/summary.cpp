@@ -1,9 +1,7 @@
 #include "io/summary/summary.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <limits>
 
 #include "core/error.h"
 #include "core/ops/elementwise.h"
@@ -22,11 +20,6 @@ struct DefaultWriter {
 /// tf.summary's context is per thread: a stack of default writers and the global step.
 thread_local std::vector<DefaultWriter> default_writers;
 thread_local std::optional<std::int64_t> global_step;
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 /// The writer and step a summary goes to; no writer: nothing is written.
 std::shared_ptr<detail::EventFileWriter> current_writer(std::string_view name,
@@ -53,7 +46,7 @@ bool write(std::string_view name, const char* plugin, std::string_view descripti
   record.description = std::string(description);
   record.tensor = std::move(tensor);
   record.step = *step;
-  record.wall_time = now_seconds();
+  record.wall_time = detail::wall_seconds();
   writer->add(std::move(record));
   return true;
 }

@@ -180,7 +180,7 @@ Handle<Conv2DLayer> Conv2DLayer::from_config(const keras::Config& c) {
   o.groups = c.value("groups", std::int64_t{1});
   o.kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform");
   o.kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer");
-  return Conv2D(keras::integer_from_json(c.at("filters"), "Conv2D: filters"),
+  return Conv2D(keras::size_from_json(c.at("filters"), "Conv2D: filters"),
                 detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
@@ -255,7 +255,7 @@ Handle<Conv2DTransposeLayer> Conv2DTransposeLayer::from_config(const keras::Conf
   }
   o.kernel_initializer = detail::initializer_from(c, "kernel_initializer", "glorot_uniform");
   o.kernel_regularizer = detail::regularizer_from(c, "kernel_regularizer");
-  return Conv2DTranspose(keras::integer_from_json(c.at("filters"), "Conv2DTranspose: filters"),
+  return Conv2DTranspose(keras::size_from_json(c.at("filters"), "Conv2DTranspose: filters"),
                          detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 
@@ -374,7 +374,7 @@ Handle<SeparableConv2DLayer> SeparableConv2DLayer::from_config(const keras::Conf
   o.pointwise_initializer = detail::initializer_from(c, "pointwise_initializer", "glorot_uniform");
   o.depthwise_regularizer = detail::regularizer_from(c, "depthwise_regularizer");
   o.pointwise_regularizer = detail::regularizer_from(c, "pointwise_regularizer");
-  return SeparableConv2D(keras::integer_from_json(c.at("filters"), "SeparableConv2D: filters"),
+  return SeparableConv2D(keras::size_from_json(c.at("filters"), "SeparableConv2D: filters"),
                          detail::size_from_config(c.at("kernel_size"), 1), std::move(o));
 }
 

@@ -79,7 +79,7 @@ keras::Config DenseLayer::get_config() const {
 Handle<DenseLayer> DenseLayer::from_config(const keras::Config& c) {
   const keras::LayerOptions common = options_from_config(c);
   return Dense(
-      keras::integer_from_json(c.at("units"), "Dense: units"),
+      keras::size_from_json(c.at("units"), "Dense: units"),
       {.activation = c.value("activation", std::string("linear")),
        .use_bias = c.value("use_bias", true),
        .kernel_initializer = initializers::from_config(

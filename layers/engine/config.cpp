@@ -39,11 +39,21 @@ std::int64_t integer_from_json(const Config& value, const std::string& what) {
   throw Error(cat(what, ": expected an integer, got ", value.dump()));
 }
 
+std::int64_t size_from_json(const Config& value, const std::string& what, std::int64_t minimum) {
+  const std::int64_t size = integer_from_json(value, what);
+  if (size < minimum || size > kMaxConfigSize)
+    throw Error(cat(what, ": ", size, " is outside [", minimum,
+                    ", 2^31 - 1], the sizes a config "
+                    "may ask for"));
+  return size;
+}
+
 Shape shape_from_json(const Config& json) {
   if (!json.is_array()) throw Error(cat("config: expected a shape list, got ", json.dump()));
   std::vector<std::int64_t> dims;
   for (const Config& d : json)
-    dims.push_back(d.is_null() ? -1 : integer_from_json(d, "config: a shape's dimension"));
+    // -1: inferred (Reshape's target_shape); null: unknown (a batch axis).
+    dims.push_back(d.is_null() ? -1 : size_from_json(d, "config: a shape's dimension", -1));
   return Shape(dims);
 }
 

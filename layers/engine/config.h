@@ -21,6 +21,12 @@ Shape shape_from_json(const Config& json);
 /// Python may write); anything else is an Error naming `what` (a float past int64 would be
 /// undefined behaviour in the conversion, a string a type error).
 std::int64_t integer_from_json(const Config& value, const std::string& what);
+/// The largest size a config may ask for (units, filters, a dimension): TensorFlow's int32 bound.
+/// Checked when the config is read, before anything is built or allocated; a size within it that
+/// still exceeds the machine's memory fails when it is allocated (ResourceExhaustedError).
+inline constexpr std::int64_t kMaxConfigSize = 2147483647;
+/// integer_from_json, within [minimum, kMaxConfigSize]: an Error naming `what` otherwise.
+std::int64_t size_from_json(const Config& value, const std::string& what, std::int64_t minimum = 1);
 
 /// A dtype from its name ("float32") or from Keras 3's {"class_name": "DTypePolicy", "config":
 /// {"name": "float32"}}; other names are an error listing the known ones.

@@ -35,8 +35,8 @@ std::map<std::string, LayerFactory> builtin_layers() {
       {"Embedding",
        [](const Config& c) -> LayerHandle {
          const LayerOptions common = options_from_config(c);
-         return Embedding(integer_from_json(c.at("input_dim"), "Embedding: input_dim"),
-                          integer_from_json(c.at("output_dim"), "Embedding: output_dim"),
+         return Embedding(size_from_json(c.at("input_dim"), "Embedding: input_dim"),
+                          size_from_json(c.at("output_dim"), "Embedding: output_dim"),
                           {.name = common.name, .trainable = common.trainable});
        }},
       {"Flatten", [](const Config& c) -> LayerHandle { return Flatten(options_from_config(c)); }},

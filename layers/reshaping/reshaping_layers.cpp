@@ -96,8 +96,8 @@ keras::Config ZeroPadding2DLayer::get_config() const {
 Handle<ZeroPadding2DLayer> ZeroPadding2DLayer::from_config(const keras::Config& c) {
   const keras::Config p = c.value("padding", keras::Config());
   const auto pair = [](const keras::Config& v) {
-    return std::array<std::int64_t, 2>{keras::integer_from_json(v.at(0), "Cropping"),
-                                       keras::integer_from_json(v.at(1), "Cropping")};
+    return std::array<std::int64_t, 2>{keras::size_from_json(v.at(0), "Cropping", 0),
+                                       keras::size_from_json(v.at(1), "Cropping", 0)};
   };
   const Padding2D padding = p.is_null() ? Padding2D(1) : Padding2D(pair(p.at(0)), pair(p.at(1)));
   return ZeroPadding2D(

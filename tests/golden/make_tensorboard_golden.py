@@ -2,7 +2,10 @@
 
 1. tf_written.tfevents: summaries written by TensorFlow 2.21's tf.summary, which ember's reader
    must read (tests/io/test_summary.cpp).
-2. ember_written/: event files written by ember (tests/tools/write_summaries.cpp), and
+2. tensorboard_written.tfevents: values in TensorFlow 1's forms (simple_value, HistogramProto,
+   Summary.Image), written by TensorBoard's own EventFileWriter, the writer PyTorch's
+   SummaryWriter uses: ember's reader must read those too.
+3. ember_written/: event files written by ember (tests/tools/write_summaries.cpp), and
    tensorboard_read.json: what TensorBoard's own reader (plugin_event_accumulator, the one its
    dashboards use) finds in them. tests/io/test_summary.cpp checks that this is what ember meant
    to write and that ember still writes the same files.
@@ -41,6 +44,34 @@ def write_tensorflow_fixture():
         shutil.copyfile(path, os.path.join(OUT, "tf_written.tfevents"))
 
 
+def write_tensorboard_fixture():
+    from PIL import Image
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    png = io.BytesIO()
+    Image.fromarray(np.array([[0, 50, 100], [150, 200, 250]], np.uint8)).save(png, format="PNG")
+    histogram = summary_pb2.HistogramProto(
+        min=1.0, max=4.0, num=4, sum=9.5, sum_squares=27.25, bucket_limit=[2.0, 3.0, 4.0],
+        bucket=[1.0, 2.0, 1.0])
+    image = summary_pb2.Summary.Image(height=2, width=3, colorspace=1,
+                                      encoded_image_string=png.getvalue())
+    values = [
+        summary_pb2.Summary.Value(tag="legacy_loss", simple_value=0.5),
+        summary_pb2.Summary.Value(tag="legacy_histogram", histo=histogram),
+        summary_pb2.Summary.Value(tag="legacy_image", image=image),
+    ]
+    with tempfile.TemporaryDirectory() as logs:
+        writer = EventFileWriter(logs)
+        for step, value in enumerate(values, start=1):
+            writer.add_event(Event(wall_time=1.7e9 + step, step=step,
+                                   summary=summary_pb2.Summary(value=[value])))
+        writer.close()
+        (path,) = glob.glob(os.path.join(logs, "events.out.tfevents.*"))
+        shutil.copyfile(path, os.path.join(OUT, "tensorboard_written.tfevents"))
+
+
 def read_with_tensorboard(path):
     """Every tensor value TensorBoard finds in the file, by tag."""
     from PIL import Image
@@ -74,6 +105,7 @@ def main():
         sys.exit(__doc__)
     os.makedirs(OUT, exist_ok=True)
     write_tensorflow_fixture()
+    write_tensorboard_fixture()
     ember_dir = os.path.join(OUT, "ember_written")
     shutil.rmtree(ember_dir, ignore_errors=True)
     with tempfile.TemporaryDirectory() as work:

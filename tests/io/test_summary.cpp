@@ -139,6 +139,35 @@ TEST(EventFiles, ReadsAFileWrittenByTensorFlow) {
   EXPECT_EQ(note.tensor.strings, std::vector<std::string>{"hello"});
 }
 
+TEST(EventFiles, ReadsTensorFlow1FormsWrittenByTensorBoardsOwnWriter) {
+  skip_without_event_files();
+  const auto events = summary::read_events(fixture("tensorboard_written.tfevents"));
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].file_version, "brain.Event:2");
+  const auto& loss = value_of(events, "legacy_loss");
+  EXPECT_EQ(loss.kind, SummaryValue::Kind::simple_value);
+  EXPECT_EQ(loss.simple_value, 0.5);
+  EXPECT_EQ(step_of(events, "legacy_loss"), 1);
+  const auto& h = value_of(events, "legacy_histogram");
+  EXPECT_EQ(h.kind, SummaryValue::Kind::histogram);
+  EXPECT_EQ(h.histogram_min, 1.0);
+  EXPECT_EQ(h.histogram_max, 4.0);
+  EXPECT_EQ(h.histogram_num, 4.0);
+  EXPECT_EQ(h.histogram_sum, 9.5);
+  EXPECT_EQ(h.bucket_limits, (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(h.bucket_counts, (std::vector<double>{1, 2, 1}));
+  const auto& image = value_of(events, "legacy_image");
+  EXPECT_EQ(image.kind, SummaryValue::Kind::image);
+  EXPECT_EQ(image.image_height, 2);
+  EXPECT_EQ(image.image_width, 3);
+  EXPECT_EQ(image.image_colorspace, 1);
+  if (io::png_available()) {
+    EXPECT_EQ(io::decode_png(image.encoded_image).pixels,
+              (std::vector<std::uint8_t>{0, 50, 100, 150, 200, 250}));
+  }
+  EXPECT_DOUBLE_EQ(events[3].wall_time, 1.7e9 + 3);
+}
+
 /// The summaries of tests/golden/make_tensorboard_golden.py, written by ember.
 void write_golden_summaries() {
   summary::scalar("loss", 0.25, 3);
