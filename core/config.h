@@ -8,6 +8,18 @@ namespace ember::config {
 bool tf32_enabled();
 void set_tf32_enabled(bool enabled);
 
+/// tf.config.experimental.enable_op_determinism: from now on, the same ops on the same inputs
+/// give bitwise the same results, run after run. On the GPU, cuDNN's convolution algorithms are
+/// chosen by its heuristics among the deterministic ones (not by timing, which can pick a
+/// different one each run), and scatter_add (the gradient of gather) sums in index order without
+/// atomics, slower. CPU kernels are deterministic already for a given thread count. Also set by
+/// EMBER_DETERMINISTIC_OPS=1 (TensorFlow's TF_DETERMINISTIC_OPS). Random ops stay seeded by
+/// random::set_seed, as in TensorFlow.
+void enable_op_determinism();
+bool op_determinism_enabled();
+/// For tests: turns it on or off.
+void set_op_determinism(bool enabled);
+
 /// Threads one op's CPU kernel may use, as tf.config.threading's: 0 (the default) lets ember
 /// choose (the cores it may run on, or OMP_NUM_THREADS). Process-wide: ops run by any thread use
 /// it. Takes effect with the next op.

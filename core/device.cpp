@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 #include "core/backend/backend.h"
+#include "core/backend/cuda_architectures.h"
 #include "core/error.h"
 
 namespace ember {
@@ -48,6 +50,31 @@ std::ostream& operator<<(std::ostream& out, const Device& device) { return out <
 
 int cuda_device_count() { return detail::cuda_backend_device_count(); }
 
+namespace {
+
+const detail::CudaTargets& built_targets() {
+  static const detail::CudaTargets targets =
+      detail::parse_cuda_architectures(detail::cuda_built_architectures());
+  return targets;
+}
+
+}  // namespace
+
+bool cuda_device_usable(int index) {
+  // Queried once: tests ask before each case, and a GPU's capability does not change.
+  static const std::vector<bool> usable = [] {
+    std::vector<bool> out;
+    for (int i = 0; i < cuda_device_count(); ++i) {
+      const auto properties = detail::cuda_backend_properties(i);
+      out.push_back(detail::can_run(built_targets(), properties.major, properties.minor));
+    }
+    return out;
+  }();
+  return index >= 0 && index < static_cast<int>(usable.size()) && usable[index];
+}
+
+bool cuda_available() { return cuda_device_usable(0); }
+
 void check_device_available(const Device& device) {
   if (device.is_cpu()) return;
   if (!detail::cuda_backend_compiled()) {
@@ -63,6 +90,13 @@ void check_device_available(const Device& device) {
     throw DeviceError(cat("device ", device, " requested, but only ", count,
                           " CUDA device(s) exist (cuda:0 .. cuda:", count - 1, ")"));
   }
+  if (!cuda_device_usable(device.index)) {
+    const auto p = detail::cuda_backend_properties(device.index);
+    throw DeviceError(cat("device ", device, " (", p.name, ", compute capability ", p.major, ".",
+                          p.minor, ") cannot run this ember, built for CUDA architectures ",
+                          built_targets().text,
+                          " (rebuild with -DCMAKE_CUDA_ARCHITECTURES=", p.major, p.minor, ")"));
+  }
 }
 
 void synchronize(const Device& device) { detail::backend_for(device).synchronize(); }
@@ -73,7 +107,13 @@ Device default_device() {
     if (const char* env = std::getenv("EMBER_DEVICE"); env != nullptr && *env != '\0') {
       return Device::parse(env);
     }
-    return cuda_available() ? Device::cuda(0) : Device::cpu();
+    const int count = cuda_device_count();
+    if (count == 0) return Device::cpu();
+    const auto p = detail::cuda_backend_properties(0);
+    const auto choice =
+        detail::choose_default_device(count, p.major, p.minor, p.name, built_targets());
+    if (!choice.warning.empty()) warn(choice.warning);
+    return choice.use_gpu ? Device::cuda(0) : Device::cpu();
   }();
   return from_environment;
 }

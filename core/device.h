@@ -27,13 +27,18 @@ struct Device {
 
 std::ostream& operator<<(std::ostream& out, const Device& device);
 
-/// Number of CUDA devices usable by this process (0 in a build without CUDA or without a GPU).
+/// Number of CUDA devices present (0 in a build without CUDA or without a GPU).
 int cuda_device_count();
-inline bool cuda_available() { return cuda_device_count() > 0; }
+/// Whether GPU `index` is present and this build has code it can run (its architecture, or PTX
+/// the driver can compile for it: a build for sm_90 does not run on an sm_86 laptop GPU).
+bool cuda_device_usable(int index);
+/// Whether cuda:0 is usable: what GPU tests ask before they run.
+bool cuda_available();
 
 /// The device new tensors go to when none is named: the innermost DeviceScope, else the
-/// EMBER_DEVICE environment variable ("cpu", "cuda:0"), else cuda:0 when a GPU is present, else
-/// the CPU.
+/// EMBER_DEVICE environment variable ("cpu", "cuda:0"), else cuda:0 when a GPU is present and
+/// this build can run on it, else the CPU (with one warning when a GPU is there but cannot run
+/// this build).
 Device default_device();
 
 /// Throws DeviceError when `device` cannot be used here (no GPU, a build without CUDA, an index

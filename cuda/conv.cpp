@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "cuda/cudnn_ops.h"
 
@@ -165,10 +166,11 @@ std::pair<ScratchBuffer, std::size_t> largest_scratch(std::size_t wanted,
 
 template <class Perf>
 CudnnOps::AlgorithmChoice first_usable(const Perf* results, int count, const Conv2DArgs& a,
-                                       std::size_t workspace) {
+                                       std::size_t workspace, bool deterministic) {
   for (int i = 0; i < count; ++i) {
     const Perf& r = results[i];
     if (r.status != CUDNN_STATUS_SUCCESS || r.memory > workspace) continue;
+    if (deterministic && r.determinism != CUDNN_DETERMINISTIC) continue;
     const bool tensor_ops =
         r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     if (tensor_ops && a.dtype == DType::float32 && !a.allow_tf32) continue;
@@ -177,7 +179,7 @@ CudnnOps::AlgorithmChoice first_usable(const Perf* results, int count, const Con
   throw Error(cat("conv2d: cuDNN found no algorithm for input (", a.batch, ", ", a.in_height, ", ",
                   a.in_width, ", ", a.in_channels, "), filter (", a.kernel_height, ", ",
                   a.kernel_width, ", ", a.in_channels / a.groups, ", ", a.out_channels, "), dtype ",
-                  dtype_name(a.dtype)));
+                  dtype_name(a.dtype), deterministic ? " among its deterministic ones" : ""));
 }
 
 }  // namespace
@@ -213,7 +215,8 @@ CudnnOps::AlgorithmKey CudnnOps::algorithm_key(Pass pass, const Conv2DArgs& a, c
           a.pad_left,
           a.pad_bottom,
           a.pad_right,
-          a.groups};
+          a.groups,
+          config::op_determinism_enabled() ? 1 : 0};
 }
 
 CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t padded_height,
@@ -245,6 +248,37 @@ CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t p
   return d;
 }
 
+CudnnOps::AlgorithmChoice CudnnOps::heuristic_algorithm(Pass pass, const Conv2DArgs& a,
+                                                        const ConvDescriptors& d,
+                                                        std::size_t workspace) {
+  int count = 0;
+  switch (pass) {
+    case Pass::forward: {
+      std::vector<cudnnConvolutionFwdAlgoPerf_t> results(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+          handle_.get(), d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
+          static_cast<int>(results.size()), &count, results.data()));
+      return first_usable(results.data(), count, a, workspace, true);
+    }
+    case Pass::backward_data: {
+      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> results(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+          handle_.get(), d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
+          static_cast<int>(results.size()), &count, results.data()));
+      return first_usable(results.data(), count, a, workspace, true);
+    }
+    case Pass::backward_filter:
+    default: {
+      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> results(
+          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          handle_.get(), d.x.get(), d.y.get(), d.conv.get(), d.w.get(),
+          static_cast<int>(results.size()), &count, results.data()));
+      return first_usable(results.data(), count, a, workspace, true);
+    }
+  }
+}
+
 CudnnOps::AlgorithmChoice CudnnOps::find_algorithm(Pass pass, const Conv2DArgs& a,
                                                    const ConvDescriptors& d, const void* x,
                                                    const void* w, void* y) {
@@ -255,35 +289,45 @@ CudnnOps::AlgorithmChoice CudnnOps::find_algorithm(Pass pass, const Conv2DArgs& 
     if (it != algorithms_.end()) return it->second;
   }
   // The search runs every candidate on these very buffers (writing the output, which the
-  // caller computes right after anyway) and waits for the timings.
+  // caller computes right after anyway) and waits for the timings. Under op determinism the
+  // timing (which may rank two algorithms differently from run to run) is replaced by cuDNN's
+  // heuristics, a function of the geometry, and only deterministic algorithms qualify.
   auto [workspace, bytes] = largest_scratch(kFindWorkspaceBytes, ctx_);
+  const bool deterministic = config::op_determinism_enabled();
   int count = 0;
   AlgorithmChoice choice;
-  switch (pass) {
-    case Pass::forward: {
-      std::vector<cudnnConvolutionFwdAlgoPerf_t> results(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
-      EMBER_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
-          handle_.get(), d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y,
-          static_cast<int>(results.size()), &count, results.data(), workspace.get(), bytes));
-      choice = first_usable(results.data(), count, a, bytes);
-      break;
-    }
-    case Pass::backward_data: {
-      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> results(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
-      EMBER_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
-          handle_.get(), d.w.get(), w, d.y.get(), y, d.conv.get(), d.x.get(), const_cast<void*>(x),
-          static_cast<int>(results.size()), &count, results.data(), workspace.get(), bytes));
-      choice = first_usable(results.data(), count, a, bytes);
-      break;
-    }
-    case Pass::backward_filter: {
-      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> results(
-          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
-      EMBER_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
-          handle_.get(), d.x.get(), x, d.y.get(), y, d.conv.get(), d.w.get(), const_cast<void*>(w),
-          static_cast<int>(results.size()), &count, results.data(), workspace.get(), bytes));
-      choice = first_usable(results.data(), count, a, bytes);
-      break;
+  if (deterministic) {
+    choice = heuristic_algorithm(pass, a, d, bytes);
+  } else {
+    switch (pass) {
+      case Pass::forward: {
+        std::vector<cudnnConvolutionFwdAlgoPerf_t> results(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+        EMBER_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
+            handle_.get(), d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y,
+            static_cast<int>(results.size()), &count, results.data(), workspace.get(), bytes));
+        choice = first_usable(results.data(), count, a, bytes, false);
+        break;
+      }
+      case Pass::backward_data: {
+        std::vector<cudnnConvolutionBwdDataAlgoPerf_t> results(
+            CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+        EMBER_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
+            handle_.get(), d.w.get(), w, d.y.get(), y, d.conv.get(), d.x.get(),
+            const_cast<void*>(x), static_cast<int>(results.size()), &count, results.data(),
+            workspace.get(), bytes));
+        choice = first_usable(results.data(), count, a, bytes, false);
+        break;
+      }
+      case Pass::backward_filter: {
+        std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> results(
+            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+        EMBER_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
+            handle_.get(), d.x.get(), x, d.y.get(), y, d.conv.get(), d.w.get(),
+            const_cast<void*>(w), static_cast<int>(results.size()), &count, results.data(),
+            workspace.get(), bytes));
+        choice = first_usable(results.data(), count, a, bytes, false);
+        break;
+      }
     }
   }
   // Exact float32 stays exact even if a result reports the default math type.

@@ -2,7 +2,8 @@
 // so no kernel waits for the host and the host waits only where it reads values back
 // (copy_to_host) or asks to (synchronize). Memory comes from the device's stream-ordered pool,
 // which keeps freed blocks cached for reuse (release threshold: never), so an op costs no
-// cudaMalloc.
+// cudaMalloc; where pools are missing, from a caching allocator over cudaMalloc
+// (cuda/device_allocator.h).
 #include "cuda/cuda_backend.h"
 
 #include <cublas_v2.h>
@@ -14,9 +15,11 @@
 #include <mutex>
 #include <utility>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/cudnn_ops.h"
+#include "cuda/device_allocators.h"
 #include "cuda/launch.h"
 
 namespace ember::cuda {
@@ -87,10 +90,21 @@ class CublasHandle {
   cublasHandle_t handle_ = nullptr;
 };
 
-// Makes `index` the calling thread's device and returns it; the first member initialiser of
-// CudaBackend, so that its stream, pool and handle belong to that device.
-int select_device(int index) {
+/// The device the calling thread last selected through ember (-1: none yet). cudaSetDevice is
+/// called only when it changes; code outside ember that selects another device on a thread
+/// ember also uses must select it back (as with any library that caches the current device).
+thread_local int current_device = -1;
+
+void make_current(int index) {
+  if (current_device == index) return;
   EMBER_CUDA_CHECK(cudaSetDevice(index));
+  current_device = index;
+}
+
+// Makes `index` the calling thread's device and returns it; the first member initialiser of
+// CudaBackend, so that its stream, allocator and handles belong to that device.
+int select_device(int index) {
+  make_current(index);
   return index;
 }
 
@@ -100,19 +114,6 @@ int device_attribute(cudaDeviceAttr attribute, int index) {
   return value;
 }
 
-cudaMemPool_t caching_pool(int index) {
-  if (device_attribute(cudaDevAttrMemoryPoolsSupported, index) == 0) {
-    throw DeviceError(cat("cuda:", index, ": the device or driver does not support stream-ordered ",
-                          "memory pools (cudaMallocAsync), which ember needs"));
-  }
-  cudaMemPool_t pool = nullptr;
-  EMBER_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, index));
-  std::uint64_t keep_everything = UINT64_MAX;
-  EMBER_CUDA_CHECK(
-      cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_everything));
-  return pool;
-}
-
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int index)
@@ -120,7 +121,9 @@ class CudaBackend final : public Backend {
         workspace_(kCublasWorkspaceBytes),
         cublas_(stream_.get(), workspace_) {
     ctx_.stream = stream_.get();
-    ctx_.pool = caching_pool(index_);
+    allocator_ = make_device_allocator(index_, ctx_.stream);
+    ctx_.allocator = allocator_.get();
+    ctx_.device = index_;
     ctx_.multiprocessors = device_attribute(cudaDevAttrMultiProcessorCount, index_);
   }
 
@@ -130,15 +133,13 @@ class CudaBackend final : public Backend {
   void* allocate(std::size_t bytes) override {
     if (bytes == 0) return nullptr;
     activate();
-    void* ptr = nullptr;
-    const cudaError_t status = cudaMallocFromPoolAsync(&ptr, bytes, ctx_.pool, ctx_.stream);
-    if (status == cudaErrorMemoryAllocation) {
-      cudaGetLastError();  // not sticky: the device stays usable once tensors are freed
+    void* ptr = allocator_->try_allocate(bytes);
+    if (ptr == nullptr) {
       throw ResourceExhaustedError(cat("cuda:", index_, ": out of memory allocating ", bytes,
                                        " bytes (", allocated_bytes_.load(),
-                                       " bytes held by live tensors)"));
+                                       " bytes held by live tensors, ", allocator_->name(),
+                                       " allocator)"));
     }
-    EMBER_CUDA_CHECK(status);
     allocated_bytes_ += static_cast<std::int64_t>(bytes);
     return ptr;
   }
@@ -147,7 +148,10 @@ class CudaBackend final : public Backend {
   // already be unloading (cudaErrorCudartUnloading) and the memory goes with the process anyway.
   void deallocate(void* ptr, std::size_t bytes) override {
     if (ptr == nullptr) return;
-    if (cudaSetDevice(index_) == cudaSuccess) cudaFreeAsync(ptr, ctx_.stream);
+    if (current_device == index_ || cudaSetDevice(index_) == cudaSuccess) {
+      current_device = index_;
+      allocator_->deallocate(ptr);
+    }
     cudaGetLastError();
     allocated_bytes_ -= static_cast<std::int64_t>(bytes);
   }
@@ -232,7 +236,7 @@ class CudaBackend final : public Backend {
                    void* out) override {
     activate();
     launch_scatter_add(dtype, updates, outer, axis_size, inner, index_dtype, indices, count, out,
-                       ctx_);
+                       config::op_determinism_enabled(), ctx_);
   }
   void optimizer_update(const OptimizerUpdateArgs& args) override {
     activate();
@@ -282,7 +286,7 @@ class CudaBackend final : public Backend {
 
  private:
   // The calling thread may have used another GPU since: every entry point selects ours.
-  void activate() const { EMBER_CUDA_CHECK(cudaSetDevice(index_)); }
+  void activate() const { make_current(index_); }
   // With library_mutex_ held: cuDNN's handle, made on first use, so that a machine whose cuDNN
   // fails to load still runs everything but convolutions and batch normalization.
   CudnnOps& cudnn() {
@@ -296,6 +300,7 @@ class CudaBackend final : public Backend {
   DeviceMemory workspace_;
   CublasHandle cublas_;
   StreamContext ctx_;
+  std::unique_ptr<DeviceAllocator> allocator_;
   // A cuBLAS or cuDNN handle must not be used by two threads at once (a Dataset's prefetch
   // thread runs ops too): gemm and every cuDNN call hold this.
   std::mutex library_mutex_;
@@ -347,6 +352,18 @@ int device_count() {
     return 0;
   }
   return count;
+}
+
+bool device_properties(int index, int& major, int& minor, std::string& name) {
+  cudaDeviceProp properties{};
+  if (cudaGetDeviceProperties(&properties, index) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  major = properties.major;
+  minor = properties.minor;
+  name = properties.name;
+  return true;
 }
 
 std::string unavailable_reason() {

@@ -17,6 +17,9 @@ std::unique_ptr<Backend> make_backend(int device_index);
 /// Number of usable CUDA devices; 0 when there is no driver or no GPU. Never throws.
 int device_count();
 
+/// GPU `index`'s compute capability and name; false when it cannot be queried. Never throws.
+bool device_properties(int index, int& major, int& minor, std::string& name);
+
 /// Why no GPU is usable (the runtime's error, or "no CUDA device"), for error messages.
 std::string unavailable_reason();
 

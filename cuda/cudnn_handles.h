@@ -49,24 +49,23 @@ using ConvolutionDescriptor =
 /// work that uses it is queued in between, so nobody waits). Zero bytes hold no memory.
 class ScratchBuffer {
  public:
-  ScratchBuffer(std::size_t bytes, const StreamContext& ctx) : stream_(ctx.stream) {
-    if (bytes > 0) EMBER_CUDA_CHECK(cudaMallocFromPoolAsync(&data_, bytes, ctx.pool, ctx.stream));
+  ScratchBuffer(std::size_t bytes, const StreamContext& ctx) : allocator_(ctx.allocator) {
+    if (bytes == 0) return;
+    data_ = allocator_->try_allocate(bytes);
+    if (data_ == nullptr) throw_out_of_device_memory(ctx.device, bytes);
   }
   ~ScratchBuffer() {
-    if (data_ != nullptr) cudaFreeAsync(data_, stream_);
+    if (data_ != nullptr) allocator_->deallocate(data_);
   }
-  /// A buffer of `bytes`, or none when the pool cannot provide it (instead of an error).
+  /// A buffer of `bytes`, or none when the device has no room (instead of an error).
   static std::optional<ScratchBuffer> try_allocate(std::size_t bytes, const StreamContext& ctx) {
     ScratchBuffer buffer(0, ctx);
-    if (cudaMallocFromPoolAsync(&buffer.data_, bytes, ctx.pool, ctx.stream) != cudaSuccess) {
-      cudaGetLastError();  // an allocation failure is not sticky; leave no error for the next check
-      buffer.data_ = nullptr;
-      return std::nullopt;
-    }
+    buffer.data_ = ctx.allocator->try_allocate(bytes);
+    if (buffer.data_ == nullptr && bytes > 0) return std::nullopt;
     return buffer;
   }
   ScratchBuffer(ScratchBuffer&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), stream_(other.stream_) {}
+      : data_(std::exchange(other.data_, nullptr)), allocator_(other.allocator_) {}
   ScratchBuffer& operator=(ScratchBuffer&&) = delete;
   ScratchBuffer(const ScratchBuffer&) = delete;
   ScratchBuffer& operator=(const ScratchBuffer&) = delete;
@@ -74,7 +73,7 @@ class ScratchBuffer {
 
  private:
   void* data_ = nullptr;
-  cudaStream_t stream_;
+  DeviceAllocator* allocator_;
 };
 
 }  // namespace ember::cuda

@@ -20,7 +20,7 @@ namespace ember::cuda {
 
 class CudnnOps {
  public:
-  /// A cuDNN handle bound to ctx.stream; scratch memory comes from ctx.pool.
+  /// A cuDNN handle bound to ctx.stream; scratch memory comes from ctx.allocator.
   explicit CudnnOps(const StreamContext& ctx);
 
   void conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
@@ -43,7 +43,7 @@ class CudnnOps {
 
  private:
   enum class Pass : std::uint8_t { forward, backward_data, backward_filter };
-  using AlgorithmKey = std::array<std::int64_t, 24>;
+  using AlgorithmKey = std::array<std::int64_t, 25>;  // the last: op determinism
   static AlgorithmKey algorithm_key(Pass pass, const Conv2DArgs& args, const void* x, const void* w,
                                     const void* y);
   struct ConvDescriptors;
@@ -51,6 +51,9 @@ class CudnnOps {
                            std::int64_t padded_width) const;
   AlgorithmChoice find_algorithm(Pass pass, const Conv2DArgs& args, const ConvDescriptors& d,
                                  const void* x, const void* w, void* y);
+  /// cuDNN's heuristic ranking (no timing), first deterministic algorithm that fits `workspace`.
+  AlgorithmChoice heuristic_algorithm(Pass pass, const Conv2DArgs& args, const ConvDescriptors& d,
+                                      std::size_t workspace);
 
   StreamContext ctx_;
   CudnnHandle handle_;

@@ -1,6 +1,7 @@
 // gather, and scatter_add, its transpose (the gradient of gather). gather moves raw words (only
 // the element size matters); scatter_add adds repeated indices up through atomics, so the order
-// of the sums (and their last bits) may vary from run to run.
+// of the sums (and their last bits) may vary from run to run, unless op determinism is on: then
+// one thread owns each output column and adds the updates in index order.
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -44,6 +45,23 @@ __global__ void scatter_add_kernel(const T* updates, std::int64_t axis_size, std
     const auto index = static_cast<std::int64_t>(indices[k]);
     if (index < 0 || index >= axis_size) continue;
     atomicAdd(out + (o * axis_size + index) * inner + i, updates[t]);
+  }
+}
+
+// The same without atomics: thread (o, i) walks the indices in order and adds each update to
+// its column, so repeated indices are summed in one fixed order (config::enable_op_determinism).
+// Only outer * inner threads: slower than the atomic version when count is large.
+template <class T, class IndexT>
+__global__ void scatter_add_ordered_kernel(const T* updates, std::int64_t axis_size,
+                                           std::int64_t inner, const IndexT* indices,
+                                           std::int64_t count, T* out, std::int64_t columns) {
+  for (std::int64_t t = global_thread_index(); t < columns; t += grid_thread_count()) {
+    const std::int64_t o = t / inner, i = t - o * inner;
+    for (std::int64_t k = 0; k < count; ++k) {
+      const auto index = static_cast<std::int64_t>(indices[k]);
+      if (index < 0 || index >= axis_size) continue;
+      out[(o * axis_size + index) * inner + i] += updates[(o * count + k) * inner + i];
+    }
   }
 }
 
@@ -91,9 +109,18 @@ void gather_typed(std::size_t row_bytes, const void* x, std::int64_t outer, std:
 template <class T, class IndexT>
 void scatter_add_typed(const void* updates, std::int64_t outer, std::int64_t axis_size,
                        std::int64_t inner, const void* indices, std::int64_t count, void* out,
-                       const StreamContext& ctx) {
+                       bool deterministic, const StreamContext& ctx) {
   const std::int64_t n = outer * count * inner;
   if (n == 0) return;
+  if (deterministic) {
+    const std::int64_t columns = outer * inner;
+    scatter_add_ordered_kernel<T, IndexT>
+        <<<grid_blocks(columns, ctx), kBlockThreads, 0, ctx.stream>>>(
+            static_cast<const T*>(updates), axis_size, inner, static_cast<const IndexT*>(indices),
+            count, static_cast<T*>(out), columns);
+    EMBER_CUDA_CHECK_LAUNCH();
+    return;
+  }
   scatter_add_kernel<T, IndexT><<<grid_blocks(n, ctx), kBlockThreads, 0, ctx.stream>>>(
       static_cast<const T*>(updates), axis_size, inner, static_cast<const IndexT*>(indices), count,
       static_cast<T*>(out), n);
@@ -103,11 +130,14 @@ void scatter_add_typed(const void* updates, std::int64_t outer, std::int64_t axi
 template <class T>
 void scatter_add_values(const void* updates, std::int64_t outer, std::int64_t axis_size,
                         std::int64_t inner, DType index_dtype, const void* indices,
-                        std::int64_t count, void* out, const StreamContext& ctx) {
+                        std::int64_t count, void* out, bool deterministic,
+                        const StreamContext& ctx) {
   if (index_dtype == DType::int32) {
-    scatter_add_typed<T, std::int32_t>(updates, outer, axis_size, inner, indices, count, out, ctx);
+    scatter_add_typed<T, std::int32_t>(updates, outer, axis_size, inner, indices, count, out,
+                                       deterministic, ctx);
   } else {
-    scatter_add_typed<T, std::int64_t>(updates, outer, axis_size, inner, indices, count, out, ctx);
+    scatter_add_typed<T, std::int64_t>(updates, outer, axis_size, inner, indices, count, out,
+                                       deterministic, ctx);
   }
 }
 
@@ -131,14 +161,14 @@ void launch_gather(std::size_t element_size, const void* x, std::int64_t outer,
 
 void launch_scatter_add(DType dtype, const void* updates, std::int64_t outer,
                         std::int64_t axis_size, std::int64_t inner, DType index_dtype,
-                        const void* indices, std::int64_t count, void* out,
+                        const void* indices, std::int64_t count, void* out, bool deterministic,
                         const StreamContext& ctx) {
   if (dtype == DType::float32) {
     scatter_add_values<float>(updates, outer, axis_size, inner, index_dtype, indices, count, out,
-                              ctx);
+                              deterministic, ctx);
   } else {
     scatter_add_values<double>(updates, outer, axis_size, inner, index_dtype, indices, count, out,
-                               ctx);
+                               deterministic, ctx);
   }
 }
 

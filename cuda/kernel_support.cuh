@@ -92,11 +92,13 @@ __device__ __forceinline__ void strided_offsets(const StridedOperands<N>& s, std
 /// kernels that use it are queued in between, so no wait is needed).
 class StreamBuffer {
  public:
-  StreamBuffer(std::size_t bytes, const StreamContext& ctx) : stream_(ctx.stream) {
-    EMBER_CUDA_CHECK(cudaMallocFromPoolAsync(&data_, bytes, ctx.pool, ctx.stream));
+  StreamBuffer(std::size_t bytes, const StreamContext& ctx) : allocator_(ctx.allocator) {
+    if (bytes == 0) return;
+    data_ = allocator_->try_allocate(bytes);
+    if (data_ == nullptr) throw_out_of_device_memory(ctx.device, bytes);
   }
   ~StreamBuffer() {
-    if (data_ != nullptr) cudaFreeAsync(data_, stream_);  // a destructor must not throw
+    if (data_ != nullptr) allocator_->deallocate(data_);  // never throws
   }
   StreamBuffer(const StreamBuffer&) = delete;
   StreamBuffer& operator=(const StreamBuffer&) = delete;
@@ -104,7 +106,7 @@ class StreamBuffer {
 
  private:
   void* data_ = nullptr;
-  cudaStream_t stream_;
+  DeviceAllocator* allocator_;
 };
 
 // --- work along the middle axis of [outer, n, inner] ------------------------------------------

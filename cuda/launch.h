@@ -10,14 +10,16 @@
 #include <cstdint>
 
 #include "core/backend/kernel_types.h"
+#include "cuda/device_allocator.h"
 
 namespace ember::cuda {
 
 /// Where the kernels of one backend run.
 struct StreamContext {
   cudaStream_t stream = nullptr;
-  cudaMemPool_t pool = nullptr;  // temporary buffers (reduction partials) come from here
-  int multiprocessors = 1;       // sizes the grids of grid-stride loops and split reductions
+  DeviceAllocator* allocator = nullptr;  // temporary buffers (reduction partials) come from here
+  int device = 0;
+  int multiprocessors = 1;  // sizes the grids of grid-stride loops and split reductions
 };
 
 // elementwise.cu: contiguous fill, cast and unary ops; broadcasting binary ops and where
@@ -54,9 +56,11 @@ void launch_strided_copy(std::size_t element_size, const void* src, const Stride
 void launch_gather(std::size_t element_size, const void* x, std::int64_t outer,
                    std::int64_t axis_size, std::int64_t inner, DType index_dtype,
                    const void* indices, std::int64_t count, void* out, const StreamContext& ctx);
+/// `deterministic`: sums in index order, one thread per output column, without atomics
+/// (config::enable_op_determinism); otherwise atomics, whose order varies.
 void launch_scatter_add(DType dtype, const void* updates, std::int64_t outer,
                         std::int64_t axis_size, std::int64_t inner, DType index_dtype,
-                        const void* indices, std::int64_t count, void* out,
+                        const void* indices, std::int64_t count, void* out, bool deterministic,
                         const StreamContext& ctx);
 
 // optimizer.cu

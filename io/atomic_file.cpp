@@ -213,7 +213,14 @@ void write_folder_atomically(const fs::path& target,
   remove_stale_temporaries(target);
 }
 
-bool recover_folder(const fs::path& target, const std::function<bool(const fs::path&)>& complete) {
+bool holds_files(const fs::path& folder, const std::vector<std::string>& files) {
+  std::error_code ec;
+  for (const auto& file : files)
+    if (!fs::exists(folder / file, ec)) return false;
+  return true;
+}
+
+bool recover_folder(const fs::path& target, const std::vector<std::string>& required_files) {
   std::error_code ec;
   if (fs::exists(target, ec)) return false;
   const std::string base = target.filename().string();
@@ -229,7 +236,7 @@ bool recover_folder(const fs::path& target, const std::function<bool(const fs::p
         continue;
       std::error_code time_error;
       const fs::file_time_type time = fs::last_write_time(it->path(), time_error);
-      if (!time_error && (!best || time > best_time) && complete(it->path())) {
+      if (!time_error && (!best || time > best_time) && holds_files(it->path(), required_files)) {
         best = it->path();
         best_time = time;
       }

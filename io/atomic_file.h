@@ -11,6 +11,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace ember::io {
 
@@ -64,11 +65,14 @@ void replace_folder(const std::filesystem::path& staging, const std::filesystem:
 void write_folder_atomically(const std::filesystem::path& target,
                              const std::function<void(const std::filesystem::path&)>& write);
 
+/// Whether `folder` holds every one of `files` (what marks a staged folder complete).
+bool holds_files(const std::filesystem::path& folder, const std::vector<std::string>& files);
+
 /// Repairs a replace_folder killed between its two renames (the fallback): when `target` is
-/// missing, renames the newest unclaimed temporary of it that `complete` accepts (a staged
-/// ".saving-*" first, else the ".old-*" it replaced) to `target`. Returns whether it did.
+/// missing, renames the newest unclaimed temporary of it that holds all of `required_files` (a
+/// staged ".saving-*" first, else the ".old-*" it replaced) to `target`. Returns whether it did.
 bool recover_folder(const std::filesystem::path& target,
-                    const std::function<bool(const std::filesystem::path&)>& complete);
+                    const std::vector<std::string>& required_files);
 
 /// For the crash tests: whether replace_folder may use the atomic exchange (true by default;
 /// false forces the two-rename fallback).

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -134,6 +136,25 @@ void expect_error(F&& f, std::initializer_list<std::string> fragments) {
           << "message \"" << message << "\" lacks \"" << fragment << "\"";
     }
   }
+}
+
+/// The path of a file under tests/data (EMBER_TEST_DATA, which CTest sets):
+/// test_data("keras_files/stacked.h5").
+inline std::string test_data(const std::string& relative) {
+  const char* dir = std::getenv("EMBER_TEST_DATA");
+  return std::string(dir ? dir : "tests/data") + "/" + relative;
+}
+
+/// A file's bytes, as they are ("" when it cannot be read).
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Writes `bytes` to `path`, replacing the file.
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 /// A fresh folder under the system's temp directory, removed at the end of the test.

@@ -121,6 +121,14 @@ bool cuda_backend_compiled();
 int cuda_backend_device_count();
 /// Why no GPU is usable ("no CUDA driver", "no device"), for error messages.
 std::string cuda_unavailable_reason();
+/// A GPU's compute capability and name (0.0 and "" when they cannot be queried).
+struct CudaDeviceProperties {
+  int major = 0, minor = 0;
+  std::string name;
+};
+CudaDeviceProperties cuda_backend_properties(int index);
+/// The CUDA architectures this build was compiled for (CMAKE_CUDA_ARCHITECTURES, ',' between).
+std::string cuda_built_architectures();
 
 }  // namespace detail
 }  // namespace ember

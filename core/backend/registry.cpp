@@ -50,6 +50,24 @@ std::string cuda_unavailable_reason() {
 #endif
 }
 
+CudaDeviceProperties cuda_backend_properties(int index) {
+  CudaDeviceProperties out;
+#if EMBER_WITH_CUDA
+  if (!cuda::device_properties(index, out.major, out.minor, out.name)) return {};
+#else
+  (void)index;
+#endif
+  return out;
+}
+
+std::string cuda_built_architectures() {
+#ifdef EMBER_CUDA_ARCHITECTURES
+  return EMBER_CUDA_ARCHITECTURES;
+#else
+  return "";
+#endif
+}
+
 Backend& backend_for(const Device& device) {
   if (device.is_cpu()) return cpu_backend();
   check_device_available(device);

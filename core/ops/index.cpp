@@ -218,6 +218,15 @@ Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis) {
 
 Tensor gather(const Tensor& x, const std::vector<std::int64_t>& indices, std::int64_t axis) {
   check_defined(x, "gather");
+  // Host indices are checked here, before the upload: on a GPU the device-side check of
+  // gather_forward is skipped (it would need a synchronisation), so this is where they can be.
+  const int a = normalize_axis(axis, x.rank(), "gather");
+  const std::int64_t axis_size = x.shape(a);
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    if (indices[i] < 0 || indices[i] >= axis_size)
+      throw IndexError(cat("gather: index ", indices[i], " (position ", i, ") is out of range for ",
+                           "axis ", axis, " of size ", axis_size, " (shape ", x.shape(), ")"));
+  }
   const Tensor idx = detail::from_host(
       indices.data(), Shape{static_cast<std::int64_t>(indices.size())}, DType::int64, x.device());
   return gather(x, idx, axis);

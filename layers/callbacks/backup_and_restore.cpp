@@ -20,11 +20,8 @@ constexpr const char* kLatest = "latest";
 constexpr const char* kWeightsFile = "weights.safetensors";
 constexpr const char* kMetadataFile = "training_metadata.json";
 
-/// Whether a staged backup holds both files (written weights first, metadata last).
-bool is_complete_backup(const fs::path& folder) {
-  std::error_code ec;
-  return fs::exists(folder / kWeightsFile, ec) && fs::exists(folder / kMetadataFile, ec);
-}
+/// What a whole backup holds (written weights first, metadata last).
+const std::vector<std::string> kCompleteBackup = {kWeightsFile, kMetadataFile};
 
 /// The epoch a backup resumes at, from its metadata file {"epoch": e, "batch": b}.
 int read_resume_epoch(const fs::path& metadata_path) {
@@ -64,10 +61,10 @@ void BackupAndRestore::on_train_begin(Logs&) {
                     "that a backup can be loaded into it"));
   }
   const fs::path latest = fs::path(backup_dir_) / kLatest;
-  io::recover_folder(latest, is_complete_backup);
+  io::recover_folder(latest, kCompleteBackup);
   std::error_code ec;
   if (!fs::is_directory(latest, ec)) return;  // a first run
-  if (!is_complete_backup(latest)) {
+  if (!io::holds_files(latest, kCompleteBackup)) {
     throw IoError(cat("BackupAndRestore ", latest.string(), ": an incomplete backup (expected ",
                       kWeightsFile, " and ", kMetadataFile, ")"));
   }

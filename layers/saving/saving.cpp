@@ -61,11 +61,9 @@ Handle<Model> rebuild_model(const Config& serialized, const std::string& where) 
   return Handle<Model>(model);
 }
 
-/// Whether a staged or moved-aside folder holds a whole saved model (see Model::save's order).
-bool is_complete_save(const fs::path& folder) {
-  std::error_code ec;
-  return fs::exists(folder / kConfigFile, ec) && fs::exists(folder / kWeightsFile, ec);
-}
+/// What a staged or moved-aside folder holds when it is a whole saved model (see Model::save's
+/// order: the config is written last).
+const std::vector<std::string> kCompleteSave = {kConfigFile, kWeightsFile};
 
 /// Whether `folder` looks like what Model::save writes (so replacing it loses nothing else).
 bool is_saved_model(const fs::path& folder) {
@@ -126,7 +124,7 @@ void Model::save(const std::string& path, SaveOptions options) const {
     return detail::save_keras_archive(*this, path, top, options);
 
   const fs::path target(path);
-  io::recover_folder(target, is_complete_save);  // a save killed between its two renames
+  io::recover_folder(target, kCompleteSave);  // a save killed between its two renames
   std::error_code ec;
   if (fs::exists(target, ec)) {
     if (!options.overwrite)
@@ -180,7 +178,7 @@ Handle<Model> load_model_unguarded(const std::string& path, const LoadOptions& o
                       ": a weights file; load it into a built model with load_weights"));
   }
   const fs::path folder(path);
-  io::recover_folder(folder, is_complete_save);  // a save killed between its two renames
+  io::recover_folder(folder, kCompleteSave);  // a save killed between its two renames
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw IoError(cat("load_model ", path, ": no such folder"));
   const fs::path config_path = folder / kConfigFile;

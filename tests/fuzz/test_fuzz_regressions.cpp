@@ -26,10 +26,7 @@ std::string test_data() {
   return dir ? dir : "tests/data";
 }
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read_bytes(const fs::path& path) { return testing::read_bytes(path.string()); }
 
 /// The files a seed pattern names: "dir/*.npy" (a glob in the last part) or one file.
 std::vector<fs::path> expand(const std::string& pattern) {

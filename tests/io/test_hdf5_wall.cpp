@@ -18,10 +18,7 @@ using testing::ScopedEnv;
 using testing::TempDir;
 using testing::values_of;
 
-std::string fixture(const std::string& name) {
-  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
-  return std::string(dir ? dir : "tests/data") + "/keras_files/" + name;
-}
+std::string fixture(const std::string& name) { return testing::test_data("keras_files/" + name); }
 
 std::string crashing_file() {
   // A mutant of keras2_functional.h5 whose variable-length attribute points libhdf5's global

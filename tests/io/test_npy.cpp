@@ -12,10 +12,7 @@ namespace {
 using testing::expect_error;
 namespace fs = std::filesystem;
 
-std::string fixture(const std::string& name) {
-  const char* dir = std::getenv("EMBER_TEST_DATA");
-  return std::string(dir ? dir : "tests/data") + "/" + name;
-}
+std::string fixture(const std::string& name) { return testing::test_data(name); }
 
 class Npy : public ::testing::Test {
  protected:

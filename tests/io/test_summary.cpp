@@ -24,20 +24,8 @@ namespace fs = std::filesystem;
 using summary::Event;
 using summary::SummaryValue;
 
-std::string fixture(const std::string& name) {
-  const char* dir = std::getenv("EMBER_TEST_DATA");
-  return std::string(dir ? dir : "tests/data") + "/tensorboard/" + name;
-}
-
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void put_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+std::string fixture(const std::string& name) { return testing::test_data("tensorboard/" + name); }
+using testing::read_bytes;
 
 /// CRC-32C bit by bit (reflected polynomial 0x82F63B78): the reference for ISA-L's.
 std::uint32_t crc32c_bitwise(std::string_view data) {
@@ -225,7 +213,7 @@ TEST(EventFiles, EmberWritesWhatTensorFlowWrites) {
 // reader finds in the same files.
 TEST(EventFiles, TensorBoardReadsWhatEmberWrote) {
   skip_without_event_files();
-  const auto read = nlohmann::json::parse(bytes_of(fixture("tensorboard_read.json")));
+  const auto read = nlohmann::json::parse(read_bytes(fixture("tensorboard_read.json")));
   const auto& summaries = read.at("summaries.tfevents");
   const auto first = [&](const char* tag) { return summaries.at(tag).at("events").at(0); };
   EXPECT_EQ(summaries.at("loss").at("plugin"), "scalars");
@@ -337,7 +325,7 @@ TEST(EventFiles, BadArgumentsNameTheSummary) {
   EXPECT_THROW(summary::image("i", ones({1, 2, 2, 1}, DType::int32)), DTypeError);
   EXPECT_THROW(summary::histogram("h", ones({2}), 0, -1), Error);
   EXPECT_THROW(summary::create_file_writer(dir / "x", {.max_queue = -1}), Error);
-  put_bytes(dir / "file", "x");
+  testing::write_bytes(dir / "file", "x");
   EXPECT_THROW(summary::create_file_writer(dir / "file"), IoError);  // a file, not a folder
 }
 
@@ -394,7 +382,7 @@ TEST(EventFiles, AKilledWriterLeavesEveryFlushedEventReadable) {
 
 TEST(EventFiles, TruncatedFilesAreErrorsOrPrefixes) {
   skip_without_event_files();
-  const std::string whole = bytes_of(fixture("tf_written.tfevents"));
+  const std::string whole = read_bytes(fixture("tf_written.tfevents"));
   // Records end at these offsets; any other cut is inside a record.
   std::vector<std::size_t> ends;
   for (std::size_t at = 0; at < whole.size();) {
@@ -429,7 +417,7 @@ TEST(EventFiles, TruncatedFilesAreErrorsOrPrefixes) {
 
 TEST(EventFiles, EveryFlippedBitIsCaught) {
   skip_without_event_files();
-  const std::string whole = bytes_of(fixture("tf_written.tfevents"));
+  const std::string whole = read_bytes(fixture("tf_written.tfevents"));
   int caught = 0;
   for (std::size_t byte = 0; byte < whole.size(); ++byte) {
     for (int bit = 0; bit < 8; ++bit) {
@@ -501,7 +489,7 @@ TEST(Png, EncodesAndDecodesPixelsExactly) {
   EXPECT_THROW(io::decode_png(cut, "cut.png"), IoError);
   testing::TempDir dir;
   io::write_png(dir / "a.png", constant(std::vector<double>(12, 0.5), {2, 2, 3}, DType::float32));
-  const auto read = io::decode_png(bytes_of(dir / "a.png"));
+  const auto read = io::decode_png(read_bytes(dir / "a.png"));
   EXPECT_EQ(read.pixels, std::vector<std::uint8_t>(12, 127));
 }
 

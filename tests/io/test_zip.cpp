@@ -13,19 +13,9 @@ namespace {
 using testing::expect_error;
 using testing::TempDir;
 
-std::string fixture(const std::string& name) {
-  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
-  return std::string(dir ? dir : "tests/data") + "/keras_files/" + name;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+std::string fixture(const std::string& name) { return testing::test_data("keras_files/" + name); }
+using testing::read_bytes;
+using testing::write_bytes;
 
 /// The offset of central directory entry `index` in an archive's bytes.
 std::size_t central_entry(const std::string& zip, int index) {

@@ -45,8 +45,13 @@ TEST_P(IndexOps, GatherAndOneHot) {
   const Tensor idx = constant({{0, 1}, {2, 2}});
   EXPECT_EQ(gather(m, idx).shape(), Shape({2, 2, 4}));
   EXPECT_EQ(gather(m, idx, 1).shape(), Shape({3, 2, 2}));
+  // Host indices are checked before they are uploaded, on every device; a tensor of indices is
+  // checked on the CPU (a GPU would have to wait to read them).
+  expect_error<IndexError>([&] { gather(m, {5}); }, {"gather", "index 5", "size 3"});
+  expect_error<IndexError>([&] { gather(m, {1, -1}); }, {"gather", "index -1", "position 1"});
+  expect_error<IndexError>([&] { gather(m, {4}, 1); }, {"gather", "index 4", "size 4"});
   if (device().is_cpu()) {
-    expect_error<IndexError>([&] { gather(m, {5}); }, {"gather", "index 5", "size 3"});
+    expect_error<IndexError>([&] { gather(m, constant({5})); }, {"gather", "index 5", "size 3"});
   }
   expect_error<DTypeError>([&] { gather(m, constant({1.f})); }, {"gather", "int32 or int64"});
   const Tensor oh = one_hot(constant({0, 2, 1}), 3);

@@ -312,7 +312,7 @@ TEST(AtomicFile, StaleTemporariesAreRemovedButLiveOnesAndOthersKept) {
 TEST(AtomicFile, RecoverFolderPrefersTheCompleteNewFolderThenTheOld) {
   TempDir dir;
   const fs::path target = dir / "model";
-  const auto complete = [](const fs::path& folder) { return fs::exists(folder / "config.json"); };
+  const std::vector<std::string> complete = {"config.json"};
   fs::create_directories(dir / "model.old-1");
   std::ofstream(dir / "model.old-1/config.json") << "old";
   fs::create_directories(dir / "model.saving-2");  // incomplete: no config

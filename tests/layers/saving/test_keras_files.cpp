@@ -23,19 +23,10 @@ namespace {
   GTEST_SKIP() << "this ember was built without HDF5 (install libhdf5-dev)"
 
 std::string fixture(const std::string& name) {
-  const char* dir = std::getenv("EMBER_TEST_DATA");  // set by CTest
-  return std::string(dir ? dir : "tests/data") + "/keras_files/" + name;
+  return ember::testing::test_data("keras_files/" + name);
 }
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
+using ember::testing::read_bytes;
+using ember::testing::write_bytes;
 
 /// Keras' prediction for the fixture model `name` (<name>_y.npy, or another file), against this
 /// model's.
