@@ -11,7 +11,10 @@
 // transposed on the way in and out.
 #include <cudnn.h>
 
+#include <array>
 #include <climits>
+#include <mutex>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -124,7 +127,66 @@ void nchw_to_nhwc(const Conv2DArgs& a, const void* nchw, void* nhwc, std::int64_
                       layout4(n, h, w, c, h * w * c, w * c, c, 1), ctx);
 }
 
-bool uses_nchw(const Conv2DArgs& a) { return a.dtype == DType::float64; }
+// A convolution's geometry, without the pointers.
+using Geometry = std::array<std::int64_t, 20>;
+Geometry geometry_of(const Conv2DArgs& a) {
+  return {static_cast<std::int64_t>(a.dtype),
+          a.batch,
+          a.in_height,
+          a.in_width,
+          a.in_channels,
+          a.out_height,
+          a.out_width,
+          a.out_channels,
+          a.kernel_height,
+          a.kernel_width,
+          a.stride_height,
+          a.stride_width,
+          a.dilation_height,
+          a.dilation_width,
+          a.pad_top,
+          a.pad_left,
+          a.pad_bottom,
+          a.pad_right,
+          a.groups,
+          a.allow_tf32 ? 1 : 0};
+}
+
+// float32 convolutions use NHWC, cuDNN's fast layout on tensor cores; float64 ones NCHW, the
+// layout its double-precision algorithms support. A float32 geometry for which cuDNN has no NHWC
+// algorithm (odd channel counts are the least certain) is remembered here and runs in NCHW, with
+// the activations and filters transposed around the call.
+std::mutex nchw_mutex;
+std::set<Geometry> nchw_geometries;
+
+bool uses_nchw(const Conv2DArgs& a) {
+  if (a.dtype == DType::float64) return true;
+  const std::lock_guard<std::mutex> lock(nchw_mutex);
+  return nchw_geometries.count(geometry_of(a)) > 0;
+}
+
+/// "cuDNN found no algorithm": the NHWC attempt that the NCHW layout may rescue.
+class NoAlgorithmError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Runs `pass`; when cuDNN has no NHWC algorithm for the geometry, switches it to NCHW for good
+/// and runs it again (what it enqueued before the search wrote scratch buffers only, or the
+/// output the second run overwrites).
+template <class Pass>
+void with_layout_fallback(const Conv2DArgs& a, const Pass& pass) {
+  try {
+    pass();
+  } catch (const NoAlgorithmError&) {
+    if (uses_nchw(a)) throw;
+    {
+      const std::lock_guard<std::mutex> lock(nchw_mutex);
+      nchw_geometries.insert(geometry_of(a));
+    }
+    pass();
+  }
+}
 
 // The largest power of two (up to 256) that divides the address: cuDNN's kernels have alignment
 // needs, and an algorithm timed on aligned buffers may refuse a tensor that is a view at an odd
@@ -176,10 +238,11 @@ CudnnOps::AlgorithmChoice first_usable(const Perf* results, int count, const Con
     if (tensor_ops && a.dtype == DType::float32 && !a.allow_tf32) continue;
     return {static_cast<int>(r.algo), r.mathType, r.memory};
   }
-  throw Error(cat("conv2d: cuDNN found no algorithm for input (", a.batch, ", ", a.in_height, ", ",
-                  a.in_width, ", ", a.in_channels, "), filter (", a.kernel_height, ", ",
-                  a.kernel_width, ", ", a.in_channels / a.groups, ", ", a.out_channels, "), dtype ",
-                  dtype_name(a.dtype), deterministic ? " among its deterministic ones" : ""));
+  throw NoAlgorithmError(cat("conv2d: cuDNN found no algorithm for input (", a.batch, ", ",
+                             a.in_height, ", ", a.in_width, ", ", a.in_channels, "), filter (",
+                             a.kernel_height, ", ", a.kernel_width, ", ", a.in_channels / a.groups,
+                             ", ", a.out_channels, "), dtype ", dtype_name(a.dtype),
+                             deterministic ? " among its deterministic ones" : ""));
 }
 
 }  // namespace
@@ -373,7 +436,8 @@ CudnnActivation cudnn_activation(const Conv2DArgs& a, const void* nhwc, std::int
 
 }  // namespace
 
-void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
+void CudnnOps::conv2d_forward_in_layout(const Conv2DArgs& a, const void* x, const void* filter,
+                                        void* y) {
   // x: (N, H, W, C)  filter: (KH, KW, C/G, O)  ->  y: (N, OH, OW, O)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
@@ -401,8 +465,8 @@ void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* fi
     nchw_to_nhwc(a, output, y, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
 }
 
-void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
-                                    void* dx) {
+void CudnnOps::conv2d_backward_data_in_layout(const Conv2DArgs& a, const void* filter,
+                                              const void* dy, void* dx) {
   // dy: (N, OH, OW, O)  filter: (KH, KW, C/G, O)  ->  dx: (N, H, W, C)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
@@ -431,8 +495,8 @@ void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, con
   if (p.needed()) crop_from(a, p, padded.get(), dx, ctx_);
 }
 
-void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy,
-                                      void* dfilter) {
+void CudnnOps::conv2d_backward_filter_in_layout(const Conv2DArgs& a, const void* x, const void* dy,
+                                                void* dfilter) {
   // x: (N, H, W, C)  dy: (N, OH, OW, O)  ->  dfilter: (KH, KW, C/G, O)
   const PaddedInput p = padded_input(a);
   const std::size_t element = element_size(a);
@@ -460,6 +524,20 @@ void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const 
     kcrs_to_hwio(a, w.get(), dfilter, ctx_);
   else
     krsc_to_hwio(a, w.get(), dfilter, ctx_);
+}
+
+void CudnnOps::conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
+  with_layout_fallback(a, [&] { conv2d_forward_in_layout(a, x, filter, y); });
+}
+
+void CudnnOps::conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy,
+                                    void* dx) {
+  with_layout_fallback(a, [&] { conv2d_backward_data_in_layout(a, filter, dy, dx); });
+}
+
+void CudnnOps::conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy,
+                                      void* dfilter) {
+  with_layout_fallback(a, [&] { conv2d_backward_filter_in_layout(a, x, dy, dfilter); });
 }
 
 }  // namespace ember::cuda

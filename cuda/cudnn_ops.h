@@ -42,6 +42,13 @@ class CudnnOps {
   };
 
  private:
+  // The passes in the layout uses_nchw (cuda/conv.cpp) picks; the public ones above retry in NCHW
+  // when cuDNN has no NHWC algorithm for a float32 geometry.
+  void conv2d_forward_in_layout(const Conv2DArgs& args, const void* x, const void* filter, void* y);
+  void conv2d_backward_data_in_layout(const Conv2DArgs& args, const void* filter, const void* dy,
+                                      void* dx);
+  void conv2d_backward_filter_in_layout(const Conv2DArgs& args, const void* x, const void* dy,
+                                        void* dfilter);
   enum class Pass : std::uint8_t { forward, backward_data, backward_filter };
   using AlgorithmKey = std::array<std::int64_t, 25>;  // the last: op determinism
   static AlgorithmKey algorithm_key(Pass pass, const Conv2DArgs& args, const void* x, const void* w,

@@ -1,6 +1,8 @@
 #include "io/summary/record_file.h"
 
-// Without ISA-L (EMBER_TENSORBOARD off) nothing here is built; the writer and reader say why.
+#include "core/error.h"
+
+// Without ISA-L (EMBER_TENSORBOARD off) these throw; the writer and reader say why first.
 #if EMBER_WITH_TENSORBOARD
 
 #include <isa-l/crc.h>
@@ -43,6 +45,22 @@ std::string frame_record(std::string_view data) {
   append_le(out, masked_crc32c(data), 4);
   return out;
 }
+
+}  // namespace ember::summary::detail
+
+#else
+
+namespace ember::summary::detail {
+
+namespace {
+[[noreturn]] void no_crc32c() {
+  throw Error("CRC-32C: this ember was built without ISA-L (EMBER_TENSORBOARD off)");
+}
+}  // namespace
+
+std::uint32_t crc32c(std::string_view) { no_crc32c(); }
+std::uint32_t masked_crc32c(std::string_view) { no_crc32c(); }
+std::string frame_record(std::string_view) { no_crc32c(); }
 
 }  // namespace ember::summary::detail
 
