@@ -11,8 +11,10 @@
 // transposed on the way in and out.
 #include <cudnn.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -311,6 +313,28 @@ CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t p
   return d;
 }
 
+const CudnnOps::ConvDescriptors& CudnnOps::descriptors(const Conv2DArgs& a,
+                                                       std::int64_t padded_height,
+                                                       std::int64_t padded_width) {
+  std::array<std::int64_t, 23> key{};
+  const Geometry g = geometry_of(a);
+  std::copy(g.begin(), g.end(), key.begin());
+  key[20] = padded_height;
+  key[21] = padded_width;
+  key[22] = uses_nchw(a) ? 1 : 0;
+  std::shared_ptr<ConvDescriptors> found;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = descriptors_[key];
+    if (!slot) slot = std::make_shared<ConvDescriptors>(describe(a, padded_height, padded_width));
+    found = slot;
+  }
+  const bool exact = a.dtype == DType::float32 && !a.allow_tf32;
+  EMBER_CUDNN_CHECK(
+      cudnnSetConvolutionMathType(found->conv.get(), exact ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+  return *found;
+}
+
 CudnnOps::AlgorithmChoice CudnnOps::heuristic_algorithm(Pass pass, const Conv2DArgs& a,
                                                         const ConvDescriptors& d,
                                                         std::size_t workspace) {
@@ -452,7 +476,7 @@ void CudnnOps::conv2d_forward_in_layout(const Conv2DArgs& a, const void* x, cons
   const std::int64_t y_elements = a.batch * a.out_height * a.out_width * a.out_channels;
   ScratchBuffer y_nchw(uses_nchw(a) ? static_cast<std::size_t>(y_elements) * element : 0, ctx_);
   void* output = uses_nchw(a) ? y_nchw.get() : y;
-  const ConvDescriptors d = describe(a, p.height, p.width);
+  const ConvDescriptors& d = descriptors(a, p.height, p.width);
   const AlgorithmChoice c = find_algorithm(Pass::forward, a, d, input.data, w.get(), output);
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
   ScratchBuffer workspace(c.workspace_bytes, ctx_);
@@ -480,7 +504,7 @@ void CudnnOps::conv2d_backward_data_in_layout(const Conv2DArgs& a, const void* f
   ScratchBuffer dx_nchw(uses_nchw(a) ? padded_bytes : 0, ctx_);
   void* padded_nhwc = p.needed() ? padded.get() : dx;
   void* output = uses_nchw(a) ? dx_nchw.get() : padded_nhwc;
-  const ConvDescriptors d = describe(a, p.height, p.width);
+  const ConvDescriptors& d = descriptors(a, p.height, p.width);
   const AlgorithmChoice c =
       find_algorithm(Pass::backward_data, a, d, output, w.get(), const_cast<void*>(gradient.data));
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));
@@ -510,7 +534,7 @@ void CudnnOps::conv2d_backward_filter_in_layout(const Conv2DArgs& a, const void*
                                                  p.height, p.width, a.in_channels, ctx_);
   const CudnnActivation gradient =
       cudnn_activation(a, dy, a.batch, a.out_height, a.out_width, a.out_channels, ctx_);
-  const ConvDescriptors d = describe(a, p.height, p.width);
+  const ConvDescriptors& d = descriptors(a, p.height, p.width);
   const AlgorithmChoice c = find_algorithm(Pass::backward_filter, a, d, input.data, w.get(),
                                            const_cast<void*>(gradient.data));
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math_type));

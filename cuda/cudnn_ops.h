@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "core/backend/kernel_types.h"
@@ -56,6 +57,11 @@ class CudnnOps {
   struct ConvDescriptors;
   ConvDescriptors describe(const Conv2DArgs& args, std::int64_t padded_height,
                            std::int64_t padded_width) const;
+  /// describe()'s result for a geometry, made once and kept (no descriptor is created or
+  /// destroyed per call). The convolution descriptor's math type is reset to describe()'s on
+  /// every lookup, since passes set their algorithm's; callers hold the backend's library mutex.
+  const ConvDescriptors& descriptors(const Conv2DArgs& args, std::int64_t padded_height,
+                                     std::int64_t padded_width);
   AlgorithmChoice find_algorithm(Pass pass, const Conv2DArgs& args, const ConvDescriptors& d,
                                  const void* x, const void* w, void* y);
   /// cuDNN's heuristic ranking (no timing), first deterministic algorithm that fits `workspace`.
@@ -66,6 +72,7 @@ class CudnnOps {
   CudnnHandle handle_;
   std::mutex mutex_;
   std::map<AlgorithmKey, AlgorithmChoice> algorithms_;
+  std::map<std::array<std::int64_t, 23>, std::shared_ptr<ConvDescriptors>> descriptors_;
 };
 
 }  // namespace ember::cuda

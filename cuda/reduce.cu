@@ -1,13 +1,17 @@
 // Reductions over the middle axis of [outer, r, inner] and arg-reductions, matching the CPU's
-// accumulators (kernels/reduce.cpp): floating values accumulate in float64, integers in
-// int64 (wrapping), NaN wins max/min and argmax/argmin, empty axes give the identities.
+// accumulators (kernels/reduce.cpp) in what they compute: integers accumulate in int64
+// (wrapping), NaN wins max/min and argmax/argmin, empty axes give the identities. float64 sums in
+// float64; float32 sums and means in float32 with the rounding error carried along (a
+// compensated sum), because float64 arithmetic runs at 1/32 to 1/64 of the float32 rate on
+// consumer GPUs; the carried error keeps a 10^7-element sum as accurate as the CPU's float64 one
+// within float32's rounding of the result. float32 products still accumulate in float64.
 //
 // Strategy: a block covers a tile of outputs with a few threads each along the axis (see
 // AxisTile), each thread accumulates its strided share, and a shared-memory tree combines the
 // lanes. When the outputs alone cannot fill the GPU (a full sum of 10^7 values has one output),
 // the axis is cut into contiguous splits, one block row each, whose partial accumulators a second
 // pass of the same kernel combines in order: every SM works, the result is deterministic, and
-// float sums stay accurate (short sequential runs, then a tree, all in float64).
+// float sums stay accurate (short sequential runs, then a tree, with the error carried).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -26,6 +30,34 @@ namespace {
 
 template <class T>
 using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+
+// A float32 sum and the rounding error its additions dropped (Neumaier's two-sum), combined
+// pairwise by the lanes' tree and the splits' second pass alike.
+struct CompensatedFloat {
+  float sum;
+  float error;
+};
+
+template <ReduceOp Op>
+struct CompensatedFloatReducer {
+  using Acc = CompensatedFloat;
+  using Out = float;
+  __device__ static Acc identity() { return {0.0f, 0.0f}; }
+  __device__ static Acc load(float v, std::int64_t) { return {v, 0.0f}; }
+  __device__ static Acc combine(Acc a, Acc b) {
+    const float t = a.sum + b.sum;
+    // An infinite or NaN total carries no error (inf - inf would turn it into NaN).
+    const float e = !isfinite(t)                   ? 0.0f
+                    : fabsf(a.sum) >= fabsf(b.sum) ? (a.sum - t) + b.sum
+                                                   : (b.sum - t) + a.sum;
+    return {t, a.error + b.error + e};
+  }
+  __device__ static Out finish(Acc a, std::int64_t divisor) {
+    const float total = isfinite(a.sum) ? a.sum + a.error : a.sum;
+    if constexpr (Op == ReduceOp::mean) return total / static_cast<float>(divisor);  // 0/0: NaN
+    return total;
+  }
+};
 
 // sum, mean, prod
 template <class T, ReduceOp Op>
@@ -54,6 +86,11 @@ struct Reducer {
     }
   }
 };
+
+template <>
+struct Reducer<float, ReduceOp::sum> : CompensatedFloatReducer<ReduceOp::sum> {};
+template <>
+struct Reducer<float, ReduceOp::mean> : CompensatedFloatReducer<ReduceOp::mean> {};
 
 template <class T, bool IsMax>
 struct ExtremumReducer {
