@@ -5,7 +5,7 @@
 //     auto scope = writer.as_default();
 //     for (int step = 0; step < 100; ++step) {
 //       summary::scalar("loss", loss, step);
-//       summary::histogram("weights", dense.kernel(), step);
+//       summary::histogram("weights", model.get_layer("dense")->weights()[0], step);
 //     }
 //   }
 //   writer.close();   // tensorboard --logdir logs

@@ -65,7 +65,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// Keras' _log_weight_as_image: biases as a 1-pixel-high strip, dense kernels as one image
+/// Keras' _log_weight_as_image: biases as a one-pixel-wide column, dense kernels as one image
 /// (wider than high), 3-d kernels one image per slice; others only when their last axis can be
 /// channels.
 void write_weight_as_image(const Tensor& weight, const std::string& name, int epoch) {

@@ -42,9 +42,16 @@ std::string fake_helper(const TempDir& dir, const std::string& body) {
 
 TEST(Hdf5Wall, AFileThatCrashesLibhdf5IsAnIoErrorAndThisProcessGoesOn) {
   if (!io::hdf5_available()) GTEST_SKIP() << "built without HDF5";
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitized helper's AddressSanitizer sees libhdf5 corrupt the heap before the segfault,
+  // reports it and exits 1: the wall holds the same way, with another message.
+  testing::expect_error<IoError>([] { keras::load_model(crashing_file()); },
+                                 {"vlen_attribute_heap_read_segv.h5", "the HDF5 reader failed"});
+#else
   testing::expect_error<IoError>(
       [] { keras::load_model(crashing_file()); },
       {"vlen_attribute_heap_read_segv.h5", "libhdf5 crashed", "Segmentation fault", "unaffected"});
+#endif
   // The process is fine: the good file loads.
   auto model = keras::load_model(fixture("keras2_functional.h5"));
   EXPECT_FALSE(model->weights().empty());
