@@ -257,31 +257,11 @@ struct CudnnOps::ConvDescriptors {
 
 CudnnOps::AlgorithmKey CudnnOps::algorithm_key(Pass pass, const Conv2DArgs& a, const void* x,
                                                const void* w, const void* y) {
-  return {static_cast<std::int64_t>(pass),
-          alignment(x),
-          alignment(w),
-          alignment(y),
-          static_cast<std::int64_t>(a.dtype),
-          a.allow_tf32 ? 1 : 0,
-          a.batch,
-          a.in_height,
-          a.in_width,
-          a.in_channels,
-          a.out_height,
-          a.out_width,
-          a.out_channels,
-          a.kernel_height,
-          a.kernel_width,
-          a.stride_height,
-          a.stride_width,
-          a.dilation_height,
-          a.dilation_width,
-          a.pad_top,
-          a.pad_left,
-          a.pad_bottom,
-          a.pad_right,
-          a.groups,
-          config::op_determinism_enabled() ? 1 : 0};
+  AlgorithmKey key{static_cast<std::int64_t>(pass), alignment(x), alignment(w), alignment(y),
+                   config::op_determinism_enabled() ? 1 : 0};
+  const Geometry g = geometry_of(a);
+  std::copy(g.begin(), g.end(), key.begin() + 5);
+  return key;
 }
 
 CudnnOps::ConvDescriptors CudnnOps::describe(const Conv2DArgs& a, std::int64_t padded_height,

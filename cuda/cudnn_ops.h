@@ -51,7 +51,8 @@ class CudnnOps {
   void conv2d_backward_filter_in_layout(const Conv2DArgs& args, const void* x, const void* dy,
                                         void* dfilter);
   enum class Pass : std::uint8_t { forward, backward_data, backward_filter };
-  using AlgorithmKey = std::array<std::int64_t, 25>;  // the last: op determinism
+  // pass, the three buffers' alignments, op determinism, then the geometry (cuda/conv.cpp)
+  using AlgorithmKey = std::array<std::int64_t, 25>;
   static AlgorithmKey algorithm_key(Pass pass, const Conv2DArgs& args, const void* x, const void* w,
                                     const void* y);
   struct ConvDescriptors;

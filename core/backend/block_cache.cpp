@@ -33,7 +33,6 @@ void* BlockCache::allocate(std::size_t bytes) {
       block = raw_allocate_(size);
     }
     if (block == nullptr) return nullptr;
-    ++raw_allocations_;
   }
   in_use_[block] = size;
   in_use_bytes_ += size;
@@ -75,11 +74,6 @@ std::size_t BlockCache::cached_bytes() const {
 std::size_t BlockCache::in_use_bytes() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   return in_use_bytes_;
-}
-
-std::size_t BlockCache::raw_allocations() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return raw_allocations_;
 }
 
 }  // namespace ember::detail

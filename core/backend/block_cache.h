@@ -34,8 +34,6 @@ class BlockCache {
 
   std::size_t cached_bytes() const;
   std::size_t in_use_bytes() const;
-  /// Raw allocations made so far (for tests and the allocator probe).
-  std::size_t raw_allocations() const;
 
   /// The size a request is rounded to: 512-byte steps up to 1 MiB, 2 MiB steps above, so that
   /// slightly different sizes share blocks.
@@ -48,7 +46,7 @@ class BlockCache {
   mutable std::mutex mutex_;
   std::map<std::size_t, std::vector<void*>> free_;  // rounded size -> cached blocks
   std::unordered_map<void*, std::size_t> in_use_;   // block -> rounded size
-  std::size_t cached_bytes_ = 0, in_use_bytes_ = 0, raw_allocations_ = 0;
+  std::size_t cached_bytes_ = 0, in_use_bytes_ = 0;
 };
 
 }  // namespace ember::detail

@@ -33,7 +33,7 @@ std::shared_ptr<detail::EventFileWriter> current_writer(std::string_view name,
   return top.writer;
 }
 
-bool write(std::string_view name, const char* plugin, std::string_view description,
+bool write(std::string_view name, std::string_view plugin, std::string_view description,
            std::optional<std::int64_t> step, TensorValue tensor,
            std::string_view plugin_content = {}) {
   auto writer = current_writer(name, step);
@@ -41,7 +41,7 @@ bool write(std::string_view name, const char* plugin, std::string_view descripti
   if (name.empty()) throw Error("summary: the name is empty");
   detail::SummaryRecord record;
   record.tag = std::string(name);
-  record.plugin_name = plugin;
+  record.plugin_name = std::string(plugin);
   record.plugin_content = std::string(plugin_content);
   record.description = std::string(description);
   record.tensor = std::move(tensor);
@@ -189,8 +189,7 @@ bool text(std::string_view name, const std::vector<std::string>& data,
 
 bool write_text_tensor(std::string_view tag, const std::string& value, std::string_view plugin_name,
                        std::string_view plugin_content, std::optional<std::int64_t> step) {
-  const std::string plugin(plugin_name);
-  return write(tag, plugin.c_str(), {}, step, {"string", {}, {}, {value}}, plugin_content);
+  return write(tag, plugin_name, {}, step, {"string", {}, {}, {value}}, plugin_content);
 }
 
 bool available() {

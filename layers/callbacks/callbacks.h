@@ -413,7 +413,7 @@ class TensorBoard : public Callback {
            (KeywordFor<K, TensorBoardOptions> && ...)) explicit TensorBoard(std::string log_dir,
                                                                             const K&... keywords)
       : TensorBoard(std::move(log_dir), with_keywords<TensorBoardOptions>(keywords...)) {}
-  const std::string& log_dir() const { return log_dir_; }
+  const std::string& log_dir() const;
 
   void on_train_begin(Logs& logs) override;
   void on_train_end(Logs& logs) override;
@@ -426,7 +426,6 @@ class TensorBoard : public Callback {
 
  private:
   struct Writers;
-  std::string log_dir_;
   TensorBoardOptions options_;
   std::shared_ptr<Writers> writers_;
 };

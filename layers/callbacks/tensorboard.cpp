@@ -87,18 +87,18 @@ void write_weight_as_image(const Tensor& weight, const std::string& name, int ep
 }  // namespace
 
 TensorBoard::TensorBoard(std::string log_dir, TensorBoardOptions options)
-    : log_dir_(std::move(log_dir)),
-      options_(std::move(options)),
-      writers_(std::make_shared<Writers>()) {
-  if (log_dir_.empty()) throw Error("TensorBoard: log_dir is empty");
+    : options_(std::move(options)), writers_(std::make_shared<Writers>()) {
+  if (log_dir.empty()) throw Error("TensorBoard: log_dir is empty");
   if (options_.histogram_freq < 0)
     throw Error(cat("TensorBoard: histogram_freq must be >= 0, got ", options_.histogram_freq));
   if (!summary::available())
     throw Error(
         "TensorBoard: this ember was built without TensorBoard event files (install "
         "libprotobuf-dev, protobuf-compiler and libisal-dev, and configure again)");
-  writers_->log_dir = log_dir_;
+  writers_->log_dir = std::move(log_dir);
 }
+
+const std::string& TensorBoard::log_dir() const { return writers_->log_dir; }
 
 void TensorBoard::on_train_begin(Logs&) {
   auto& w = *writers_;
