@@ -48,6 +48,8 @@ D convert_value(S v, std::int64_t index) {
                            dtype_name(dtype_of<D>::value)));
     }
     return static_cast<D>(v);
+  } else if constexpr (is_half_type_v<D>) {
+    return D(static_cast<double>(v));  // rounded to nearest even, as TensorFlow converts
   } else {
     return static_cast<D>(v);
   }

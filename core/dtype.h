@@ -5,11 +5,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/half.h"
+
 namespace ember {
 
 /// The element type of a tensor. Names follow TensorFlow (`tf.float32`, ...); `bool_` carries a
 /// trailing underscore because `bool` is a C++ keyword. Booleans are stored one byte each (0 or 1).
-enum class DType : std::uint8_t { float32, float64, int32, int64, uint8, bool_ };
+/// float16 and bfloat16 are stored as core/half.h's Float16 and BFloat16; ops on them compute in
+/// float32 and round once.
+enum class DType : std::uint8_t { float32, float64, int32, int64, uint8, bool_, float16, bfloat16 };
 
 inline constexpr DType float32 = DType::float32;
 inline constexpr DType float64 = DType::float64;
@@ -17,8 +21,10 @@ inline constexpr DType int32 = DType::int32;
 inline constexpr DType int64 = DType::int64;
 inline constexpr DType uint8 = DType::uint8;
 inline constexpr DType bool_ = DType::bool_;
+inline constexpr DType float16 = DType::float16;
+inline constexpr DType bfloat16 = DType::bfloat16;
 
-inline constexpr int kNumDTypes = 6;
+inline constexpr int kNumDTypes = 8;
 
 /// Bytes per element.
 constexpr std::size_t dtype_size(DType t) {
@@ -35,6 +41,9 @@ constexpr std::size_t dtype_size(DType t) {
       return 1;
     case DType::bool_:
       return 1;
+    case DType::float16:
+    case DType::bfloat16:
+      return 2;
   }
   return 0;
 }
@@ -54,11 +63,19 @@ constexpr const char* dtype_name(DType t) {
       return "uint8";
     case DType::bool_:
       return "bool";
+    case DType::float16:
+      return "float16";
+    case DType::bfloat16:
+      return "bfloat16";
   }
   return "?";
 }
 
-constexpr bool is_floating(DType t) { return t == DType::float32 || t == DType::float64; }
+/// The 16-bit floating types, which ops compute in float32.
+constexpr bool is_half(DType t) { return t == DType::float16 || t == DType::bfloat16; }
+constexpr bool is_floating(DType t) {
+  return t == DType::float32 || t == DType::float64 || is_half(t);
+}
 constexpr bool is_integer(DType t) {
   return t == DType::int32 || t == DType::int64 || t == DType::uint8;
 }
@@ -92,6 +109,14 @@ template <>
 struct dtype_of<bool> {
   static constexpr DType value = DType::bool_;
 };
+template <>
+struct dtype_of<Float16> {
+  static constexpr DType value = DType::float16;
+};
+template <>
+struct dtype_of<BFloat16> {
+  static constexpr DType value = DType::bfloat16;
+};
 
 /// Calls `f(T{})` with the C++ type that stores `t` (bool is stored as `bool`, one byte).
 /// Used by kernels to turn a runtime dtype into a template argument.
@@ -110,6 +135,10 @@ decltype(auto) dispatch_dtype(DType t, F&& f) {
       return f(std::uint8_t{});
     case DType::bool_:
       return f(bool{});
+    case DType::float16:
+      return f(Float16{});
+    case DType::bfloat16:
+      return f(BFloat16{});
   }
   return f(float{});
 }

@@ -128,10 +128,25 @@ void read_to_host(const Tensor& t, DType expected, void* host, const char* what)
   if (bytes > 0) detail::backend_of(t).copy_to_host(host, t.raw_data(), bytes);
 }
 
+// The values of a float16 or bfloat16 tensor widened to float (exact).
+std::vector<float> widened_to_host(const Tensor& t, const char* what) {
+  std::vector<std::uint16_t> bits(static_cast<std::size_t>(t.size()));
+  read_to_host(t, t.dtype(), bits.data(), what);
+  std::vector<float> out(bits.size());
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    out[i] = t.dtype() == DType::float16 ? half_bits::float16_to_float(bits[i])
+                                         : half_bits::bfloat16_to_float(bits[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  if constexpr (std::is_same_v<T, float>) {
+    if (defined() && is_half(dtype())) return widened_to_host(*this, "to_vector");
+  }
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size()));
     read_to_host(*this, DType::bool_, bytes.data(), "to_vector<bool>");
@@ -154,6 +169,9 @@ T Tensor::item() const {
     read_to_host(*this, DType::bool_, &byte, "item");
     return byte != 0;
   } else {
+    if constexpr (std::is_same_v<T, float>) {
+      if (is_half(dtype())) return widened_to_host(*this, "item")[0];
+    }
     T value{};
     read_to_host(*this, dtype_of<T>::value, &value, "item");
     return value;
@@ -186,6 +204,10 @@ template std::int32_t Tensor::item<std::int32_t>() const;
 template std::int64_t Tensor::item<std::int64_t>() const;
 template std::uint8_t Tensor::item<std::uint8_t>() const;
 template bool Tensor::item<bool>() const;
+template std::vector<Float16> Tensor::to_vector<Float16>() const;
+template std::vector<BFloat16> Tensor::to_vector<BFloat16>() const;
+template Float16 Tensor::item<Float16>() const;
+template BFloat16 Tensor::item<BFloat16>() const;
 
 std::ostream& operator<<(std::ostream& out, const Tensor& t) { return out << t.to_string(); }
 

@@ -74,10 +74,11 @@ class Tensor {
   /// A copy on `device` (this same handle when already there).
   Tensor to(const Device& device) const;
   /// The values in row-major order, copied to the host (the `.numpy()` of C++). T must be the
-  /// tensor's element type (float for float32, bool for bool, ...): otherwise DTypeError.
+  /// tensor's element type (float for float32, bool for bool, ...): otherwise DTypeError. float16
+  /// and bfloat16 tensors also give float (exact), or their own Float16 / BFloat16.
   template <class T>
   std::vector<T> to_vector() const;
-  /// The single value of a one-element tensor.
+  /// The single value of a one-element tensor (the same types as to_vector).
   template <class T>
   T item() const;
   /// The truth of a one-element tensor (non-zero), so `if (x < 2.0f)` works as in eager TF.

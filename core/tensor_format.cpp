@@ -34,6 +34,17 @@ std::string shortest(T v) {
   return buffer;  // d.ddde±XX
 }
 
+// C++'s default float output ("%g", 6 significant digits; "inf", "-inf", "nan"): how ml_dtypes
+// prints a bfloat16.
+std::string general(BFloat16 v) {
+  const float f = static_cast<float>(v);
+  if (std::isnan(f)) return "nan";
+  if (std::isinf(f)) return f < 0 ? "-inf" : "inf";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", static_cast<double>(f));
+  return buffer;
+}
+
 struct Decimal {  // a value as sign, digit string and decimal exponent: 0.0125 = "125", -2
   bool negative;
   std::string digits;
@@ -94,6 +105,10 @@ class ElementFormatter {
       for (std::int64_t i : shown)
         f.cells_.push_back(std::to_string(static_cast<long long>(values[i])));
       f.pad_left(false);
+    } else if constexpr (std::is_same_v<T, BFloat16>) {
+      // NumPy knows bfloat16 only through ml_dtypes, which prints each value on its own (C++'s
+      // default "%g": 6 significant digits) and pads nothing, as for an object array.
+      for (std::int64_t i : shown) f.cells_.push_back(general(values[i]));
     } else {
       f.format_floats(values, shown);
     }
@@ -131,11 +146,12 @@ class ElementFormatter {
     std::size_t pad_left = 0, pad_right = 0, exponent_digits = 2;
     for (std::int64_t i : shown) {
       const T v = values[i];
+      const double wide = static_cast<double>(v);  // 16-bit types compare through it
       Parts p;
-      if (std::isnan(v)) {
+      if (std::isnan(wide)) {
         p.special = "nan";
-      } else if (std::isinf(v)) {
-        p.special = v < 0 ? "-inf" : "inf";
+      } else if (std::isinf(wide)) {
+        p.special = wide < 0 ? "-inf" : "inf";
       } else if (scientific) {
         const Decimal d = decimal(v);
         p.integer = std::string(d.negative ? "-" : "") + d.digits[0];
@@ -268,16 +284,19 @@ class Layout {
 
 template <class T>
 std::string scalar_string(T v) {
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    return general(v);  // as the elements of a bfloat16 array (ElementFormatter)
+  } else if constexpr (std::is_same_v<T, bool>) {
     return v ? "True" : "False";
   } else if constexpr (std::is_integral_v<T>) {
     return std::to_string(static_cast<long long>(v));
   } else {
     // A NumPy scalar prints like a Python float: shortest digits, "1.0" not "1.", "1e-05" style
     // beyond [1e-4, 1e16).
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-    const double a = std::fabs(static_cast<double>(v));
+    const double wide = static_cast<double>(v);
+    if (std::isnan(wide)) return "nan";
+    if (std::isinf(wide)) return wide < 0 ? "-inf" : "inf";
+    const double a = std::fabs(wide);
     if (a != 0 && (a < 1e-4 || a >= 1e16)) {
       const Decimal d = decimal(v);
       const int exponent = d.exponent - 1;

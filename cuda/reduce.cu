@@ -265,7 +265,9 @@ void launch_reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_
     using T = decltype(zero);
     const T* in = static_cast<const T*>(x);
     T* out = static_cast<T*>(y);
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (is_half_type_v<T>) {
+      // never reached: the backend boundary widens 16-bit types (half_precision_backend.h)
+    } else if constexpr (std::is_same_v<T, bool>) {
       if (op == ReduceOp::any) {
         reduce_with<Reducer<T, ReduceOp::any>>(in, out, outer, r, inner, 0, ctx);
       } else if (op == ReduceOp::all) {
@@ -300,7 +302,7 @@ void launch_arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t*
                        const StreamContext& ctx) {
   dispatch_dtype(dtype, [&](auto zero) {
     using T = decltype(zero);
-    if constexpr (!std::is_same_v<T, bool>) {
+    if constexpr (!std::is_same_v<T, bool> && !is_half_type_v<T>) {  // 16-bit: widened before
       const T* in = static_cast<const T*>(x);
       if (op == ArgReduceOp::argmax) {
         reduce_with<ArgReducer<T, ArgReduceOp::argmax>>(in, y, outer, r, inner, 0, ctx);

@@ -59,6 +59,15 @@ hid_t file_type_for(DType dtype) {
       return H5Tcopy(H5T_STD_I64LE);
     case DType::uint8:
       return H5Tcopy(H5T_STD_U8LE);
+    case DType::float16: {  // IEEE binary16, laid out as h5py writes NumPy's float16
+      const hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+      H5Tset_fields(type, 15, 10, 5, 0, 10);
+      H5Tset_size(type, 2);
+      H5Tset_ebias(type, 15);
+      return type;
+    }
+    case DType::bfloat16:
+      return -1;  // h5py has no bfloat16: write_dataset refuses it
     case DType::bool_: {
       const hid_t type = H5Tenum_create(H5T_NATIVE_INT8);
       const std::int8_t no = 0, yes = 1;
@@ -83,13 +92,21 @@ hid_t memory_type_for(DType dtype, hid_t file_type) {
     case DType::uint8:
       return H5T_NATIVE_UINT8;
     case DType::bool_:
-      return file_type;  // one byte, native order either way
+    case DType::float16:
+      return file_type;  // the file's own bytes (one byte; binary16 is little-endian as the host)
+    case DType::bfloat16:
+      return -1;
   }
   return -1;
 }
 
 void write_dataset(hid_t location, const std::string& name, const Tensor& value,
                    const std::string& file, const std::string& object) {
+  if (value.dtype() == DType::bfloat16) {
+    write_error(file, object,
+                "HDF5 files (h5py) have no bfloat16 type; keep the variable float32 (as Keras' "
+                "mixed policies do) or cast it before saving");
+  }
   const Tensor host = value.to(Device::cpu());
   std::vector<hsize_t> dims(host.shape().dims().begin(), host.shape().dims().end());
   const Handle space(dims.empty()

@@ -39,6 +39,19 @@ std::pair<hid_t, DType> memory_type(hid_t file_type, const std::string& file,
   const std::size_t size = H5Tget_size(file_type);
   if (type_class == H5T_FLOAT && size == 4) return {H5T_NATIVE_FLOAT, DType::float32};
   if (type_class == H5T_FLOAT && size == 8) return {H5T_NATIVE_DOUBLE, DType::float64};
+  if (type_class == H5T_FLOAT && size == 2) {
+    // NumPy's float16 as h5py writes it: IEEE binary16, read as its bits (this HDF5 has no
+    // native half type), so its layout must be exactly that.
+    std::size_t sign = 0, exponent_at = 0, exponent_bits = 0, mantissa_at = 0, mantissa_bits = 0;
+    H5Tget_fields(file_type, &sign, &exponent_at, &exponent_bits, &mantissa_at, &mantissa_bits);
+    const bool ieee_half = sign == 15 && exponent_at == 10 && exponent_bits == 5 &&
+                           mantissa_at == 0 && mantissa_bits == 10 &&
+                           H5Tget_ebias(file_type) == 15 && H5Tget_order(file_type) == H5T_ORDER_LE;
+    if (!ieee_half) {
+      read_error(file, object, "dataset of 2-byte floats that are not little-endian IEEE float16");
+    }
+    return {file_type, DType::float16};
+  }
   if (type_class == H5T_INTEGER) {
     const bool is_signed = H5Tget_sign(file_type) == H5T_SGN_2;
     if (is_signed && size == 4) return {H5T_NATIVE_INT32, DType::int32};
@@ -49,7 +62,7 @@ std::pair<hid_t, DType> memory_type(hid_t file_type, const std::string& file,
   if (type_class == H5T_ENUM && size == 1) return {H5T_NATIVE_INT8, DType::bool_};
   read_error(file, object,
              cat("dataset of an unsupported type (class ", static_cast<int>(type_class), ", ", size,
-                 " bytes); ember reads float32, float64, int32, int64, uint8 and bool"));
+                 " bytes); ember reads float32, float64, float16, int32, int64, uint8 and bool"));
 }
 
 H5RawDataset read_dataset(hid_t dataset, const std::string& file, const std::string& object) {

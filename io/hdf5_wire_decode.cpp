@@ -60,6 +60,7 @@ bool valid_dtype(unsigned char code) {
     case DType::int64:
     case DType::uint8:
     case DType::bool_:
+    case DType::float16:
       return true;
     default:
       return false;

@@ -29,6 +29,10 @@ const char* descr(DType t) {
       return "|u1";
     case DType::bool_:
       return "|b1";
+    case DType::float16:
+      return "<f2";
+    case DType::bfloat16:
+      return "";  // NumPy has no bfloat16 of its own (ml_dtypes' is not a standard descr)
   }
   return "";
 }
@@ -36,12 +40,13 @@ const char* descr(DType t) {
 DType dtype_from_descr(const std::string& d, const std::string& path) {
   if (d == "<f4") return DType::float32;
   if (d == "<f8") return DType::float64;
+  if (d == "<f2") return DType::float16;
   if (d == "<i4") return DType::int32;
   if (d == "<i8") return DType::int64;
   if (d == "|u1" || d == "<u1") return DType::uint8;
   if (d == "|b1") return DType::bool_;
   throw IoError(cat(path, ": unsupported .npy dtype '", d,
-                    "' (expected <f4, <f8, <i4, <i8, |u1 or |b1, little-endian)"));
+                    "' (expected <f4, <f8, <f2, <i4, <i8, |u1 or |b1, little-endian)"));
 }
 
 // The value that follows 'key': in NumPy's header dict, as raw text up to the next ',' at depth 0.
@@ -103,6 +108,11 @@ std::vector<std::int64_t> parse_shape(const std::string& text, const std::string
 
 void save_npy(const std::string& path, const Tensor& t) {
   detail::check_defined(t, "save_npy");
+  if (t.dtype() == DType::bfloat16) {
+    throw IoError(cat(path,
+                      ": .npy has no bfloat16 type (NumPy lacks one); cast to float32 first, "
+                      "or save to safetensors (BF16)"));
+  }
   std::string dims;
   for (std::int64_t d : t.shape()) dims += std::to_string(d) + ", ";
   if (t.rank() != 1 && !dims.empty())

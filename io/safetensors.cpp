@@ -32,13 +32,17 @@ const char* dtype_code(DType t) {
       return "U8";
     case DType::bool_:
       return "BOOL";
+    case DType::float16:
+      return "F16";
+    case DType::bfloat16:
+      return "BF16";
   }
   return "?";
 }
 
 std::optional<DType> dtype_from_code(const std::string& code) {
-  for (DType t :
-       {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+  for (DType t : {DType::float32, DType::float64, DType::float16, DType::bfloat16, DType::int32,
+                  DType::int64, DType::uint8, DType::bool_}) {
     if (code == dtype_code(t)) return t;
   }
   return std::nullopt;

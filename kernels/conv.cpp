@@ -207,7 +207,7 @@ void backward_filter_reference(const Conv2DArgs& a, const T* x, const T* dy, T* 
 
 void conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
 #if EMBER_WITH_ONEDNN
-  if (a.dtype == DType::float32) {
+  if (a.dtype != DType::float64) {  // float32, or 16-bit where onednn_conv2d_supports says
     onednn_conv2d_forward(a, x, filter, y);
     return;
   }
@@ -221,7 +221,7 @@ void conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void
 
 void conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* dy, void* dx) {
 #if EMBER_WITH_ONEDNN
-  if (a.dtype == DType::float32) {
+  if (a.dtype != DType::float64) {
     onednn_conv2d_backward_data(a, filter, dy, dx);
     return;
   }
@@ -235,7 +235,7 @@ void conv2d_backward_data(const Conv2DArgs& a, const void* filter, const void* d
 
 void conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy, void* dfilter) {
 #if EMBER_WITH_ONEDNN
-  if (a.dtype == DType::float32) {
+  if (a.dtype != DType::float64) {
     onednn_conv2d_backward_filter(a, x, dy, dfilter);
     return;
   }

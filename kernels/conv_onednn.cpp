@@ -1,4 +1,6 @@
-// float32 convolutions through oneDNN's primitives (built with EMBER_WITH_ONEDNN).
+// float32 and bfloat16 convolutions through oneDNN's primitives (built with EMBER_WITH_ONEDNN).
+// bfloat16 passes accumulate in float32 (AMX or AVX-512 BF16 where the processor has them); the
+// filter gradient of a bfloat16 pass is computed and summed in float32 and rounded once at the end.
 //
 // Activations stay NHWC (oneDNN's nhwc tag), so no reorder touches them; the filter is handed over
 // in Keras' HWIO layout (hwigo with groups) and reordered to whatever layout the chosen
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "core/error.h"
 #include "kernels/cpu_kernels.h"
@@ -41,10 +44,11 @@ constexpr std::size_t kMaxCachedPlans = 256;
 
 // oneDNN's thread count is part of the key: oneDNN balances a primitive's work for the threads it
 // was created with, and a primitive created for 2 threads must not run on 1 (or the reverse).
-using PlanKey = std::array<std::int64_t, 20>;
+using PlanKey = std::array<std::int64_t, 21>;
 
 PlanKey plan_key(Pass pass, const Conv2DArgs& a, int onednn_threads) {
   return {static_cast<std::int64_t>(pass),
+          static_cast<std::int64_t>(a.dtype),
           a.batch,
           a.in_height,
           a.in_width,
@@ -106,22 +110,39 @@ struct Descriptors {
   memory::dims strides, dilates, padding_l, padding_r;
 };
 
-Descriptors descriptors(const Conv2DArgs& a) {
-  const auto f32 = memory::data_type::f32;
+memory::data_type data_type_of(DType dtype) {
+  switch (dtype) {
+    case DType::bfloat16:
+      return memory::data_type::bf16;
+    case DType::float16:
+      return memory::data_type::f16;
+    default:
+      return memory::data_type::f32;
+  }
+}
+
+// The filter gradient of a 16-bit pass is float32: the slices' partial gradients are summed in
+// float32 and rounded once (onednn_conv2d_backward_filter).
+memory::data_type filter_type_of(Pass pass, DType dtype) {
+  return pass == Pass::backward_filter ? memory::data_type::f32 : data_type_of(dtype);
+}
+
+Descriptors descriptors(Pass pass, const Conv2DArgs& a) {
+  const auto data = data_type_of(a.dtype), filter = filter_type_of(pass, a.dtype);
   Descriptors d;
-  d.src = memory::desc({a.batch, a.in_channels, a.in_height, a.in_width}, f32,
+  d.src = memory::desc({a.batch, a.in_channels, a.in_height, a.in_width}, data,
                        memory::format_tag::nhwc);
-  d.dst = memory::desc({a.batch, a.out_channels, a.out_height, a.out_width}, f32,
+  d.dst = memory::desc({a.batch, a.out_channels, a.out_height, a.out_width}, data,
                        memory::format_tag::nhwc);
   const std::int64_t cg = a.in_channels / a.groups, og = a.out_channels / a.groups;
   if (a.groups == 1) {
     const memory::dims dims{a.out_channels, a.in_channels, a.kernel_height, a.kernel_width};
-    d.user_filter = memory::desc(dims, f32, memory::format_tag::hwio);
-    d.any_filter = memory::desc(dims, f32, memory::format_tag::any);
+    d.user_filter = memory::desc(dims, filter, memory::format_tag::hwio);
+    d.any_filter = memory::desc(dims, filter, memory::format_tag::any);
   } else {
     const memory::dims dims{a.groups, og, cg, a.kernel_height, a.kernel_width};
-    d.user_filter = memory::desc(dims, f32, memory::format_tag::hwigo);
-    d.any_filter = memory::desc(dims, f32, memory::format_tag::any);
+    d.user_filter = memory::desc(dims, filter, memory::format_tag::hwigo);
+    d.any_filter = memory::desc(dims, filter, memory::format_tag::any);
   }
   d.strides = {a.stride_height, a.stride_width};
   d.dilates = {a.dilation_height - 1, a.dilation_width - 1};  // oneDNN counts the gaps
@@ -139,12 +160,15 @@ dnnl::convolution_forward::primitive_desc forward_desc(const Descriptors& d,
 }
 
 std::shared_ptr<ConvPlan> make_plan(Pass pass, const Conv2DArgs& a) {
-  const Descriptors d = descriptors(a);
+  const Descriptors d = descriptors(pass, a);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   auto plan = std::make_shared<ConvPlan>();
   plan->user_filter_desc = d.user_filter;
-  const auto forward = forward_desc(d, attr);
+  // The backward passes take the forward pass's description as a hint; a filter-gradient pass
+  // of 16-bit data describes its forward with 16-bit weights too.
+  const auto forward =
+      forward_desc(pass == Pass::backward_filter ? descriptors(Pass::forward, a) : d, attr);
   switch (pass) {
     case Pass::forward:
       plan->primitive = dnnl::convolution_forward(forward);
@@ -317,6 +341,25 @@ std::int64_t filter_elements(const Conv2DArgs& a) {
   return a.kernel_height * a.kernel_width * (a.in_channels / a.groups) * a.out_channels;
 }
 
+/// The element `offset` elements into `data` of `size`-byte elements.
+template <class Pointer>
+Pointer at(Pointer data, std::int64_t offset, std::size_t size) {
+  using Byte =
+      std::conditional_t<std::is_const_v<std::remove_pointer_t<Pointer>>, const char, char>;
+  return static_cast<Byte*>(data) + offset * static_cast<std::int64_t>(size);
+}
+
+/// Rounds n float32 values into elements [offset, offset + n) of a 16-bit array.
+void round_to(DType dtype, const float* from, void* out, std::int64_t offset, std::int64_t n) {
+  if (dtype == DType::bfloat16) {
+    BFloat16* to = static_cast<BFloat16*>(out) + offset;
+    for (std::int64_t i = 0; i < n; ++i) to[i] = BFloat16(from[i]);
+  } else {
+    Float16* to = static_cast<Float16*>(out) + offset;
+    for (std::int64_t i = 0; i < n; ++i) to[i] = Float16(from[i]);
+  }
+}
+
 // Runs body(slice, its first image, its arguments) for each of `slices` slices of the batch, on
 // ember's workers.
 template <class Body>
@@ -329,14 +372,41 @@ void for_each_slice(const Conv2DArgs& a, std::int64_t slices, const Body& body) 
   run_chunks(slices, ChunkTask(slice));
 }
 
+// Whether all three passes of a small 16-bit convolution can be created (oneDNN says
+// "unimplemented" where the processor lacks the instructions its kernels need).
+bool all_passes_exist(DType dtype) {
+  Conv2DArgs a;
+  a.dtype = dtype;
+  a.batch = 2;
+  a.in_height = a.in_width = a.out_height = a.out_width = 8;
+  a.in_channels = a.out_channels = 16;
+  a.kernel_height = a.kernel_width = 3;
+  a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = 1;
+  try {
+    for (Pass pass : {Pass::forward, Pass::backward_data, Pass::backward_filter}) {
+      make_plan(pass, a);
+    }
+    return true;
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+bool onednn_conv2d_supports(DType dtype) {
+  static const bool bf16 = all_passes_exist(DType::bfloat16);
+  static const bool f16 = all_passes_exist(DType::float16);
+  return dtype == DType::bfloat16 ? bf16 : dtype == DType::float16 ? f16 : dtype == DType::float32;
+}
 
 void onednn_conv2d_forward(const Conv2DArgs& a, const void* x, const void* filter, void* y) {
   const Split split = split_for(a);
   if (split.slices == 1) return run_one(Pass::forward, a, x, filter, y, split.onednn_threads);
+  const std::size_t size = dtype_size(a.dtype);
   for_each_slice(a, split.slices, [&](std::int64_t, std::int64_t begin, const Conv2DArgs& part) {
-    run_one(Pass::forward, part, static_cast<const float*>(x) + begin * image_elements(a), filter,
-            static_cast<float*>(y) + begin * output_elements(a), 1);
+    run_one(Pass::forward, part, at(x, begin * image_elements(a), size), filter,
+            at(y, begin * output_elements(a), size), 1);
   });
 }
 
@@ -345,35 +415,45 @@ void onednn_conv2d_backward_data(const Conv2DArgs& a, const void* filter, const 
   const Split split = split_for(a);
   if (split.slices == 1)
     return run_one(Pass::backward_data, a, filter, dy, dx, split.onednn_threads);
+  const std::size_t size = dtype_size(a.dtype);
   for_each_slice(a, split.slices, [&](std::int64_t, std::int64_t begin, const Conv2DArgs& part) {
-    run_one(Pass::backward_data, part, filter,
-            static_cast<const float*>(dy) + begin * output_elements(a),
-            static_cast<float*>(dx) + begin * image_elements(a), 1);
+    run_one(Pass::backward_data, part, filter, at(dy, begin * output_elements(a), size),
+            at(dx, begin * image_elements(a), size), 1);
   });
 }
 
 void onednn_conv2d_backward_filter(const Conv2DArgs& a, const void* x, const void* dy,
                                    void* dfilter) {
   const Split split = split_for(a);
-  if (split.slices == 1)
+  const bool wide = a.dtype == DType::float32;  // else the gradient is float32 until the end
+  const std::int64_t n = filter_elements(a);
+  if (split.slices == 1 && wide)
     return run_one(Pass::backward_filter, a, x, dy, dfilter, split.onednn_threads);
   // Each slice's filter gradient, summed in slice order (the same order for the same thread
-  // count); the first slice writes into dfilter itself.
-  const std::int64_t n = filter_elements(a);
+  // count); the first slice of a float32 pass writes into dfilter itself.
+  const std::int64_t buffers = wide ? split.slices - 1 : split.slices;
   thread_local ThreadBuffer partial_buffer;
   float* partial = static_cast<float*>(
-      partial_buffer.get(static_cast<std::size_t>(n * (split.slices - 1)) * sizeof(float)));
-  for_each_slice(a, split.slices, [&](std::int64_t s, std::int64_t begin, const Conv2DArgs& part) {
-    float* into = s == 0 ? static_cast<float*>(dfilter) : partial + (s - 1) * n;
-    run_one(Pass::backward_filter, part, static_cast<const float*>(x) + begin * image_elements(a),
-            static_cast<const float*>(dy) + begin * output_elements(a), into, 1);
-  });
-  float* out = static_cast<float*>(dfilter);
+      partial_buffer.get(static_cast<std::size_t>(n * buffers) * sizeof(float)));
+  float* first = wide ? static_cast<float*>(dfilter) : partial;
+  float* rest = wide ? partial : partial + n;
+  if (split.slices == 1) {
+    run_one(Pass::backward_filter, a, x, dy, first, split.onednn_threads);
+  } else {
+    const std::size_t size = dtype_size(a.dtype);
+    for_each_slice(a, split.slices,
+                   [&](std::int64_t s, std::int64_t begin, const Conv2DArgs& part) {
+                     float* into = s == 0 ? first : rest + (s - 1) * n;
+                     run_one(Pass::backward_filter, part, at(x, begin * image_elements(a), size),
+                             at(dy, begin * output_elements(a), size), into, 1);
+                   });
+  }
   parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t s = 1; s < split.slices; ++s) {
-      const float* from = partial + (s - 1) * n;
-      for (std::int64_t i = begin; i < end; ++i) out[i] += from[i];
+      const float* from = rest + (s - 1) * n;
+      for (std::int64_t i = begin; i < end; ++i) first[i] += from[i];
     }
+    if (!wide) round_to(a.dtype, first + begin, dfilter, begin, end - begin);
   });
 }
 

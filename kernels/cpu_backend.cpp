@@ -1,6 +1,8 @@
 #include "kernels/cpu_backend.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "kernels/allocator.h"
 #include "kernels/cpu_kernels.h"
@@ -11,6 +13,22 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   Device device() const override { return Device::cpu(); }
+  bool runs_natively(HalfPrimitive primitive, DType dtype) const override {
+#if EMBER_WITH_ONEDNN
+    // EMBER_HALF_NATIVE=0 widens every 16-bit primitive to float32 (for comparisons).
+    static const bool allowed = [] {
+      const char* setting = std::getenv("EMBER_HALF_NATIVE");
+      return setting == nullptr || std::string_view(setting) != "0";
+    }();
+    if (!allowed) return false;
+    return primitive == HalfPrimitive::gemm ? onednn_matmul_supports(dtype)
+                                            : onednn_conv2d_supports(dtype);
+#else
+    (void)primitive;
+    (void)dtype;
+    return false;
+#endif
+  }
 
   void* allocate(std::size_t bytes) override { return allocator_.allocate(bytes); }
   void deallocate(void* ptr, std::size_t bytes) override { allocator_.deallocate(ptr, bytes); }

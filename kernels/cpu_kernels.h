@@ -50,6 +50,10 @@ void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, 
 
 // linalg.cpp
 void gemm(const GemmArgs& args);
+// matmul_onednn.cpp: 16-bit products through oneDNN's matmul primitive (float32 accumulation).
+/// Whether this oneDNN multiplies 16-bit matrices of `dtype` on this processor (probed once).
+bool onednn_matmul_supports(DType dtype);
+void onednn_matmul(const GemmArgs& args);
 
 // shape.cpp
 void strided_copy(std::size_t element_size, const void* src, const StridedLayout& src_layout,
@@ -69,7 +73,10 @@ void conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void
 void conv2d_backward_filter(const Conv2DArgs& args, const void* x, const void* dy, void* dfilter);
 
 #if EMBER_WITH_ONEDNN
-// conv_onednn.cpp: float32 only; primitives cached per shape.
+// conv_onednn.cpp: float32, and bfloat16/float16 where onednn_conv2d_supports says so (the
+// backend widens them otherwise); primitives cached per shape.
+/// Whether this oneDNN runs 16-bit convolutions of `dtype` on this processor (probed once).
+bool onednn_conv2d_supports(DType dtype);
 void onednn_conv2d_forward(const Conv2DArgs& args, const void* x, const void* filter, void* y);
 void onednn_conv2d_backward_data(const Conv2DArgs& args, const void* filter, const void* dy,
                                  void* dx);

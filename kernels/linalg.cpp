@@ -149,6 +149,12 @@ void gemm(const GemmArgs& g) {
     case DType::int64:
       gemm_reference<std::int64_t>(g);
       break;
+#if EMBER_WITH_ONEDNN
+    case DType::bfloat16:
+    case DType::float16:  // only where onednn_matmul_supports: the backend widens them otherwise
+      onednn_matmul(g);
+      break;
+#endif
     default:
       EMBER_ASSERT(false && "gemm dtype checked by the op layer");
   }

@@ -253,7 +253,9 @@ void reduce(ReduceOp op, DType dtype, const void* x, void* y, std::int64_t outer
     using T = decltype(zero);
     const T* in = static_cast<const T*>(x);
     T* out = static_cast<T*>(y);
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (is_half_type_v<T>) {
+      // never reached: the backend boundary widens 16-bit types (half_precision_backend.h)
+    } else if constexpr (std::is_same_v<T, bool>) {
       if (op == ReduceOp::any) reduce_typed<T, ReduceOp::any>(in, out, outer, r, inner, 0);
       if (op == ReduceOp::all) reduce_typed<T, ReduceOp::all>(in, out, outer, r, inner, 0);
     } else {
@@ -284,7 +286,7 @@ void arg_reduce(ArgReduceOp op, DType dtype, const void* x, std::int64_t* y, std
                 std::int64_t r, std::int64_t inner) {
   dispatch_dtype(dtype, [&](auto zero) {
     using T = decltype(zero);
-    if constexpr (!std::is_same_v<T, bool>) {
+    if constexpr (!std::is_same_v<T, bool> && !is_half_type_v<T>) {  // 16-bit: widened before
       if (op == ArgReduceOp::argmax) {
         arg_reduce_typed<T, ArgReduceOp::argmax>(static_cast<const T*>(x), y, outer, r, inner);
       } else {

@@ -39,6 +39,10 @@ void strided_copy(std::size_t element_size, const void* src, const StridedLayout
       strided_copy_typed(static_cast<const std::uint8_t*>(src), src_layout,
                          static_cast<std::uint8_t*>(dst), dst_layout);
       break;
+    case 2:
+      strided_copy_typed(static_cast<const std::uint16_t*>(src), src_layout,
+                         static_cast<std::uint16_t*>(dst), dst_layout);
+      break;
     case 4:
       strided_copy_typed(static_cast<const std::uint32_t*>(src), src_layout,
                          static_cast<std::uint32_t*>(dst), dst_layout);

@@ -53,7 +53,7 @@ void GradientTape::watch(const GradientSource& source) {
   if (!is_floating(source.value().dtype())) {
     warn(cat("GradientTape::watch: the ", source.name(), " has dtype ",
              dtype_name(source.value().dtype()),
-             "; gradients exist only for floating dtypes (float32, float64)"));
+             "; gradients exist only for floating dtypes (float32, float64, float16, bfloat16)"));
   }
   const bool added = state_->tracked.insert(source.id()).second;
   if (added && source.variable()) state_->watched_variables.push_back(*source.variable());

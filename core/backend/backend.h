@@ -13,10 +13,24 @@
 
 namespace ember {
 
+/// The primitives a backend may run on float16 and bfloat16 itself (the matrix engines: AMX,
+/// AVX-512 BF16/FP16, tensor cores). The others reach a backend widened to float32 by
+/// core/backend/half_precision_backend.h, which rounds their results back once.
+enum class HalfPrimitive : std::uint8_t { gemm, conv2d };
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual Device device() const = 0;
+
+  /// Whether `primitive` runs natively on `dtype` (float16 or bfloat16), accumulating in float32.
+  /// fill, cast, where, the copies and gather always take 16-bit dtypes (they only move bits);
+  /// every other primitive gets them widened to float32 unless this says so.
+  virtual bool runs_natively(HalfPrimitive primitive, DType dtype) const {
+    (void)primitive;
+    (void)dtype;
+    return false;
+  }
 
   // --- memory -------------------------------------------------------------------------------
   virtual void* allocate(std::size_t bytes) = 0;

@@ -11,6 +11,9 @@ class CountingBackend final : public Backend {
   explicit CountingBackend(Backend& inner) : inner_(inner), device_(inner.device()) {}
 
   Device device() const override { return device_; }
+  bool runs_natively(HalfPrimitive primitive, DType dtype) const override {
+    return inner_.runs_natively(primitive, dtype);
+  }
 
   void* allocate(std::size_t bytes) override {
     void* data = inner_.allocate(bytes);

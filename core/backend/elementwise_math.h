@@ -160,7 +160,9 @@ EMBER_HOST_DEVICE T unary(T x, T param) {
 /// Whether a unary op is defined for element type T (the op layer rejects the rest).
 template <UnaryOp Op, class T>
 constexpr bool unary_supported() {
-  if constexpr (std::is_same_v<T, bool>)
+  if constexpr (is_half_type_v<T>)  // widened to float32 before a backend sees them
+    return false;
+  else if constexpr (std::is_same_v<T, bool>)
     return Op == UnaryOp::logical_not;
   else if constexpr (std::is_floating_point_v<T>)
     return Op != UnaryOp::logical_not;
@@ -260,7 +262,9 @@ EMBER_HOST_DEVICE auto binary(T a, T b) {
 /// Whether a binary op is defined for element type T (the op layer rejects the rest).
 template <BinaryOp Op, class T>
 constexpr bool binary_supported() {
-  if constexpr (Op == BinaryOp::logical_and || Op == BinaryOp::logical_or) {
+  if constexpr (is_half_type_v<T>) {  // widened to float32 before a backend sees them
+    return false;
+  } else if constexpr (Op == BinaryOp::logical_and || Op == BinaryOp::logical_or) {
     return std::is_same_v<T, bool>;
   } else if constexpr (is_comparison(Op)) {
     return true;
@@ -277,7 +281,11 @@ constexpr bool binary_supported() {
 /// conversion instructions do, so both devices agree (and C++'s undefined cases never occur).
 template <class To, class From>
 EMBER_HOST_DEVICE To convert(From x) {
-  if constexpr (std::is_same_v<To, bool>) {
+  if constexpr (is_half_type_v<From>) {  // 16-bit values are exact in float
+    return convert<To>(static_cast<float>(x));
+  } else if constexpr (is_half_type_v<To>) {  // through float, then rounded to nearest even
+    return To(static_cast<float>(x));
+  } else if constexpr (std::is_same_v<To, bool>) {
     return x != From(0);
   } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
     if (x != x) return To(0);

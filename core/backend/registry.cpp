@@ -5,6 +5,7 @@
 
 #include "core/backend/backend.h"
 #include "core/backend/counting_backend.h"
+#include "core/backend/half_precision_backend.h"
 #include "core/error.h"
 #include "kernels/cpu_backend.h"
 
@@ -18,10 +19,12 @@ namespace {
 constexpr int kMaxCudaDevices = 16;
 
 // Backends live for the whole process (never destroyed), so tensors held in static variables
-// can still free their memory during shutdown. Ops reach each through its counting wrapper
-// (core/counters.h).
+// can still free their memory during shutdown. Ops reach each through the wrapper that widens
+// 16-bit floating types (core/backend/half_precision_backend.h), over the counting wrapper
+// (core/counters.h), so the counters see the widening casts and temporaries as what they are.
 Backend& counted(std::unique_ptr<Backend> backend) {
-  return *counting_backend(*backend.release()).release();
+  Backend& counting = *counting_backend(*backend.release()).release();
+  return *half_precision_backend(counting).release();
 }
 
 Backend& cpu_backend() {

@@ -274,12 +274,13 @@ Tensor clip_by_value(const Tensor& x, const Operand& lo, const Operand& hi) {
 }
 
 DType dtype_from_name(const std::string& name, const char* op) {
-  for (DType t :
-       {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_}) {
+  for (DType t : {DType::float32, DType::float64, DType::float16, DType::bfloat16, DType::int32,
+                  DType::int64, DType::uint8, DType::bool_}) {
     if (name == dtype_name(t)) return t;
   }
-  throw DTypeError(cat(op, ": unknown dtype \"", name,
-                       "\"; known: float32, float64, int32, int64, uint8, bool"));
+  throw DTypeError(
+      cat(op, ": unknown dtype \"", name,
+          "\"; known: float32, float64, float16, bfloat16, int32, int64, uint8, bool"));
 }
 
 Tensor cast(const Tensor& x, const std::string& dtype) {

@@ -81,9 +81,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, MatmulOptions options) {
   detail::check_defined(b_in, "matmul");
   detail::check_same_device("matmul", a_in, b_in);
   detail::check_same_dtype("matmul", a_in, b_in);
-  detail::check_dtype_in("matmul", a_in,
-                         {DType::float32, DType::float64, DType::int32, DType::int64},
-                         "float32, float64, int32 or int64");
+  detail::check_dtype_in(
+      "matmul", a_in,
+      {DType::float32, DType::float64, DType::float16, DType::bfloat16, DType::int32, DType::int64},
+      "float32, float64, float16, bfloat16, int32 or int64");
   if (a_in.rank() == 0 || b_in.rank() == 0) {
     throw ShapeError(cat("matmul: operands must have rank >= 1, got shapes ", a_in.shape(), " x ",
                          b_in.shape(), "; use multiply for scalars"));

@@ -61,8 +61,9 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
 
 void check_floating(const char* op, const Tensor& x) {
   if (!is_floating(x.dtype())) {
-    throw DTypeError(cat(op, ": expected a floating dtype (float32 or float64), got ",
-                         dtype_name(x.dtype()), "; use ember::cast(x, ember::float32)"));
+    throw DTypeError(
+        cat(op, ": expected a floating dtype (float32, float64, float16 or bfloat16), got ",
+            dtype_name(x.dtype()), "; use ember::cast(x, ember::float32)"));
   }
 }
 

@@ -24,7 +24,9 @@ namespace {
 
 template <class T>
 T scalar_as(const ScalarValue& v) {
-  if constexpr (std::is_floating_point_v<T>)
+  if constexpr (is_half_type_v<T>)
+    return T(static_cast<float>(v.f));
+  else if constexpr (std::is_floating_point_v<T>)
     return static_cast<T>(v.f);
   else
     return static_cast<T>(v.i);
