@@ -2,6 +2,7 @@
 // This umbrella header includes the public API.
 #pragma once
 
+#include "core/autocast.h"
 #include "core/autodiff/gradient_tape.h"
 #include "core/config.h"
 #include "core/constant.h"

@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "core/autocast.h"
 #include "core/autodiff/autodiff.h"
 #include "core/error.h"
 #include "core/function/trace.h"
@@ -18,6 +19,7 @@ struct Variable::State {
   std::string name;
   std::string path;  // empty: the name
   bool trainable = true;
+  bool autocast = true;
   std::uint64_t id = detail::next_tensor_id();
 };
 
@@ -48,6 +50,7 @@ Variable::Variable(const Tensor& initial_value, VariableOptions options)
   state_->value = detail::view(v, v.shape());
   state_->name = options.name;
   state_->trainable = options.trainable;
+  state_->autocast = options.autocast;
 }
 
 Variable::Variable(Scalar initial_value, VariableOptions options)
@@ -76,10 +79,23 @@ detail::VariableReadObserver* detail::set_variable_read_observer(VariableReadObs
 Tensor Variable::read() const {
   check_defined("Variable::read");
   if (read_observer != nullptr) read_observer->on_read(*this);
-  if (!autodiff::any_recording()) return value();
-  autodiff::on_variable_read(*this);
-  const Tensor read = detail::view_with_id(state_->value, state_->id);
-  return trace::recording() ? trace::variable_read(*this, read) : read;
+  const Tensor read = [&] {
+    if (!autodiff::any_recording()) return value();
+    autodiff::on_variable_read(*this);
+    const Tensor tracked = detail::view_with_id(state_->value, state_->id);
+    return trace::recording() ? trace::variable_read(*this, tracked) : tracked;
+  }();
+  // Inside a mixed-precision layer's call: the float32 variable is read in the compute dtype.
+  const std::optional<DType> target = autocast_dtype();
+  if (target && state_->autocast && is_floating(read.dtype()) && read.dtype() != *target) {
+    return cast(read, *target);
+  }
+  return read;
+}
+
+bool Variable::autocast() const {
+  check_defined("Variable::autocast");
+  return state_->autocast;
 }
 
 const std::string& Variable::name() const {
@@ -177,8 +193,8 @@ VariableSlice Variable::index(const std::vector<Index>& entries) const {
 
 Variable Variable::clone(std::optional<VariableOptions> options) const {
   check_defined("Variable::clone");
-  VariableOptions o =
-      options.value_or(VariableOptions{state_->name, state_->trainable, std::nullopt});
+  VariableOptions o = options.value_or(
+      VariableOptions{state_->name, state_->trainable, std::nullopt, state_->autocast});
   return Variable(state_->value, o);
 }
 

@@ -26,6 +26,9 @@ struct VariableOptions {
   bool trainable = true;
   /// Converts the initial value (like tf.Variable(..., dtype=...)).
   std::optional<DType> dtype = std::nullopt;
+  /// Read in an AutocastScope's dtype (core/autocast.h) when floating, as Keras' variables are;
+  /// false reads it as it is (batch normalization's statistics under a mixed policy).
+  bool autocast = true;
 };
 
 class VariableSlice;
@@ -100,6 +103,8 @@ class Variable {
   bool trainable() const;
   /// Keras variables can be frozen and unfrozen (keras.Variable.trainable is settable).
   void set_trainable(bool trainable);
+  /// Whether reads inside an AutocastScope cast it (VariableOptions::autocast).
+  bool autocast() const;
   Shape shape() const { return value().shape(); }
   std::int64_t shape(int axis) const { return value().shape(axis); }
   int rank() const { return value().rank(); }

@@ -75,7 +75,7 @@ Shape image_output_shape(const Shape& in, Size2D kernel, Size2D strides, Size2D 
 
 BaseConvLayer::BaseConvLayer(const char* class_name, const char* default_name, std::int64_t filters,
                              Size2D kernel_size, const BaseConvOptions& options)
-    : Layer({options.name, options.trainable, options.input_shape}),
+    : Layer({options.name, options.trainable, options.input_shape, options.dtype}),
       filters_(filters),
       kernel_size_(kernel_size),
       conv_(options) {

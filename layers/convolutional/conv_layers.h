@@ -30,6 +30,8 @@ struct BaseConvOptions {
   std::string name = "";
   bool trainable = true;
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// What the convolution layers share, as Keras' BaseConv: the checks of the common arguments,

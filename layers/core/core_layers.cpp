@@ -18,12 +18,13 @@ keras::Config regularizer_config(const regularizers::RegularizerRef& r) {
 }  // namespace
 
 keras::LayerOptions options_from_config(const keras::Config& config) {
+  // The dtype policy is set by layer_from_config, for every layer alike.
   return {.name = config.value("name", std::string()),
           .trainable = config.value("trainable", true)};
 }
 
 DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
+    : Layer({options.name, options.trainable, options.input_shape, options.dtype}),
       units_(units),
       options_(std::move(options)) {
   assign_default_name("dense");
@@ -114,7 +115,8 @@ Handle<ActivationLayer> Activation(activations::Activation activation,
 }
 
 DropoutLayer::DropoutLayer(double rate, DropoutOptions options)
-    : Layer({.name = options.name, .input_shape = options.input_shape}), rate_(rate) {
+    : Layer({.name = options.name, .input_shape = options.input_shape, .dtype = options.dtype}),
+      rate_(rate) {
   assign_default_name("dropout");
   if (!(rate >= 0 && rate < 1)) throw Error(cat("Dropout: rate must be in [0, 1), got ", rate));
   if (options.seed) generator_.emplace(*options.seed);

@@ -27,6 +27,8 @@ struct DenseOptions {
   std::string name = "";
   bool trainable = true;
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// y = activation(x · kernel + bias) over the last axis; kernel (in, units), bias (units,).
@@ -81,6 +83,8 @@ struct DropoutOptions {
   std::optional<std::uint64_t> seed = std::nullopt;
   std::string name = "";
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 /// In training, zeroes each value with probability `rate` and scales the rest by 1/(1 − rate)
 /// (inverted dropout, so inference is the identity).

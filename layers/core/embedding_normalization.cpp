@@ -7,7 +7,7 @@ namespace ember::layers {
 
 EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim,
                                EmbeddingOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}),
+    : Layer({options.name, options.trainable, options.input_shape, options.dtype}),
       input_dim_(input_dim),
       output_dim_(output_dim),
       options_(std::move(options)) {
@@ -48,7 +48,8 @@ Handle<EmbeddingLayer> Embedding(std::int64_t input_dim, std::int64_t output_dim
 }
 
 LayerNormalizationLayer::LayerNormalizationLayer(LayerNormalizationOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}), options_(std::move(options)) {
+    : Layer({options.name, options.trainable, options.input_shape, options.dtype}),
+      options_(std::move(options)) {
   assign_default_name("layer_normalization");
   if (!(options_.epsilon > 0))
     throw Error(cat("LayerNormalization: epsilon must be > 0, got ", options_.epsilon));
@@ -60,11 +61,13 @@ void LayerNormalizationLayer::build(const Shape& input_shape) {
   if (n < 0)
     throw ShapeError(
         cat("LayerNormalization: axis ", options_.axis, " of ", input_shape, " must be known"));
-  if (options_.scale) gamma = add_weight("gamma", {n}, options_.gamma_initializer);
-  if (options_.center) beta = add_weight("beta", {n}, options_.beta_initializer);
+  // Not autocast: the normalization runs in float32 under a mixed policy (call).
+  if (options_.scale) gamma = add_weight("gamma", {n}, options_.gamma_initializer, true, {}, false);
+  if (options_.center) beta = add_weight("beta", {n}, options_.beta_initializer, true, {}, false);
 }
 
-Tensor LayerNormalizationLayer::call(const Tensor& x) {
+Tensor LayerNormalizationLayer::call(const Tensor& inputs) {
+  const Tensor x = is_half(inputs.dtype()) ? cast(inputs, float32) : inputs;
   const Tensor mean = reduce_mean(x, axis_, true);
   const Tensor centered = x - mean;
   const Tensor variance = reduce_mean(square(centered), axis_, true);
@@ -74,7 +77,7 @@ Tensor LayerNormalizationLayer::call(const Tensor& x) {
   dims[0] = x.shape(axis_);
   if (options_.scale) y = y * reshape(gamma, Shape(dims));
   if (options_.center) y = y + reshape(beta, Shape(dims));
-  return y;
+  return is_half(compute_dtype()) && y.dtype() != compute_dtype() ? cast(y, compute_dtype()) : y;
 }
 
 keras::Config LayerNormalizationLayer::get_config() const {

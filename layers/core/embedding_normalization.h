@@ -13,6 +13,8 @@ struct EmbeddingOptions {
   std::string name = "";
   bool trainable = true;
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// Integer indices (any shape) -> rows of an (input_dim, output_dim) table: shape + (output_dim,).
@@ -23,7 +25,9 @@ class EmbeddingLayer : public keras::Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
-  std::vector<DType> compute_output_dtype(const std::vector<DType>&) override { return {float32}; }
+  std::vector<DType> compute_output_dtype(const std::vector<DType>&) override {
+    return {compute_dtype()};
+  }
   std::string class_name() const override { return "Embedding"; }
   keras::Config get_config() const override;
 
@@ -54,9 +58,12 @@ struct LayerNormalizationOptions {
   std::string name = "";
   bool trainable = true;
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
-/// Normalises each example over `axis`: (x − mean)/sqrt(var + ε)·gamma + beta.
+/// Normalises each example over `axis`: (x − mean)/sqrt(var + ε)·gamma + beta; in float32 for
+/// 16-bit inputs (with float32 weights under a mixed policy), as Keras 3.
 class LayerNormalizationLayer : public keras::Layer {
  public:
   explicit LayerNormalizationLayer(LayerNormalizationOptions options = {});

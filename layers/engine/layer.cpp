@@ -9,6 +9,7 @@
 #include <ostream>
 #include <typeinfo>
 
+#include "core/autocast.h"
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/naming.h"
@@ -137,7 +138,17 @@ void clear_session() {
 Layer::Layer(LayerOptions options)
     : Module(std::move(options.name)),
       trainable_(options.trainable),
+      policy_(options.dtype.value_or(mixed_precision::global_policy())),
       input_shape_(options.input_shape) {}
+
+void Layer::set_dtype_policy(const DTypePolicy& policy) {
+  if (built_) {
+    throw Error(cat("layer '", name(),
+                    "': set_dtype_policy after the layer was built; its weights ",
+                    "already have their dtype (set the policy when making the layer)"));
+  }
+  policy_ = policy;
+}
 
 Layer::~Layer() {
   for (Layer* adopter : adopters_) {
@@ -184,7 +195,7 @@ std::string Layer::class_name() const { return class_name_of(typeid(*this)); }
 std::string class_name_of(const std::type_info& type) { return ember::detail::class_name_of(type); }
 
 Config Layer::get_config() const {
-  return {{"name", name()}, {"trainable", trainable_}, {"dtype", "float32"}};
+  return {{"name", name()}, {"trainable", trainable_}, {"dtype", policy_.get_config()}};
 }
 
 void Layer::build(const Shape&) {}
@@ -220,23 +231,51 @@ void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
   built_ = true;
 }
 
-Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
-  detail::check_defined(inputs, name().c_str());
+namespace {
+
+// Keras' rule for the AutocastScope a call runs in: a layer with a mixed policy opens one for its
+// compute dtype; inside another layer's scope, a layer moves it to its own compute dtype when the
+// two differ.
+void open_autocast_scope(std::optional<AutocastScope>& scope, const DTypePolicy& policy) {
+  const std::optional<DType> current = autocast_dtype();
+  if (current) {
+    if (*current != policy.compute_dtype()) scope.emplace(policy.compute_dtype());
+  } else if (policy.mixed()) {
+    scope.emplace(policy.compute_dtype());
+  }
+}
+
+}  // namespace
+
+Tensor Layer::converted_input(const Tensor& x) const {
+  if (!converts_inputs() || !is_floating(x.dtype()) || x.dtype() == compute_dtype()) return x;
+  return cast(x, compute_dtype());
+}
+
+Tensor Layer::operator()(const Tensor& raw_inputs, std::optional<bool> training) {
+  detail::check_defined(raw_inputs, name().c_str());
+  const Tensor inputs = converted_input(raw_inputs);
   CallContext context(this, training);
+  std::optional<AutocastScope> autocast;
+  open_autocast_scope(autocast, policy_);
   naming_errors(*this, [&] { ensure_built({inputs.shape()}); });
   Tensor output = call(inputs, context.training());
   context.completed();
   return output;
 }
 
-std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& inputs,
+std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& raw_inputs,
                                       std::optional<bool> training) {
-  CallContext context(this, training);
+  std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
-  for (const Tensor& t : inputs) {
+  for (const Tensor& t : raw_inputs) {
     detail::check_defined(t, name().c_str());
+    inputs.push_back(converted_input(t));
     shapes.push_back(t.shape());
   }
+  CallContext context(this, training);
+  std::optional<AutocastScope> autocast;
+  open_autocast_scope(autocast, policy_);
   naming_errors(*this, [&] { ensure_built(shapes); });
   std::vector<Tensor> outputs = call(inputs, context.training());
   context.completed();
@@ -308,14 +347,17 @@ std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_s
 }
 
 std::vector<DType> Layer::compute_output_dtype(const std::vector<DType>& input_dtypes) {
-  const DType d =
-      !input_dtypes.empty() && is_floating(input_dtypes[0]) ? input_dtypes[0] : DType::float32;
-  return {d};
+  // A layer computes in its policy's dtype (its floating inputs are cast to it); a container that
+  // does not convert passes its first input's floating dtype on.
+  if (!converts_inputs() && !input_dtypes.empty() && is_floating(input_dtypes[0])) {
+    return {input_dtypes[0]};
+  }
+  return {compute_dtype()};
 }
 
 Variable Layer::add_weight(const std::string& name, const Shape& shape,
                            const initializers::InitializerRef& initializer, bool trainable,
-                           const regularizers::RegularizerRef& regularizer) {
+                           const regularizers::RegularizerRef& regularizer, bool autocast) {
   for (std::int64_t d : shape) {
     if (d < 0) {
       throw ShapeError(cat("layer '", this->name(), "': add_weight(\"", name, "\") with shape ",
@@ -324,8 +366,8 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape,
   }
   const autodiff::PauseAll untaped;
   // Keras 3: the variable's name is the weight's, its path the layer's and the weight's.
-  Variable v(initializer(shape, DType::float32),
-             {.name = name, .trainable = trainable && trainable_});
+  Variable v(initializer(shape, variable_dtype()),
+             {.name = name, .trainable = trainable && trainable_, .autocast = autocast});
   ember::detail::set_path(v, this->name() + "/" + name);
   weights_.push_back({v, trainable, regularizer});
   track(v);

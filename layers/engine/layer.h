@@ -37,6 +37,7 @@
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "layers/engine/config.h"
+#include "layers/engine/dtype_policy.h"
 #include "layers/engine/keras_tensor.h"
 #include "layers/initializers.h"
 #include "layers/regularizers.h"
@@ -53,6 +54,9 @@ struct LayerOptions {
   bool trainable = true;
   /// Input shape without the batch axis: a Sequential starts with an Input of this shape.
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy ("float32", "mixed_bfloat16", ...: layers/engine/dtype_policy.h); the global
+  /// policy when absent.
+  Optional<DTypePolicy> dtype = std::nullopt;
 };
 
 class Layer : public Module, public std::enable_shared_from_this<Layer> {
@@ -94,9 +98,12 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   virtual Config get_config() const;
 
   // --- weights ---------------------------------------------------------------------------------
+  /// A weight in the policy's variable dtype; `autocast` false keeps it out of the mixed
+  /// policies' cast on read (batch normalization's weights and statistics).
   Variable add_weight(const std::string& name, const Shape& shape,
                       const initializers::InitializerRef& initializer = "glorot_uniform",
-                      bool trainable = true, const regularizers::RegularizerRef& regularizer = {});
+                      bool trainable = true, const regularizers::RegularizerRef& regularizer = {},
+                      bool autocast = true);
   /// Own weights created trainable, own others, then those of sublayers: Keras' order, which
   /// freezing the layer does not change.
   std::vector<Variable> weights() const;
@@ -112,6 +119,15 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   virtual void set_trainable(bool trainable);
   bool built() const { return built_; }
   const std::string& name() const override;
+
+  // --- dtype policy (layers/engine/dtype_policy.h) ---------------------------------------------
+  const DTypePolicy& dtype_policy() const { return policy_; }
+  /// Sets the policy (Keras' layer.dtype_policy = ...), before the layer is built.
+  void set_dtype_policy(const DTypePolicy& policy);
+  /// The dtype the layer computes in; its floating inputs are cast to it.
+  DType compute_dtype() const { return policy_.compute_dtype(); }
+  /// The dtype of the weights add_weight makes.
+  DType variable_dtype() const { return policy_.variable_dtype(); }
 
   // --- losses and metrics ----------------------------------------------------------------------
   /// A loss to add to the training loss (from call(): regularization terms, KL divergences...).
@@ -150,6 +166,9 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
   /// Sublayers (tracked children that are layers).
   std::vector<Layer*> sublayers() const;
   void ensure_built(const std::vector<Shape>& input_shapes);
+  /// Whether a call casts floating inputs to the compute dtype (Keras' _convert_input_args):
+  /// layers do; functional and Sequential models leave it to their layers.
+  virtual bool converts_inputs() const { return true; }
 
  private:
   struct Weight {
@@ -158,8 +177,11 @@ class Layer : public Module, public std::enable_shared_from_this<Layer> {
     regularizers::RegularizerRef regularizer;
   };
   void clear_call_state();
+  /// An input as call() sees it: floating inputs in the compute dtype (converts_inputs()).
+  Tensor converted_input(const Tensor& x) const;
 
   bool trainable_;
+  DTypePolicy policy_;
   bool built_ = false;
   Optional<Shape> input_shape_;
   std::vector<Shape> build_input_shapes_;

@@ -206,6 +206,20 @@ Config serialize_layer(const Layer& layer) {
   return serialized;
 }
 
+namespace {
+
+// The dtype policy a layer's config names (as Keras' Layer.from_config passes dtype= to the
+// constructor): a file made under a mixed policy names it in every layer. An InputLayer's dtype is
+// a plain dtype, read by its factory.
+LayerHandle with_policy_of(const Config& config, LayerHandle layer) {
+  if (layer && !layer->built() && config.contains("dtype") && !config["dtype"].is_null()) {
+    layer->set_dtype_policy(DTypePolicy::from_config(config["dtype"]));
+  }
+  return layer;
+}
+
+}  // namespace
+
 LayerHandle layer_from_config(const Config& serialized) {
   if (!serialized.is_object() || !serialized.contains("class_name")) {
     throw Error(cat("layer_from_config: expected {\"class_name\": ..., \"config\": ...}, got ",
@@ -215,7 +229,7 @@ LayerHandle layer_from_config(const Config& serialized) {
   const Config config = serialized.value("config", Config::object());
   if (const auto custom =
           find_custom_object(name, CustomObject::Kind::layer, "layer_from_config")) {
-    return custom->layer()(config);
+    return with_policy_of(config, custom->layer()(config));
   }
   LayerFactory factory;
   {
@@ -231,7 +245,7 @@ LayerHandle layer_from_config(const Config& serialized) {
     factory = it->second;
   }
   try {
-    return factory(config);
+    return name == "InputLayer" ? factory(config) : with_policy_of(config, factory(config));
   } catch (const nlohmann::json::exception& e) {
     // Name the layer: a model's config holds many.
     throw Error(cat("layer_from_config: malformed config of ", name, " '",

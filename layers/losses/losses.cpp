@@ -193,12 +193,15 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred,
                         const Tensor& sample_weight) const {
   if (!y_true.defined() || !y_pred.defined())
     throw Error(cat(name(), ": y_true and y_pred must be defined tensors"));
+  // Keras computes a loss in float32: 16-bit predictions (a mixed-precision model without a
+  // float32 output layer) are widened first.
+  const Tensor predicted = is_half(y_pred.dtype()) ? cast(y_pred, float32) : y_pred;
   Tensor labels = y_true;
   const bool integer_labels = keeps_label_dtype() && !is_floating(labels.dtype());
-  if (!integer_labels && labels.dtype() != y_pred.dtype() && is_floating(y_pred.dtype())) {
-    labels = cast(labels, y_pred.dtype());
+  if (!integer_labels && labels.dtype() != predicted.dtype() && is_floating(predicted.dtype())) {
+    labels = cast(labels, predicted.dtype());
   }
-  Tensor values = call(labels, y_pred);
+  Tensor values = call(labels, predicted);
   if (sample_weight.defined() && sample_weight.rank() > 0 && values.rank() > 0 &&
       sample_weight.shape(0) != values.shape(0)) {
     throw ShapeError(cat(name(), ": sample_weight has ", sample_weight.shape(0),

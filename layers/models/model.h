@@ -66,6 +66,9 @@ class Model : public Layer {
   std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
   std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   std::vector<DType> compute_output_dtype(const std::vector<DType>& input_dtypes) override;
+  /// A functional model leaves the casts to its layers (Keras' Functional does); a subclassed
+  /// one casts its floating inputs to its compute dtype, as any layer.
+  bool converts_inputs() const override { return !is_functional(); }
 
   // --- training (training.cpp) -------------------------------------------------------------------
   /// Sets the optimizer, the losses and the metrics (see training_options.h).

@@ -58,6 +58,7 @@ class Sequential : public Model {
   std::vector<Tensor> call(const std::vector<Tensor>& inputs, bool training) override;
   std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   void build(const Shape& input_shape) override;
+  bool converts_inputs() const override { return false; }  // its layers cast, as in Keras
 
  private:
   void add(const SequentialItem& item, bool connect_now);

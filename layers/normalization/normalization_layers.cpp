@@ -10,7 +10,8 @@
 namespace ember::layers {
 
 BatchNormalizationLayer::BatchNormalizationLayer(BatchNormalizationOptions options)
-    : Layer({options.name, options.trainable, options.input_shape}), options_(std::move(options)) {
+    : Layer({options.name, options.trainable, options.input_shape, options.dtype}),
+      options_(std::move(options)) {
   assign_default_name("batch_normalization");
   if (!(options_.epsilon > 0))
     throw Error(cat("BatchNormalization: epsilon must be > 0, got ", options_.epsilon));
@@ -27,14 +28,26 @@ void BatchNormalizationLayer::build(const Shape& input_shape) {
                          keras::shape_string(input_shape), " must be known"));
   }
   if (options_.scale)
-    gamma = add_weight("gamma", {n}, options_.gamma_initializer, true, options_.gamma_regularizer);
+    gamma = add_weight("gamma", {n}, options_.gamma_initializer, true, options_.gamma_regularizer,
+                       /*autocast=*/false);
   if (options_.center)
-    beta = add_weight("beta", {n}, options_.beta_initializer, true, options_.beta_regularizer);
-  moving_mean = add_weight("moving_mean", {n}, options_.moving_mean_initializer, false);
-  moving_variance = add_weight("moving_variance", {n}, options_.moving_variance_initializer, false);
+    beta = add_weight("beta", {n}, options_.beta_initializer, true, options_.beta_regularizer,
+                      /*autocast=*/false);
+  // Not autocast, as in Keras 3: the statistics and the affine weights stay in their own dtype
+  // under a mixed policy, and the normalization runs in float32 (call).
+  moving_mean = add_weight("moving_mean", {n}, options_.moving_mean_initializer, false, {}, false);
+  moving_variance =
+      add_weight("moving_variance", {n}, options_.moving_variance_initializer, false, {}, false);
 }
 
 Tensor BatchNormalizationLayer::call(const Tensor& x, bool training) {
+  // Batch statistics overflow and lose their digits in 16 bits: as Keras 3, 16-bit inputs are
+  // normalized in float32 and the result is given back in the compute dtype.
+  const Tensor y = normalize(is_half(x.dtype()) ? cast(x, float32) : x, training);
+  return is_half(compute_dtype()) && y.dtype() != compute_dtype() ? cast(y, compute_dtype()) : y;
+}
+
+Tensor BatchNormalizationLayer::normalize(const Tensor& x, bool training) {
   const std::int64_t channels = moving_mean.shape(0);
   if (x.rank() <= axis_ || x.shape(axis_) != channels) {
     throw ShapeError(cat("layer '", name(), "' (BatchNormalization) expects inputs with ", channels,

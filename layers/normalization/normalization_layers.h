@@ -28,6 +28,8 @@ struct BatchNormalizationOptions {
   std::string name = "";
   bool trainable = true;
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// Keras 3's BatchNormalization. Called with training = true on a trainable layer it normalizes
@@ -35,7 +37,8 @@ struct BatchNormalizationOptions {
 /// non-trainable moving statistics: moving = moving · momentum + batch · (1 − momentum).
 /// Otherwise (inference, or a frozen layer, as in Keras) it normalizes with the moving
 /// statistics and changes nothing. Weights, in Keras' order: gamma, beta (trainable),
-/// moving_mean, moving_variance (non-trainable).
+/// moving_mean, moving_variance (non-trainable). Under a mixed policy the weights stay float32 and
+/// the normalization runs in float32, as Keras 3 does.
 class BatchNormalizationLayer : public keras::Layer {
  public:
   explicit BatchNormalizationLayer(BatchNormalizationOptions options = {});
@@ -49,6 +52,8 @@ class BatchNormalizationLayer : public keras::Layer {
   Variable gamma, beta, moving_mean, moving_variance;
 
  private:
+  Tensor normalize(const Tensor& x, bool training);
+
   BatchNormalizationOptions options_;
   int axis_ = -1;
 };

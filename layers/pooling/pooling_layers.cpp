@@ -21,7 +21,7 @@ void check_positive(const char* layer, const char* what, Size2D size) {
 }  // namespace
 
 Pooling2DLayer::Pooling2DLayer(PoolMode mode, Size2D pool_size, Pooling2DOptions options)
-    : Layer({.name = options.name, .input_shape = options.input_shape}),
+    : Layer({.name = options.name, .input_shape = options.input_shape, .dtype = options.dtype}),
       mode_(mode),
       pool_size_(pool_size),
       strides_(options.strides.value_or(pool_size)),
@@ -80,7 +80,7 @@ Handle<Pooling2DLayer> AveragePooling2D(Size2D pool_size, Pooling2DOptions optio
 }
 
 GlobalPooling2DLayer::GlobalPooling2DLayer(PoolMode mode, GlobalPooling2DOptions options)
-    : Layer({.name = options.name, .input_shape = options.input_shape}),
+    : Layer({.name = options.name, .input_shape = options.input_shape, .dtype = options.dtype}),
       mode_(mode),
       keepdims_(options.keepdims) {
   assign_default_name(mode == PoolMode::max ? "global_max_pooling2d" : "global_average_pooling2d");

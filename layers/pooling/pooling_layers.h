@@ -20,6 +20,8 @@ struct Pooling2DOptions {
   std::string padding = "valid";
   std::string name = "";
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// Max or average pooling over windows of pool_size: (batch, h, w, c) -> (batch, oh, ow, c).
@@ -58,6 +60,8 @@ struct GlobalPooling2DOptions {
   bool keepdims = false;
   std::string name = "";
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// The mean or maximum over height and width: (batch, h, w, c) -> (batch, c), or

@@ -21,7 +21,8 @@ std::int64_t grown(std::int64_t n, std::int64_t extra) { return n < 0 ? -1 : n +
 }  // namespace
 
 UpSampling2DLayer::UpSampling2DLayer(Size2D size, UpSampling2DOptions options)
-    : Layer({.name = options.name, .input_shape = options.input_shape}), size_(size) {
+    : Layer({.name = options.name, .input_shape = options.input_shape, .dtype = options.dtype}),
+      size_(size) {
   assign_default_name("up_sampling2d");
   if (size.height <= 0 || size.width <= 0) {
     throw Error(

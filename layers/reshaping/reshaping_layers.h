@@ -19,6 +19,8 @@ struct UpSampling2DOptions {
   std::string interpolation = "nearest";
   std::string name = "";
   Optional<Shape> input_shape = std::nullopt;
+  /// The dtype policy (layers/engine/dtype_policy.h); the global policy when absent.
+  Optional<keras::DTypePolicy> dtype = std::nullopt;
 };
 
 /// Upsamples by size: (batch, h, w, c) -> (batch, h·sh, w·sw, c), repeating pixels or

@@ -240,8 +240,10 @@ void CompiledState::update_metrics(
     Output& out = outputs_[i];
     if (out.metrics.empty() && out.weighted_metrics.empty()) continue;
     if (i >= y.size() || !y[i].defined()) continue;
-    for (auto& m : out.metrics) m->update_state(y[i], y_pred[i]);
-    for (auto& m : out.weighted_metrics) m->update_state(y[i], y_pred[i], sample_weight);
+    // Metrics accumulate in float32 (Keras' metric dtype): 16-bit predictions are widened.
+    const Tensor predicted = is_half(y_pred[i].dtype()) ? cast(y_pred[i], float32) : y_pred[i];
+    for (auto& m : out.metrics) m->update_state(y[i], predicted);
+    for (auto& m : out.weighted_metrics) m->update_state(y[i], predicted, sample_weight);
   }
   for (const auto& entry : layer_metrics) {
     // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
