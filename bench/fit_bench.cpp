@@ -13,6 +13,10 @@
 //   fit_bench --busy-core  the CPU cases while another process spins on core 0, for ember and
 //                          its peers alike: a shared machine (a laptop runs other programs)
 //   fit_bench resnet       one model's cases only (mlp or resnet), e.g. under a profiler
+//   fit_bench --policy mixed_bfloat16
+//                          under a Keras dtype policy (the output layer stays float32, as Keras
+//                          advises), beside Keras' own run under the same policy; PyTorch is
+//                          left out then (its float32 figure would not compare)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,7 +61,7 @@ double mlp_ms_per_step(const Device& device, std::int64_t rows, std::int64_t bat
   const Tensor x = random::uniform({rows, 784});
   const Tensor y = one_hot(cast(random::uniform({rows}, _maxval = 10, _dtype = int64), int64), 10);
   keras::Sequential model({keras::Input({784}), layers::Dense(128, _activation = "relu"),
-                           layers::Dense(10, _activation = "softmax")});
+                           layers::Dense(10, _activation = "softmax", _dtype = "float32")});
   model.compile(_optimizer = "adam", _loss = "categorical_crossentropy", _metrics = {"accuracy"},
                 _run_eagerly = eagerly);
   auto timer = std::make_shared<EpochTimer>(device);
@@ -85,7 +89,7 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
   h = layers::GlobalAveragePooling2D()(h);
   h = layers::Dense(256, _activation = "relu")(h);
   h = layers::Dropout(0.5)(h);
-  keras::Model model(inputs, layers::Dense(10, _activation = "softmax")(h));
+  keras::Model model(inputs, layers::Dense(10, _activation = "softmax", _dtype = "float32")(h));
   model.compile(_optimizer = "adam", _loss = "sparse_categorical_crossentropy",
                 _metrics = {"accuracy"}, _run_eagerly = eagerly);
   auto timer = std::make_shared<EpochTimer>(device);
@@ -98,12 +102,16 @@ double resnet_ms_per_step(const Device& device, std::int64_t rows, std::int64_t 
 int main(int argc, char** argv) {
   bool busy_core = false;
   std::string only;  // a model name: run its cases alone (for a profiler)
+  std::string policy = "float32";
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--busy-core")
       busy_core = true;
+    else if (std::string(argv[i]) == "--policy" && i + 1 < argc)
+      policy = argv[++i];
     else
       only = argv[i];
   }
+  keras::mixed_precision::set_global_policy(policy);
   bench::print_machine();
   std::optional<bench::BusyCore> competitor;
   if (busy_core) {
@@ -112,7 +120,8 @@ int main(int argc, char** argv) {
   }
   const std::string torch_python = bench::python_with("torch", "EMBER_PYTHON");
   const std::string tf_python = bench::python_with("tensorflow", "EMBER_TF_PYTHON");
-  std::printf("fit_bench: model.fit, ms per step (median epoch of 2-6)\n");
+  std::printf("fit_bench: model.fit, ms per step (median epoch of 2-6), policy %s\n",
+              policy.c_str());
   std::vector<Device> devices = {Device::cpu()};
   if (cuda_available() && !busy_core) devices.push_back(Device::cuda(0));
   struct Case {
@@ -138,7 +147,7 @@ int main(int argc, char** argv) {
         args_text << "cpu " << config::cpu_threads();
       else
         args_text << "cuda 0";
-      args_text << " " << c.batch << " " << c.model << " " << rows;
+      args_text << " " << c.batch << " " << c.model << " " << rows << " " << policy;
       const std::string args = args_text.str();
       std::printf("  %-8s %-6s batch %3lld  ember %8.3f ms (%6.0f images/s; eager %8.3f ms, %.2fx)",
                   device.str().c_str(), c.model, static_cast<long long>(c.batch), ours,
@@ -159,7 +168,7 @@ int main(int argc, char** argv) {
         }
       };
       report(tf_python, "tf_fit.py", "Keras/TF");
-      report(torch_python, "torch_fit.py", "PyTorch");
+      if (policy == "float32") report(torch_python, "torch_fit.py", "PyTorch");
       std::printf("\n");
       std::fflush(stdout);
     }

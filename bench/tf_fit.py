@@ -1,7 +1,9 @@
 """TensorFlow's side of bench/fit_bench: the same models trained by Keras' model.fit (Keras 3,
 graph mode as compile() sets it up by default). Prints "ms_per_step <value>" (the median epoch of
 epochs 2-6).
-    python3 bench/tf_fit.py DEVICE THREADS BATCH MODEL ROWS      MODEL: mlp | resnet
+    python3 bench/tf_fit.py DEVICE THREADS BATCH MODEL ROWS [POLICY]   MODEL: mlp | resnet
+POLICY (default float32) is a Keras dtype policy, e.g. mixed_bfloat16; the output layer stays
+float32 either way, as ember's side has it.
 """
 import os
 import sys
@@ -18,6 +20,7 @@ threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 batch = int(sys.argv[3]) if len(sys.argv) > 3 else 32
 model_name = sys.argv[4] if len(sys.argv) > 4 else "mlp"
 rows = int(sys.argv[5]) if len(sys.argv) > 5 else 12800
+keras.mixed_precision.set_global_policy(sys.argv[6] if len(sys.argv) > 6 else "float32")
 if threads > 0:
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -48,7 +51,7 @@ def toy_resnet():
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(256, activation="relu")(x)
     x = layers.Dropout(0.5)(x)
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    return keras.Model(inputs, layers.Dense(10, activation="softmax", dtype="float32")(x))
 
 
 with tf.device("/GPU:0" if device.startswith("cuda") else "/CPU:0"):
@@ -61,7 +64,7 @@ with tf.device("/GPU:0" if device.startswith("cuda") else "/CPU:0"):
         x = rng.random((rows, 784), dtype=np.float32)
         y = keras.utils.to_categorical(rng.integers(0, 10, rows), 10)
         model = keras.Sequential([keras.Input((784,)), layers.Dense(128, activation="relu"),
-                                  layers.Dense(10, activation="softmax")])
+                                  layers.Dense(10, activation="softmax", dtype="float32")])
         loss = "categorical_crossentropy"
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     timer = Timer()

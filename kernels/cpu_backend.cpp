@@ -14,20 +14,29 @@ class CpuBackend final : public Backend {
  public:
   Device device() const override { return Device::cpu(); }
   bool runs_natively(HalfPrimitive primitive, DType dtype) const override {
-#if EMBER_WITH_ONEDNN
     // EMBER_HALF_NATIVE=0 widens every 16-bit primitive to float32 (for comparisons).
     static const bool allowed = [] {
       const char* setting = std::getenv("EMBER_HALF_NATIVE");
       return setting == nullptr || std::string_view(setting) != "0";
     }();
     if (!allowed) return false;
-    return primitive == HalfPrimitive::gemm ? onednn_matmul_supports(dtype)
-                                            : onednn_conv2d_supports(dtype);
+    switch (primitive) {
+      case HalfPrimitive::elementwise:
+        return true;  // kernels/simd/elementwise.cpp computes them in float32 registers
+      case HalfPrimitive::gemm:
+#if EMBER_WITH_ONEDNN
+        return onednn_matmul_supports(dtype);
 #else
-    (void)primitive;
-    (void)dtype;
-    return false;
+        return false;
 #endif
+      case HalfPrimitive::conv2d:
+#if EMBER_WITH_ONEDNN
+        return onednn_conv2d_supports(dtype);
+#else
+        return false;
+#endif
+    }
+    return false;
   }
 
   void* allocate(std::size_t bytes) override { return allocator_.allocate(bytes); }

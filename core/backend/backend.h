@@ -16,7 +16,11 @@ namespace ember {
 /// The primitives a backend may run on float16 and bfloat16 itself (the matrix engines: AMX,
 /// AVX-512 BF16/FP16, tensor cores). The others reach a backend widened to float32 by
 /// core/backend/half_precision_backend.h, which rounds their results back once.
-enum class HalfPrimitive : std::uint8_t { gemm, conv2d };
+enum class HalfPrimitive : std::uint8_t {
+  gemm,
+  conv2d,
+  elementwise,  // unary and binary, computed in float32 registers and rounded on the store
+};
 
 class Backend {
  public:

@@ -122,7 +122,9 @@ class HalfPrecisionBackend final : public Backend {
   // --- widened unless the backend runs them natively ------------------------------------------
   void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n,
              double param) override {
-    if (!is_half(dtype)) return inner_.unary(op, dtype, x, y, n, param);
+    if (!is_half(dtype) || inner_.runs_natively(HalfPrimitive::elementwise, dtype)) {
+      return inner_.unary(op, dtype, x, y, n, param);
+    }
     Float32Buffer wide = widen(dtype, x, n);
     inner_.unary(op, DType::float32, wide.data(), wide.data(), n, param);
     narrow(wide, dtype, y, n);
@@ -131,6 +133,12 @@ class HalfPrecisionBackend final : public Backend {
   void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const ElementwiseInput& b,
               void* out, const StridedLayout& shape) override {
     if (!is_half(dtype)) return inner_.binary(op, dtype, a, b, out, shape);
+    if (inner_.runs_natively(HalfPrimitive::elementwise, dtype)) {
+      ElementwiseInput ra = a, rb = b;  // host scalars rounded to the type, as when widened
+      if (ra.is_scalar) ra.scalar.f = rounded_to(dtype, ra.scalar.f);
+      if (rb.is_scalar) rb.scalar.f = rounded_to(dtype, rb.scalar.f);
+      return inner_.binary(op, dtype, ra, rb, out, shape);
+    }
     std::vector<Float32Buffer> held;
     const ElementwiseInput wa = widen_input(dtype, a, held);
     const ElementwiseInput wb = widen_input(dtype, b, held);

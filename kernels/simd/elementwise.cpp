@@ -32,6 +32,22 @@ T scalar_as(const ScalarValue& v) {
     return static_cast<T>(v.i);
 }
 
+// float16 and bfloat16 compute in float32 registers: loaded widened, stored rounded once (the
+// backend's widening wrapper leaves them to these kernels: CpuBackend::runs_natively).
+template <class T>
+using compute_t = std::conditional_t<is_half_type_v<T>, float, T>;
+template <class T>
+inline compute_t<T> load(T x) {
+  return static_cast<compute_t<T>>(x);
+}
+template <class Out, class V>
+inline Out store(V v) {
+  if constexpr (is_half_type_v<Out>)
+    return Out(static_cast<float>(v));
+  else
+    return v;
+}
+
 /// c ? a : b without a branch (exact for every value, NaN and infinities included).
 template <class T>
 inline T select(bool c, T a, T b) {
@@ -56,19 +72,23 @@ void binary_typed(const ElementwiseInput& a, const ElementwiseInput& b, Out* out
   const T* pa = static_cast<const T*>(a.data);
   const T* pb = static_cast<const T*>(b.data);
   const T sa = scalar_as<T>(a.scalar), sb = scalar_as<T>(b.scalar);
+  const compute_t<T> ca = load(sa), cb = load(sb);
   std::int64_t n = 1;
   for (int d = 0; d < shape.rank; ++d) n *= shape.shape[d];
   // The three common cases get plain loops the compiler vectorises.
   if ((a.contiguous || a.is_scalar) && (b.contiguous || b.is_scalar)) {
     parallel_for(n, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
       if (a.contiguous && b.contiguous) {
-        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(pa[i], pb[i]);
+        for (std::int64_t i = begin; i < end; ++i)
+          out[i] = store<Out>(math::binary<Op>(load(pa[i]), load(pb[i])));
       } else if (a.contiguous) {
-        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(pa[i], sb);
+        for (std::int64_t i = begin; i < end; ++i)
+          out[i] = store<Out>(math::binary<Op>(load(pa[i]), cb));
       } else if (b.contiguous) {
-        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(sa, pb[i]);
+        for (std::int64_t i = begin; i < end; ++i)
+          out[i] = store<Out>(math::binary<Op>(ca, load(pb[i])));
       } else {
-        for (std::int64_t i = begin; i < end; ++i) out[i] = math::binary<Op>(sa, sb);
+        for (std::int64_t i = begin; i < end; ++i) out[i] = store<Out>(math::binary<Op>(ca, cb));
       }
     });
     return;
@@ -87,23 +107,24 @@ void binary_typed(const ElementwiseInput& a, const ElementwiseInput& b, Out* out
                    const T* x = base_a + off[0];
                    const T* y = base_b + off[1];
                    for (std::int64_t j = 0; j < count; ++j) {
-                     out[o + j] = math::binary<Op>(x[j * step[0]], y[j * step[1]]);
+                     out[o + j] =
+                         store<Out>(math::binary<Op>(load(x[j * step[0]]), load(y[j * step[1]])));
                    }
                  });
   });
 }
 
 template <class T, UnaryOp Op>
-void unary_typed(const T* x, T* y, std::int64_t n, T param) {
+void unary_typed(const T* x, T* y, std::int64_t n, compute_t<T> param) {
   std::int64_t grain = kParallelGrain;
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_floating_point_v<compute_t<T>>) {
     if (Op != UnaryOp::negative && Op != UnaryOp::abs && Op != UnaryOp::square &&
         Op != UnaryOp::relu && Op != UnaryOp::sign) {
       grain = 4096;  // transcendental functions: worth threads sooner
     }
   }
   parallel_for(n, grain, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) y[i] = math::unary<Op>(x[i], param);
+    for (std::int64_t i = begin; i < end; ++i) y[i] = store<T>(math::unary<Op>(load(x[i]), param));
   });
 }
 
@@ -118,7 +139,36 @@ void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) {
   });
 }
 
+// bfloat16 <-> float32 on the bits, branch-free, so the loops vectorise: the widening casts of
+// the mixed-precision path (core/backend/half_precision_backend.h) run at memory speed. The
+// rounding is core/half.h's (nearest even; NaN stays a quiet NaN), written on whole arrays.
+bool cast_bfloat16_fast(DType from, const void* x, DType to, void* y, std::int64_t n) {
+  if (from == DType::bfloat16 && to == DType::float32) {
+    const std::uint16_t* __restrict src = static_cast<const std::uint16_t*>(x);
+    std::uint32_t* __restrict dst = static_cast<std::uint32_t*>(y);
+    parallel_for(n, kParallelGrain, [=](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) dst[i] = static_cast<std::uint32_t>(src[i]) << 16;
+    });
+    return true;
+  }
+  if (from == DType::float32 && to == DType::bfloat16) {
+    const std::uint32_t* __restrict src = static_cast<const std::uint32_t*>(x);
+    std::uint16_t* __restrict dst = static_cast<std::uint16_t*>(y);
+    parallel_for(n, kParallelGrain, [=](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const std::uint32_t u = src[i];
+        const std::uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        const std::uint32_t quiet_nan = (u >> 16) | 0x0040u;
+        dst[i] = static_cast<std::uint16_t>((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+      }
+    });
+    return true;
+  }
+  return false;
+}
+
 void cast(DType from, const void* x, DType to, void* y, std::int64_t n) {
+  if (cast_bfloat16_fast(from, x, to, y, n)) return;
   dispatch_dtype(from, [&](auto from_zero) {
     using From = decltype(from_zero);
     dispatch_dtype(to, [&](auto to_zero) {
@@ -135,10 +185,11 @@ void cast(DType from, const void* x, DType to, void* y, std::int64_t n) {
 void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double param) {
   dispatch_dtype(dtype, [&](auto zero) {
     using T = decltype(zero);
+    using C = compute_t<T>;
     math::dispatch_unary(op, [&](auto tag) {
       constexpr UnaryOp kOp = decltype(tag)::value;
-      if constexpr (math::unary_supported<kOp, T>()) {
-        unary_typed<T, kOp>(static_cast<const T*>(x), static_cast<T*>(y), n, static_cast<T>(param));
+      if constexpr (math::unary_supported<kOp, C>()) {
+        unary_typed<T, kOp>(static_cast<const T*>(x), static_cast<T*>(y), n, static_cast<C>(param));
       }
     });
   });
@@ -148,10 +199,13 @@ void binary(BinaryOp op, DType dtype, const ElementwiseInput& a, const Elementwi
             void* out, const StridedLayout& shape) {
   dispatch_dtype(dtype, [&](auto zero) {
     using T = decltype(zero);
+    using C = compute_t<T>;
     math::dispatch_binary(op, [&](auto tag) {
       constexpr BinaryOp kOp = decltype(tag)::value;
-      if constexpr (math::binary_supported<kOp, T>()) {
-        using Out = decltype(math::binary<kOp>(T{}, T{}));
+      if constexpr (math::binary_supported<kOp, C>()) {
+        // The result's type: the operands' (16-bit ones stay 16-bit), or bool for comparisons.
+        using Result = decltype(math::binary<kOp>(C{}, C{}));
+        using Out = std::conditional_t<std::is_same_v<Result, C>, T, Result>;
         binary_typed<T, Out, kOp>(a, b, static_cast<Out*>(out), shape);
       }
     });
