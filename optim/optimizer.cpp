@@ -235,7 +235,7 @@ Tensor Optimizer::minimize(const std::function<Tensor()>& loss_fn,
                            const std::vector<Variable>& vars) {
   GradientTape tape;
   const Tensor loss = loss_fn();
-  apply_gradients(tape.gradient(loss, vars), vars);
+  apply_gradients(tape.gradient(scale_loss(loss), vars), vars);
   return loss;
 }
 

@@ -67,10 +67,13 @@ class Optimizer {
   /// shape, dtype and device. Non-finite gradient values update their elements as Keras does, so
   /// NaN reaches the weights (callbacks::TerminateOnNaN stops training then), unless the optimizer
   /// was made with _skip_nonfinite_gradients = true.
-  void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
-                       const std::vector<Variable>& vars);
+  virtual void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
+                               const std::vector<Variable>& vars);
   void apply_gradients(
       const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars);
+  /// The loss a training step differentiates: the loss itself, or (LossScaleOptimizer) the loss
+  /// times the dynamic loss scale, which apply_gradients divides out again.
+  virtual Tensor scale_loss(const Tensor& loss) const { return loss; }
   /// Computes loss() under a GradientTape, applies its gradients to `vars`, returns the loss.
   Tensor minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& vars);
   /// Creates the slots of `vars` now (otherwise the first apply does).
@@ -89,7 +92,7 @@ class Optimizer {
   const std::string& class_name() const { return class_name_; }
   /// The constructor's arguments as Keras' get_config() writes them (optim::from_config makes the
   /// optimizer again). A learning rate given as a plain callable cannot be written: ember::Error.
-  nlohmann::json get_config() const;
+  virtual nlohmann::json get_config() const;
   /// Gradient values that were NaN or infinite, over all updates (skipped or applied). Reading it
   /// waits for pending GPU work; on the CPU each skip also prints a warning at once.
   std::int64_t nonfinite_gradients() const;
@@ -134,6 +137,7 @@ class Optimizer {
   virtual std::int64_t extra_variables() const { return 0; }
 
  private:
+  friend class LossScaleOptimizer;  // forwards the rule's hooks to the optimizer it wraps
   struct Entry {
     Variable variable;
     std::array<Tensor, 3> slots;

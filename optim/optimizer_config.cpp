@@ -116,6 +116,17 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& class_name, const J
        [](const Json& c) -> std::shared_ptr<Optimizer> {
          return std::make_shared<Adamax>(with_moments(c, common_options(c, AdamaxOptions{})));
        }},
+      {"LossScaleOptimizer",
+       [](const Json& c) -> std::shared_ptr<Optimizer> {
+         if (!c.contains("inner_optimizer")) {
+           throw Error("optim::from_config: LossScaleOptimizer's config has no inner_optimizer");
+         }
+         LossScaleOptimizerOptions o;
+         o.initial_scale = value_or(c, "initial_scale", o.initial_scale);
+         o.dynamic_growth_steps = value_or(c, "dynamic_growth_steps", o.dynamic_growth_steps);
+         o.name = value_or(c, "name", o.name);
+         return std::make_shared<LossScaleOptimizer>(from_config(c["inner_optimizer"]), o);
+       }},
   };
   const auto it = factories.find(class_name);
   if (it == factories.end()) {

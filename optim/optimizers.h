@@ -7,6 +7,7 @@
 #include "optim/adagrad.h"
 #include "optim/adam.h"
 #include "optim/learning_rate.h"
+#include "optim/loss_scale_optimizer.h"
 #include "optim/optimizer.h"
 #include "optim/rmsprop.h"
 #include "optim/sgd.h"

@@ -30,6 +30,12 @@ void Model::compile(CompileOptions options) {
     jit = false;
   }
   options.jit_compile = jit;
+  // Keras 3: a model under mixed_float16 trains with dynamic loss scaling, its optimizer wrapped
+  // unless it already is one.
+  if (dtype_policy().name() == "mixed_float16" && options.optimizer.get() &&
+      dynamic_cast<const optim::LossScaleOptimizer*>(options.optimizer.get().get()) == nullptr) {
+    options.optimizer = std::make_shared<optim::LossScaleOptimizer>(options.optimizer.get());
+  }
   run_eagerly_ = options.run_eagerly;
   jit_compile_ = jit;
   steps_per_execution_ = options.steps_per_execution;
@@ -201,7 +207,9 @@ void Model::train_step(const Batch& batch) {
     loss = compute_loss(batch, y_pred);
     vars = trainable_variables();
     if (vars.empty()) throw Error(cat("fit: model '", name(), "' has no trainable weights"));
-    grads = tape.gradient(loss, vars);
+    // The loss trackers saw the loss itself; the gradient is of the scaled loss when the
+    // optimizer scales it (LossScaleOptimizer), and apply_gradients unscales.
+    grads = tape.gradient(compiled_->optimizer().scale_loss(loss), vars);
   }
   compiled_->optimizer().apply_gradients(grads, vars);
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
