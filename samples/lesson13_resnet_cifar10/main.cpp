@@ -4,9 +4,12 @@
 // val_accuracy; then the test accuracy. On a GPU it trains on all 50000 images; on a CPU a
 // short run on a subset shows the same program working (--train N, --epochs N to change).
 //
-//   lesson13_resnet_cifar10 [--limit N] [--epochs N] [--batch N] [--data DIR]
+//   lesson13_resnet_cifar10 [--limit N] [--epochs N] [--batch N] [--data DIR] [--policy NAME]
 //
 // --limit: how many training images to use (all 50000 on a GPU by default, 10000 on a CPU).
+// --policy: a Keras dtype policy, e.g. mixed_bfloat16 (bfloat16 convolutions and matmuls on AMX
+// or AVX-512 BF16 processors and on tensor cores) or mixed_float16 (with loss scaling, which
+// compile adds by itself): the one line keras::mixed_precision::set_global_policy(NAME) below.
 //
 // CIFAR-10 as keras.datasets.cifar10.load_data() gets it: from --data DIR or $EMBER_DATA/cifar10
 // when given, else from the cache (~/.ember/datasets), downloaded there once from Keras' origin.
@@ -39,7 +42,9 @@ keras::Model toy_resnet() {
   x = layers::GlobalAveragePooling2D()(x);  // the mean of each feature map: (batch, channels)
   x = layers::Dense(256, _activation = "relu")(x);
   x = layers::Dropout(0.5)(x);  // drops half the units while training
-  auto outputs = layers::Dense(10, _activation = "softmax")(x);
+  // The output in float32 whatever the policy, as Keras' mixed-precision guide advises: a
+  // softmax in 16 bits loses its small probabilities.
+  auto outputs = layers::Dense(10, _activation = "softmax", _dtype = "float32")(x);
   return keras::Model(inputs, outputs, "toy_resnet");
 }
 
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
   const bool gpu = cuda_available();
   std::int64_t train_rows = gpu ? 50000 : 10000, batch = 64;
   int epochs = gpu ? 15 : 3;
-  std::string data_dir;
+  std::string data_dir, policy = "float32";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--limit") == 0 || std::strcmp(argv[i], "--train") == 0)
       train_rows = std::atoll(argv[++i]);
@@ -57,8 +62,11 @@ int main(int argc, char** argv) {
       batch = std::atoll(argv[++i]);
     else if (std::strcmp(argv[i], "--data") == 0)
       data_dir = argv[++i];
+    else if (std::strcmp(argv[i], "--policy") == 0)
+      policy = argv[++i];
   }
-  std::cout << "device: " << default_device() << "\n";
+  keras::mixed_precision::set_global_policy(policy);  // before the layers are made
+  std::cout << "device: " << default_device() << ", dtype policy " << policy << "\n";
   random::set_seed(1);
 
   io::datasets::LoadedData data;
