@@ -23,6 +23,8 @@ class CpuBackend final : public Backend {
     switch (primitive) {
       case HalfPrimitive::elementwise:
         return true;  // kernels/simd/elementwise.cpp computes them in float32 registers
+      case HalfPrimitive::pooling:
+        return true;  // kernels/pool.cpp compares in float and sums in double
       case HalfPrimitive::gemm:
 #if EMBER_WITH_ONEDNN
         return onednn_matmul_supports(dtype);

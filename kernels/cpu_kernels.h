@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "core/backend/kernel_types.h"
 #include "core/error.h"
@@ -24,6 +25,14 @@ void dispatch_floating(DType dtype, F&& f) {
       EMBER_ASSERT(false &&
                    "floating-point kernel called for another dtype (the op layer checks it)");
   }
+}
+
+/// dispatch_floating for the kernels that also take float16 and bfloat16 (computing in float).
+template <class F>
+void dispatch_floating_or_half(DType dtype, F&& f) {
+  if (dtype == DType::float16) return f(Float16{});
+  if (dtype == DType::bfloat16) return f(BFloat16{});
+  dispatch_floating(dtype, std::forward<F>(f));
 }
 
 // elementwise.cpp (the loops: simd/elementwise.cpp, once per instruction set)

@@ -1,4 +1,5 @@
-// Max and average pooling of NHWC images on the CPU, every floating dtype. Pooling is
+// Max and average pooling of NHWC images on the CPU, every floating dtype (float16 and bfloat16
+// compared and summed in float and double, their values moved as they are). Pooling is
 // memory-bound, so these are plain loops with the channels innermost (contiguous). The backward
 // pass hands each thread whole images (blocks of channels): no two threads write one element
 // and the order of the sums is fixed (the CUDA kernels in cuda/pool.cu, a gather, add in the
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
@@ -26,52 +28,75 @@ Span window_span(std::int64_t o, std::int64_t stride, std::int64_t pad, std::int
   return {start < 0 ? 0 : start, start + window > size ? size : start + window};
 }
 
+// The type a 16-bit value is compared in; the others compare as they are.
+template <class T>
+using wide_t = std::conditional_t<is_half_type_v<T>, float, T>;
+template <class T>
+wide_t<T> wide(T v) {
+  return static_cast<wide_t<T>>(v);
+}
+
 template <class T>
 void forward(const Pool2DArgs& a, const T* x, T* y) {
+  using W = wide_t<T>;
   const std::int64_t c_count = a.channels;
-  parallel_for(a.batch * a.out_height,
-               std::max<std::int64_t>(1, 8192 / std::max<std::int64_t>(1, a.out_width * c_count)),
-               [&](std::int64_t begin, std::int64_t end) {
-                 std::vector<double> sums(static_cast<std::size_t>(c_count));
-                 for (std::int64_t t = begin; t < end; ++t) {
-                   const std::int64_t n = t / a.out_height, oh = t % a.out_height;
-                   const Span rows =
-                       window_span(oh, a.stride_height, a.pad_top, a.window_height, a.in_height);
-                   for (std::int64_t ow = 0; ow < a.out_width; ++ow) {
-                     const Span cols =
-                         window_span(ow, a.stride_width, a.pad_left, a.window_width, a.in_width);
-                     T* out = y + (t * a.out_width + ow) * c_count;
-                     if (a.mode == PoolMode::max) {
-                       for (std::int64_t c = 0; c < c_count; ++c)
-                         out[c] = -std::numeric_limits<T>::infinity();
-                     } else {
-                       std::fill(sums.begin(), sums.end(), 0.0);
-                     }
-                     for (std::int64_t ih = rows.begin; ih < rows.end; ++ih) {
-                       for (std::int64_t iw = cols.begin; iw < cols.end; ++iw) {
-                         const T* in = x + ((n * a.in_height + ih) * a.in_width + iw) * c_count;
-                         if (a.mode == PoolMode::max) {
-                           // The first maximum wins; a NaN wins over numbers and stays (as in
-                           // reduce_max). Without branches, so the loop vectorises.
-                           for (std::int64_t c = 0; c < c_count; ++c) {
-                             const T best = out[c], v = in[c];
-                             const bool take = (best == best) & ((v > best) | (v != v));
-                             out[c] = take ? v : best;
-                           }
-                         } else {
-                           for (std::int64_t c = 0; c < c_count; ++c) sums[c] += in[c];
-                         }
-                       }
-                     }
-                     if (a.mode == PoolMode::average) {
-                       const double count =
-                           static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
-                       for (std::int64_t c = 0; c < c_count; ++c)
-                         out[c] = static_cast<T>(sums[c] / count);
-                     }
-                   }
-                 }
-               });
+  parallel_for(
+      a.batch * a.out_height,
+      std::max<std::int64_t>(1, 8192 / std::max<std::int64_t>(1, a.out_width * c_count)),
+      [&](std::int64_t begin, std::int64_t end) {
+        std::vector<double> sums(static_cast<std::size_t>(c_count));
+        // A 16-bit maximum is kept in float and stored once (exactly: it is one of the
+        // inputs), so the loop below vectorises; other types keep it in the output.
+        std::vector<W> wide_best(is_half_type_v<T> ? static_cast<std::size_t>(c_count) : 0);
+        for (std::int64_t t = begin; t < end; ++t) {
+          const std::int64_t n = t / a.out_height, oh = t % a.out_height;
+          const Span rows =
+              window_span(oh, a.stride_height, a.pad_top, a.window_height, a.in_height);
+          for (std::int64_t ow = 0; ow < a.out_width; ++ow) {
+            const Span cols =
+                window_span(ow, a.stride_width, a.pad_left, a.window_width, a.in_width);
+            T* out = y + (t * a.out_width + ow) * c_count;
+            W* best_of = nullptr;
+            if constexpr (is_half_type_v<T>) {
+              best_of = wide_best.data();
+            } else {
+              best_of = out;
+            }
+            if (a.mode == PoolMode::max) {
+              for (std::int64_t c = 0; c < c_count; ++c)
+                best_of[c] = -std::numeric_limits<W>::infinity();
+            } else {
+              std::fill(sums.begin(), sums.end(), 0.0);
+            }
+            for (std::int64_t ih = rows.begin; ih < rows.end; ++ih) {
+              for (std::int64_t iw = cols.begin; iw < cols.end; ++iw) {
+                const T* in = x + ((n * a.in_height + ih) * a.in_width + iw) * c_count;
+                if (a.mode == PoolMode::max) {
+                  // The first maximum wins; a NaN wins over numbers and stays (as in
+                  // reduce_max). Without branches, so the loop vectorises.
+                  for (std::int64_t c = 0; c < c_count; ++c) {
+                    const W best = best_of[c], v = wide(in[c]);
+                    const bool take = (best == best) & ((v > best) | (v != v));
+                    best_of[c] = take ? v : best;
+                  }
+                } else {
+                  for (std::int64_t c = 0; c < c_count; ++c) sums[c] += static_cast<double>(in[c]);
+                }
+              }
+            }
+            if constexpr (is_half_type_v<T>) {
+              if (a.mode == PoolMode::max) {
+                for (std::int64_t c = 0; c < c_count; ++c) out[c] = T(best_of[c]);
+              }
+            }
+            if (a.mode == PoolMode::average) {
+              const double count =
+                  static_cast<double>((rows.end - rows.begin) * (cols.end - cols.begin));
+              for (std::int64_t c = 0; c < c_count; ++c) out[c] = static_cast<T>(sums[c] / count);
+            }
+          }
+        }
+      });
 }
 
 template <class T>
@@ -119,8 +144,8 @@ void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
               const auto position =
                   static_cast<std::int32_t>(h * W + w);  // ascending: min keeps the first
               for (std::int64_t c = 0; c < nc; ++c) {    // branch-free, so it vectorises
-                const bool match =
-                    (v[c] == result[c]) | ((result[c] != result[c]) & (v[c] != v[c]));
+                const auto value = wide(v[c]), kept = wide(result[c]);
+                const bool match = (value == kept) | ((kept != kept) & (value != value));
                 first[c] = std::min(first[c], match ? position : kNone);
               }
             }
@@ -145,14 +170,14 @@ void backward(const Pool2DArgs& a, const T* x, const T* y, const T* dy, T* dx) {
 }  // namespace
 
 void pool2d_forward(const Pool2DArgs& a, const void* x, void* y) {
-  dispatch_floating(a.dtype, [&](auto zero) {
+  dispatch_floating_or_half(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     forward(a, static_cast<const T*>(x), static_cast<T*>(y));
   });
 }
 
 void pool2d_backward(const Pool2DArgs& a, const void* x, const void* y, const void* dy, void* dx) {
-  dispatch_floating(a.dtype, [&](auto zero) {
+  dispatch_floating_or_half(a.dtype, [&](auto zero) {
     using T = decltype(zero);
     backward(a, static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(dy),
              static_cast<T*>(dx));

@@ -20,6 +20,7 @@ enum class HalfPrimitive : std::uint8_t {
   gemm,
   conv2d,
   elementwise,  // unary and binary, computed in float32 registers and rounded on the store
+  pooling,      // max and average pooling, forward and backward
 };
 
 class Backend {

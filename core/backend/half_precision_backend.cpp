@@ -241,7 +241,9 @@ class HalfPrecisionBackend final : public Backend {
   }
 
   void pool2d_forward(const Pool2DArgs& args, const void* x, void* y) override {
-    if (!is_half(args.dtype)) return inner_.pool2d_forward(args, x, y);
+    if (!is_half(args.dtype) || inner_.runs_natively(HalfPrimitive::pooling, args.dtype)) {
+      return inner_.pool2d_forward(args, x, y);
+    }
     const std::int64_t in = args.batch * args.in_height * args.in_width * args.channels;
     const std::int64_t out = args.batch * args.out_height * args.out_width * args.channels;
     Float32Buffer wx = widen(args.dtype, x, in);
@@ -253,7 +255,9 @@ class HalfPrecisionBackend final : public Backend {
   }
   void pool2d_backward(const Pool2DArgs& args, const void* x, const void* y, const void* dy,
                        void* dx) override {
-    if (!is_half(args.dtype)) return inner_.pool2d_backward(args, x, y, dy, dx);
+    if (!is_half(args.dtype) || inner_.runs_natively(HalfPrimitive::pooling, args.dtype)) {
+      return inner_.pool2d_backward(args, x, y, dy, dx);
+    }
     const std::int64_t in = args.batch * args.in_height * args.in_width * args.channels;
     const std::int64_t out = args.batch * args.out_height * args.out_width * args.channels;
     // Average pooling reads neither x nor y (they may be null).
