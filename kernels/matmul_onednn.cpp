@@ -31,7 +31,7 @@ struct MatmulPlan {
 
 // Everything the descriptors depend on, and oneDNN's thread count (kernels/conv_onednn.cpp says
 // why).
-using PlanKey = std::array<std::int64_t, 15>;
+using PlanKey = std::array<std::int64_t, 14>;
 
 PlanKey plan_key(const GemmArgs& g, int threads) {
   return {static_cast<std::int64_t>(g.dtype),
@@ -47,8 +47,7 @@ PlanKey plan_key(const GemmArgs& g, int threads) {
           g.batch > 1 ? g.stride_a : 0,
           g.batch > 1 ? g.stride_b : 0,
           g.batch > 1 ? g.stride_c : 0,
-          threads,
-          0};
+          threads};
 }
 
 dnnl::engine& engine() {

@@ -48,23 +48,9 @@ void LossScaleOptimizer::apply_gradients(const std::vector<std::optional<Tensor>
                                          const std::vector<Variable>& vars) {
   if (trace::recording()) {
     // The decision (skip or apply, grow or halve) is made on the host from the gradients'
-    // values: one node, run again by every replay, as the wrapped optimizer's own.
-    std::vector<Tensor> given;
-    std::vector<bool> present;
-    for (const auto& g : grads) {
-      present.push_back(g.has_value());
-      if (g) given.push_back(*g);
-    }
-    trace::record_effect(
-        "LossScaleOptimizer.apply_gradients",
-        [this, vars, present](const std::vector<Tensor>& values) {
-          std::vector<std::optional<Tensor>> rebuilt;
-          std::size_t next = 0;
-          for (bool p : present)
-            rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
-          update(rebuilt, vars);
-        },
-        given);
+    // values, so every replay must make it again: Optimizer's recording makes one effect node
+    // whose replay calls apply_gradients again, virtually, which reaches this one.
+    Optimizer::apply_gradients(grads, vars);
     return;
   }
   update(grads, vars);

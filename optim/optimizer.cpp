@@ -125,7 +125,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                                 const std::vector<Variable>& vars) {
   if (trace::recording()) {
     // One node for the whole step: its coefficients (bias corrections, the learning rate of a
-    // schedule) are computed on the host from the step count, so a replay must run it again.
+    // schedule) are computed on the host from the step count, so a replay must run it again. The
+    // replay calls the virtual apply_gradients, so a subclass's (LossScaleOptimizer) runs too.
     std::vector<Tensor> given;
     std::vector<bool> present;
     for (const auto& g : grads) {
