@@ -15,6 +15,7 @@
 #include "core/shape.h"
 #include "core/tensor.h"
 #include "core/variable.h"
+#include "distribute/strategy.h"
 #include "io/data/dataset.h"
 #include "io/data/datasets.h"
 #include "io/data/get_file.h"

@@ -126,6 +126,23 @@ if(NOT EMBER_PNG STREQUAL "OFF")
   endif()
 endif()
 
+# MPI carries MultiWorkerMirroredStrategy's collectives between processes (distribute/).
+set(EMBER_WITH_MPI OFF)
+set(EMBER_MPI_STATUS "disabled")
+if(NOT EMBER_MPI STREQUAL "OFF")
+  # The C API from C++ (no C language enabled); the deprecated C++ bindings are not wanted.
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND AND MPIEXEC_EXECUTABLE)
+    set(EMBER_WITH_MPI ON)
+    set(EMBER_MPI_STATUS "found MPI ${MPI_CXX_VERSION}, ${MPIEXEC_EXECUTABLE}")
+  elseif(EMBER_MPI STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_MPI=ON but MPI was not found (apt-get install libopenmpi-dev openmpi-bin)")
+  else()
+    set(EMBER_MPI_STATUS "not found: one worker only")
+  endif()
+endif()
+
 # --- CUDA ---------------------------------------------------------------------------------------
 set(EMBER_WITH_CUDA OFF)
 set(EMBER_CUDA_STATUS "disabled")

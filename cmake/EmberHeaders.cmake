@@ -13,7 +13,7 @@ function(ember_is_internal_header result header)
   endif()
 endfunction()
 
-# The public headers under `root` (relative paths): core/, io/, optim/ and layers/, less the
+# The public headers under `root` (relative paths): core/, io/, optim/, distribute/ and layers/, less the
 # internal ones.
 function(ember_public_headers result root)
   # Re-globbed when headers come or go (configure time; script mode has no CONFIGURE_DEPENDS).
@@ -22,7 +22,7 @@ function(ember_public_headers result root)
   else()
     set(depends CONFIGURE_DEPENDS)
   endif()
-  file(GLOB_RECURSE headers ${depends} RELATIVE ${root} ${root}/core/*.h ${root}/io/*.h ${root}/optim/*.h
+  file(GLOB_RECURSE headers ${depends} RELATIVE ${root} ${root}/core/*.h ${root}/io/*.h ${root}/optim/*.h ${root}/distribute/*.h
        ${root}/layers/*.h)
   set(public "")
   foreach(header ${headers})

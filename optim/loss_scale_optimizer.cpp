@@ -53,7 +53,8 @@ void LossScaleOptimizer::apply_gradients(const std::vector<std::optional<Tensor>
     Optimizer::apply_gradients(grads, vars);
     return;
   }
-  update(grads, vars);
+  // Summed over the replicas first, so that every replica makes the same decision.
+  update(aggregate_gradients(grads), vars);
 }
 
 void LossScaleOptimizer::update(const std::vector<std::optional<Tensor>>& grads,
@@ -85,7 +86,7 @@ void LossScaleOptimizer::update(const std::vector<std::optional<Tensor>>& grads,
     }
     unscaled.push_back(*g / static_cast<double>(scale));
   }
-  Optimizer::apply_gradients(unscaled, vars);  // the inner optimizer's rule, on shared state
+  apply_aggregated(unscaled, vars);  // the inner optimizer's rule, on shared state
   if (scale_->step_counter == options_.dynamic_growth_steps - 1) {
     set_scale(scale * 2.0f);
     scale_->step_counter = 0;

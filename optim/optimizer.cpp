@@ -19,6 +19,7 @@ Optimizer::Optimizer(std::string default_name, LearningRate learning_rate,
               options.clipvalue, options.global_clipnorm,
               options.name,      options.skip_nonfinite_gradients},
       state_(std::make_shared<State>(std::move(learning_rate))) {
+  state_->strategy = distribute::current_strategy();
   auto check = [&](const std::optional<double>& value, const char* what) {
     if (value && !(*value >= 0)) throw Error(cat(name_, ": ", what, " must be >= 0, got ", *value));
   };
@@ -145,6 +146,28 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
         given);
     return;
   }
+  apply_aggregated(aggregate_gradients(grads), vars);
+}
+
+std::vector<std::optional<Tensor>> Optimizer::aggregate_gradients(
+    const std::vector<std::optional<Tensor>>& grads) const {
+  const std::optional<distribute::Strategy>& strategy = state_->strategy;
+  if (!strategy || strategy->num_replicas_in_sync() == 1) return grads;
+  std::vector<Tensor> present;
+  for (const auto& g : grads) {
+    if (g && g->defined()) present.push_back(*g);
+  }
+  const std::vector<Tensor> summed = strategy->all_reduce(present);
+  std::vector<std::optional<Tensor>> out;
+  std::size_t next = 0;
+  for (const auto& g : grads) {
+    out.push_back(g && g->defined() ? std::optional<Tensor>(summed[next++]) : g);
+  }
+  return out;
+}
+
+void Optimizer::apply_aggregated(const std::vector<std::optional<Tensor>>& grads,
+                                 const std::vector<Variable>& vars) {
   if (grads.size() != vars.size()) {
     throw Error(cat(name_, ".apply_gradients: ", grads.size(), " gradients for ", vars.size(),
                     " variables; pass one gradient (or none) per variable"));

@@ -19,6 +19,7 @@
 #include "core/backend/kernel_types.h"
 #include "core/tensor.h"
 #include "core/variable.h"
+#include "distribute/strategy.h"
 #include "optim/learning_rate.h"
 
 namespace ember::optim {
@@ -79,6 +80,16 @@ class Optimizer {
   /// Creates the slots of `vars` now (otherwise the first apply does).
   void build(const std::vector<Variable>& vars);
 
+  /// The strategy whose replicas this optimizer's gradients are summed over before each update:
+  /// the one whose scope was current when the optimizer was made (Keras' rule), or the one
+  /// compile gives it from the model. None: gradients are applied as given.
+  const std::optional<distribute::Strategy>& distribute_strategy() const {
+    return state_->strategy;
+  }
+  void set_distribute_strategy(std::optional<distribute::Strategy> strategy) {
+    state_->strategy = std::move(strategy);
+  }
+
   /// Updates done so far.
   std::int64_t iterations() const { return state_->iterations; }
   /// The learning rate of the next update.
@@ -136,6 +147,14 @@ class Optimizer {
   /// Scalars of the rule's own that Keras keeps as variables (Nadam's running product).
   virtual std::int64_t extra_variables() const { return 0; }
 
+  /// The gradients summed over the replicas of distribute_strategy() (as given without one),
+  /// in buckets; the missing stay missing.
+  std::vector<std::optional<Tensor>> aggregate_gradients(
+      const std::vector<std::optional<Tensor>>& grads) const;
+  /// apply_gradients' update, on gradients already aggregated.
+  void apply_aggregated(const std::vector<std::optional<Tensor>>& grads,
+                        const std::vector<Variable>& vars);
+
  private:
   friend class LossScaleOptimizer;  // forwards the rule's hooks to the optimizer it wraps
   struct Entry {
@@ -156,6 +175,7 @@ class Optimizer {
     OptimizerState pending;      // restored slots of variables not seen yet
     std::string warned_missing;  // the variables without gradients last warned about
     std::vector<std::pair<Device, Tensor>> nonfinite_counters;
+    std::optional<distribute::Strategy> strategy;
   };
 
   std::string name_;

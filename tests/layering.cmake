@@ -46,7 +46,7 @@ endfunction()
 # --- 1. includes against the rules -------------------------------------------------------------
 file(GLOB_RECURSE sources RELATIVE ${SOURCE_DIR}
      ${SOURCE_DIR}/core/* ${SOURCE_DIR}/kernels/* ${SOURCE_DIR}/cuda/* ${SOURCE_DIR}/io/*
-     ${SOURCE_DIR}/optim/* ${SOURCE_DIR}/layers/* ${SOURCE_DIR}/fuzz/* ${SOURCE_DIR}/helpers/*)
+     ${SOURCE_DIR}/optim/* ${SOURCE_DIR}/distribute/* ${SOURCE_DIR}/layers/* ${SOURCE_DIR}/fuzz/* ${SOURCE_DIR}/helpers/*)
 list(APPEND sources ember.h)
 set(violations "")
 foreach(source ${sources})

@@ -93,7 +93,8 @@ void BackupAndRestore::on_train_batch_end(std::int64_t batch, Logs&) {
 }
 
 void BackupAndRestore::on_train_end(Logs&) {
-  if (!options_.delete_checkpoint) return;
+  if (!options_.delete_checkpoint || !on_chief())
+    return;  // the chief's backup, the chief's to delete
   // Only what this callback wrote: backup_dir may hold the user's other files.
   const fs::path latest = fs::path(backup_dir_) / kLatest;
   std::error_code ec;
@@ -103,6 +104,8 @@ void BackupAndRestore::on_train_end(Logs&) {
 }
 
 void BackupAndRestore::back_up() {
+  // Every worker restores from the backup, only the chief writes it (its weights are everyone's).
+  if (!on_chief()) return;
   const fs::path latest = fs::path(backup_dir_) / kLatest;
   // The weights first, the metadata last (what recover_folder takes as complete).
   io::write_folder_atomically(latest, [&](const fs::path& staging) {

@@ -27,8 +27,11 @@ keras::Model& Callback::model() const {
 CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_history,
                            bool add_progbar, keras::Model* model, const Params& params) {
   bool has_progbar = false;
+  const bool chief =
+      !model || !model->distribute_strategy() || model->distribute_strategy()->is_chief();
   for (const CallbackRef& c : callbacks) {
     if (!c.get()) throw Error("callbacks: a callback is empty");
+    if (c.get()->chief_only() && !chief) continue;
     callbacks_.push_back(c.get());
     if (auto h = std::dynamic_pointer_cast<History>(c.get())) history_ = h;
     if (std::dynamic_pointer_cast<ProgbarLogger>(c.get())) has_progbar = true;
@@ -42,6 +45,10 @@ CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_h
     c->set_model(model);
     c->set_params(params);
   }
+}
+
+bool Callback::on_chief() const {
+  return !model_ || !model_->distribute_strategy() || model_->distribute_strategy()->is_chief();
 }
 
 // --- History

@@ -55,6 +55,11 @@ class Callback {
   keras::Model& model() const;
   void set_params(const Params& params) { params_ = params; }
   const Params& params() const { return params_; }
+  /// Whether this callback writes files or prints, so that under a distribution strategy only
+  /// the chief worker runs it (ModelCheckpoint, CSVLogger, TensorBoard, the progress bar).
+  virtual bool chief_only() const { return false; }
+  /// Whether this worker is the chief of the model's strategy (or there is none).
+  bool on_chief() const;
 
   virtual void on_train_begin(Logs& /*logs*/) {}
   virtual void on_train_end(Logs& /*logs*/) {}
@@ -118,6 +123,7 @@ class History : public Callback {
 /// Keras' progress bar for fit, evaluate and predict (added by them when verbose is 1 or 2).
 class ProgbarLogger : public Callback {
  public:
+  bool chief_only() const override { return true; }
   ProgbarLogger();
   ~ProgbarLogger() override;
   ProgbarLogger(const ProgbarLogger&);
@@ -240,6 +246,7 @@ struct ModelCheckpointOptions {
 /// renames it, so a crash never leaves a half-written checkpoint.
 class ModelCheckpoint : public MonitorCallback {
  public:
+  bool chief_only() const override { return true; }
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
   /// The same with keyword arguments in any order (core/keywords.h).
   template <class... K>
@@ -354,6 +361,7 @@ class ReduceLROnPlateau : public MonitorCallback {
 /// Writes the epoch logs to a CSV file: "epoch,accuracy,loss,val_accuracy,val_loss".
 class CSVLogger : public Callback {
  public:
+  bool chief_only() const override { return true; }
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -406,6 +414,7 @@ struct TensorBoardOptions {
 ///   // tensorboard --logdir logs
 class TensorBoard : public Callback {
  public:
+  bool chief_only() const override { return true; }
   explicit TensorBoard(std::string log_dir = "logs", TensorBoardOptions options = {});
   /// The same with keyword arguments in any order (core/keywords.h).
   template <class... K>

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "distribute/strategy.h"
 #include "io/data/dataset.h"
 #include "io/data/sequence.h"
 #include "layers/callbacks/callbacks.h"
@@ -200,6 +201,9 @@ class Model : public Layer {
   /// does, as Keras' model._initial_epoch); fit clears it.
   std::optional<int> resume_at_epoch;
   optim::Optimizer& optimizer() const;
+  /// The strategy this model trains under (Keras' model.distribute_strategy): the one whose scope
+  /// was current when the model was made or compiled; none for one replica.
+  const std::optional<distribute::Strategy>& distribute_strategy() const { return strategy_; }
   /// The loss trackers and compiled metrics (after the first batch), as Keras' model.metrics.
   std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
   /// Resets every metric (fit and evaluate do at the start of each epoch and run).
@@ -309,8 +313,27 @@ class Model : public Layer {
   std::vector<std::vector<Tensor>> run_predict_execution(detail::StepFunctions& functions,
                                                          const std::vector<Batch>& batches);
 
+  // --- several replicas (distributed_training.cpp)
+  // ------------------------------------------------
+  /// Whether a strategy of more than one replica trains this model.
+  bool distributed() const;
+  /// Whether this worker prints and writes files (the chief does; so does a lone worker).
+  bool is_chief_worker() const;
+  /// This replica's rows of each global batch, with its share set.
+  std::vector<Batch> replica_batches(const std::vector<Batch>& batches) const;
+  /// Gives every replica rank 0's weights when they changed (were made, added) since the last
+  /// time, building the model on `batches` first when it has none yet.
+  void synchronize_replica_weights(const std::vector<Batch>& batches);
+  /// Sums the metrics' states over the replicas and keeps the logs they give (logs_now()).
+  void aggregate_replica_logs();
+  /// Whether any replica asks to stop (a callback set stop_training on it).
+  bool any_replica_stops(bool stop) const;
+
   std::shared_ptr<detail::CompiledState> compiled_;
   std::shared_ptr<detail::StepFunctions> step_functions_;
+  std::optional<distribute::Strategy> strategy_ = distribute::current_strategy();
+  std::string replica_weights_synced_;  // step_fingerprint() when weights were last broadcast
+  std::optional<std::vector<Logs::Entry>> replica_logs_;
   bool run_eagerly_ = false;
   bool jit_compile_ = false;
   std::int64_t steps_per_execution_ = 1;

@@ -55,7 +55,7 @@ class ArrayAdapter final : public DataAdapter {
       // the data's device once per epoch.
       const autodiff::PauseAll untaped;
       const DeviceScope on_cpu(Device::cpu());
-      order_ = random::shuffle(range(Scalar(rows_))).to(device_);
+      order_ = agreed(random::shuffle(range(Scalar(rows_)))).to(device_);
     }
   }
   std::optional<Batch> next() override {
@@ -122,7 +122,7 @@ class SequenceAdapter final : public DataAdapter {
     if (shuffle_ && n > 1) {
       const autodiff::PauseAll untaped;
       const DeviceScope on_cpu(Device::cpu());
-      order_ = random::shuffle(range(Scalar(n))).to_vector<std::int64_t>();
+      order_ = agreed(random::shuffle(range(Scalar(n)))).to_vector<std::int64_t>();
     }
     position_ = 0;
   }
@@ -146,6 +146,9 @@ class SequenceAdapter final : public DataAdapter {
 
 class ClassWeightAdapter final : public DataAdapter {
  public:
+  void agree_orders(OrderAgreement agreement) override {
+    inner_->agree_orders(std::move(agreement));
+  }
   ClassWeightAdapter(std::unique_ptr<DataAdapter> inner,
                      std::map<std::int64_t, double> class_weight)
       : inner_(std::move(inner)) {

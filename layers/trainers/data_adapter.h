@@ -23,6 +23,10 @@ namespace ember::keras {
 struct Batch {
   std::vector<Tensor> x, y;
   Tensor sample_weight;
+  /// Under a distribution strategy, this replica's rows over the global batch's (a float64
+  /// scalar): the training objective is multiplied by it so that the replicas' gradients sum to
+  /// the global batch's. Undefined otherwise.
+  Tensor replica_share;
   /// The number of rows.
   std::int64_t size() const { return x.empty() ? 0 : x[0].shape(0); }
 };
@@ -39,6 +43,17 @@ class DataAdapter {
   /// The next batch of the pass, or nothing at its end.
   virtual std::optional<Batch> next() = 0;
   virtual void on_epoch_end() {}
+
+  /// Makes a shuffled order (int64 row numbers, on the CPU) agree across the replicas of a
+  /// strategy: fit passes the chief's to every worker. Unset: each pass's order as drawn.
+  using OrderAgreement = std::function<Tensor(const Tensor&)>;
+  virtual void agree_orders(OrderAgreement agreement) { agreement_ = std::move(agreement); }
+
+ protected:
+  Tensor agreed(const Tensor& order) const { return agreement_ ? agreement_(order) : order; }
+
+ private:
+  OrderAgreement agreement_;
 };
 
 /// Rows of in-memory arrays, copied once to `device`, batched by slicing (or gathering, when

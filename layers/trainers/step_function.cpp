@@ -11,10 +11,12 @@ namespace {
 std::vector<Tensor> flatten(const std::vector<Batch>& batches, std::string& structure) {
   std::vector<Tensor> flat;
   for (const Batch& b : batches) {
-    structure += cat("x", b.x.size(), "y", b.y.size(), b.sample_weight.defined() ? "w;" : ";");
+    structure += cat("x", b.x.size(), "y", b.y.size(), b.sample_weight.defined() ? "w" : "",
+                     b.replica_share.defined() ? "s;" : ";");
     flat.insert(flat.end(), b.x.begin(), b.x.end());
     flat.insert(flat.end(), b.y.begin(), b.y.end());
     if (b.sample_weight.defined()) flat.push_back(b.sample_weight);
+    if (b.replica_share.defined()) flat.push_back(b.replica_share);
   }
   return flat;
 }
@@ -34,6 +36,7 @@ std::vector<Batch> unflatten(const std::vector<Batch>& like, const std::vector<T
     handles.x = take(b.x.size());
     handles.y = take(b.y.size());
     if (b.sample_weight.defined()) handles.sample_weight = take(1)[0];
+    if (b.replica_share.defined()) handles.replica_share = take(1)[0];
     batches.push_back(std::move(handles));
   }
   return batches;

@@ -36,6 +36,19 @@ void Model::compile(CompileOptions options) {
       dynamic_cast<const optim::LossScaleOptimizer*>(options.optimizer.get().get()) == nullptr) {
     options.optimizer = std::make_shared<optim::LossScaleOptimizer>(options.optimizer.get());
   }
+  // Keras: a model trains under the strategy whose scope made it (or compiles it); its
+  // optimizer sums its gradients over that strategy's replicas.
+  const std::shared_ptr<optim::Optimizer> optimizer = options.optimizer.get();
+  std::optional<distribute::Strategy> strategy = distribute::current_strategy();
+  if (!strategy) strategy = strategy_;
+  if (!strategy && optimizer) strategy = optimizer->distribute_strategy();
+  if (strategy && optimizer && optimizer->distribute_strategy() &&
+      !(*optimizer->distribute_strategy() == *strategy)) {
+    throw Error(cat("compile: model '", name(), "' and its optimizer were made under different ",
+                    "distribution strategies; make both inside the same strategy.scope()"));
+  }
+  if (strategy && optimizer) optimizer->set_distribute_strategy(strategy);
+  strategy_ = strategy;
   run_eagerly_ = options.run_eagerly;
   jit_compile_ = jit;
   steps_per_execution_ = options.steps_per_execution;
@@ -89,18 +102,26 @@ std::vector<std::vector<Tensor>> Model::run_execution(detail::StepFunctions& fun
 
 void Model::run_train_execution(detail::StepFunctions& functions,
                                 const std::vector<Batch>& batches) {
-  run_execution(functions, functions.train, batches, [this](const Batch& batch) {
-    train_step(batch);
-    return std::vector<Tensor>{};
-  });
+  const bool several = distributed();
+  if (several) synchronize_replica_weights(batches);
+  run_execution(functions, functions.train, several ? replica_batches(batches) : batches,
+                [this](const Batch& batch) {
+                  train_step(batch);
+                  return std::vector<Tensor>{};
+                });
+  if (several) aggregate_replica_logs();
 }
 
 void Model::run_test_execution(detail::StepFunctions& functions,
                                const std::vector<Batch>& batches) {
-  run_execution(functions, functions.test, batches, [this](const Batch& batch) {
-    test_step(batch);
-    return std::vector<Tensor>{};
-  });
+  const bool several = distributed();
+  if (several) synchronize_replica_weights(batches);
+  run_execution(functions, functions.test, several ? replica_batches(batches) : batches,
+                [this](const Batch& batch) {
+                  test_step(batch);
+                  return std::vector<Tensor>{};
+                });
+  if (several) aggregate_replica_logs();
 }
 
 std::vector<std::vector<Tensor>> Model::run_predict_execution(detail::StepFunctions& functions,
@@ -152,6 +173,7 @@ std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() const {
 
 void Model::reset_metrics() {
   if (compiled_) compiled_->reset();
+  replica_logs_.reset();
 }
 
 std::optional<metrics::Direction> Model::metric_direction(const std::string& name) const {
@@ -161,6 +183,7 @@ std::optional<metrics::Direction> Model::metric_direction(const std::string& nam
 }
 
 std::vector<Logs::Entry> Model::logs_now() const {
+  if (replica_logs_) return *replica_logs_;  // the replicas' sums (distributed_training.cpp)
   return compiled_ ? compiled_->results() : std::vector<Logs::Entry>{};
 }
 
@@ -197,6 +220,15 @@ Tensor Model::compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred
 }
 
 void Model::train_step(const Batch& batch) {
+  if (batch.size() == 0 && batch.replica_share.defined()) {
+    // This replica's share of a short last global batch is empty: it adds a zero gradient,
+    // but takes part in the all-reduce the others wait for.
+    std::vector<Variable> vars = trainable_variables();
+    std::vector<std::optional<Tensor>> zeros;
+    for (const Variable& v : vars) zeros.emplace_back(zeros_like(v.value()));
+    compiled_->optimizer().apply_gradients(zeros, vars);
+    return;
+  }
   std::vector<Tensor> y_pred;
   Tensor loss;
   std::vector<Variable> vars;
@@ -209,13 +241,19 @@ void Model::train_step(const Batch& batch) {
     if (vars.empty()) throw Error(cat("fit: model '", name(), "' has no trainable weights"));
     // The loss trackers saw the loss itself; the gradient is of the scaled loss when the
     // optimizer scales it (LossScaleOptimizer), and apply_gradients unscales.
-    grads = tape.gradient(compiled_->optimizer().scale_loss(loss), vars);
+    Tensor objective = compiled_->optimizer().scale_loss(loss);
+    // Under a strategy: this replica's part of the global batch's mean (see Batch).
+    if (batch.replica_share.defined()) {
+      objective = objective * cast(batch.replica_share, objective.dtype());
+    }
+    grads = tape.gradient(objective, vars);
   }
   compiled_->optimizer().apply_gradients(grads, vars);
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
 }
 
 void Model::test_step(const Batch& batch) {
+  if (batch.size() == 0) return;  // an empty share of a short global batch: nothing to add
   const autodiff::PauseAll untaped;
   const std::vector<Tensor> y_pred = forward(batch.x, false);
   compute_loss(batch, y_pred);
@@ -403,10 +441,16 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
     throw Error(cat("fit: initial_epoch must be >= 0, got ", options.initial_epoch));
   if (options.validation_freq < 1)
     throw Error(cat("fit: validation_freq must be >= 1, got ", options.validation_freq));
+  if (distributed()) {
+    // Every worker reads the same global batches: the chief's shuffled order.
+    train.agree_orders([strategy = *strategy_](const Tensor& order) {
+      return strategy.communicator().broadcast({order}, 0)[0];
+    });
+  }
   detail::EpochIterator epochs(train, options.steps_per_epoch);
   epochs.reset();
   callbacks::CallbackList callbacks(
-      options.callbacks, /*add_history=*/true, options.verbose != 0, this,
+      options.callbacks, /*add_history=*/true, options.verbose != 0 && is_chief_worker(), this,
       {.epochs = options.epochs, .steps = epochs.steps(), .verbose = options.verbose});
   std::optional<detail::EpochIterator> validation_epochs;
   if (validation) validation_epochs.emplace(*validation, options.validation_steps);
@@ -436,6 +480,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
       run_train_execution(functions, batches);
       Logs batch_logs(Logs::Source([this] { return Logs(logs_now()).sorted().entries(); }));
       callbacks.each([&](callbacks::Callback& c) { c.on_train_batch_end(end, batch_logs); });
+      if (distributed()) stop_training = any_replica_stops(stop_training);
       return !stop_training;
     });
     // Keras fails here too ("Unexpected result of train_function (Empty logs)"): logging the
@@ -451,6 +496,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
       for (const auto& [key, value] : val) epoch_logs.set("val_" + key, value);
     }
     callbacks.each([&](callbacks::Callback& c) { c.on_epoch_end(epoch, epoch_logs); });
+    if (distributed()) stop_training = any_replica_stops(stop_training);
     if (stop_training) break;
   }
   callbacks.each([&](callbacks::Callback& c) { c.on_train_end(epoch_logs); });
@@ -494,7 +540,8 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
 }
 
 Logs Model::evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options) {
-  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
+  callbacks::CallbackList callbacks(options.callbacks, false,
+                                    options.verbose != 0 && is_chief_worker(), this,
                                     {.epochs = 1,
                                      .steps = options.steps ? options.steps : data.num_batches(),
                                      .verbose = options.verbose});
@@ -528,7 +575,7 @@ Logs Model::evaluate(Sequence& data, EvaluateOptions options) {
 std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictOptions& options) {
   detail::EpochIterator iterator(data, options.steps);
   callbacks::CallbackList callbacks(
-      options.callbacks, false, options.verbose != 0, this,
+      options.callbacks, false, options.verbose != 0 && is_chief_worker(), this,
       {.epochs = 1, .steps = iterator.steps(), .verbose = options.verbose});
   const autodiff::PauseAll untaped;
   Logs begin;
