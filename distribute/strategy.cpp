@@ -2,11 +2,13 @@
 
 #include <cstdlib>
 #include <map>
+#include <mutex>
 
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/function/trace.h"
 #include "core/ops.h"
+#include "distribute/communication_thread.h"
 #include "distribute/mpi_communicator.h"
 
 namespace ember::distribute {
@@ -17,6 +19,9 @@ struct StrategyState {
   std::shared_ptr<Communicator> communicator;
   std::string class_name;
   std::int64_t bucket_bytes = 0;
+  bool reduce_during_backward = true;
+  std::once_flag thread_started;
+  std::unique_ptr<CommunicationThread> thread;  // started by the first all_reduce_async
 };
 
 }  // namespace detail
@@ -172,6 +177,20 @@ std::vector<Tensor> Strategy::all_reduce(const std::vector<Tensor>& tensors, Red
   return reduce(tensors);
 }
 
+std::future<std::vector<Tensor>> Strategy::all_reduce_async(std::vector<Tensor> tensors,
+                                                            ReduceOp op) const {
+  detail::StrategyState& state = *state_;
+  std::call_once(state.thread_started,
+                 [&state] { state.thread = std::make_unique<detail::CommunicationThread>(); });
+  return state.thread->submit(
+      [communicator = state.communicator, tensors = std::move(tensors), op]() {
+        const autodiff::PauseAll untaped;
+        return communicator->all_reduce(tensors, op);
+      });
+}
+
+bool Strategy::reduce_during_backward() const { return state_->reduce_during_backward; }
+
 void Strategy::broadcast_variables(const std::vector<Variable>& variables, const std::string& what,
                                    int root) const {
   if (num_replicas_in_sync() == 1) return;
@@ -214,12 +233,14 @@ std::pair<std::int64_t, std::int64_t> Strategy::shard(std::int64_t rows) const {
 }
 
 Strategy Strategy::over(std::shared_ptr<Communicator> communicator, std::string class_name,
-                        std::int64_t bucket_bytes) {
-  return Strategy(make_state(std::move(communicator), std::move(class_name), bucket_bytes));
+                        std::int64_t bucket_bytes, bool reduce_during_backward) {
+  return Strategy(make_state(std::move(communicator), std::move(class_name), bucket_bytes,
+                             reduce_during_backward));
 }
 
 std::shared_ptr<detail::StrategyState> Strategy::make_state(
-    std::shared_ptr<Communicator> communicator, std::string class_name, std::int64_t bucket_bytes) {
+    std::shared_ptr<Communicator> communicator, std::string class_name, std::int64_t bucket_bytes,
+    bool reduce_during_backward) {
   if (!communicator) throw Error("Strategy::over: no communicator given");
   if (bucket_bytes <= 0) {
     throw Error(cat("Strategy: bucket_bytes must be positive, got ", bucket_bytes));
@@ -228,6 +249,7 @@ std::shared_ptr<detail::StrategyState> Strategy::make_state(
   state->communicator = std::move(communicator);
   state->class_name = std::move(class_name);
   state->bucket_bytes = bucket_bytes;
+  state->reduce_during_backward = reduce_during_backward;
   return state;
 }
 
@@ -245,6 +267,6 @@ std::shared_ptr<Communicator> multi_worker_communicator(const MultiWorkerOptions
 
 MultiWorkerMirroredStrategy::MultiWorkerMirroredStrategy(MultiWorkerOptions options)
     : Strategy(make_state(multi_worker_communicator(options), "MultiWorkerMirroredStrategy",
-                          options.bucket_bytes)) {}
+                          options.bucket_bytes, options.reduce_during_backward)) {}
 
 }  // namespace ember::distribute

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ class Strategy {
   /// Inside a traced function the reduction is recorded, so every replay reduces afresh.
   std::vector<Tensor> all_reduce(const std::vector<Tensor>& tensors,
                                  ReduceOp op = ReduceOp::sum) const;
+  /// Starts summing (or taking the maximum of) every replica's `tensors` on the strategy's
+  /// communication thread and returns at once; the reductions run in the order they were
+  /// started. The tensors go as they are (no bucketing).
+  std::future<std::vector<Tensor>> all_reduce_async(std::vector<Tensor> tensors,
+                                                    ReduceOp op = ReduceOp::sum) const;
+  /// Whether fit sums the gradients in buckets while the backward pass runs (the default), or
+  /// all at once after it (MultiWorkerOptions::reduce_during_backward).
+  bool reduce_during_backward() const;
   /// Gives `variables` rank `root`'s values on every replica, after checking that every replica
   /// has the same variables (paths, shapes, dtypes): ember::Error naming the first difference
   /// otherwise, on every replica. `what` names the caller ("fit: model 'm'").
@@ -69,13 +78,14 @@ class Strategy {
 
   /// A strategy over an existing communicator (tests, or a transport of the user's).
   static Strategy over(std::shared_ptr<Communicator> communicator, std::string class_name,
-                       std::int64_t bucket_bytes = std::int64_t{25} << 20);
+                       std::int64_t bucket_bytes = std::int64_t{25} << 20,
+                       bool reduce_during_backward = true);
 
  protected:
   explicit Strategy(std::shared_ptr<detail::StrategyState> state);
   static std::shared_ptr<detail::StrategyState> make_state(
-      std::shared_ptr<Communicator> communicator, std::string class_name,
-      std::int64_t bucket_bytes);
+      std::shared_ptr<Communicator> communicator, std::string class_name, std::int64_t bucket_bytes,
+      bool reduce_during_backward);
   std::shared_ptr<detail::StrategyState> state_;
 
   friend std::optional<Strategy> current_strategy();
@@ -91,6 +101,9 @@ struct MultiWorkerOptions {
   std::chrono::milliseconds collective_timeout{0};
   /// Gradients are all-reduced in buckets of at most this many bytes (PyTorch DDP's 25 MB).
   std::int64_t bucket_bytes = std::int64_t{25} << 20;
+  /// Sum each bucket as soon as the backward pass has finished its gradients, on a thread of
+  /// its own, while the rest are computed (PyTorch DDP's overlap); false: all after backward.
+  bool reduce_during_backward = true;
 };
 
 /// tf.distribute.MultiWorkerMirroredStrategy: one process per worker, started by mpirun (rank and

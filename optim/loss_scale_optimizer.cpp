@@ -44,21 +44,8 @@ Tensor LossScaleOptimizer::scale_loss(const Tensor& loss) const {
   return loss * (scale.dtype() == loss.dtype() ? scale : cast(scale, loss.dtype()));
 }
 
-void LossScaleOptimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
-                                         const std::vector<Variable>& vars) {
-  if (trace::recording()) {
-    // The decision (skip or apply, grow or halve) is made on the host from the gradients'
-    // values, so every replay must make it again: Optimizer's recording makes one effect node
-    // whose replay calls apply_gradients again, virtually, which reaches this one.
-    Optimizer::apply_gradients(grads, vars);
-    return;
-  }
-  // Summed over the replicas first, so that every replica makes the same decision.
-  update(aggregate_gradients(grads), vars);
-}
-
-void LossScaleOptimizer::update(const std::vector<std::optional<Tensor>>& grads,
-                                const std::vector<Variable>& vars) {
+void LossScaleOptimizer::update_with(const std::vector<std::optional<Tensor>>& grads,
+                                     const std::vector<Variable>& vars) {
   // Finite when the sum of every gradient times zero is zero (NaN or infinity make it NaN): one
   // read back per step, the one Keras' tf.cond makes too.
   Tensor poison;
@@ -86,7 +73,7 @@ void LossScaleOptimizer::update(const std::vector<std::optional<Tensor>>& grads,
     }
     unscaled.push_back(*g / static_cast<double>(scale));
   }
-  apply_aggregated(unscaled, vars);  // the inner optimizer's rule, on shared state
+  apply_rule(unscaled, vars);  // the inner optimizer's rule, on shared state
   if (scale_->step_counter == options_.dynamic_growth_steps - 1) {
     set_scale(scale * 2.0f);
     scale_->step_counter = 0;

@@ -40,12 +40,6 @@ class LossScaleOptimizer : public Optimizer {
                                                                               options = {})
       : LossScaleOptimizer(std::make_shared<O>(std::move(inner)), std::move(options)) {}
 
-  /// Skips the step when a gradient holds NaN or infinity (halving the scale); otherwise
-  /// unscales the gradients, lets the inner optimizer apply them, and grows the scale every
-  /// dynamic_growth_steps finite steps.
-  void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
-                       const std::vector<Variable>& vars) override;
-  using Optimizer::apply_gradients;
   /// loss · scale, in the loss's dtype.
   Tensor scale_loss(const Tensor& loss) const override;
   /// Keras' config: name, inner_optimizer (serialized), initial_scale, dynamic_growth_steps.
@@ -68,10 +62,14 @@ class LossScaleOptimizer : public Optimizer {
   void save_extra(OptimizerState& state) const override;
   void load_extra(const OptimizerState& state) override;
   std::int64_t extra_variables() const override { return inner_->extra_variables() + 2; }
+  /// Skips the step when a gradient holds NaN or infinity (halving the scale); otherwise
+  /// unscales the gradients, lets the inner optimizer's rule apply them, and grows the scale
+  /// every dynamic_growth_steps finite steps. The gradients are already summed over the
+  /// replicas, so every replica decides alike.
+  void update_with(const std::vector<std::optional<Tensor>>& grads,
+                   const std::vector<Variable>& vars) override;
 
  private:
-  void update(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars);
-
   // Shared by copies, as the rest of an optimizer's state.
   struct ScaleState {
     Variable scale;  // float32 scalar: a traced training step reads the scale of each replay

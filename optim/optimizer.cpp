@@ -122,31 +122,41 @@ std::vector<Tensor> Optimizer::clip(const std::vector<Tensor>& grads) const {
   return out;
 }
 
+void Optimizer::record_update(const char* op, const std::vector<std::optional<Tensor>>& grads,
+                              const std::vector<Variable>& vars, bool summed) {
+  // One node for the whole step: its coefficients (bias corrections, the learning rate of a
+  // schedule) are computed on the host from the step count, so a replay must run it again. The
+  // replay calls the virtual update_with, so a subclass's (LossScaleOptimizer) runs too.
+  std::vector<Tensor> given;
+  std::vector<bool> present;
+  for (const auto& g : grads) {
+    present.push_back(g.has_value());
+    if (g) given.push_back(*g);
+  }
+  trace::record_effect(
+      op,
+      [this, vars, present, summed](const std::vector<Tensor>& values) {
+        std::vector<std::optional<Tensor>> rebuilt;
+        std::size_t next = 0;
+        for (bool p : present)
+          rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
+        update_with(summed ? rebuilt : aggregate_gradients(rebuilt), vars);
+      },
+      given);
+}
+
 void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
                                 const std::vector<Variable>& vars) {
+  if (trace::recording()) return record_update("Optimizer.apply_gradients", grads, vars, false);
+  update_with(aggregate_gradients(grads), vars);
+}
+
+void Optimizer::apply_reduced_gradients(const std::vector<std::optional<Tensor>>& grads,
+                                        const std::vector<Variable>& vars) {
   if (trace::recording()) {
-    // One node for the whole step: its coefficients (bias corrections, the learning rate of a
-    // schedule) are computed on the host from the step count, so a replay must run it again. The
-    // replay calls the virtual apply_gradients, so a subclass's (LossScaleOptimizer) runs too.
-    std::vector<Tensor> given;
-    std::vector<bool> present;
-    for (const auto& g : grads) {
-      present.push_back(g.has_value());
-      if (g) given.push_back(*g);
-    }
-    trace::record_effect(
-        "Optimizer.apply_gradients",
-        [this, vars, present](const std::vector<Tensor>& values) {
-          std::vector<std::optional<Tensor>> rebuilt;
-          std::size_t next = 0;
-          for (bool p : present)
-            rebuilt.push_back(p ? std::optional<Tensor>(values[next++]) : std::nullopt);
-          apply_gradients(rebuilt, vars);
-        },
-        given);
-    return;
+    return record_update("Optimizer.apply_reduced_gradients", grads, vars, true);
   }
-  apply_aggregated(aggregate_gradients(grads), vars);
+  update_with(grads, vars);
 }
 
 std::vector<std::optional<Tensor>> Optimizer::aggregate_gradients(
@@ -166,8 +176,8 @@ std::vector<std::optional<Tensor>> Optimizer::aggregate_gradients(
   return out;
 }
 
-void Optimizer::apply_aggregated(const std::vector<std::optional<Tensor>>& grads,
-                                 const std::vector<Variable>& vars) {
+void Optimizer::apply_rule(const std::vector<std::optional<Tensor>>& grads,
+                           const std::vector<Variable>& vars) {
   if (grads.size() != vars.size()) {
     throw Error(cat(name_, ".apply_gradients: ", grads.size(), " gradients for ", vars.size(),
                     " variables; pass one gradient (or none) per variable"));

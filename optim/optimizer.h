@@ -72,6 +72,10 @@ class Optimizer {
                                const std::vector<Variable>& vars);
   void apply_gradients(
       const std::vector<std::pair<std::optional<Tensor>, Variable>>& grads_and_vars);
+  /// apply_gradients for gradients already summed over the replicas of distribute_strategy()
+  /// (fit sums them in buckets while the backward pass runs): no second all-reduce.
+  void apply_reduced_gradients(const std::vector<std::optional<Tensor>>& grads,
+                               const std::vector<Variable>& vars);
   /// The loss a training step differentiates: the loss itself, or (LossScaleOptimizer) the loss
   /// times the dynamic loss scale, which apply_gradients divides out again.
   virtual Tensor scale_loss(const Tensor& loss) const { return loss; }
@@ -151,9 +155,15 @@ class Optimizer {
   /// in buckets; the missing stay missing.
   std::vector<std::optional<Tensor>> aggregate_gradients(
       const std::vector<std::optional<Tensor>>& grads) const;
-  /// apply_gradients' update, on gradients already aggregated.
-  void apply_aggregated(const std::vector<std::optional<Tensor>>& grads,
-                        const std::vector<Variable>& vars);
+  /// The update on gradients summed over the replicas: the rule (apply_rule);
+  /// LossScaleOptimizer checks and unscales them first.
+  virtual void update_with(const std::vector<std::optional<Tensor>>& grads,
+                           const std::vector<Variable>& vars) {
+    apply_rule(grads, vars);
+  }
+  /// The rule's update of `vars` by `grads` (checked, clipped, decayed, one fused pass).
+  void apply_rule(const std::vector<std::optional<Tensor>>& grads,
+                  const std::vector<Variable>& vars);
 
  private:
   friend class LossScaleOptimizer;  // forwards the rule's hooks to the optimizer it wraps
@@ -162,6 +172,10 @@ class Optimizer {
     std::array<Tensor, 3> slots;
   };
   Entry& entry_for(const Variable& v);
+  /// Records an update in the tracing function (see apply_gradients); `summed`: the gradients
+  /// are already summed over the replicas.
+  void record_update(const char* op, const std::vector<std::optional<Tensor>>& grads,
+                     const std::vector<Variable>& vars, bool summed);
   std::vector<Tensor> clip(const std::vector<Tensor>& grads) const;
   Tensor& nonfinite_counter(const Device& device);
 

@@ -79,8 +79,9 @@ std::vector<std::vector<std::optional<Tensor>>> GradientTape::gradient(
   return out;
 }
 
-std::vector<std::optional<Tensor>> GradientTape::compute(
-    const GradientSource& target, const std::vector<GradientSource>& sources) {
+std::vector<std::optional<Tensor>> GradientTape::compute(const GradientSource& target,
+                                                         const std::vector<GradientSource>& sources,
+                                                         const ReadyCallback& on_ready) {
   autodiff::TapeState& tape = *state_;
   if (tape.finished) {
     throw Error(
@@ -94,10 +95,41 @@ std::vector<std::optional<Tensor>> GradientTape::compute(
   std::unordered_map<std::uint64_t, Tensor> grads;
   std::unordered_map<std::uint64_t, int> wanted;  // source ids: their gradients are kept
   for (const GradientSource& s : sources) ++wanted[s.id()];
+  // With on_ready: the sources whose gradient is final once record i has been replayed (the
+  // first record that uses them); those never used are reported at the end.
+  std::unordered_map<std::size_t, std::vector<std::size_t>> final_after;
+  std::vector<bool> reported(sources.size(), false);
+  const auto report = [&](std::size_t source) {
+    if (reported[source]) return;
+    reported[source] = true;
+    const auto found = grads.find(sources[source].id());
+    if (found != grads.end() && is_floating(sources[source].value().dtype()))
+      on_ready(source, found->second);
+  };
+  if (on_ready) {
+    std::unordered_map<std::uint64_t, std::size_t> first_use;
+    for (std::size_t i = 0; i < tape.records.size(); ++i) {
+      for (std::uint64_t input : tape.records[i].inputs) {
+        if (wanted.count(input) != 0) first_use.try_emplace(input, i);
+      }
+    }
+    for (std::size_t source = 0; source < sources.size(); ++source) {
+      const auto used = first_use.find(sources[source].id());
+      if (used != first_use.end()) final_after[used->second].push_back(source);
+    }
+  }
   if (tape.tracked.count(target.id()) != 0 && is_floating(target.value().dtype())) {
     // A non-scalar target is summed first: its gradient seed is all ones.
     grads.emplace(target.id(), ones_like(target.value()));
     for (auto record = tape.records.rbegin(); record != tape.records.rend(); ++record) {
+      if (on_ready) {
+        // Sources first used by the record after this one are final now.
+        const auto index = static_cast<std::size_t>(tape.records.rend() - record);
+        const auto due = final_after.find(index);
+        if (due != final_after.end()) {
+          for (std::size_t source : due->second) report(source);
+        }
+      }
       const auto found = grads.find(record->output);
       if (found == grads.end()) continue;
       const Tensor output_gradient = found->second;
@@ -116,6 +148,9 @@ std::vector<std::optional<Tensor>> GradientTape::compute(
         if (!inserted) slot->second = add(slot->second, *input_gradients[i]);
       }
     }
+  }
+  if (on_ready) {
+    for (std::size_t source = 0; source < sources.size(); ++source) report(source);
   }
   std::vector<std::optional<Tensor>> result;
   for (const GradientSource& s : sources) {

@@ -14,6 +14,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -149,6 +150,17 @@ class GradientTape {
                                                   const List& sources) {
     return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()));
   }
+  /// Called with a source's index and its gradient as soon as the gradient is final (no record
+  /// still to replay uses the source), while the backward pass goes on.
+  using ReadyCallback = std::function<void(std::size_t, const Tensor&)>;
+  /// gradient(target, sources) that also calls `on_ready` for each source with a gradient, in the
+  /// order the backward pass finishes them: distributed training starts summing a bucket of
+  /// gradients over the replicas before the rest are computed (PyTorch DDP's overlap).
+  std::vector<std::optional<Tensor>> gradient(const GradientSource& target,
+                                              const std::vector<Variable>& sources,
+                                              const ReadyCallback& on_ready) {
+    return compute(target, std::vector<GradientSource>(sources.begin(), sources.end()), on_ready);
+  }
   /// Several lists at once (the lesson's `tape.gradient(loss, [layer_1.trainable_variables,
   /// layer_2.trainable_variables])`): the gradients come back in the same nesting.
   std::vector<std::vector<std::optional<Tensor>>> gradient(
@@ -164,7 +176,8 @@ class GradientTape {
 
  private:
   std::vector<std::optional<Tensor>> compute(const GradientSource& target,
-                                             const std::vector<GradientSource>& sources);
+                                             const std::vector<GradientSource>& sources,
+                                             const ReadyCallback& on_ready = nullptr);
   std::shared_ptr<autodiff::TapeState> state_;
 };
 

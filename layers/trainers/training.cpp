@@ -7,6 +7,7 @@
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/ops.h"
+#include "distribute/gradient_reducer.h"
 #include "layers/models/model.h"
 #include "layers/trainers/compiled_state.h"
 #include "layers/trainers/step_function.h"
@@ -220,13 +221,29 @@ Tensor Model::compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred
 }
 
 void Model::train_step(const Batch& batch) {
+  optim::Optimizer& optimizer = compiled_->optimizer();
+  // Under a strategy of several replicas, fit sums the gradients in buckets while the backward
+  // pass runs (distribute/gradient_reducer.h); the optimizer then applies the sums as they are.
+  const bool overlap = distributed() && strategy_->reduce_during_backward() &&
+                       optimizer.distribute_strategy() &&
+                       *optimizer.distribute_strategy() == *strategy_;
+  std::optional<distribute::GradientReducer> reducer;
+  const auto apply = [&](const std::vector<std::optional<Tensor>>& grads,
+                         const std::vector<Variable>& vars) {
+    if (reducer) {
+      optimizer.apply_reduced_gradients(reducer->finish(grads), vars);
+    } else {
+      optimizer.apply_gradients(grads, vars);
+    }
+  };
   if (batch.size() == 0 && batch.replica_share.defined()) {
     // This replica's share of a short last global batch is empty: it adds a zero gradient,
     // but takes part in the all-reduce the others wait for.
-    std::vector<Variable> vars = trainable_variables();
+    const std::vector<Variable> vars = trainable_variables();
     std::vector<std::optional<Tensor>> zeros;
     for (const Variable& v : vars) zeros.emplace_back(zeros_like(v.value()));
-    compiled_->optimizer().apply_gradients(zeros, vars);
+    if (overlap) reducer.emplace(*strategy_, vars);
+    apply(zeros, vars);
     return;
   }
   std::vector<Tensor> y_pred;
@@ -241,14 +258,20 @@ void Model::train_step(const Batch& batch) {
     if (vars.empty()) throw Error(cat("fit: model '", name(), "' has no trainable weights"));
     // The loss trackers saw the loss itself; the gradient is of the scaled loss when the
     // optimizer scales it (LossScaleOptimizer), and apply_gradients unscales.
-    Tensor objective = compiled_->optimizer().scale_loss(loss);
+    Tensor objective = optimizer.scale_loss(loss);
     // Under a strategy: this replica's part of the global batch's mean (see Batch).
     if (batch.replica_share.defined()) {
       objective = objective * cast(batch.replica_share, objective.dtype());
     }
-    grads = tape.gradient(objective, vars);
+    if (overlap) {
+      reducer.emplace(*strategy_, vars);
+      grads = tape.gradient(objective, vars,
+                            [&](std::size_t i, const Tensor& g) { reducer->ready(i, g); });
+    } else {
+      grads = tape.gradient(objective, vars);
+    }
   }
-  compiled_->optimizer().apply_gradients(grads, vars);
+  apply(grads, vars);
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
 }
 

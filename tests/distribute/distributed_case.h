@@ -20,6 +20,7 @@ struct Case {
   int epochs = 3;
   std::int64_t hidden = 8;
   std::int64_t validation_rows = 13;  // validated every epoch, in batches of 10 and 3
+  bool run_eagerly = false;
 };
 
 /// Features from std::mt19937 (not ember's generator) and labels among 3 classes, float64.
@@ -43,9 +44,10 @@ inline std::shared_ptr<keras::Sequential> case_model(const Case& c) {
 
 // SGD, not Adam: Adam's steps hardly change when every gradient is scaled alike, which would hide
 // a wrong weighting of the replicas.
-inline void compile_case(keras::Model& model) {
+inline void compile_case(keras::Model& model, const Case& c) {
   model.compile(_optimizer = optim::SGD(_learning_rate = 0.1, _momentum = 0.9),
-                _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"});
+                _loss = "sparse_categorical_crossentropy", _metrics = {"accuracy"},
+                _run_eagerly = c.run_eagerly);
 }
 
 inline keras::History fit_case(keras::Model& model, const Case& c,

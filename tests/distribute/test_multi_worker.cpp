@@ -79,13 +79,14 @@ class MultiWorker : public ::testing::Test {
     return run;
   }
 
-  void expect_same_training_as_one_process(int workers) {
-    const LaunchResult run = mpirun(workers, "train");
+  void expect_same_training_as_one_process(int workers, const std::string& scenario = "train") {
+    const LaunchResult run = mpirun(workers, scenario);
     ASSERT_EQ(run.status, 0) << run.output;
-    // The reference: one process, the same model, seed and global batches.
-    const Case c;
+    // The reference: one process, the same model, seed and global batches, eager.
+    Case c;
+    c.run_eagerly = true;
     auto model = testing::distributed::case_model(c);
-    testing::distributed::compile_case(*model);
+    testing::distributed::compile_case(*model, c);
     const keras::History history = testing::distributed::fit_case(*model, c);
     const std::vector<double> expected = testing::distributed::flat_weights(*model);
 
@@ -136,6 +137,14 @@ TEST_F(MultiWorker, TwoWorkersTrainAsOneProcessOverTheSameGlobalBatches) {
 
 TEST_F(MultiWorker, ThreeWorkersTrainAsOneProcessOverTheSameGlobalBatches) {
   expect_same_training_as_one_process(3);
+}
+
+TEST_F(MultiWorker, EagerStepsTrainAsOneProcess) {
+  expect_same_training_as_one_process(2, "train_eager");
+}
+
+TEST_F(MultiWorker, SummingAfterTheBackwardPassTrainsAsOneProcess) {
+  expect_same_training_as_one_process(3, "train_after_backward");
 }
 
 TEST_F(MultiWorker, MismatchedModelsStopEveryWorkerAtTheFirstBroadcast) {

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "distribute/gradient_reducer.h"
 #include "tests/test_support.h"
 
 namespace ember {
@@ -159,6 +160,54 @@ TEST(Strategy, BroadcastVariablesChecksEveryReplicaHasTheSameModel) {
   expect_error(
       [&] { distribute::Strategy::over(fewer, "Mirror").broadcast_variables({kernel}, "fit"); },
       "rank 0 has 2 variables, this rank 1");
+}
+
+TEST(GradientReducer, BucketsGoFromTheLastVariableBackAndStartInTheirOrder) {
+  auto mirror = std::make_shared<MirrorCommunicator>(0);
+  // 48-byte buckets: b2 (4 floats) and w2 (8) fill one, w1 (16) is alone, b1 (2) opens the third.
+  const distribute::Strategy strategy = distribute::Strategy::over(mirror, "Mirror", 48);
+  const std::vector<Variable> vars = {
+      Variable(constant(1.0f, Shape{2}), _name = "b1"), Variable(constant(2.0f, Shape{4, 4})),
+      Variable(constant(3.0f, Shape{2, 4})), Variable(constant(4.0f, Shape{4}))};
+  // Shapes in the order given: b1 (2), w1 (16), w2 (8), b2 (4).
+  distribute::GradientReducer reducer(strategy, vars);
+  EXPECT_EQ(reducer.buckets(), (std::vector<std::vector<std::size_t>>{{3, 2}, {1}, {0}}));
+  // w1 comes first, but its bucket waits for the one before it.
+  reducer.ready(1, constant(0.5f, Shape{4, 4}));
+  EXPECT_EQ(mirror->calls, 0);
+  reducer.ready(3, constant(1.0f, Shape{4}));
+  EXPECT_EQ(mirror->calls, 0);
+  reducer.ready(2, constant(2.0f, Shape{2, 4}));  // buckets 0 and 1 start now
+  // b1 has no gradient here: it goes as zeros and comes back as none.
+  const auto sums = reducer.finish({std::nullopt, constant(0.5f, Shape{4, 4}),
+                                    constant(2.0f, Shape{2, 4}), constant(1.0f, Shape{4})});
+  EXPECT_EQ(mirror->calls, 3);
+  EXPECT_EQ(mirror->reduced_sizes, (std::vector<std::int64_t>{12, 16, 2}));
+  EXPECT_FALSE(sums[0]);
+  ASSERT_TRUE(sums[1] && sums[2] && sums[3]);
+  EXPECT_EQ(sums[1]->shape(), (Shape{4, 4}));
+  EXPECT_EQ(sums[2]->shape(), (Shape{2, 4}));
+  EXPECT_EQ(sums[1]->to_vector<float>(), std::vector<float>(16, 1.0f));
+  EXPECT_EQ(sums[2]->to_vector<float>(), std::vector<float>(8, 4.0f));
+  EXPECT_EQ(sums[3]->to_vector<float>(), std::vector<float>(4, 2.0f));
+}
+
+TEST(GradientReducer, ATracedStepReducesAfreshOnEveryReplay) {
+  auto mirror = std::make_shared<MirrorCommunicator>(0);
+  const distribute::Strategy strategy = distribute::Strategy::over(mirror, "Mirror");
+  Variable w(constant({1.0f, 2.0f}));
+  auto step = function([&](const Tensor& x) {
+    distribute::GradientReducer reducer(strategy, {w});
+    GradientTape tape;
+    const Tensor loss = reduce_sum(w * x);
+    const auto grads = tape.gradient(loss, std::vector<Variable>{w},
+                                     [&](std::size_t i, const Tensor& g) { reducer.ready(i, g); });
+    return *reducer.finish(grads)[0];
+  });
+  for (float v : {1.0f, 3.0f, -2.0f}) {
+    EXPECT_EQ(step(constant({v, 2 * v})).to_vector<float>(), (std::vector<float>{2 * v, 4 * v}));
+  }
+  EXPECT_EQ(mirror->calls, 3);
 }
 
 TEST(Strategy, ShardsSplitAGlobalBatchEvenlyAndCoverItOnce) {

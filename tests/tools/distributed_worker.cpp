@@ -2,7 +2,10 @@
 // mpirun: distributed_worker <scenario> <folder>. Writes <folder>/rank<r>.txt (the report of
 // distributed_case.h) or, on an ember::Error, <folder>/error<r>.txt, and exits 0 or 3.
 //   train      fit the case under MultiWorkerMirroredStrategy, with a checkpoint and a CSV log
-//              named after the rank (only the chief's may appear)
+//              named after the rank (only the chief's may appear): traced steps, gradients
+//              summed while the backward pass runs
+//   train_eager           the same with run_eagerly
+//   train_after_backward  the same with the gradients summed after the backward pass
 //   mismatch   rank 1 builds a wider hidden layer than the others
 //   kill       rank 1 kills itself (SIGKILL) in the middle of the second epoch
 #include <csignal>
@@ -23,22 +26,25 @@ void write(const fs::path& path, const std::string& text) { std::ofstream(path) 
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::cerr << "usage: distributed_worker train|mismatch|kill <folder>\n";
+    std::cerr << "usage: distributed_worker train|train_eager|train_after_backward|mismatch|kill "
+                 "<folder>\n";
     return 2;
   }
   const std::string scenario = argv[1];
   const fs::path folder = argv[2];
   int rank = -1;
   try {
-    distribute::MultiWorkerMirroredStrategy strategy;
+    distribute::MultiWorkerMirroredStrategy strategy(
+        {.reduce_during_backward = scenario != "train_after_backward"});
     rank = strategy.rank();
     testing::distributed::Case c;
+    c.run_eagerly = scenario == "train_eager";
     if (scenario == "mismatch" && rank == 1) c.hidden = 9;
     std::shared_ptr<keras::Sequential> model;
     {
       const auto scope = strategy.scope();
       model = testing::distributed::case_model(c);
-      testing::distributed::compile_case(*model);
+      testing::distributed::compile_case(*model, c);
     }
     std::vector<callbacks::CallbackRef> extra = {
         callbacks::ModelCheckpoint((folder / cat("ckpt_rank", rank, ".safetensors")).string(),

@@ -57,6 +57,33 @@ TEST_P(Tape, LinearLayerGradientsMatchLoops) {
   expect_close(values_of(*db_tape), db, 1e-5, "db");
 }
 
+TEST_P(Tape, ReadyCallbacksComeAsEachGradientIsFinalInBackwardOrder) {
+  // y = w2 · relu(w1 · x + b1): backward finishes w2 first, then b1 and w1 (b1 is used after
+  // w1's product, so its gradient is final first); u is never used and gets none.
+  Variable w1(constant({{0.5f, -1.0f}, {2.0f, 0.25f}})), b1(constant({0.1f, 0.2f}));
+  Variable w2(constant({{1.5f}, {-0.5f}})), u(constant({3.0f}));
+  const Tensor x = constant({{1.0f, 2.0f}});
+  GradientTape tape;
+  const Tensor y = reduce_sum(matmul(relu(matmul(x, w1) + b1), w2));
+  std::vector<std::size_t> order;
+  std::vector<Tensor> reported(4);
+  const std::vector<std::optional<Tensor>> grads =
+      tape.gradient(y, std::vector<Variable>{w1, b1, w2, u}, [&](std::size_t i, const Tensor& g) {
+        order.push_back(i);
+        reported[i] = g;
+      });
+  EXPECT_EQ(order, (std::vector<std::size_t>{2, 1, 0}));
+  ASSERT_TRUE(grads[0] && grads[1] && grads[2]);
+  EXPECT_FALSE(grads[3]);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(values_of(reported[i]), values_of(*grads[i])) << i;
+  }
+  // h = relu(x·w1 + b1) = relu([4.6, -0.3]) = [4.6, 0]: dy/dw2 = h, dy/db1 = w2 where h > 0.
+  expect_close(values_of(*grads[2]), {4.6, 0.0}, 1e-6, "dw2");
+  expect_close(values_of(*grads[1]), {1.5, 0.0}, 1e-6, "db1");
+  expect_close(values_of(*grads[0]), {1.5, 0.0, 3.0, 0.0}, 1e-6, "dw1");
+}
+
 TEST_P(Tape, ABracedListOfSourcesUnpacksOrStaysAList) {
   Variable x(3.0), y(2.0), unused(1.0);
   GradientTape tape(_persistent = true);
