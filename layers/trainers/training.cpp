@@ -216,7 +216,9 @@ Tensor Model::compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred
                     "' has nothing to minimise: compile gave no loss for any output and no layer ",
                     "added a loss (add_loss)"));
   }
-  compiled_->update_loss_trackers(total, batch.size());
+  // An empty share of a short global batch (several replicas) has a NaN mean loss: it adds
+  // nothing to the trackers (its gradient is zero: see train_step).
+  if (batch.size() > 0) compiled_->update_loss_trackers(total, batch.size());
   return total;
 }
 
@@ -228,24 +230,6 @@ void Model::train_step(const Batch& batch) {
                        optimizer.distribute_strategy() &&
                        *optimizer.distribute_strategy() == *strategy_;
   std::optional<distribute::GradientReducer> reducer;
-  const auto apply = [&](const std::vector<std::optional<Tensor>>& grads,
-                         const std::vector<Variable>& vars) {
-    if (reducer) {
-      optimizer.apply_reduced_gradients(reducer->finish(grads), vars);
-    } else {
-      optimizer.apply_gradients(grads, vars);
-    }
-  };
-  if (batch.size() == 0 && batch.replica_share.defined()) {
-    // This replica's share of a short last global batch is empty: it adds a zero gradient,
-    // but takes part in the all-reduce the others wait for.
-    const std::vector<Variable> vars = trainable_variables();
-    std::vector<std::optional<Tensor>> zeros;
-    for (const Variable& v : vars) zeros.emplace_back(zeros_like(v.value()));
-    if (overlap) reducer.emplace(*strategy_, vars);
-    apply(zeros, vars);
-    return;
-  }
   std::vector<Tensor> y_pred;
   Tensor loss;
   std::vector<Variable> vars;
@@ -259,7 +243,9 @@ void Model::train_step(const Batch& batch) {
     // The loss trackers saw the loss itself; the gradient is of the scaled loss when the
     // optimizer scales it (LossScaleOptimizer), and apply_gradients unscales.
     Tensor objective = optimizer.scale_loss(loss);
-    // Under a strategy: this replica's part of the global batch's mean (see Batch).
+    // Under a strategy: this replica's part of the global batch's mean (see Batch). A replica
+    // with no rows of a short last batch runs the step too (its buckets must match the
+    // others'): its share is 0, and its gradients zeros.
     if (batch.replica_share.defined()) {
       objective = objective * cast(batch.replica_share, objective.dtype());
     }
@@ -271,7 +257,17 @@ void Model::train_step(const Batch& batch) {
       grads = tape.gradient(objective, vars);
     }
   }
-  apply(grads, vars);
+  if (batch.size() == 0) {
+    // No rows, no gradient flows: the replica adds zeros (and takes part in the all-reduce).
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+      if (!grads[i]) grads[i] = zeros_like(vars[i].value());
+    }
+  }
+  if (reducer) {
+    optimizer.apply_reduced_gradients(reducer->finish(grads), vars);
+  } else {
+    optimizer.apply_gradients(grads, vars);
+  }
   compiled_->update_metrics(batch.y, y_pred, batch.sample_weight, metrics_values());
 }
 

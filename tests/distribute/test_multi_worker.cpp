@@ -36,6 +36,10 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+/// OpenMPI on loopback only: its TCP transport, bound to 127.0.0.1, more workers than cores.
+constexpr const char* kLoopback =
+    " --oversubscribe --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo ";
+
 class MultiWorker : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,19 +57,24 @@ class MultiWorker : public ::testing::Test {
     if (!folder_.empty()) fs::remove_all(folder_);
   }
 
-  /// mpirun -np `workers` on loopback, killed after `limit_s` (the test then fails on the
-  /// status); `flags` go to mpirun.
+  /// mpirun -np `workers` on loopback with the worker program, killed after `limit_s` (the test
+  /// then fails on the status); `flags` go to mpirun.
   LaunchResult mpirun(int workers, const std::string& scenario, const std::string& flags = "",
                       int limit_s = 240) {
+    return launch(cat(EMBER_MPIEXEC, " -np ", workers, kLoopback, flags, " ",
+                      EMBER_DISTRIBUTED_WORKER, " ", scenario, " ", folder_.string()),
+                  limit_s);
+  }
+
+  /// Runs `program` (a command line; output and errors together), killed after `limit_s`.
+  static LaunchResult launch(const std::string& program, int limit_s) {
     // The workers share 2 cores: one thread each. Root may start them (CI runs as root).
     ::setenv("OMP_NUM_THREADS", "1", 1);
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    const std::string command =
-        cat("timeout ", limit_s, " ", EMBER_MPIEXEC, " -np ", workers,
-            " --oversubscribe --mca btl self,tcp --mca btl_tcp_if_include lo",
-            " --mca oob_tcp_if_include lo ", flags, " ", EMBER_DISTRIBUTED_WORKER, " ", scenario,
-            " ", folder_.string(), " 2>&1");
+    // A worker that fails while the others wait for it: they give up after 30 s, not 10 min.
+    ::setenv("EMBER_COLLECTIVE_TIMEOUT", "30", 0);
+    const std::string command = cat("timeout ", limit_s, " ", program, " 2>&1");
     const auto start = std::chrono::steady_clock::now();
     LaunchResult run;
     FILE* pipe = ::popen(command.c_str(), "r");
@@ -145,6 +154,29 @@ TEST_F(MultiWorker, EagerStepsTrainAsOneProcess) {
 
 TEST_F(MultiWorker, SummingAfterTheBackwardPassTrainsAsOneProcess) {
   expect_same_training_as_one_process(3, "train_after_backward");
+}
+
+TEST_F(MultiWorker, TheSampleReachesTheSingleProcessAccuracyAndWeights) {
+#ifndef EMBER_DISTRIBUTED_MNIST
+  GTEST_SKIP() << "the samples are not built (EMBER_BUILD_SAMPLES)";
+#else
+  const std::string args = " --rows 3000 --epochs 1";
+  const LaunchResult alone = launch(cat(EMBER_DISTRIBUTED_MNIST, args), 240);
+  if (alone.status != 0 && alone.output.find("fashion") != std::string::npos) {
+    GTEST_SKIP() << "no Fashion-MNIST here (scripts/setup-deps installs it): " << alone.output;
+  }
+  ASSERT_EQ(alone.status, 0) << alone.output;
+  const LaunchResult two =
+      launch(cat(EMBER_MPIEXEC, " -np 2", kLoopback, EMBER_DISTRIBUTED_MNIST, args), 240);
+  ASSERT_EQ(two.status, 0) << two.output;
+  // "test accuracy A, weights checksum C" (the chief's line): the same to the digits printed.
+  const auto result = [](const std::string& out) {
+    const std::size_t at = out.find("test accuracy");
+    return at == std::string::npos ? std::string() : out.substr(at, out.find(", fit", at) - at);
+  };
+  ASSERT_FALSE(result(alone.output).empty()) << alone.output;
+  EXPECT_EQ(result(two.output), result(alone.output)) << two.output;
+#endif
 }
 
 TEST_F(MultiWorker, MismatchedModelsStopEveryWorkerAtTheFirstBroadcast) {
