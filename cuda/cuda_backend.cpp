@@ -179,6 +179,7 @@ class CudaBackend final : public Backend {
     activate();
     EMBER_CUDA_CHECK(cudaStreamSynchronize(ctx_.stream));
   }
+  void* native_stream() override { return ctx_.stream; }
 
   // --- kernels --------------------------------------------------------------------------------
   void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) override {

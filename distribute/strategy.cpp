@@ -1,15 +1,17 @@
 #include "distribute/strategy.h"
 
 #include <cstdlib>
-#include <map>
+#include <functional>
 #include <mutex>
 
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/function/trace.h"
 #include "core/ops.h"
+#include "distribute/buckets.h"
 #include "distribute/communication_thread.h"
 #include "distribute/mpi_communicator.h"
+#include "distribute/nccl_communicator.h"
 
 namespace ember::distribute {
 
@@ -88,53 +90,35 @@ std::string first_difference(const std::vector<Variable>& variables, const std::
   return {};
 }
 
-/// The reduction proper: buckets of one dtype and device, at most `bucket_bytes` each (a tensor
-/// larger than that travels alone), flattened and joined, reduced, and cut apart again.
-std::vector<Tensor> bucketed_all_reduce(Communicator& communicator, std::int64_t bucket_bytes,
-                                        const std::vector<Tensor>& tensors, ReduceOp op) {
-  struct Bucket {
-    std::vector<std::size_t> members;
-    std::int64_t bytes = 0;
-  };
-  std::vector<Bucket> buckets;
-  std::map<std::pair<DType, std::string>, std::size_t> open;  // (dtype, device) -> bucket
+/// The reduction proper: the tensors in buckets (distribute/buckets.h), each joined, reduced
+/// and cut apart again.
+std::vector<Tensor> bucketed_all_reduce(
+    std::int64_t bucket_bytes, const std::vector<Tensor>& tensors,
+    const std::function<std::vector<Tensor>(std::vector<Tensor>)>& reduce) {
+  std::vector<detail::BucketEntry> entries;
+  std::vector<std::size_t> order;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     if (!t.defined()) throw Error(cat("all_reduce: tensor ", i, " is undefined"));
-    const std::int64_t bytes = t.size() * static_cast<std::int64_t>(dtype_size(t.dtype()));
-    const auto key = std::make_pair(t.dtype(), t.device().str());
-    auto found = open.find(key);
-    if (found == open.end() || buckets[found->second].bytes + bytes > bucket_bytes) {
-      buckets.emplace_back();
-      found = open.insert_or_assign(key, buckets.size() - 1).first;
-    }
-    buckets[found->second].members.push_back(i);
-    buckets[found->second].bytes += bytes;
+    entries.push_back(
+        {t.dtype(), t.device(), t.size() * static_cast<std::int64_t>(dtype_size(t.dtype()))});
+    order.push_back(i);
   }
+  const std::vector<std::vector<std::size_t>> buckets =
+      detail::plan_buckets(entries, order, bucket_bytes);
   std::vector<Tensor> joined;
-  for (const Bucket& b : buckets) {
-    if (b.members.size() == 1) {
-      joined.push_back(tensors[b.members[0]]);
-      continue;
-    }
-    std::vector<Tensor> flat;
-    for (std::size_t i : b.members) flat.push_back(reshape(tensors[i], Shape{tensors[i].size()}));
-    joined.push_back(concat(flat, 0));
+  for (const auto& members : buckets) {
+    std::vector<Tensor> parts;
+    for (std::size_t i : members) parts.push_back(tensors[i]);
+    joined.push_back(detail::join_bucket(parts));
   }
-  const std::vector<Tensor> reduced = communicator.all_reduce(joined, op);
+  const std::vector<Tensor> reduced = reduce(std::move(joined));
   std::vector<Tensor> out(tensors.size());
   for (std::size_t k = 0; k < buckets.size(); ++k) {
-    const Bucket& b = buckets[k];
-    if (b.members.size() == 1) {
-      out[b.members[0]] = reduced[k];
-      continue;
-    }
-    std::vector<std::int64_t> sizes;
-    for (std::size_t i : b.members) sizes.push_back(tensors[i].size());
-    const std::vector<Tensor> parts = split(reduced[k], sizes, 0);
-    for (std::size_t j = 0; j < b.members.size(); ++j) {
-      out[b.members[j]] = reshape(parts[j], tensors[b.members[j]].shape());
-    }
+    std::vector<Shape> shapes;
+    for (std::size_t i : buckets[k]) shapes.push_back(tensors[i].shape());
+    const std::vector<Tensor> parts = detail::cut_bucket(reduced[k], shapes);
+    for (std::size_t j = 0; j < parts.size(); ++j) out[buckets[k][j]] = parts[j];
   }
   return out;
 }
@@ -166,12 +150,17 @@ std::optional<Strategy> current_strategy() {
 
 std::vector<Tensor> Strategy::all_reduce(const std::vector<Tensor>& tensors, ReduceOp op) const {
   if (num_replicas_in_sync() == 1) return tensors;
-  const auto reduce = [state = state_, op](const std::vector<Tensor>& values) {
+  const Strategy self = *this;
+  const auto reduce = [self, op](const std::vector<Tensor>& values) {
     const autodiff::PauseAll untaped;  // a reduction has no gradient of its own here
-    return bucketed_all_reduce(*state->communicator, state->bucket_bytes, values, op);
+    // Through the communication thread, after the reductions started before it (a bucket of
+    // gradients in flight): every replica then makes its collectives in the same order.
+    return bucketed_all_reduce(self.bucket_bytes(), values, [&](std::vector<Tensor> joined) {
+      return self.all_reduce_async(std::move(joined), op).get();
+    });
   };
   if (trace::recording()) {
-    // A source of new values: each replay reduces the replicas' values of that step.
+    // An effect (never folded or pruned): each replay reduces that step's values afresh.
     return *trace::traced_call("all_reduce", trace::NodeKind::effect, reduce, tensors);
   }
   return reduce(tensors);
@@ -260,7 +249,12 @@ std::shared_ptr<Communicator> multi_worker_communicator(const MultiWorkerOptions
   // Without a launcher this process is the only worker, as Keras' strategy without TF_CONFIG
   // is; MPI is not started for it. Under mpirun without MPI built in, mpi_world says so.
   if (distribute::detail::launcher_world_size() == 0) return local_communicator();
-  return distribute::detail::mpi_world(timeout);
+  std::shared_ptr<Communicator> mpi = distribute::detail::mpi_world(timeout);
+  const Device device = options.device.value_or(default_device());
+  const bool nccl = options.communication == Communication::nccl ||
+                    (options.communication == Communication::automatic &&
+                     distribute::detail::nccl_built() && device.is_cuda());
+  return nccl ? distribute::detail::nccl_group(std::move(mpi), device, timeout) : mpi;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/device.h"
 #include "core/tensor.h"
 #include "core/variable.h"
 #include "distribute/communicator.h"
@@ -95,6 +96,13 @@ class Strategy {
 /// no strategy here: everything runs on one replica).
 std::optional<Strategy> current_strategy();
 
+/// What carries the collectives (TensorFlow's CommunicationImplementation).
+enum class Communication {
+  automatic,  // NCCL when ember has it and the default device is a GPU, MPI otherwise
+  mpi,        // MPI for everything (GPU tensors through host memory)
+  nccl,       // NCCL for GPU tensors (MPI for the rest): an error without NCCL
+};
+
 struct MultiWorkerOptions {
   /// How long a collective waits for the other workers before naming those that did not come
   /// (ember::Error). Zero: EMBER_COLLECTIVE_TIMEOUT (seconds) if set, else 600 s.
@@ -104,10 +112,15 @@ struct MultiWorkerOptions {
   /// Sum each bucket as soon as the backward pass has finished its gradients, on a thread of
   /// its own, while the rest are computed (PyTorch DDP's overlap); false: all after backward.
   bool reduce_during_backward = true;
+  Communication communication = Communication::automatic;
+  /// This worker's GPU for NCCL; the default device when absent (give each worker its own:
+  /// Device::cuda(local rank), or one visible GPU per worker with CUDA_VISIBLE_DEVICES).
+  std::optional<Device> device = std::nullopt;
 };
 
 /// tf.distribute.MultiWorkerMirroredStrategy: one process per worker, started by mpirun (rank and
-/// size from MPI); collectives over MPI. Started without mpirun, it is one worker.
+/// size from MPI); collectives over MPI, or NCCL for GPU tensors (its id broadcast over MPI).
+/// Started without mpirun, it is one worker.
 ///   mpirun -np 2 ./train    with   distribute::MultiWorkerMirroredStrategy strategy;
 ///                                  auto scope = strategy.scope();  ... model.fit(...)
 class MultiWorkerMirroredStrategy : public Strategy {

@@ -48,6 +48,9 @@ class Backend {
   virtual void copy(void* dst, const void* src, std::size_t bytes) = 0;
   /// Waits until all work queued on this device has finished.
   virtual void synchronize() = 0;
+  /// The queue this backend issues its work on, for libraries that join it (NCCL): a CUDA
+  /// device's cudaStream_t; nullptr for the CPU.
+  virtual void* native_stream() { return nullptr; }
 
   // --- elementwise --------------------------------------------------------------------------
   virtual void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) = 0;

@@ -38,6 +38,7 @@ class CountingBackend final : public Backend {
     inner_.copy(dst, src, bytes);
   }
   void synchronize() override { inner_.synchronize(); }
+  void* native_stream() override { return inner_.native_stream(); }
 
   void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) override {
     count_kernel(device_);

@@ -94,6 +94,7 @@ class HalfPrecisionBackend final : public Backend {
     inner_.copy(dst, src, bytes);
   }
   void synchronize() override { inner_.synchronize(); }
+  void* native_stream() override { return inner_.native_stream(); }
   void fill(DType dtype, void* out, std::int64_t n, ScalarValue value) override {
     if (is_half(dtype)) value.f = rounded_to(dtype, value.f);
     inner_.fill(dtype, out, n, value);
