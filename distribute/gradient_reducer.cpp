@@ -1,12 +1,10 @@
 #include "distribute/gradient_reducer.h"
 
-#include <map>
-#include <string>
-
 #include "core/autodiff/gradient_tape.h"
 #include "core/error.h"
 #include "core/function/trace.h"
 #include "core/ops.h"
+#include "distribute/buckets.h"
 
 namespace ember::distribute {
 
@@ -15,23 +13,22 @@ GradientReducer::GradientReducer(Strategy strategy, std::vector<Variable> variab
       variables_(std::move(variables)),
       gradients_(variables_.size()),
       bucket_of_(variables_.size()) {
-  std::map<std::pair<DType, std::string>, std::size_t> open;  // (dtype, device) -> bucket
-  std::vector<std::int64_t> bytes;
-  for (std::size_t k = variables_.size(); k-- > 0;) {
+  // From the last variable back: the order the backward pass finishes their gradients.
+  std::vector<detail::BucketEntry> entries;
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < variables_.size(); ++k) {
     const Variable& v = variables_[k];
-    const std::int64_t size = v.size() * static_cast<std::int64_t>(dtype_size(v.dtype()));
-    const auto key = std::make_pair(v.dtype(), v.device().str());
-    auto found = open.find(key);
-    if (found == open.end() || bytes[found->second] + size > strategy_.bucket_bytes()) {
-      buckets_.emplace_back();
-      bytes.push_back(0);
-      found = open.insert_or_assign(key, buckets_.size() - 1).first;
-    }
-    Bucket& bucket = buckets_[found->second];
-    bucket.members.push_back(k);
-    ++bucket.waiting;
-    bytes[found->second] += size;
-    bucket_of_[k] = found->second;
+    entries.push_back(
+        {v.dtype(), v.device(), v.size() * static_cast<std::int64_t>(dtype_size(v.dtype()))});
+    order.insert(order.begin(), k);
+  }
+  for (std::vector<std::size_t>& members :
+       detail::plan_buckets(entries, order, strategy_.bucket_bytes())) {
+    for (std::size_t k : members) bucket_of_[k] = buckets_.size();
+    Bucket bucket;
+    bucket.waiting = members.size();
+    bucket.members = std::move(members);
+    buckets_.push_back(std::move(bucket));
   }
 }
 
@@ -64,9 +61,7 @@ void GradientReducer::start(Bucket& bucket) {
   const auto launch = [strategy = strategy_,
                        pending = bucket.pending](const std::vector<Tensor>& values) {
     const autodiff::PauseAll untaped;
-    std::vector<Tensor> flat;
-    for (const Tensor& t : values) flat.push_back(reshape(t, Shape{t.size()}));
-    pending->sum = strategy.all_reduce_async({flat.size() == 1 ? flat[0] : concat(flat, 0)});
+    pending->sum = strategy.all_reduce_async({detail::join_bucket(values)});
     return std::vector<Tensor>{};
   };
   if (trace::recording()) {
@@ -74,7 +69,6 @@ void GradientReducer::start(Bucket& bucket) {
   } else {
     launch(parts);
   }
-  bucket.started = true;
 }
 
 std::vector<std::optional<Tensor>> GradientReducer::finish(
@@ -91,18 +85,10 @@ std::vector<std::optional<Tensor>> GradientReducer::finish(
   std::vector<std::optional<Tensor>> out(variables_.size());
   for (Bucket& bucket : buckets_) {
     std::vector<Shape> shapes;
-    std::vector<std::int64_t> sizes;
-    for (std::size_t k : bucket.members) {
-      shapes.push_back(variables_[k].shape());
-      sizes.push_back(variables_[k].size());
-    }
-    const auto wait = [pending = bucket.pending, shapes, sizes]() {
+    for (std::size_t k : bucket.members) shapes.push_back(variables_[k].shape());
+    const auto wait = [pending = bucket.pending, shapes]() {
       const autodiff::PauseAll untaped;
-      const Tensor sum = pending->sum.get()[0];
-      std::vector<Tensor> parts =
-          sizes.size() == 1 ? std::vector<Tensor>{sum} : split(sum, sizes, 0);
-      for (std::size_t j = 0; j < parts.size(); ++j) parts[j] = reshape(parts[j], shapes[j]);
-      return parts;
+      return detail::cut_bucket(pending->sum.get()[0], shapes);
     };
     const std::vector<Tensor> parts =
         trace::recording()

@@ -46,7 +46,6 @@ class GradientReducer {
   struct Bucket {
     std::vector<std::size_t> members;
     std::size_t waiting = 0;  // members without their gradient yet
-    bool started = false;
     std::shared_ptr<Pending> pending = std::make_shared<Pending>();
   };
   void start_complete_buckets();

@@ -61,6 +61,14 @@ std::string mpi_error_text(int code) {
   return std::string(text, static_cast<std::size_t>(length));
 }
 
+/// Calls f(first, count) for consecutive pieces of `n` elements that one MPI call can take.
+template <class F>
+void for_each_piece(std::int64_t n, F f) {
+  for (std::int64_t at = 0; at < n; at += kMaxCount) {
+    f(at, static_cast<int>(std::min(kMaxCount, n - at)));
+  }
+}
+
 /// MPI itself: initialised once per process, finalised at exit unless a failure left
 /// collectives pending (MPI_Finalize would wait for them).
 struct MpiRuntime {
@@ -142,8 +150,7 @@ class MpiCommunicator final : public Communicator {
       const Tensor host = to_wire(t);
       const Tensor out = ember::detail::empty(host.shape(), host.dtype(), Device::cpu());
       const std::size_t element = dtype_size(host.dtype());
-      for (std::int64_t at = 0; at < host.size(); at += kMaxCount) {
-        const auto count = static_cast<int>(std::min(kMaxCount, host.size() - at));
+      for_each_piece(host.size(), [&](std::int64_t at, int count) {
         MPI_Request request;
         check(MPI_Iallreduce(static_cast<const char*>(host.raw_data()) + at * element,
                              static_cast<char*>(ember::detail::mutable_data(out)) + at * element,
@@ -151,7 +158,7 @@ class MpiCommunicator final : public Communicator {
                              comm_, &request),
               "MPI_Iallreduce");
         requests.push_back(request);
-      }
+      });
       sent.push_back(host);
       received.push_back(out);
     }
@@ -177,13 +184,12 @@ class MpiCommunicator final : public Communicator {
       if (rank_ == root && host.size() > 0) {
         std::memcpy(data, host.raw_data(), static_cast<std::size_t>(host.size()) * element);
       }
-      for (std::int64_t at = 0; at < host.size(); at += kMaxCount) {
-        const auto count = static_cast<int>(std::min(kMaxCount, host.size() - at));
+      for_each_piece(host.size(), [&](std::int64_t at, int count) {
         MPI_Request request;
         check(MPI_Ibcast(data + at * element, count, mpi_type(host.dtype()), root, comm_, &request),
               "MPI_Ibcast");
         requests.push_back(request);
-      }
+      });
       buffers.push_back(buffer);
     }
     wait(requests, "broadcast", {}, buffers);

@@ -93,8 +93,8 @@ void BackupAndRestore::on_train_batch_end(std::int64_t batch, Logs&) {
 }
 
 void BackupAndRestore::on_train_end(Logs&) {
-  if (!options_.delete_checkpoint || !on_chief())
-    return;  // the chief's backup, the chief's to delete
+  // The chief's backup, the chief's to delete.
+  if (!options_.delete_checkpoint || !on_chief()) return;
   // Only what this callback wrote: backup_dir may hold the user's other files.
   const fs::path latest = fs::path(backup_dir_) / kLatest;
   std::error_code ec;

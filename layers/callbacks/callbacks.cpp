@@ -27,8 +27,7 @@ keras::Model& Callback::model() const {
 CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_history,
                            bool add_progbar, keras::Model* model, const Params& params) {
   bool has_progbar = false;
-  const bool chief =
-      !model || !model->distribute_strategy() || model->distribute_strategy()->is_chief();
+  const bool chief = !model || model->is_chief_worker();
   for (const CallbackRef& c : callbacks) {
     if (!c.get()) throw Error("callbacks: a callback is empty");
     if (c.get()->chief_only() && !chief) continue;
@@ -40,16 +39,15 @@ CallbackList::CallbackList(const std::vector<CallbackRef>& callbacks, bool add_h
     history_ = std::make_shared<History>();
     callbacks_.push_back(history_);
   }
-  if (!has_progbar && add_progbar) callbacks_.push_back(std::make_shared<ProgbarLogger>());
+  // The progress bar fit adds is chief_only too.
+  if (!has_progbar && add_progbar && chief) callbacks_.push_back(std::make_shared<ProgbarLogger>());
   for (auto& c : callbacks_) {
     c->set_model(model);
     c->set_params(params);
   }
 }
 
-bool Callback::on_chief() const {
-  return !model_ || !model_->distribute_strategy() || model_->distribute_strategy()->is_chief();
-}
+bool Callback::on_chief() const { return !model_ || model_->is_chief_worker(); }
 
 // --- History
 // --------------------------------------------------------------------------------------------

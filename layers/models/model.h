@@ -204,6 +204,9 @@ class Model : public Layer {
   /// The strategy this model trains under (Keras' model.distribute_strategy): the one whose scope
   /// was current when the model was made or compiled; none for one replica.
   const std::optional<distribute::Strategy>& distribute_strategy() const { return strategy_; }
+  /// Whether this worker prints and writes files: the strategy's chief, or the one worker there
+  /// is without a strategy.
+  bool is_chief_worker() const { return !strategy_ || strategy_->is_chief(); }
   /// The loss trackers and compiled metrics (after the first batch), as Keras' model.metrics.
   std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
   /// Resets every metric (fit and evaluate do at the start of each epoch and run).
@@ -308,6 +311,11 @@ class Model : public Layer {
       detail::StepFunctions& functions, detail::StepFunction& function,
       const std::vector<Batch>& batches,
       const std::function<std::vector<Tensor>(const Batch&)>& step);
+  /// A train or test execution: `step` on each batch, split across the replicas when there are
+  /// several.
+  void run_replicated_execution(detail::StepFunctions& functions, detail::StepFunction& function,
+                                const std::vector<Batch>& batches,
+                                void (Model::*step)(const Batch&));
   void run_train_execution(detail::StepFunctions& functions, const std::vector<Batch>& batches);
   void run_test_execution(detail::StepFunctions& functions, const std::vector<Batch>& batches);
   std::vector<std::vector<Tensor>> run_predict_execution(detail::StepFunctions& functions,
@@ -317,8 +325,6 @@ class Model : public Layer {
   // ------------------------------------------------
   /// Whether a strategy of more than one replica trains this model.
   bool distributed() const;
-  /// Whether this worker prints and writes files (the chief does; so does a lone worker).
-  bool is_chief_worker() const;
   /// This replica's rows of each global batch, with its share set.
   std::vector<Batch> replica_batches(const std::vector<Batch>& batches) const;
   /// Gives every replica rank 0's weights when they changed (were made, added) since the last

@@ -14,8 +14,6 @@ namespace ember::keras {
 
 bool Model::distributed() const { return strategy_ && strategy_->num_replicas_in_sync() > 1; }
 
-bool Model::is_chief_worker() const { return !strategy_ || strategy_->is_chief(); }
-
 std::vector<Batch> Model::replica_batches(const std::vector<Batch>& batches) const {
   std::vector<Batch> shards;
   for (const Batch& global : batches) {

@@ -101,28 +101,30 @@ std::vector<std::vector<Tensor>> Model::run_execution(detail::StepFunctions& fun
   return results;
 }
 
-void Model::run_train_execution(detail::StepFunctions& functions,
-                                const std::vector<Batch>& batches) {
+void Model::run_replicated_execution(detail::StepFunctions& functions,
+                                     detail::StepFunction& function,
+                                     const std::vector<Batch>& batches,
+                                     void (Model::*step)(const Batch&)) {
+  // Under a strategy of several replicas: rank 0's weights first, this replica's rows of each
+  // batch, and the metrics summed over the replicas after (distributed_training.cpp).
   const bool several = distributed();
   if (several) synchronize_replica_weights(batches);
-  run_execution(functions, functions.train, several ? replica_batches(batches) : batches,
-                [this](const Batch& batch) {
-                  train_step(batch);
+  run_execution(functions, function, several ? replica_batches(batches) : batches,
+                [this, step](const Batch& batch) {
+                  (this->*step)(batch);  // virtual: a user's train_step or test_step
                   return std::vector<Tensor>{};
                 });
   if (several) aggregate_replica_logs();
 }
 
+void Model::run_train_execution(detail::StepFunctions& functions,
+                                const std::vector<Batch>& batches) {
+  run_replicated_execution(functions, functions.train, batches, &Model::train_step);
+}
+
 void Model::run_test_execution(detail::StepFunctions& functions,
                                const std::vector<Batch>& batches) {
-  const bool several = distributed();
-  if (several) synchronize_replica_weights(batches);
-  run_execution(functions, functions.test, several ? replica_batches(batches) : batches,
-                [this](const Batch& batch) {
-                  test_step(batch);
-                  return std::vector<Tensor>{};
-                });
-  if (several) aggregate_replica_logs();
+  run_replicated_execution(functions, functions.test, batches, &Model::test_step);
 }
 
 std::vector<std::vector<Tensor>> Model::run_predict_execution(detail::StepFunctions& functions,
@@ -469,7 +471,7 @@ History Model::run_fit(detail::DataAdapter& train, detail::DataAdapter* validati
   detail::EpochIterator epochs(train, options.steps_per_epoch);
   epochs.reset();
   callbacks::CallbackList callbacks(
-      options.callbacks, /*add_history=*/true, options.verbose != 0 && is_chief_worker(), this,
+      options.callbacks, /*add_history=*/true, options.verbose != 0, this,
       {.epochs = options.epochs, .steps = epochs.steps(), .verbose = options.verbose});
   std::optional<detail::EpochIterator> validation_epochs;
   if (validation) validation_epochs.emplace(*validation, options.validation_steps);
@@ -559,8 +561,7 @@ Logs Model::run_evaluate(detail::DataAdapter& data, std::optional<std::int64_t> 
 }
 
 Logs Model::evaluate_adapter(detail::DataAdapter& data, const EvaluateOptions& options) {
-  callbacks::CallbackList callbacks(options.callbacks, false,
-                                    options.verbose != 0 && is_chief_worker(), this,
+  callbacks::CallbackList callbacks(options.callbacks, false, options.verbose != 0, this,
                                     {.epochs = 1,
                                      .steps = options.steps ? options.steps : data.num_batches(),
                                      .verbose = options.verbose});
@@ -594,7 +595,7 @@ Logs Model::evaluate(Sequence& data, EvaluateOptions options) {
 std::vector<Tensor> Model::run_predict(detail::DataAdapter& data, const PredictOptions& options) {
   detail::EpochIterator iterator(data, options.steps);
   callbacks::CallbackList callbacks(
-      options.callbacks, false, options.verbose != 0 && is_chief_worker(), this,
+      options.callbacks, false, options.verbose != 0, this,
       {.epochs = 1, .steps = iterator.steps(), .verbose = options.verbose});
   const autodiff::PauseAll untaped;
   Logs begin;

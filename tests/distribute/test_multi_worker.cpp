@@ -12,10 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "tests/distribute/distributed_case.h"
+#include "tests/test_support.h"
 
 namespace ember {
 namespace {
@@ -28,13 +27,6 @@ struct LaunchResult {
   std::string output;
   double seconds = 0;
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// OpenMPI on loopback only: its TCP transport, bound to 127.0.0.1, more workers than cores.
 constexpr const char* kLoopback =
@@ -101,8 +93,8 @@ class MultiWorker : public ::testing::Test {
 
     std::vector<double> chief_weights;
     for (int rank = 0; rank < workers; ++rank) {
-      const auto report =
-          testing::distributed::parse_report(read_file(folder_ / cat("rank", rank, ".txt")));
+      const auto report = testing::distributed::parse_report(
+          testing::read_bytes(folder_ / cat("rank", rank, ".txt")));
       ASSERT_TRUE(report.count("weights")) << "rank " << rank << " wrote no report\n" << run.output;
       const std::vector<double>& weights = report.at("weights");
       ASSERT_EQ(weights.size(), expected.size());
@@ -182,8 +174,8 @@ TEST_F(MultiWorker, TheSampleReachesTheSingleProcessAccuracyAndWeights) {
 TEST_F(MultiWorker, MismatchedModelsStopEveryWorkerAtTheFirstBroadcast) {
   const LaunchResult run = mpirun(2, "mismatch");
   EXPECT_NE(run.status, 0) << run.output;
-  const std::string chief = read_file(folder_ / "error0.txt");
-  const std::string other = read_file(folder_ / "error1.txt");
+  const std::string chief = testing::read_bytes(folder_ / "error0.txt");
+  const std::string other = testing::read_bytes(folder_ / "error1.txt");
   EXPECT_NE(chief.find("ranks differing from rank 0: 1"), std::string::npos) << chief;
   EXPECT_NE(other.find("ranks differing from rank 0: 1"), std::string::npos) << other;
   // The differing rank says how: the hidden kernel is (4, 8) on rank 0 and (4, 9) on it.
@@ -201,7 +193,7 @@ TEST_F(MultiWorker, AKilledWorkerStopsTheOthersWithAnErrorNamingIt) {
   EXPECT_LT(run.seconds, 60.0) << run.output;
   EXPECT_FALSE(fs::exists(folder_ / "rank0.txt")) << run.output;
   for (int rank : {0, 2}) {
-    const std::string error = read_file(folder_ / cat("error", rank, ".txt"));
+    const std::string error = testing::read_bytes(folder_ / cat("error", rank, ".txt"));
     EXPECT_NE(error.find("lost rank 1 "), std::string::npos)
         << "rank " << rank << ": " << error << "\n"
         << run.output;
